@@ -1,0 +1,2 @@
+// phone-emulator: placeholder until the emulator lands.
+int main() { return 0; }

@@ -1,0 +1,2 @@
+// phonelab CLI: placeholder until the runner lands.
+int main() { return 0; }

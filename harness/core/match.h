@@ -1,0 +1,58 @@
+#pragma once
+/// Event matching: a kind pattern plus conditions on fields, as scenarios write them.
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "harness/core/event.h"
+
+namespace phonelab {
+
+/// One condition on one field.
+struct FieldCondition {
+  enum class Op { Eq, Ne, Regex, Lt, Le, Gt, Ge, Exists, Absent, Contains };
+  Op op = Op::Eq;
+  std::string value;  // operand as written (for Eq/Ne/Contains/Regex and messages)
+  double number = 0;  // for Lt/Le/Gt/Ge
+  std::regex re;      // for Regex
+
+  static FieldCondition eq(std::string v);
+  /// Builds from an operator name as written in YAML: eq, ne, regex, lt, le, gt, ge, exists,
+  /// absent, contains. Throws std::invalid_argument with a reason on a bad operator or operand.
+  static FieldCondition make(const std::string& op, const std::string& operand);
+
+  bool test(const std::string* actual) const;
+  /// "src_mac = 02:..", "uptime < 30", "xid matches ^0x"
+  std::string describe(const std::string& field) const;
+};
+
+class EventMatcher {
+ public:
+  EventMatcher() = default;
+  /// kind: exact ("dhcp.discover"), glob with '*' ("dhcp.*"), or "*".
+  explicit EventMatcher(std::string kind) : kind_(std::move(kind)) {}
+
+  EventMatcher& where(std::string field, FieldCondition c);
+  EventMatcher& whereEq(std::string field, std::string value) {
+    return where(std::move(field), FieldCondition::eq(std::move(value)));
+  }
+
+  bool matches(const Event& e) const;
+  /// Does the kind pattern match (ignoring field conditions)?
+  bool kindMatches(const std::string& kind) const;
+  /// "dhcp.* with src_mac = 02:00:c6:12:00:0a"
+  std::string describe() const;
+
+  const std::string& kind() const { return kind_; }
+
+ private:
+  std::string kind_ = "*";
+  std::vector<std::pair<std::string, FieldCondition>> conditions_;
+};
+
+/// Glob with '*' (any run) and '?' (one char).
+bool globMatch(const std::string& pattern, const std::string& text);
+
+}  // namespace phonelab

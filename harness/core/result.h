@@ -1,0 +1,84 @@
+#pragma once
+/// The results of a run: what the runner produces and every report writer reads.
+/// results.json is this structure, one to one (see reports/json_report.h).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/core/verdict.h"
+
+namespace phonelab {
+
+/// One step as it ran.
+struct StepRecord {
+  std::string name;
+  std::string kind;  // wait | act | expect | expect_none
+  double started = 0;   // seconds since scenario start
+  double duration = 0;  // seconds
+  std::string outcome;  // "ok", "skipped", or a short failure text
+};
+
+struct ScenarioResult {
+  std::string id;
+  std::string title;
+  std::string file;  // as given on the command line
+  std::vector<std::string> requirements;
+  std::vector<std::string> tags;
+  Verdict verdict = Verdict::Error;
+  std::string started_at;  // ISO 8601 UTC
+  double duration = 0;     // seconds
+  std::vector<StepRecord> steps;
+  std::vector<CheckResult> checks;
+  /// Evidence files, relative to the report folder: "capture" -> "net-conn-static/capture.pcap",
+  /// "events" -> ".../events.jsonl", "log:kea" -> ".../kea.log", ...
+  std::map<std::string, std::string> evidence;
+  /// The harness error or interruption that ended it early, if any.
+  std::string error;
+};
+
+/// One row of scenarios/requirements.yaml.
+struct Requirement {
+  std::string id;
+  std::string title;
+  std::string kind;  // "documented" (the vendor's text states it) | "hardening" (implied)
+  std::string spec;  // the spec text it comes from, in our own words
+  std::string notes;
+};
+
+/// Requirement verdict, derived from the scenarios that name it.
+struct RequirementResult {
+  Requirement requirement;
+  Verdict verdict = Verdict::NotApplicable;  // not-applicable when no scenario ran
+  std::vector<std::string> scenarios;        // ids
+};
+
+struct RunInfo {
+  std::string started_at;
+  std::string finished_at;
+  std::string harness_version;
+  std::string lab;       // lab name
+  std::string lab_file;  // path
+  std::string command;   // the command line
+  std::string host;
+  /// DUT identity as read from the phone: model, mac, firmware, serial, driver.
+  std::map<std::string, std::string> dut;
+  std::vector<std::string> emulator_faults;
+  bool complete = false;  // false while running or after an interruption
+  std::string interrupted;  // e.g. "SIGINT"
+};
+
+struct RunResults {
+  RunInfo run;
+  std::vector<ScenarioResult> scenarios;
+  std::vector<Requirement> catalog;  // the whole requirement catalog
+  /// Derived: per requirement of the catalog, its verdict and scenarios.
+  std::vector<RequirementResult> requirementResults() const;
+  /// Counts per verdict over scenarios.
+  std::map<Verdict, int> counts() const;
+};
+
+/// "2026-11-26T15:03:15Z"
+std::string isoTimeUtcNow();
+
+}  // namespace phonelab

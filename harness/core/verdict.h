@@ -1,0 +1,42 @@
+#pragma once
+/// Verdicts and the rules that combine them.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phonelab {
+
+/// pass; fail (the phone did not behave as documented); inconclusive (a precondition was not met,
+/// e.g. the phone never got an address); error (the harness broke); not-applicable (the device
+/// lacks the capability).
+enum class Verdict { Pass, Fail, Inconclusive, Error, NotApplicable };
+
+std::string_view toString(Verdict v);
+std::optional<Verdict> parseVerdict(std::string_view s);
+
+/// The result of one check (one expect/expect_none step, or an implicit check such as setup).
+struct CheckResult {
+  std::string name;     // "phone answers on its static address"
+  Verdict verdict = Verdict::Pass;
+  std::string message;  // what was expected and what was observed, for a person
+  double t = 0;         // seconds since scenario start when decided
+  std::string step;     // the step that produced it ("" for setup/teardown)
+  /// Expected vs observed where the device profile decides (e.g. unlisted: drop|403).
+  std::map<std::string, std::string> details;
+};
+
+/// A scenario's verdict from its checks: fail beats error beats inconclusive beats pass; a
+/// scenario with only not-applicable checks is not-applicable; no checks at all is inconclusive.
+Verdict combineChecks(const std::vector<CheckResult>& checks);
+
+/// A requirement's verdict from its scenarios' verdicts (same precedence; none -> not-applicable).
+Verdict combineScenarios(const std::vector<Verdict>& verdicts);
+
+/// Process exit code for a run: 0 all pass or not-applicable, 1 any fail, 3 error or inconclusive
+/// without a fail. (2 is for usage and validation errors, decided before anything runs.)
+int exitCodeFor(const std::vector<Verdict>& scenario_verdicts);
+
+}  // namespace phonelab

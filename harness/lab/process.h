@@ -1,0 +1,68 @@
+#pragma once
+/// Supervised child processes: started (optionally inside a network namespace) with their output
+/// in a log file, stopped by PID (SIGTERM, then SIGKILL after a deadline), never left behind: a
+/// child gets PR_SET_PDEATHSIG=SIGKILL so even a SIGKILLed harness takes its children with it.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/deadline.h"
+
+namespace phonelab::lab {
+
+struct ProcessSpec {
+  std::string name;                // "kea", "emulator": used in events and messages
+  std::vector<std::string> argv;   // argv[0] is the program (PATH is searched)
+  std::map<std::string, std::string> env;  // added to the environment
+  std::string netns;               // "" = the harness's own namespace
+  std::string log_path;            // stdout+stderr go here (appended); "" = /dev/null
+  std::string cwd;                 // "" = unchanged
+};
+
+class Process {
+ public:
+  /// Starts the process. Throws Error if it cannot be started (exec failure is reported by the
+  /// child through a pipe, so a missing binary is an exception here, not a silent exit 127).
+  explicit Process(ProcessSpec spec);
+  /// Stops it if still running (stop() with a 3 s grace).
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  const std::string& name() const { return spec_.name; }
+  const ProcessSpec& spec() const { return spec_; }
+
+  /// Still running? Reaps it if it exited.
+  bool running();
+  /// Waits for exit until the deadline. Returns the wait status if it exited.
+  std::optional<int> wait(Deadline deadline);
+  /// SIGTERM, wait up to grace, then SIGKILL and reap. Returns the wait status. Idempotent.
+  int stop(Seconds grace = Seconds(3));
+  /// Sends a signal if running.
+  void signal(int sig);
+  /// Exit status once reaped.
+  std::optional<int> exitStatus() const { return status_; }
+  /// "exited with status 1" / "killed by SIGSEGV"
+  static std::string describeStatus(int status);
+
+ private:
+  ProcessSpec spec_;
+  int pid_ = -1;
+  int pidfd_ = -1;
+  std::optional<int> status_;
+};
+
+/// Runs a program to completion (e.g. `kea-dhcp4 -t`), capturing output. Throws Error on timeout
+/// (after killing it) or if it cannot start.
+struct RunResult {
+  int status = 0;  // wait status
+  std::string output;  // stdout+stderr
+  bool ok() const;     // exited with 0
+};
+RunResult runToCompletion(const ProcessSpec& spec, Deadline deadline);
+
+}  // namespace phonelab::lab

@@ -1,0 +1,33 @@
+#pragma once
+/// Decoding of captured Ethernet frames into harness events (ARP, IPv4, ICMP, UDP, TCP, DHCP).
+/// Bounds-checked: a malformed frame from the phone yields a "capture.malformed" event, never a
+/// crash.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "harness/core/event.h"
+
+namespace phonelab::proto {
+
+/// Decodes one Ethernet frame. `dut_mac` (lower-case "aa:bb:..") sets the field from=dut|lab.
+/// Returns the event without t/source (the caller stamps them), or nullopt for frames that are
+/// not worth an event (e.g. IPv6 router solicitations are still events: kind "ipv6").
+///
+/// Kinds and fields:
+///   arp.request / arp.reply      src_mac dst_mac sender_ip target_ip sender_mac
+///   icmp.echo-request/-reply     src_mac dst_mac src_ip dst_ip id seq
+///   icmp.<type>                  other ICMP types
+///   dhcp.<type>                  src_mac dst_mac src_ip dst_ip xid chaddr ciaddr yiaddr
+///                                requested_ip server_id lease params (option 55 as "1,3,6")
+///                                vendor_class (option 60) options ("53,55,60,...") flags
+///   udp                          src_mac dst_mac src_ip dst_ip src_port dst_port length
+///   tcp                          ... src_port dst_port flags ("S", "SA", "F", "R", "P")
+///   ipv4 / ipv6 / ether          anything else
+///   capture.malformed            reason
+/// Every event also has from ("dut" | "lab" | "other") and length.
+std::optional<Event> decodeFrame(std::span<const uint8_t> frame, const std::string& dut_mac);
+
+}  // namespace phonelab::proto

@@ -1,0 +1,31 @@
+#pragma once
+/// Loading and validating scenario files and the requirement catalog. Everything is validated
+/// before anything runs; every problem is reported as file:line:col: message.
+
+#include <string>
+#include <vector>
+
+#include "harness/core/error.h"
+#include "harness/core/result.h"
+#include "harness/scenario/model.h"
+
+namespace phonelab::scenario {
+
+/// Loads scenarios/requirements.yaml. Throws ConfigError with every problem found.
+std::vector<Requirement> loadRequirements(const std::string& path);
+
+/// Parses one scenario file. Appends problems to `diags` (does not throw for content errors).
+/// Returns the scenarios in the file (one document per scenario; several documents allowed).
+std::vector<Scenario> loadScenarioFile(const std::string& path, std::vector<Diagnostic>& diags);
+
+/// Collects *.yaml under each path (a file or a directory, recursively, sorted), skipping
+/// requirements.yaml. Nonexistent path -> diagnostic.
+std::vector<std::string> findScenarioFiles(const std::vector<std::string>& paths,
+                                           std::vector<Diagnostic>& diags);
+
+/// Loads every scenario under paths and cross-checks them: duplicate ids, unknown requirement ids
+/// (against `catalog`). Throws ConfigError listing every diagnostic if there is any.
+std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
+                                const std::vector<Requirement>& catalog);
+
+}  // namespace phonelab::scenario

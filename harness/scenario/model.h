@@ -1,0 +1,133 @@
+#pragma once
+/// The scenario model: what a scenario YAML file means once loaded and validated.
+/// The format is documented in docs/scenario-format.md. Strings may hold ${variables}
+/// (see vars.h); they are checked at load time and expanded by the runner per lane.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "harness/core/error.h"
+
+namespace phonelab::scenario {
+
+/// A condition on one event field as written: `field: value` (op "eq") or
+/// `field: {op: operand}` with op one of eq ne regex lt le gt ge exists absent contains.
+struct Condition {
+  std::string field;
+  std::string op = "eq";
+  std::string operand;
+  Mark mark;
+};
+
+/// Which events a step looks for and over which time.
+struct EventSpec {
+  std::string event;  // kind or glob: "dhcp.discover", "dhcp.*"
+  std::vector<Condition> where;
+  double within = 10;  // seconds: deadline for expect/wait, window length for expect_none
+  /// Anchor of the time window: "" = the start of this step, "scenario" = scenario start, or the
+  /// name of an earlier step (its start).
+  std::string since;
+  Mark mark;
+};
+
+// ---- actions (the closed set of things a step can do) ----
+
+/// Configure the DUT through its own admin interface (web UI "Submit All Changes"), with abstract
+/// setting names from the device profile: {connection_type: static, static_ip: ${net.static_ip}}.
+struct ConfigureAction {
+  std::map<std::string, std::string> settings;
+  std::string via = "web";  // web | profile
+};
+/// Reboot through the phone's own /admin/reboot.
+struct RebootAction {};
+/// Power off and on (emulator: stop and spawn again; bench: the lab's power driver).
+struct PowerCycleAction {};
+/// GET /admin/cfg.xml; emits a "dut.config" event whose fields are the element values.
+struct FetchConfigAction {
+  double within = 30;  // how long the phone may take to answer (e.g. while rebooting)
+};
+/// GET /admin/status.xml; emits "dut.status" (model, mac, firmware, ip, uptime).
+struct FetchStatusAction {
+  double within = 30;
+};
+/// ICMP echo from the lab side; replies show up as "icmp.echo-reply" capture events.
+struct PingAction {
+  std::string to;
+  std::string from;  // source address on the lab side; "" = the segment address
+  int count = 1;
+};
+
+using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
+                            FetchStatusAction, PingAction>;
+
+/// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
+/// "ping".
+const char* actionName(const Action& a);
+
+// ---- steps ----
+
+/// Wait for an event (a precondition): on timeout the scenario is inconclusive.
+struct WaitStep {
+  EventSpec spec;
+};
+/// Do something. If the DUT does not respond to it, the scenario fails.
+struct ActStep {
+  Action action;
+};
+/// Expect an event within a deadline (a check). With a probe, the probe action is repeated every
+/// `every` seconds until the event is seen or the deadline passes.
+struct ExpectStep {
+  EventSpec spec;
+  std::optional<Action> probe;
+  double every = 1.0;
+};
+/// Expect no matching event during a window (a check). Also how a scenario lets time pass.
+struct ExpectNoneStep {
+  EventSpec spec;
+};
+
+struct Step {
+  std::string name;  // unique within the scenario; defaulted to "<kind>-<n>" (1-based)
+  std::variant<WaitStep, ActStep, ExpectStep, ExpectNoneStep> body;
+  Mark mark;
+  /// "wait", "act", "expect", "expect_none"
+  const char* kindName() const;
+};
+
+/// The fakes a scenario stands up on the lab side. Grows with each fake.
+struct DhcpFake {
+  bool enabled = false;
+  std::string pool_from;  // default ${net.pool_from}
+  std::string pool_to;    // default ${net.pool_to}
+  double lease = 3600;    // seconds (option 51)
+};
+struct Fakes {
+  DhcpFake dhcp;
+};
+
+/// How the DUT is brought up before the steps.
+struct DutSetup {
+  /// Settings applied through the admin interface during setup, before the steps (a failure
+  /// here makes the scenario inconclusive).
+  std::map<std::string, std::string> settings;
+  /// Capabilities the device must have (profile `capabilities`), else not-applicable.
+  std::vector<std::string> needs;
+};
+
+struct Scenario {
+  std::string id;  // unique across the suite
+  std::string title;
+  std::string file;  // path as loaded
+  std::vector<std::string> requirements;
+  std::vector<std::string> tags;
+  double timeout = 120;  // seconds, for the whole scenario
+  Fakes fakes;
+  DutSetup dut;
+  std::vector<Step> steps;
+  Mark mark;  // where the scenario's mapping starts
+};
+
+}  // namespace phonelab::scenario

@@ -1,0 +1,29 @@
+#pragma once
+/// ${name} variables in scenario strings. The set of names is closed and known at load time so a
+/// typo is a validation error; values are per lane and filled in by the runner.
+///
+///   ${lab.ip}          the lab side's address on the segment (also the default gateway)
+///   ${lab.remote_ip}   an address on the lab side outside the segment's subnet
+///   ${net.prefix}      the segment's first three octets, e.g. 198.18.0
+///   ${net.netmask}     255.255.255.0
+///   ${net.static_ip}   a free address on the segment for a static DUT
+///   ${net.pool_from} ${net.pool_to}  the DHCP pool
+///   ${dut.mac}         the DUT's MAC address
+///   ${dut.ip}          the DUT's current address (as last observed)
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace phonelab::scenario {
+
+/// Every variable name a scenario may use.
+const std::vector<std::string>& knownVariables();
+
+/// Names of the ${...} references in s, in order. Sets `malformed` if a "${" is not closed.
+std::vector<std::string> variablesIn(const std::string& s, bool* malformed = nullptr);
+
+/// Expands ${name} using values; unknown names are left as written.
+std::string expand(const std::string& s, const std::map<std::string, std::string>& values);
+
+}  // namespace phonelab::scenario
