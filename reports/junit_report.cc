@@ -33,7 +33,10 @@ std::string seconds(double d) {
 }
 
 std::string attr(std::string_view name, std::string_view value) {
-  return " " + std::string(name) + "=\"" + xmlEscape(value) + "\"";
+  // Built by appending: `" " + std::string(..)` trips GCC 12's -Wrestrict false positive at -O3.
+  std::string out(" ");
+  out.append(name).append("=\"").append(xmlEscape(value)).append("\"");
+  return out;
 }
 
 std::string areaOf(const ScenarioResult& s) {

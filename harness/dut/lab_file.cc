@@ -12,7 +12,7 @@ LabFile loadLabFile(const std::string& path) {
   YAML::Node root = r.load();
   LabFile lab;
   lab.file = path;
-  if (!root) r.throwIfErrors();
+  r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
   if (!r.isMap(root, "a lab file")) r.throwIfErrors();
   r.onlyKeys(root, {"lab", "dut"}, "the lab file");
 

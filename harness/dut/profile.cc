@@ -25,7 +25,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
   YAML::Node root = r.load();
   DeviceProfile p;
   p.file = path;
-  if (!root) r.throwIfErrors();
+  r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
   if (!r.isMap(root, "a device profile")) r.throwIfErrors();
   r.onlyKeys(root, {"device", "admin", "settings", "expect"}, "the device profile");
 
