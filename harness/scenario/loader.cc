@@ -24,7 +24,8 @@ const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
 const Names kActions = {"configure",    "reboot",       "power_cycle",
                         "fetch_config", "fetch_status", "ping"};
-const Names kOperators = {"eq", "ne", "regex", "lt", "le", "gt", "ge", "exists", "absent", "contains"};
+const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
+                          "gt", "ge", "exists", "absent", "contains"};
 
 std::string join(const Names& names) {
   std::string out;
@@ -64,10 +65,14 @@ bool contains(const Names& names, const std::string& n) {
 
 const char* typeName(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a string";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a string";
+    default:
+      return "nothing";
   }
 }
 
@@ -89,7 +94,8 @@ struct Fields {
 /// Validates one YAML file, collecting every problem into `diags` instead of stopping at the first.
 class Checker {
  public:
-  Checker(std::string file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {}
+  Checker(std::string file, std::vector<Diagnostic>& diags)
+      : file_(std::move(file)), diags_(diags) {}
 
   Mark mark(const YAML::Node& n) const { return mark(n.Mark()); }
   Mark mark(const YAML::Mark& m) const {
@@ -97,7 +103,9 @@ class Checker {
     return Mark{file_, m.line < 0 ? 0 : m.line + 1, m.column < 0 ? 0 : m.column + 1};
   }
   void error(const YAML::Node& at, std::string message) { error(mark(at), std::move(message)); }
-  void error(Mark at, std::string message) { diags_.push_back({std::move(at), std::move(message)}); }
+  void error(Mark at, std::string message) {
+    diags_.push_back({std::move(at), std::move(message)});
+  }
 
   /// The keys of a map, reporting duplicates and keys outside `allowed`.
   Fields fields(const YAML::Node& map, const Names& allowed, const std::string& what) {
@@ -261,7 +269,8 @@ Scenario Checker::scenario(const YAML::Node& doc) {
     s.id = e->v.Scalar();
     s.id_mark = mark(e->v);
     if (!std::regex_match(s.id, id_re)) {
-      error(e->v, "bad id '" + s.id + "': use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*)");
+      error(e->v,
+            "bad id '" + s.id + "': use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*)");
     }
   }
   if (const Entry* e = f.get("title")) s.title = text(*e).value_or("");
@@ -331,7 +340,7 @@ void Checker::steps(const Entry& e, std::vector<Step>& out) {
     auto [it, fresh] = names.emplace(st->name, std::pair{i, st->mark});
     if (!fresh) {
       error(name_mark, "duplicate step name '" + st->name + "' (first at line " +
-                    std::to_string(it->second.second.line) + ")");
+                           std::to_string(it->second.second.line) + ")");
     }
     out.push_back(std::move(*st));
   }
@@ -364,14 +373,14 @@ std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& na
     Entry e{key, it->first, it->second};
     if (key == "name") {
       if (name) error(e.k, "duplicate key 'name'");
-      name = e;
+      name.emplace(e);
     } else if (contains(kStepKinds, key)) {
       if (kind) {
         error(e.k, "step has two kinds, '" + kind->key + "' and '" + key +
                        "': a step does one thing (split it into two steps)");
         reported = true;
       } else {
-        kind = e;
+        kind.emplace(e);
       }
     } else {
       error(e.k, "unknown step kind '" + key + "'" + suggest(key, kStepKinds) +
@@ -452,7 +461,6 @@ std::optional<Condition> Checker::condition(const Entry& e) {
   Condition c;
   c.field = e.key;
   c.mark = mark(e.k);
-  YAML::Node operand = e.v;
   if (e.v.IsMap()) {
     if (e.v.size() != 1) {
       error(e.v, "condition on '" + e.key + "': expected one {operator: operand}, e.g. {lt: 30}");
@@ -465,7 +473,6 @@ std::optional<Condition> Checker::condition(const Entry& e) {
                            "; operators: " + join(kOperators));
       return std::nullopt;
     }
-    operand = it->second;
   } else if (!e.v.IsScalar()) {
     if (e.v.IsNull()) {
       error(e.k, "condition on '" + e.key + "' has no value");
@@ -475,6 +482,7 @@ std::optional<Condition> Checker::condition(const Entry& e) {
     }
     return std::nullopt;
   }
+  const YAML::Node operand = e.v.IsMap() ? YAML::Node(e.v.begin()->second) : e.v;
   auto t = text(Entry{c.op, operand, operand});
   if (!t) return std::nullopt;
   c.operand = *t;
@@ -496,26 +504,22 @@ std::optional<Condition> Checker::condition(const Entry& e) {
 }
 
 std::optional<Action> Checker::action(const Entry& e) {
-  YAML::Node key_node = e.v, args;
-  std::string name;
-  if (e.v.IsScalar()) {
-    name = e.v.Scalar();
-  } else if (e.v.IsMap()) {
-    if (e.v.size() != 1) {
-      error(e.v, "'" + e.key + "': expected one action, e.g. {ping: {to: ...}} or a bare 'reboot'");
-      return std::nullopt;
-    }
-    auto it = e.v.begin();
-    key_node = it->first;
-    name = key_node.IsScalar() ? key_node.Scalar() : "";
-    args = it->second;
-  } else {
+  if (!e.v.IsScalar() && !e.v.IsMap()) {
     expect(e, YAML::NodeType::Map, "an action");
     return std::nullopt;
   }
+  if (e.v.IsMap() && e.v.size() != 1) {
+    error(e.v, "'" + e.key + "': expected one action, e.g. {ping: {to: ...}} or a bare 'reboot'");
+    return std::nullopt;
+  }
+  // Nodes are only ever copy-constructed here: YAML::Node::operator= writes through to the
+  // document instead of rebinding the handle.
+  const YAML::Node key_node = e.v.IsMap() ? YAML::Node(e.v.begin()->first) : e.v;
+  const YAML::Node args = e.v.IsMap() ? YAML::Node(e.v.begin()->second) : YAML::Node();
+  const std::string name = key_node.IsScalar() ? key_node.Scalar() : "";
   if (!contains(kActions, name)) {
-    error(key_node,
-          "unknown action '" + name + "'" + suggest(name, kActions) + "; actions: " + join(kActions));
+    error(key_node, "unknown action '" + name + "'" + suggest(name, kActions) +
+                        "; actions: " + join(kActions));
     return std::nullopt;
   }
   Entry a{name, key_node, args};
