@@ -440,7 +440,13 @@ std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_s
         error(it->first, "expected a field name, got " + std::string(typeName(it->first)));
         continue;
       }
-      if (auto c = condition(Entry{it->first.Scalar(), it->first, it->second})) {
+      Entry cond{it->first.Scalar(), it->first, it->second};
+      auto first = std::find_if(spec.where.begin(), spec.where.end(),
+                                [&](const Condition& c) { return c.field == cond.key; });
+      if (first != spec.where.end()) {
+        error(cond.k, "duplicate key '" + cond.key + "' (first at line " +
+                          std::to_string(first->mark.line) + ")");
+      } else if (auto c = condition(cond)) {
         spec.where.push_back(std::move(*c));
       }
     }
