@@ -199,6 +199,26 @@ TEST(Suite, FindsYamlRecursivelySortedSkippingTheCatalog) {
   EXPECT_EQ(dup.size(), 2u);  // a.yaml once
 }
 
+TEST(Docs, CompleteExampleLoads) {
+  std::ifstream in(kSource + "/docs/scenario-format.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = doc.find("## Complete example");
+  ASSERT_NE(at, std::string::npos);
+  size_t begin = doc.find("```yaml\n", at);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  std::string yaml = doc.substr(begin, doc.find("```", begin) - begin);
+  TempFile f("example.yaml", yaml);
+  auto catalog = loadRequirements(kSource + "/scenarios/requirements.yaml");
+  auto suite = loadSuite({f.path.string()}, catalog);
+  ASSERT_EQ(suite.size(), 1u);
+  EXPECT_EQ(suite[0].steps.size(), 7u);
+  // The same as the fixture's first scenario.
+  auto fixture = loadClean(kSource + "/fixtures/scenarios-valid/full-example.yaml");
+  EXPECT_EQ(suite[0].id, fixture[0].id);
+  EXPECT_EQ(suite[0].steps.size(), fixture[0].steps.size());
+}
+
 // ---- the requirement catalog ----
 
 TEST(Requirements, CatalogHasEveryRequiredId) {
