@@ -726,7 +726,7 @@ std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
   std::vector<Scenario> out;
   auto files = findScenarioFiles(paths, diags);
   if (files.empty() && diags.empty()) {
-    diags.push_back({Mark{}, "no scenario files (*.yaml) found"});
+    diags.push_back({Mark{paths.empty() ? "" : paths.front()}, "no scenario files (*.yaml) found"});
   }
   Names ids;
   for (const auto& r : catalog) ids.push_back(r.id);
