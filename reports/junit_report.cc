@@ -33,7 +33,6 @@ std::string seconds(double d) {
 }
 
 std::string attr(std::string_view name, std::string_view value) {
-  // Built by appending: `" " + std::string(..)` trips GCC 12's -Wrestrict false positive at -O3.
   std::string out(" ");
   out.append(name).append("=\"").append(xmlEscape(value)).append("\"");
   return out;

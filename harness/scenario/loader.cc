@@ -167,15 +167,11 @@ class Checker {
     auto t = text(e);
     if (!t) return std::nullopt;
     double s = 0;
-    // Hours on top of the core units: lease times are naturally written "1h".
-    bool hours = t->size() > 1 && t->back() == 'h' &&
-                 std::isdigit(static_cast<unsigned char>((*t)[t->size() - 2]));
-    if (!parseDuration(hours ? t->substr(0, t->size() - 1) : *t, s)) {
+    if (!parseDuration(*t, s)) {
       error(e.v, "bad duration '" + *t + "' for '" + e.key +
                      "' (expected e.g. 30s, 250ms, 2m, 1h or a number of seconds)");
       return std::nullopt;
     }
-    if (hours) s *= 3600;
     if (s <= 0) {
       error(e.v, "'" + e.key + "' must be longer than zero");
       return std::nullopt;

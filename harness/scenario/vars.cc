@@ -4,8 +4,8 @@ namespace phonelab::scenario {
 
 const std::vector<std::string>& knownVariables() {
   static const std::vector<std::string> names = {
-      "lab.ip",        "lab.remote_ip", "net.prefix", "net.netmask", "net.static_ip",
-      "net.pool_from", "net.pool_to",   "dut.mac",    "dut.ip",
+      "lab.ip",        "lab.mac",       "lab.remote_ip", "net.prefix", "net.netmask",
+      "net.static_ip", "net.pool_from", "net.pool_to",   "dut.mac",    "dut.ip",
   };
   return names;
 }
