@@ -24,14 +24,14 @@ for i in $(seq 1 "$runs"); do
     until grep -qs '"kind":"dut.power"' "$report/web-config/events.jsonl"; do
       [ $SECONDS -lt $deadline ] || { kill -9 $pid; fail "run $i never powered the DUT on"; }
       kill -0 $pid 2>/dev/null || fail "run $i ended before it could be killed"
-      read -rt 0.1 <> <(:) || true  # a short bounded pause between looks; the loop has a deadline
+      sleep 0.1  # poll interval; the loop itself has a deadline
     done
     kill -9 $pid
     wait $pid 2>/dev/null
     echo "soak: run $i killed with SIGKILL mid-scenario"
     [ -n "$(ours_ns)" ] && echo "soak: as expected, its namespaces are left: $(ours_ns | tr '\n' ' ')"
     # PR_SET_PDEATHSIG takes the children down with the harness; give the kernel a moment to reap.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(ours_procs)" ] && break; read -rt 0.2 <> <(:) || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(ours_procs)" ] && break; sleep 0.2; done
     [ -z "$(ours_procs)" ] || fail "processes survived the SIGKILLed harness: $(ours_procs)"
     continue
   fi
