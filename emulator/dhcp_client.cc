@@ -358,7 +358,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       if (malformed_logged < 20) {
         ++malformed_logged;
         logLine("dhcp: ignoring malformed packet from " + dhcp::ip4String(udp->src_ip) + ": " +
-                r.error);
+                r.error + (malformed_logged == 20 ? " (further ones are not logged)" : ""));
       }
       return;
     }

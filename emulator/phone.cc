@@ -15,6 +15,7 @@
 #include "emulator/log.h"
 #include "emulator/netif.h"
 #include "emulator/web.h"
+#include "harness/core/deadline.h"
 #include "harness/core/error.h"
 
 namespace asio = boost::asio;
@@ -284,7 +285,7 @@ struct Phone::Impl : PhoneControl {
     } catch (const Error& e) {
       logLine(std::string("net: ") + e.what());
     }
-    logLine("reboot: link down, booting again in " + std::to_string(opt.boot_delay) + " s");
+    logLine("reboot: link down, booting again in " + formatSeconds(opt.boot_delay));
     boot_timer.expires_after(
         std::chrono::milliseconds(static_cast<long long>(opt.boot_delay * 1000)));
     boot_timer.async_wait([this](const boost::system::error_code& ec) {
