@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "harness/core/event.h"
+#include "harness/core/match.h"
+#include "harness/core/verdict.h"
+
+namespace phonelab {
+namespace {
+
+Event ev(double t, std::string kind, std::map<std::string, std::string> f = {}) {
+  Event e;
+  e.t = t;
+  e.kind = std::move(kind);
+  e.fields = std::move(f);
+  return e;
+}
+
+TEST(Glob, MatchesStarsAndQuestionMarks) {
+  EXPECT_TRUE(globMatch("dhcp.*", "dhcp.discover"));
+  EXPECT_TRUE(globMatch("*", "anything"));
+  EXPECT_TRUE(globMatch("icmp.echo-?eply", "icmp.echo-reply"));
+  EXPECT_FALSE(globMatch("dhcp.*", "dns.query"));
+  EXPECT_FALSE(globMatch("dhcp.discover", "dhcp.discoverx"));
+}
+
+TEST(Matcher, FieldOperators) {
+  Event e = ev(1, "dut.status", {{"uptime", "12"}, {"mac", "02:00:c6:12:00:0a"}, {"xid", "0x10"}});
+  EXPECT_TRUE(EventMatcher("dut.status").where("uptime", FieldCondition::make("lt", "30")).matches(e));
+  EXPECT_FALSE(EventMatcher("dut.status").where("uptime", FieldCondition::make("gt", "30")).matches(e));
+  EXPECT_TRUE(EventMatcher("dut.*").where("mac", FieldCondition::make("regex", "^02:00")).matches(e));
+  EXPECT_TRUE(EventMatcher("*").where("xid", FieldCondition::make("ge", "16")).matches(e));
+  EXPECT_TRUE(EventMatcher("*").where("missing", FieldCondition::make("absent", "true")).matches(e));
+  EXPECT_FALSE(EventMatcher("*").where("missing", FieldCondition::make("exists", "true")).matches(e));
+  EXPECT_TRUE(EventMatcher("*").where("missing", FieldCondition::make("ne", "x")).matches(e));
+  EXPECT_FALSE(EventMatcher("*").whereEq("mac", "02:00:c6:12:00:0b").matches(e));
+}
+
+TEST(Matcher, BadOperatorsAreRejectedWithAReason) {
+  EXPECT_THROW(FieldCondition::make("lt", "soon"), std::invalid_argument);
+  EXPECT_THROW(FieldCondition::make("regex", "(unclosed"), std::invalid_argument);
+  EXPECT_THROW(FieldCondition::make("like", "x"), std::invalid_argument);
+}
+
+TEST(Matcher, DescribeNamesKindAndConditions) {
+  auto m = EventMatcher("dhcp.*").whereEq("src_mac", "02:00:c6:12:00:0a");
+  EXPECT_EQ(m.describe(), "dhcp.* with src_mac = 02:00:c6:12:00:0a");
+}
+
+TEST(EventLog, MatchingRespectsWindow) {
+  EventLog log;
+  log.add(ev(1.0, "dhcp.discover"));
+  log.add(ev(5.0, "dhcp.discover"));
+  log.add(ev(3.0, "arp.reply"));
+  EXPECT_EQ(log.matching(EventMatcher("dhcp.*"), 0, 2).size(), 1u);
+  EXPECT_EQ(log.matching(EventMatcher("dhcp.*"), 2).size(), 1u);
+  EXPECT_EQ(log.matching(EventMatcher("*"), 0).size(), 3u);
+  // Sorted by time even when added out of order.
+  auto all = log.matching(EventMatcher("*"), 0);
+  EXPECT_EQ(all[1].kind, "arp.reply");
+}
+
+TEST(EventLog, WaitForSeesEventsAddedLater) {
+  EventLog log;
+  std::thread producer([&] { log.emit("test", "dut.status", {{"uptime", "3"}}, "status"); });
+  auto got = log.waitFor(EventMatcher("dut.status"), 0, Deadline::in(Seconds(5)));
+  producer.join();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got->field("uptime"), "3");
+}
+
+TEST(EventLog, WaitForTimesOutAndIgnoresEarlierEvents) {
+  EventLog log;
+  log.add(ev(0.0, "dhcp.discover"));
+  auto got = log.waitFor(EventMatcher("dhcp.discover"), 0.5, Deadline::in(Seconds(0.05)));
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST(EventLog, CancelWakesWaiters) {
+  EventLog log;
+  std::thread canceller([&] { log.cancel(); });
+  auto got = log.waitFor(EventMatcher("never"), 0, Deadline::in(Seconds(30)));
+  canceller.join();
+  EXPECT_FALSE(got.has_value());
+  EXPECT_TRUE(log.cancelled());
+  EXPECT_FALSE(log.waitUntil(Deadline::in(Seconds(30))));
+}
+
+TEST(Verdicts, FailBeatsErrorBeatsInconclusiveBeatsPass) {
+  auto check = [](Verdict v) { return CheckResult{"c", v, "", 0, "", {}}; };
+  EXPECT_EQ(combineChecks({check(Verdict::Pass), check(Verdict::Fail), check(Verdict::Error)}),
+            Verdict::Fail);
+  EXPECT_EQ(combineChecks({check(Verdict::Pass), check(Verdict::Error)}), Verdict::Error);
+  EXPECT_EQ(combineChecks({check(Verdict::Inconclusive), check(Verdict::Pass)}),
+            Verdict::Inconclusive);
+  EXPECT_EQ(combineChecks({check(Verdict::Pass), check(Verdict::NotApplicable)}), Verdict::Pass);
+  EXPECT_EQ(combineChecks({check(Verdict::NotApplicable)}), Verdict::NotApplicable);
+  EXPECT_EQ(combineChecks({}), Verdict::Inconclusive);
+}
+
+TEST(Verdicts, ExitCodes) {
+  EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::NotApplicable}), 0);
+  EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::Fail, Verdict::Error}), 1);
+  EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::Inconclusive}), 3);
+  EXPECT_EQ(exitCodeFor({Verdict::Error}), 3);
+  EXPECT_EQ(exitCodeFor({}), 0);
+}
+
+TEST(Verdicts, StringsRoundTrip) {
+  for (Verdict v : {Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error,
+                    Verdict::NotApplicable}) {
+    EXPECT_EQ(parseVerdict(toString(v)), v);
+  }
+  EXPECT_FALSE(parseVerdict("passed").has_value());
+}
+
+}  // namespace
+}  // namespace phonelab
