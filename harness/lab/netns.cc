@@ -8,13 +8,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -111,7 +111,9 @@ void killAllIn(const std::string& ns) {
   }
 }
 
-void deleteNs(const std::string& ns) { ipCommand({"netns", "del", ns}); }
+void deleteNs(const std::string& ns) {
+  ipCommand({"netns", "del", ns});
+}
 
 struct TokenState {
   std::mutex mu;
@@ -149,7 +151,9 @@ std::string ipOutput(const std::vector<std::string>& args) {
   return r.out;
 }
 
-void ipCommand(const std::vector<std::string>& args) { ipOutput(args); }
+void ipCommand(const std::vector<std::string>& args) {
+  ipOutput(args);
+}
 
 NetnsScope::NetnsScope(const std::string& netns) {
   saved_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -290,6 +294,7 @@ std::vector<std::string> listNamespaces() {
 
 std::vector<std::string> removeStaleNamespaces() {
   std::vector<std::string> removed;
+  std::string errors;
   std::map<std::string, bool> alive;  // token -> owner alive
   std::set<std::string> tokens_with_ns;
   const std::string own = [] {
@@ -306,10 +311,18 @@ std::vector<std::string> removeStaleNamespaces() {
     if (it == alive.end()) it = alive.emplace(token, ownerAlive(token)).first;
     if (it->second) continue;
     // Only phonelab starts anything in phl- namespaces: what runs there is ours to kill.
-    killAllIn(ns);
-    deleteNs(ns);
-    removed.push_back(ns);
+    try {
+      killAllIn(ns);
+      deleteNs(ns);
+      removed.push_back(ns);
+    } catch (const Error& e) {
+      // Another run may be cleaning up the same namespace right now.
+      auto now = listNamespaces();
+      if (std::find(now.begin(), now.end(), ns) != now.end())
+        errors += std::string(e.what()) + "; ";
+    }
   }
+  if (!errors.empty()) throw Error("cannot remove stale namespaces: " + errors);
   // Run folders of dead owners whose namespaces are all gone.
   std::set<std::string> remaining;
   for (const auto& ns : listNamespaces()) {
