@@ -1,6 +1,8 @@
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -358,4 +360,33 @@ TEST(LabScope, NetnsScopeEntersAndRestores) {
   EXPECT_EQ(inode(), before);
   EXPECT_THROW(NetnsScope("phl-no-such-namespace"), Error);
   EXPECT_EQ(inode(), before);
+}
+
+TEST(LabProcess, ChildrenDieWithAKilledHarness) {
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  pid_t harness = ::fork();
+  if (harness == 0) {
+    try {
+      auto* p = new Process({"sleep", {"sleep", "600"}, {}, "", "", ""});
+      int pid = p->pid();
+      if (::write(report[1], &pid, sizeof pid) != sizeof pid) ::_exit(2);
+      ::pause();
+    } catch (...) {
+    }
+    ::_exit(1);
+  }
+  ::close(report[1]);
+  int child = 0;
+  ASSERT_EQ(::read(report[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+  ::close(report[0]);
+  long pidfd = ::syscall(SYS_pidfd_open, child, 0);
+  ASSERT_GE(pidfd, 0);
+  ASSERT_EQ(::kill(harness, SIGKILL), 0);
+  int st = 0;
+  ASSERT_EQ(::waitpid(harness, &st, 0), harness);
+  // PR_SET_PDEATHSIG: the sleep is killed with its parent (readable pidfd = it exited).
+  pollfd p{static_cast<int>(pidfd), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 1) << "sleep " << child << " outlived its killed parent";
+  ::close(static_cast<int>(pidfd));
 }
