@@ -13,6 +13,10 @@ namespace phonelab::lab {
 
 /// Runs `ip` (iproute2) with args; throws Error with its stderr on failure.
 void ipCommand(const std::vector<std::string>& args);
+/// Same, returning its stdout (e.g. `ip -j link show`, `ip netns pids NAME`).
+std::string ipOutput(const std::vector<std::string>& args);
+/// Names from `ip netns list`.
+std::vector<std::string> listNamespaces();
 
 /// Enters a namespace on this thread for the guard's lifetime (setns), restoring on destruction.
 /// Sockets created and processes forked meanwhile live in that namespace.
@@ -45,6 +49,8 @@ struct SegmentAddressing {
 class Segment {
  public:
   /// Creates both namespaces and the veth pair, brings links up, assigns the lab-side addresses.
+  /// run_token should be runToken(): a token without an owner file is stale to other runs.
+  /// The destructor SIGKILLs whatever still runs in the two namespaces, then deletes them.
   Segment(const std::string& run_token, int lane);
   ~Segment();
   Segment(const Segment&) = delete;
@@ -63,10 +69,13 @@ class Segment {
   SegmentAddressing addr_;
 };
 
-/// This process's run token ("<pid>x<hex>"), creating /run/phonelab/<token>/owner once.
+/// This process's run token ("<pid>x<hex>"), creating /run/phonelab/<token>/owner once (a forked
+/// child gets its own token). The owner file is removed at exit.
 const std::string& runToken();
-/// Removes namespaces (and what runs in them) left by phonelab runs whose owner is dead.
-/// Returns the names removed.
+/// Removes namespaces (and what runs in them) left by phonelab runs whose owner is dead: names
+/// matching ^phl-[0-9]+x[0-9a-f]{4}-[0-9]+-(lab|dut)$ whose /run/phonelab/<token>/owner is missing
+/// or names a dead process (or one with another start time). Also removes run folders of dead
+/// owners that have no namespace left. Returns the namespace names removed.
 std::vector<std::string> removeStaleNamespaces();
 /// Names of namespaces that belong to this process.
 std::vector<std::string> ownNamespaces();

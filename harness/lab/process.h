@@ -2,6 +2,8 @@
 /// Supervised child processes: started (optionally inside a network namespace) with their output
 /// in a log file, stopped by PID (SIGTERM, then SIGKILL after a deadline), never left behind: a
 /// child gets PR_SET_PDEATHSIG=SIGKILL so even a SIGKILLed harness takes its children with it.
+/// Note: the kernel sends the death signal when the *thread* that forked exits, so start long-lived
+/// processes from a thread that outlives them (the main thread or a lane's thread).
 
 #include <functional>
 #include <map>
@@ -63,6 +65,7 @@ struct RunResult {
   std::string output;  // stdout+stderr
   bool ok() const;     // exited with 0
 };
+/// spec.log_path is not used: the output is returned.
 RunResult runToCompletion(const ProcessSpec& spec, Deadline deadline);
 
 }  // namespace phonelab::lab

@@ -23,11 +23,14 @@ namespace phonelab::proto {
 ///   dhcp.<type>                  src_mac dst_mac src_ip dst_ip xid chaddr ciaddr yiaddr
 ///                                requested_ip server_id lease params (option 55 as "1,3,6")
 ///                                vendor_class (option 60) options ("53,55,60,...") flags
-///   udp                          src_mac dst_mac src_ip dst_ip src_port dst_port length
-///   tcp                          ... src_port dst_port flags ("S", "SA", "F", "R", "P")
+///   udp                          src_mac dst_mac src_ip dst_ip src_port dst_port payload (bytes)
+///   tcp                          ... src_port dst_port flags ("S", "SA", "F", "R", "P") payload
+///   bootp.request / bootp.reply  DHCP ports without option 53
 ///   ipv4 / ipv6 / ether          anything else
 ///   capture.malformed            reason
-/// Every event also has from ("dut" | "lab" | "other") and length.
+/// Every event also has from ("dut" | "lab" | "other": "other" while dut_mac is unknown) and
+/// length (of the frame). IPv4 events have src_ip dst_ip ttl proto, and bad_checksum=ip when the
+/// header checksum is wrong; a tagged frame has vlan. t is -1 (EventLog::add stamps it).
 std::optional<Event> decodeFrame(std::span<const uint8_t> frame, const std::string& dut_mac);
 
 }  // namespace phonelab::proto

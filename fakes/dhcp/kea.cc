@@ -1,0 +1,257 @@
+#include "fakes/dhcp/kea.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "harness/core/error.h"
+#include "harness/lab/process.h"
+
+namespace phonelab::fakes {
+namespace {
+
+namespace fs = std::filesystem;
+
+const Seconds kCheckTimeout(10);
+const Seconds kReadyTimeout(10);
+const Seconds kCommandTimeout(5);
+
+/// libdhcp_lease_cmds.so (lease4-* commands), wherever this system's Kea keeps its hooks.
+std::string leaseCmdsHook() {
+  const char* name = "libdhcp_lease_cmds.so";
+  std::vector<fs::path> dirs = {"/usr/lib/x86_64-linux-gnu/kea/hooks", "/usr/lib/kea/hooks",
+                                "/usr/lib64/kea/hooks", "/usr/local/lib/kea/hooks"};
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator("/usr/lib", ec)) {
+    fs::path p = d.path() / "kea" / "hooks";
+    if (fs::is_directory(p, ec)) dirs.push_back(p);
+  }
+  for (const auto& d : dirs) {
+    if (fs::exists(d / name, ec)) return (d / name).string();
+  }
+  return "";
+}
+
+std::string socketPath(const std::string& work_dir) {
+  return work_dir + "/kea.sock";
+}
+
+/// Connects to a unix stream socket; returns the fd or -1 (errno set).
+int connectUnix(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+std::string readTail(const std::string& path, size_t n) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+}  // namespace
+
+std::string keaConfigJson(const KeaOptions& o) {
+  using nlohmann::json;
+  const long lease = std::max(1L, std::lround(o.lease));
+  json options = json::array();
+  if (!o.router.empty()) options.push_back({{"name", "routers"}, {"data", o.router}});
+  if (!o.dns_servers.empty()) {
+    std::string list;
+    for (const auto& s : o.dns_servers) list += (list.empty() ? "" : ", ") + s;
+    options.push_back({{"name", "domain-name-servers"}, {"data", list}});
+  }
+  if (!o.domain_name.empty()) options.push_back({{"name", "domain-name"}, {"data", o.domain_name}});
+
+  json dhcp4 = {
+      {"interfaces-config", {{"interfaces", {o.iface}}, {"dhcp-socket-type", "raw"}}},
+      {"control-socket", {{"socket-type", "unix"}, {"socket-name", socketPath(o.work_dir)}}},
+      {"lease-database",
+       {{"type", "memfile"},
+        {"persist", true},
+        {"name", o.work_dir + "/leases.csv"},
+        {"lfc-interval", 0}}},
+      {"valid-lifetime", lease},
+      {"min-valid-lifetime", lease},
+      {"max-valid-lifetime", lease},
+      // Explicit T1/T2 so the phone is told exactly when to renew and rebind.
+      {"renew-timer", lease / 2},
+      {"rebind-timer", lease * 7 / 8},
+      {"subnet4",
+       {{{"id", 1},
+         {"subnet", o.subnet},
+         {"pools", {{{"pool", o.pool_from + " - " + o.pool_to}}}},
+         {"option-data", options}}}},
+      {"loggers",
+       {{{"name", "kea-dhcp4"},
+         {"output_options", {{{"output", "stdout"}}}},
+         {"severity", "INFO"},
+         {"debuglevel", 0}}}},
+  };
+  std::string hook = leaseCmdsHook();
+  if (!hook.empty()) dhcp4["hooks-libraries"] = {{{"library", hook}}};
+  return json{{"Dhcp4", dhcp4}}.dump(2) + "\n";
+}
+
+struct KeaServer::Impl {
+  KeaOptions opt;
+  EventLog* log = nullptr;
+  std::optional<lab::Process> proc;
+
+  std::string configPath() const { return opt.work_dir + "/kea-dhcp4.json"; }
+  std::string logPath() const { return opt.work_dir + "/kea.log"; }
+
+  lab::ProcessSpec spec(std::vector<std::string> argv) const {
+    lab::ProcessSpec s;
+    s.name = "kea";
+    s.argv = std::move(argv);
+    s.env = {{"KEA_PIDFILE_DIR", opt.work_dir}, {"KEA_LOCKFILE_DIR", opt.work_dir}};
+    s.netns = opt.netns;
+    s.log_path = logPath();
+    s.cwd = opt.work_dir;
+    return s;
+  }
+};
+
+KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_unique<Impl>()) {
+  Impl& im = *impl_;
+  im.opt = o;
+  im.log = &log;
+  if (o.work_dir.empty()) throw Error("kea: no work_dir");
+  std::error_code ec;
+  fs::create_directories(o.work_dir, ec);
+  if (ec) throw Error("kea: cannot create " + o.work_dir + ": " + ec.message());
+  im.opt.work_dir = fs::absolute(o.work_dir).string();
+  const std::string sock = socketPath(im.opt.work_dir);
+  if (sock.size() >= sizeof(sockaddr_un::sun_path))
+    throw Error("kea: control socket path too long for a unix socket: " + sock);
+  fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
+
+  {
+    std::ofstream out(im.configPath(), std::ios::trunc);
+    out << keaConfigJson(im.opt);
+    if (!out) throw Error("kea: cannot write " + im.configPath());
+  }
+
+  auto check = lab::runToCompletion(im.spec({"kea-dhcp4", "-t", im.configPath()}),
+                                    Deadline::in(kCheckTimeout));
+  if (!check.ok()) {
+    throw Error("kea rejected its configuration " + im.configPath() + " (" +
+                lab::Process::describeStatus(check.status) + "): " + check.output);
+  }
+
+  im.proc.emplace(im.spec({"kea-dhcp4", "-c", im.configPath()}));
+  // Kea gives no readiness signal: try the control socket until it answers (bounded).
+  auto deadline = Deadline::in(kReadyTimeout);
+  for (;;) {
+    int fd = connectUnix(sock);
+    if (fd >= 0) {
+      ::close(fd);
+      break;
+    }
+    if (auto st = im.proc->wait(Deadline::in(Seconds(0.02)))) {
+      throw Error("kea " + lab::Process::describeStatus(*st) + " at start; " + im.logPath() + ": " +
+                  readTail(im.logPath(), 2000));
+    }
+    if (deadline.expired()) {
+      im.proc->stop(Seconds(1));
+      throw Error("kea's control socket " + sock + " did not answer within " +
+                  formatSeconds(kReadyTimeout.count()) + "; " + im.logPath() + ": " +
+                  readTail(im.logPath(), 2000));
+    }
+  }
+  log.emit("harness", "fake.start",
+           {{"name", "kea"}, {"pid", std::to_string(im.proc->pid())}, {"iface", o.iface}},
+           "kea started (pid " + std::to_string(im.proc->pid()) + ") on " + o.iface);
+}
+
+KeaServer::~KeaServer() {
+  if (!impl_ || !impl_->proc) return;
+  try {
+    int st = impl_->proc->stop(Seconds(3));
+    impl_->log->emit("harness", "fake.stop",
+                     {{"name", "kea"}, {"status", lab::Process::describeStatus(st)}},
+                     "kea stopped: " + lab::Process::describeStatus(st));
+  } catch (...) {
+  }
+}
+
+int KeaServer::pid() const {
+  return impl_->proc ? impl_->proc->pid() : -1;
+}
+std::string KeaServer::logPath() const {
+  return impl_->logPath();
+}
+std::string KeaServer::configPath() const {
+  return impl_->configPath();
+}
+
+std::string KeaServer::command(const std::string& json_command) {
+  const std::string sock = socketPath(impl_->opt.work_dir);
+  auto deadline = Deadline::in(kCommandTimeout);
+  int fd = connectUnix(sock);
+  if (fd < 0) throw Error(sysError("kea: connect " + sock, errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+
+  size_t sent = 0;
+  while (sent < json_command.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    int n = ::poll(&p, 1, std::max(1, deadline.remainingMs()));
+    if (n == 0 || deadline.expired()) throw Error("kea: command not sent in time");
+    if (n < 0 && errno != EINTR) throw Error(sysError("kea: poll", errno));
+    ssize_t w = ::send(fd, json_command.data() + sent, json_command.size() - sent, MSG_NOSIGNAL);
+    if (w < 0 && errno != EINTR && errno != EAGAIN) throw Error(sysError("kea: send", errno));
+    if (w > 0) sent += static_cast<size_t>(w);
+  }
+  // Kea answers and closes the connection.
+  std::string response;
+  char buf[8192];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int n = ::poll(&p, 1, std::max(1, deadline.remainingMs()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(sysError("kea: poll", errno));
+    if (n == 0) {
+      throw Error("kea: no complete answer within " + formatSeconds(kCommandTimeout.count()) +
+                  (response.empty() ? "" : " (got: " + response.substr(0, 200) + ")"));
+    }
+    ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+    if (r == 0) break;
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw Error(sysError("kea: recv", errno));
+    }
+    response.append(buf, static_cast<size_t>(r));
+  }
+  return response;
+}
+
+}  // namespace phonelab::fakes

@@ -1,0 +1,353 @@
+#include "harness/lab/netns.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "harness/core/error.h"
+#include "harness/lab/spawn.h"
+
+namespace phonelab::lab {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kRunDir = "/run/phonelab";
+const Seconds kIpTimeout(10);
+
+std::string ipProgram() {
+  static const std::string prog = ::access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip" : "ip";
+  return prog;
+}
+
+std::string joinArgs(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+/// Process start time (field 22 of /proc/<pid>/stat), or "" if there is no such process.
+std::string startTimeOf(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return "";
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(line.substr(close + 1));
+  std::string field;
+  // After ") " comes field 3 (state); field 22 is the 20th from there.
+  for (int i = 3; i <= 22; ++i) {
+    if (!(rest >> field)) return "";
+  }
+  return field;
+}
+
+/// The token part of a namespace name of ours, or "" if the name is not ours.
+std::string tokenOf(const std::string& ns) {
+  static const std::regex re("^phl-([0-9]+x[0-9a-f]{4})-[0-9]+-(lab|dut)$");
+  std::smatch m;
+  if (!std::regex_match(ns, m, re)) return "";
+  return m[1].str();
+}
+
+/// Is the run that owns this token still alive (owner file present, pid alive, same start time)?
+bool ownerAlive(const std::string& token) {
+  std::ifstream in(std::string(kRunDir) + "/" + token + "/owner");
+  int pid = 0;
+  std::string start;
+  if (!(in >> pid >> start) || pid <= 0) return false;
+  std::string actual = startTimeOf(pid);
+  return !actual.empty() && actual == start;
+}
+
+std::vector<int> pidsIn(const std::string& ns) {
+  std::vector<int> pids;
+  std::istringstream in(ipOutput({"netns", "pids", ns}));
+  int pid;
+  while (in >> pid) pids.push_back(pid);
+  return pids;
+}
+
+/// SIGKILLs every process in the namespace and waits (bounded) until they are gone.
+void killAllIn(const std::string& ns) {
+  std::vector<int> pidfds;
+  for (int pid : pidsIn(ns)) {
+    if (pid == ::getpid()) continue;
+    long fd = ::syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) continue;  // already gone
+    ::syscall(SYS_pidfd_send_signal, static_cast<int>(fd), SIGKILL, nullptr, 0);
+    pidfds.push_back(static_cast<int>(fd));
+  }
+  auto deadline = Deadline::in(Seconds(2));
+  for (int fd : pidfds) {
+    // A pidfd becomes readable when the process exits (even if nobody reaps it yet).
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, std::max(0, deadline.remainingMs())) < 0 && errno == EINTR) {
+    }
+    ::close(fd);
+  }
+}
+
+void deleteNs(const std::string& ns) {
+  ipCommand({"netns", "del", ns});
+}
+
+struct TokenState {
+  std::mutex mu;
+  int pid = 0;
+  std::string token;
+};
+TokenState& tokenState() {
+  static TokenState* s = new TokenState;  // never destroyed: used from atexit
+  return *s;
+}
+
+void removeOwnRunDir() {
+  auto& s = tokenState();
+  if (s.pid != ::getpid() || s.token.empty()) return;
+  // Our namespaces should all be gone by now (Segments are RAII); if one leaked, a missing owner
+  // file makes it stale for the next run's removeStaleNamespaces().
+  std::error_code ec;
+  fs::remove(fs::path(kRunDir) / s.token / "owner", ec);
+  fs::remove(fs::path(kRunDir) / s.token, ec);
+}
+
+}  // namespace
+
+std::string ipOutput(const std::vector<std::string>& args) {
+  ProcessSpec spec;
+  spec.name = "ip";
+  spec.argv.push_back(ipProgram());
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  auto r = detail::runCaptured(spec, Deadline::in(kIpTimeout), /*merge=*/false);
+  RunResult rr{r.status, ""};
+  if (!rr.ok()) {
+    throw Error("ip " + joinArgs(args) + " failed (" + Process::describeStatus(r.status) +
+                "): " + trim(r.err));
+  }
+  return r.out;
+}
+
+void ipCommand(const std::vector<std::string>& args) {
+  ipOutput(args);
+}
+
+NetnsScope::NetnsScope(const std::string& netns) {
+  saved_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (saved_fd_ < 0) throw Error(sysError("open /proc/thread-self/ns/net", errno));
+  std::string path = "/run/netns/" + netns;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    ::close(saved_fd_);
+    throw Error(sysError("open " + path, err));
+  }
+  if (::setns(fd, CLONE_NEWNET) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::close(saved_fd_);
+    throw Error(sysError("setns " + netns, err));
+  }
+  ::close(fd);
+}
+
+NetnsScope::~NetnsScope() {
+  if (saved_fd_ < 0) return;
+  if (::setns(saved_fd_, CLONE_NEWNET) != 0) {
+    // A thread left in a lab namespace would open the next socket in the wrong place.
+    std::fprintf(stderr, "phonelab: cannot restore the network namespace: %s\n",
+                 std::strerror(errno));
+    std::abort();
+  }
+  ::close(saved_fd_);
+}
+
+SegmentAddressing SegmentAddressing::forLane(int lane) {
+  if (lane < 0 || lane > 255) throw Error("lane " + std::to_string(lane) + " is not in 0..255");
+  SegmentAddressing a;
+  a.lane = lane;
+  a.prefix = "198.18." + std::to_string(lane);
+  a.lab_ip = a.prefix + ".1";
+  a.remote_ip = "198.19." + std::to_string(lane) + ".1";
+  a.static_ip = a.prefix + ".20";
+  a.pool_from = a.prefix + ".100";
+  a.pool_to = a.prefix + ".199";
+  return a;
+}
+
+Segment::Segment(const std::string& run_token, int lane) : addr_(SegmentAddressing::forLane(lane)) {
+  const std::string base = "phl-" + run_token + "-" + std::to_string(lane);
+  lab_ns_ = base + "-lab";
+  dut_ns_ = base + "-dut";
+  if (tokenOf(lab_ns_).empty())
+    throw Error("run token \"" + run_token + "\" does not make a phonelab namespace name");
+
+  std::vector<std::string> created;
+  try {
+    ipCommand({"netns", "add", lab_ns_});
+    created.push_back(lab_ns_);
+    ipCommand({"netns", "add", dut_ns_});
+    created.push_back(dut_ns_);
+    ipCommand({"-n", lab_ns_, "link", "add", "lab0", "type", "veth", "peer", "name", "eth0",
+               "netns", dut_ns_});
+    ipCommand({"-n", lab_ns_, "addr", "add", addr_.lab_ip + "/" + std::to_string(addr_.prefix_len),
+               "dev", "lab0"});
+    ipCommand({"-n", lab_ns_, "addr", "add", addr_.remote_ip + "/32", "dev", "lab0"});
+    ipCommand({"-n", lab_ns_, "link", "set", "lab0", "up"});
+    ipCommand({"-n", lab_ns_, "link", "set", "lo", "up"});
+    ipCommand({"-n", dut_ns_, "link", "set", "lo", "up"});
+    auto j = nlohmann::json::parse(ipOutput({"-n", lab_ns_, "-j", "link", "show", "lab0"}));
+    lab_mac_ = j.at(0).at("address").get<std::string>();
+  } catch (const std::exception& e) {
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      try {
+        killAllIn(*it);
+        deleteNs(*it);
+      } catch (...) {
+      }
+    }
+    throw Error("cannot set up the lab segment " + base + ": " + e.what());
+  }
+}
+
+Segment::~Segment() {
+  for (const auto& ns : {dut_ns_, lab_ns_}) {
+    try {
+      killAllIn(ns);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "phonelab: %s\n", e.what());
+    }
+    try {
+      deleteNs(ns);  // the veth goes with the namespace
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "phonelab: %s\n", e.what());
+    }
+  }
+}
+
+const std::string& runToken() {
+  auto& s = tokenState();
+  std::lock_guard lock(s.mu);
+  const int pid = ::getpid();
+  if (s.pid == pid) return s.token;  // a forked child gets a token of its own
+
+  uint16_t rnd = 0;
+  if (::getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = static_cast<uint16_t>(::time(nullptr));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%dx%04x", pid, rnd);
+  std::string token = buf;
+
+  fs::path dir = fs::path(kRunDir) / token;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
+  std::string start = startTimeOf(pid);
+  {
+    std::ofstream out(dir / "owner.tmp", std::ios::trunc);
+    out << pid << ' ' << start << '\n';
+    if (!out) throw Error("cannot write " + (dir / "owner.tmp").string());
+  }
+  fs::rename(dir / "owner.tmp", dir / "owner", ec);
+  if (ec) throw Error("cannot write " + (dir / "owner").string() + ": " + ec.message());
+
+  const bool first = s.pid == 0;
+  s.pid = pid;
+  s.token = token;
+  if (first) std::atexit(removeOwnRunDir);
+  return s.token;
+}
+
+std::vector<std::string> listNamespaces() {
+  std::vector<std::string> names;
+  std::istringstream in(ipOutput({"netns", "list"}));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string name;
+    if (words >> name) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> removeStaleNamespaces() {
+  std::vector<std::string> removed;
+  std::string errors;
+  std::map<std::string, bool> alive;  // token -> owner alive
+  std::set<std::string> tokens_with_ns;
+  const std::string own = [] {
+    auto& s = tokenState();
+    std::lock_guard lock(s.mu);
+    return s.pid == ::getpid() ? s.token : std::string();
+  }();
+  for (const auto& ns : listNamespaces()) {
+    std::string token = tokenOf(ns);
+    if (token.empty()) continue;
+    tokens_with_ns.insert(token);
+    if (token == own) continue;
+    auto it = alive.find(token);
+    if (it == alive.end()) it = alive.emplace(token, ownerAlive(token)).first;
+    if (it->second) continue;
+    // Only phonelab starts anything in phl- namespaces: what runs there is ours to kill.
+    try {
+      killAllIn(ns);
+      deleteNs(ns);
+      removed.push_back(ns);
+    } catch (const Error& e) {
+      // Another run may be cleaning up the same namespace right now.
+      auto now = listNamespaces();
+      if (std::find(now.begin(), now.end(), ns) != now.end())
+        errors += std::string(e.what()) + "; ";
+    }
+  }
+  if (!errors.empty()) throw Error("cannot remove stale namespaces: " + errors);
+  // Run folders of dead owners whose namespaces are all gone.
+  std::set<std::string> remaining;
+  for (const auto& ns : listNamespaces()) {
+    std::string token = tokenOf(ns);
+    if (!token.empty()) remaining.insert(token);
+  }
+  std::error_code ec;
+  static const std::regex token_re("^[0-9]+x[0-9a-f]{4}$");
+  for (const auto& entry : fs::directory_iterator(kRunDir, ec)) {
+    std::string token = entry.path().filename().string();
+    if (!std::regex_match(token, token_re) || token == own || remaining.count(token)) continue;
+    if (ownerAlive(token)) continue;
+    std::error_code rm_ec;
+    fs::remove_all(entry.path(), rm_ec);
+  }
+  return removed;
+}
+
+std::vector<std::string> ownNamespaces() {
+  const std::string prefix = "phl-" + runToken() + "-";
+  std::vector<std::string> out;
+  for (const auto& ns : listNamespaces()) {
+    if (ns.rfind(prefix, 0) == 0) out.push_back(ns);
+  }
+  return out;
+}
+
+}  // namespace phonelab::lab
