@@ -89,7 +89,12 @@ std::string keaConfigJson(const KeaOptions& o) {
   if (!o.domain_name.empty()) options.push_back({{"name", "domain-name"}, {"data", o.domain_name}});
 
   json dhcp4 = {
-      {"interfaces-config", {{"interfaces", {o.iface}}, {"dhcp-socket-type", "raw"}}},
+      {"interfaces-config",
+       {{"interfaces", {o.iface}},
+        {"dhcp-socket-type", "raw"},
+        // The interface may have no carrier yet (a phone still off): keep trying for a minute.
+        {"service-sockets-max-retries", 300},
+        {"service-sockets-retry-wait-time", 200}}},
       {"control-socket", {{"socket-type", "unix"}, {"socket-name", socketPath(o.work_dir)}}},
       {"lease-database",
        {{"type", "memfile"},

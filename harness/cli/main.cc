@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
   Common common;
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("--lab", common.lab, "lab file")->capture_default_str();
-    sub->add_option("--requirements", common.requirements, "requirement catalog")
+    sub->add_option("--catalog", common.requirements, "requirement catalog")
         ->capture_default_str();
     sub->add_option("paths", common.paths, "scenario files or folders (default: scenarios)");
   };

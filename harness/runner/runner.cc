@@ -280,6 +280,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
             {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
             "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
 
+  // The phone speaks IPv4 (the vendor's document is IPv4 only): IPv6 chatter would only clutter
+  // the evidence.
+  for (const auto& ns : {seg.dutNs(), seg.labNs()}) {
+    lab::NetnsScope scope(ns);
+    std::ofstream("/proc/sys/net/ipv6/conf/all/disable_ipv6") << "1\n";
+    std::ofstream("/proc/sys/net/ipv6/conf/default/disable_ipv6") << "1\n";
+  }
+  // The cable is plugged in: the DUT side has carrier before the DHCP server opens its socket.
+  lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
+
   // From here on this thread lives in the lab namespace: sockets and children are created there.
   lab::NetnsScope in_lab(seg.labNs());
   lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
