@@ -1,2 +1,65 @@
-// phone-emulator: placeholder until the emulator lands.
-int main() { return 0; }
+// phone-emulator: an emulated Cisco IP Conference Phone 7832/8832 (MPP firmware) for phonelab.
+// See emulator/README.md for the contract the harness relies on.
+
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "emulator/faults.h"
+#include "emulator/phone.h"
+
+using namespace phonelab::emulator;
+
+int main(int argc, char** argv) {
+  CLI::App app{"phone-emulator: an emulated Cisco IP Conference Phone 8832 (MPP firmware)"};
+  PhoneOptions opt;
+  std::string mac;
+  std::vector<std::string> faults;
+  bool list_faults = false;
+  int http_port = 80;
+  app.add_flag("--list-faults", list_faults, "print name<TAB>description of every fault and exit");
+  app.add_option("--iface", opt.iface, "the interface this phone owns")->capture_default_str();
+  app.add_option("--mac", mac, "MAC address to set on the interface, e.g. 02:00:c6:12:00:0a");
+  app.add_option("--state-dir", opt.state_dir, "folder for config.xml (the phone's flash)");
+  app.add_option("--fault", faults, "enable a named fault (repeatable; see --list-faults)");
+  app.add_option("--model", opt.model, "product name")->capture_default_str();
+  app.add_option("--serial", opt.serial, "serial number")->capture_default_str();
+  app.add_option("--boot-delay", opt.boot_delay, "seconds between shutdown and boot on a reboot")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
+  app.add_option("--http-port", http_port, "web UI port")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (list_faults) {
+    std::fputs(listFaults().c_str(), stdout);
+    return 0;
+  }
+  for (const auto& f : faults) {
+    if (!opt.faults.enable(f)) {
+      std::fprintf(stderr, "phone-emulator: unknown fault \"%s\" (see --list-faults)\n", f.c_str());
+      return 2;
+    }
+  }
+  if (mac.empty() || opt.state_dir.empty()) {
+    std::fprintf(stderr, "phone-emulator: --mac and --state-dir are required\n");
+    return 2;
+  }
+  auto parsed = phonelab::proto::dhcp::parseMac(mac);
+  if (!parsed || ((*parsed)[0] & 1)) {
+    std::fprintf(stderr, "phone-emulator: bad --mac \"%s\" (want a unicast aa:bb:cc:dd:ee:ff)\n",
+                 mac.c_str());
+    return 2;
+  }
+  opt.mac = *parsed;
+  opt.http_port = static_cast<uint16_t>(http_port);
+  std::signal(SIGPIPE, SIG_IGN);
+  Phone phone(std::move(opt));
+  return phone.run();
+}

@@ -9,17 +9,22 @@
 
 namespace phonelab::reports {
 
-/// <dir>/results.json
+/// <dir>/results.json; the schema is documented in reports/json_report.h.
 void writeJson(const RunResults& r, const std::string& path);
 /// Reads results.json back. Throws ConfigError (file:line:col where possible) on bad input.
 RunResults readJson(const std::string& path);
-/// JUnit XML as Jenkins and GitLab read it: one testsuite per area (first tag or file folder),
-/// one testcase per scenario, <failure>/<error>/<skipped> from the verdict with the checks'
-/// messages, evidence paths as <properties>.
+/// JUnit XML as Jenkins and GitLab read it (valid against fixtures/junit/jenkins-junit.xsd): one
+/// testsuite per area (the scenario's first tag, else "scenarios"), one testcase per scenario,
+/// <failure>/<error>/<skipped> from the verdict with the checks' messages, run facts as
+/// <properties>, requirement ids and evidence paths ([[ATTACHMENT|path]]) in <system-out>.
 void writeJUnit(const RunResults& r, const std::string& path);
-/// A self-contained HTML page (no network, no server needed).
+/// A self-contained HTML page (no network, no server, no script needed).
 void writeHtml(const RunResults& r, const std::string& path);
-/// results.json, junit.xml and index.html into dir.
+/// results.json, junit.xml and index.html into dir (created if missing).
 void writeAll(const RunResults& r, const std::string& dir);
+
+/// The text writeJUnit and writeHtml write.
+std::string toJUnitText(const RunResults& r);
+std::string toHtmlText(const RunResults& r);
 
 }  // namespace phonelab::reports

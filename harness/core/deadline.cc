@@ -31,6 +31,8 @@ bool parseDuration(const std::string& text, double& seconds) {
     seconds = v / 1000.0;
   } else if (unit == "m" || unit == "min") {
     seconds = v * 60.0;
+  } else if (unit == "h") {
+    seconds = v * 3600.0;
   } else {
     return false;
   }

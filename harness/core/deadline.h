@@ -36,7 +36,7 @@ class Deadline {
 /// "3 s", "250 ms", "1.5 s": durations as a person reads them in messages.
 std::string formatSeconds(double s);
 
-/// Parses "3s", "250ms", "2m", "1.5s" or a bare number of seconds. Returns false on bad input.
+/// Parses "3s", "250ms", "2m", "1h", "1.5s" or a bare number of seconds. Returns false on bad input.
 bool parseDuration(const std::string& text, double& seconds);
 
 }  // namespace phonelab

@@ -141,4 +141,16 @@ std::string EventMatcher::describe() const {
   return out;
 }
 
+std::string EventMatcher::explainMismatch(const Event& e) const {
+  std::string out;
+  for (const auto& [field, cond] : conditions_) {
+    const std::string* actual = e.field(field);
+    if (cond.test(actual)) continue;
+    if (!out.empty()) out += ", ";
+    out += actual ? field + " was '" + *actual + "'" : field + " was absent";
+    out += " (wanted " + cond.describe(field) + ")";
+  }
+  return out;
+}
+
 }  // namespace phonelab

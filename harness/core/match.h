@@ -44,6 +44,9 @@ class EventMatcher {
   bool kindMatches(const std::string& kind) const;
   /// "dhcp.* with src_mac = 02:00:c6:12:00:0a"
   std::string describe() const;
+  /// For an event of a matching kind that failed conditions: what it had instead,
+  /// e.g. "Station_Name was '' (wanted Station_Name = lab-1)".
+  std::string explainMismatch(const Event& e) const;
 
   const std::string& kind() const { return kind_; }
 

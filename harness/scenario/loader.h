@@ -13,6 +13,8 @@ namespace phonelab::scenario {
 
 /// Loads scenarios/requirements.yaml. Throws ConfigError with every problem found.
 std::vector<Requirement> loadRequirements(const std::string& path);
+/// The same, appending problems to `diags` instead of throwing.
+std::vector<Requirement> loadRequirements(const std::string& path, std::vector<Diagnostic>& diags);
 
 /// Parses one scenario file. Appends problems to `diags` (does not throw for content errors).
 /// Returns the scenarios in the file (one document per scenario; several documents allowed).

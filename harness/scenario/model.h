@@ -128,6 +128,8 @@ struct Scenario {
   DutSetup dut;
   std::vector<Step> steps;
   Mark mark;  // where the scenario's mapping starts
+  Mark id_mark;
+  std::vector<Mark> requirement_marks;  // parallel to `requirements`, for catalog diagnostics
 };
 
 }  // namespace phonelab::scenario

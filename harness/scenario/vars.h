@@ -3,6 +3,7 @@
 /// typo is a validation error; values are per lane and filled in by the runner.
 ///
 ///   ${lab.ip}          the lab side's address on the segment (also the default gateway)
+///   ${lab.mac}         the lab side's MAC on the segment (the DUT's gateway)
 ///   ${lab.remote_ip}   an address on the lab side outside the segment's subnet
 ///   ${net.prefix}      the segment's first three octets, e.g. 198.18.0
 ///   ${net.netmask}     255.255.255.0

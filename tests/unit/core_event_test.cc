@@ -117,3 +117,20 @@ TEST(Verdicts, StringsRoundTrip) {
 
 }  // namespace
 }  // namespace phonelab
+
+namespace phonelab {
+namespace {
+TEST(Matcher, ExplainMismatchSaysWhatTheEventHad) {
+  Event e;
+  e.kind = "dut.config";
+  e.fields = {{"Station_Name", ""}, {"Connection_Type", "DHCP"}};
+  auto m = EventMatcher("dut.config")
+               .whereEq("Station_Name", "lab-1")
+               .whereEq("Connection_Type", "DHCP")
+               .whereEq("Missing", "x");
+  EXPECT_EQ(m.explainMismatch(e),
+            "Station_Name was '' (wanted Station_Name = lab-1), Missing was absent (wanted "
+            "Missing = x)");
+}
+}  // namespace
+}  // namespace phonelab

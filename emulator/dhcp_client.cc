@@ -1,0 +1,502 @@
+#include "emulator/dhcp_client.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "emulator/frames.h"
+#include "emulator/log.h"
+#include "harness/core/error.h"
+
+namespace asio = boost::asio;
+namespace dhcp = phonelab::proto::dhcp;
+
+namespace phonelab::emulator {
+
+using dhcp::MessageType;
+using std::chrono::steady_clock;
+
+namespace {
+
+std::string hex32(uint32_t x) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", x);
+  return b;
+}
+
+Ip4 classfulMask(const Ip4& a) {
+  if (a[0] < 128) return {255, 0, 0, 0};
+  if (a[0] < 192) return {255, 255, 0, 0};
+  return {255, 255, 255, 0};
+}
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+}  // namespace
+
+dhcp::Message makeClientMessage(const DhcpClientConfig& c, MessageType type, uint32_t xid,
+                                uint16_t secs) {
+  dhcp::Message m;
+  m.op = 1;
+  m.xid = xid;
+  m.secs = secs;
+  m.chaddr = c.mac;
+  m.setOption(53, {static_cast<uint8_t>(type)});
+  std::vector<uint8_t> cid{1};
+  cid.insert(cid.end(), c.mac.begin(), c.mac.end());
+  m.setOption(61, cid);
+  if (!c.vendor_class.empty())
+    m.setOption(60, std::vector<uint8_t>(c.vendor_class.begin(), c.vendor_class.end()));
+  if (!c.hostname.empty())
+    m.setOption(12, std::vector<uint8_t>(c.hostname.begin(), c.hostname.end()));
+  m.setOption(57, {0x05, 0xdc});  // max message size 1500
+  m.setOption(55, {1, 2, 3, 6, 15, 42, 43, 51, 58, 59, 66, 125, 150, 159, 160});
+  return m;
+}
+
+struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
+  enum class State { Stopped, Selecting, Requesting, Bound, Renewing, Rebinding };
+
+  asio::io_context& io;
+  DhcpClientConfig cfg;
+  DhcpCallbacks cb;
+  asio::posix::stream_descriptor raw;
+  asio::ip::udp::socket udp68;
+  asio::steady_timer timer;  // the one timer of the state machine
+  std::mt19937 rng{std::random_device{}()};
+  std::array<uint8_t, 2048> udp_sink{};
+
+  State state = State::Stopped;
+  bool running = false;
+  uint32_t xid = 0;
+  int attempt = 0;  // retransmissions of the current message
+  steady_clock::time_point exchange_start;
+  int nak_streak = 0;
+  int malformed_logged = 0;
+
+  // Offer being requested / lease held.
+  Ip4 offered{};
+  Ip4 offer_server{};
+  DhcpLease lease;
+  bool have_lease = false;
+  Mac server_mac{};  // L2 source of the last ACK: next hop for unicast renewals
+  steady_clock::time_point bound_at, t1_at, t2_at, expiry_at;
+
+  Impl(asio::io_context& io_, DhcpClientConfig c, DhcpCallbacks cbs)
+      : io(io_), cfg(std::move(c)), cb(std::move(cbs)), raw(io_), udp68(io_), timer(io_) {}
+
+  uint16_t secsSinceStart() const {
+    auto s = std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - exchange_start)
+                 .count();
+    return static_cast<uint16_t>(std::min<long long>(s, 0xffff));
+  }
+
+  void open() {
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP));
+    if (fd < 0) throw Error(sysError("socket(AF_PACKET)", errno));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_IP);
+    sll.sll_ifindex = cfg.ifindex;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
+      int e = errno;
+      ::close(fd);
+      throw Error(sysError("bind(AF_PACKET) to " + cfg.iface, e));
+    }
+    raw.assign(fd);
+    // A UDP socket on port 68 so the kernel does not answer server replies with ICMP port
+    // unreachable once we have an address. Everything it receives is discarded: the AF_PACKET
+    // socket sees the same packets.
+    boost::system::error_code ec;
+    udp68.open(asio::ip::udp::v4(), ec);
+    if (!ec) {
+      udp68.set_option(asio::socket_base::reuse_address(true), ec);
+      ::setsockopt(udp68.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, cfg.iface.c_str(),
+                   static_cast<socklen_t>(cfg.iface.size()));
+      udp68.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), 68), ec);
+    }
+    if (ec) logLine("dhcp: cannot bind UDP port 68 (" + ec.message() + "); continuing without it");
+  }
+
+  void start() {
+    open();
+    running = true;
+    readRaw();
+    drainUdp();
+    startDiscover("start");
+  }
+
+  void stop() {
+    running = false;
+    state = State::Stopped;
+    timer.cancel();
+    boost::system::error_code ec;
+    raw.close(ec);
+    udp68.close(ec);
+  }
+
+  // ---- I/O ----
+
+  void readRaw() {
+    raw.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [self = shared_from_this()](const boost::system::error_code& ec) {
+                     if (ec || !self->running) return;
+                     self->drainRaw();
+                     if (self->running) self->readRaw();
+                   });
+  }
+
+  void drainRaw() {
+    std::array<uint8_t, 2048> buf;
+    for (int i = 0; i < 64 && running; ++i) {
+      sockaddr_ll from{};
+      socklen_t fl = sizeof from;
+      ssize_t n = ::recvfrom(raw.native_handle(), buf.data(), buf.size(), 0,
+                             reinterpret_cast<sockaddr*>(&from), &fl);
+      if (n < 0) return;  // EAGAIN or error: wait again
+      if (from.sll_pkttype == PACKET_OUTGOING) continue;
+      onFrame(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
+    }
+  }
+
+  void drainUdp() {
+    if (!udp68.is_open()) return;
+    udp68.async_receive(asio::buffer(udp_sink),
+                        [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                          if (ec == asio::error::operation_aborted || !self->running) return;
+                          self->drainUdp();
+                        });
+  }
+
+  void sendFrame(const std::vector<uint8_t>& frame, const Mac& dst) {
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_ifindex = cfg.ifindex;
+    to.sll_halen = 6;
+    std::memcpy(to.sll_addr, dst.data(), 6);
+    if (::sendto(raw.native_handle(), frame.data(), frame.size(), 0,
+                 reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+      logLine(sysError("dhcp: sendto", errno));
+    }
+  }
+
+  void send(const dhcp::Message& m, const Ip4& src, const Ip4& dst, const Mac& dst_mac) {
+    UdpFrame f;
+    f.src_mac = cfg.mac;
+    f.dst_mac = dst_mac;
+    f.src_ip = src;
+    f.dst_ip = dst;
+    f.src_port = 68;
+    f.dst_port = 67;
+    f.payload = dhcp::encode(m);
+    sendFrame(buildUdpFrame(f), dst_mac);
+  }
+
+  // ---- timers ----
+
+  /// RFC 2131 4.1: 4, 8, 16, 32, 64 s, randomised by +-1 s.
+  double backoff() {
+    double base = cfg.first_retry_seconds;
+    for (int i = 0; i < attempt && base < 64; ++i) base *= 2;
+    if (base > 64) base = 64;
+    std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+    double d = base + (base >= 4 ? jitter(rng) : 0);
+    return d < 0.5 ? 0.5 : d;
+  }
+
+  template <class F>
+  void after(std::chrono::milliseconds d, F f) {
+    timer.expires_after(d);
+    timer.async_wait([self = shared_from_this(), f](const boost::system::error_code& ec) {
+      if (ec || !self->running) return;
+      f(*self);
+    });
+  }
+  template <class F>
+  void at(steady_clock::time_point t, F f) {
+    timer.expires_at(t);
+    timer.async_wait([self = shared_from_this(), f](const boost::system::error_code& ec) {
+      if (ec || !self->running) return;
+      f(*self);
+    });
+  }
+
+  // ---- states ----
+
+  void startDiscover(const std::string& why) {
+    state = State::Selecting;
+    xid = rng();
+    attempt = 0;
+    exchange_start = steady_clock::now();
+    logLine("dhcp: INIT (" + why + "): looking for a server");
+    if (nak_streak >= 3) {
+      // A server that NAKs everything should not make us spin.
+      nak_streak = 0;
+      logLine("dhcp: 3 NAKs in a row, waiting 4 s before DISCOVER");
+      after(ms(4.0), [](Impl& s) { s.sendDiscover(); });
+      return;
+    }
+    sendDiscover();
+  }
+
+  void sendDiscover() {
+    auto m = makeClientMessage(cfg, MessageType::Discover, xid, secsSinceStart());
+    m.flags = 0x8000;  // broadcast: we cannot receive unicast before we have an address
+    send(m, Ip4{}, Ip4{255, 255, 255, 255}, kBroadcastMac);
+    double d = backoff();
+    logLine("dhcp: DHCPDISCOVER xid " + hex32(xid) + " (attempt " + std::to_string(attempt + 1) +
+            ", next in " + std::to_string(static_cast<int>(d * 1000)) + " ms)");
+    ++attempt;
+    after(ms(d), [](Impl& s) { s.sendDiscover(); });
+  }
+
+  void sendRequestSelecting() {
+    if (attempt >= 4) {
+      startDiscover("no ACK after 4 REQUESTs");
+      return;
+    }
+    auto m = makeClientMessage(cfg, MessageType::Request, xid, secsSinceStart());
+    m.flags = 0x8000;
+    m.setOption(50, dhcp::ip4Bytes(offered));
+    m.setOption(54, dhcp::ip4Bytes(offer_server));
+    send(m, Ip4{}, Ip4{255, 255, 255, 255}, kBroadcastMac);
+    double d = backoff();
+    logLine("dhcp: DHCPREQUEST xid " + hex32(xid) + " for " + dhcp::ip4String(offered) +
+            " from server " + dhcp::ip4String(offer_server) + " (attempt " +
+            std::to_string(attempt + 1) + ")");
+    ++attempt;
+    after(ms(d), [](Impl& s) { s.sendRequestSelecting(); });
+  }
+
+  /// RENEWING: unicast to the server; REBINDING: broadcast. Retries at half the remaining time
+  /// (RFC 2131 says at least 60 s; lab leases are short, so at least 1 s here).
+  void sendRequestBound() {
+    const bool renewing = state == State::Renewing;
+    auto now = steady_clock::now();
+    auto limit = renewing ? t2_at : expiry_at;
+    if (now >= limit) {
+      if (renewing) {
+        enterRebinding();
+      } else {
+        expire();
+      }
+      return;
+    }
+    auto m = makeClientMessage(cfg, MessageType::Request, xid, secsSinceStart());
+    m.ciaddr = lease.address;
+    if (renewing) {
+      send(m, lease.address, lease.server, server_mac);
+    } else {
+      send(m, lease.address, Ip4{255, 255, 255, 255}, kBroadcastMac);
+    }
+    logLine(std::string("dhcp: DHCPREQUEST xid ") + hex32(xid) + " " +
+            (renewing ? "renewing (unicast to " + dhcp::ip4String(lease.server) + ")"
+                      : std::string("rebinding (broadcast)")) +
+            " for " + dhcp::ip4String(lease.address));
+    double left = std::chrono::duration<double>(limit - now).count();
+    double d = std::max(1.0, left / 2);
+    auto next = now + ms(d);
+    if (next > limit) next = limit;
+    at(next, [](Impl& s) { s.sendRequestBound(); });
+  }
+
+  void enterRenewing() {
+    state = State::Renewing;
+    xid = rng();
+    exchange_start = steady_clock::now();
+    logLine("dhcp: T1 reached, RENEWING " + dhcp::ip4String(lease.address));
+    sendRequestBound();
+  }
+
+  void enterRebinding() {
+    state = State::Rebinding;
+    xid = rng();
+    logLine("dhcp: T2 reached, REBINDING " + dhcp::ip4String(lease.address));
+    sendRequestBound();
+  }
+
+  void expire() {
+    logLine("dhcp: lease on " + dhcp::ip4String(lease.address) + " expired");
+    have_lease = false;
+    if (cb.lost) cb.lost("lease expired");
+    if (running) startDiscover("lease expired");
+  }
+
+  void scheduleLeaseTimers() {
+    state = State::Bound;
+    if (lease.lease_seconds == 0xffffffffu) {
+      logLine("dhcp: infinite lease, no renewal");
+      timer.cancel();
+      return;
+    }
+    at(t1_at, [](Impl& s) { s.enterRenewing(); });
+  }
+
+  // ---- receive ----
+
+  void onFrame(std::span<const uint8_t> frame) {
+    auto udp = parseUdpFrame(frame);
+    if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
+    auto r = dhcp::decode(udp->payload);
+    if (!r.message) {
+      if (malformed_logged < 20) {
+        ++malformed_logged;
+        logLine("dhcp: ignoring malformed packet from " + dhcp::ip4String(udp->src_ip) + ": " +
+                r.error + (malformed_logged == 20 ? " (further ones are not logged)" : ""));
+      }
+      return;
+    }
+    const dhcp::Message& m = *r.message;
+    if (m.op != 2 || m.xid != xid || m.chaddr != cfg.mac) return;
+    auto type = m.type();
+    if (!type) {
+      logLine("dhcp: ignoring reply xid " + hex32(m.xid) + " without a valid message type");
+      return;
+    }
+    Ip4 server = udp->src_ip;
+    if (auto* o = m.option(54); o && o->data.size() == 4)
+      std::copy(o->data.begin(), o->data.end(), server.begin());
+    const std::string from = " from " + dhcp::ip4String(server);
+
+    switch (state) {
+      case State::Selecting:
+        if (*type != MessageType::Offer) return;
+        if (m.yiaddr == Ip4{}) {
+          logLine("dhcp: ignoring DHCPOFFER with yiaddr 0.0.0.0" + from);
+          return;
+        }
+        offered = m.yiaddr;
+        offer_server = server;
+        logLine("dhcp: DHCPOFFER " + dhcp::ip4String(offered) + from);
+        state = State::Requesting;
+        attempt = 0;
+        sendRequestSelecting();
+        return;
+      case State::Requesting:
+      case State::Renewing:
+      case State::Rebinding:
+        if (*type == MessageType::Nak) {
+          onNak(m, from);
+        } else if (*type == MessageType::Ack) {
+          onAck(m, server, udp->src_mac, from);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  void onNak(const dhcp::Message& m, const std::string& from) {
+    std::string msg;
+    if (auto* o = m.option(56)) msg = " (\"" + std::string(o->data.begin(), o->data.end()) + "\")";
+    logLine("dhcp: DHCPNAK" + from + msg);
+    ++nak_streak;
+    timer.cancel();
+    if (have_lease) {
+      have_lease = false;
+      if (cb.lost) cb.lost("DHCPNAK" + from);
+    }
+    if (running) startDiscover("DHCPNAK");
+  }
+
+  void onAck(const dhcp::Message& m, const Ip4& server, const Mac& src_mac,
+             const std::string& from) {
+    nak_streak = 0;
+    DhcpLease l;
+    l.address = m.yiaddr;
+    if (l.address == Ip4{}) {
+      logLine("dhcp: ignoring DHCPACK with yiaddr 0.0.0.0" + from);
+      return;
+    }
+    l.server = server;
+    auto* mask = m.option(1);
+    if (mask && mask->data.size() == 4)
+      std::copy(mask->data.begin(), mask->data.end(), l.netmask.begin());
+    else
+      l.netmask = classfulMask(l.address);
+    if (auto* r = m.option(3); r && r->data.size() >= 4)
+      std::copy(r->data.begin(), r->data.begin() + 4, l.router.begin());
+    if (auto* d = m.option(6)) {
+      for (size_t i = 0; i + 4 <= d->data.size(); i += 4) {
+        Ip4 a;
+        std::copy(d->data.begin() + static_cast<long>(i),
+                  d->data.begin() + static_cast<long>(i) + 4, a.begin());
+        l.dns.push_back(a);
+      }
+    }
+    l.lease_seconds = dhcp::u32Of(m.option(51)).value_or(3600);
+    if (l.lease_seconds == 0) l.lease_seconds = 1;
+    const bool infinite = l.lease_seconds == 0xffffffffu;
+    l.t1_seconds = dhcp::u32Of(m.option(58)).value_or(l.lease_seconds / 2);
+    l.t2_seconds =
+        dhcp::u32Of(m.option(59))
+            .value_or(static_cast<uint32_t>(static_cast<uint64_t>(l.lease_seconds) * 7 / 8));
+    if (!infinite) {
+      if (l.t2_seconds > l.lease_seconds) l.t2_seconds = l.lease_seconds;
+      if (l.t1_seconds > l.t2_seconds) l.t1_seconds = l.t2_seconds;
+    }
+
+    const State was = state;
+    const bool renewal = was == State::Renewing || was == State::Rebinding;
+    if (renewal && l.address != lease.address) {
+      logLine("dhcp: DHCPACK" + from + " to a renewal offers " + dhcp::ip4String(l.address) +
+              " instead of " + dhcp::ip4String(lease.address));
+      stop();
+      if (cb.reset)
+        cb.reset("renewal answered with " + dhcp::ip4String(l.address) + " instead of " +
+                 dhcp::ip4String(lease.address));
+      return;
+    }
+    auto now = steady_clock::now();
+    bound_at = now;
+    t1_at = now + std::chrono::seconds(l.t1_seconds);
+    t2_at = now + std::chrono::seconds(l.t2_seconds);
+    expiry_at = now + std::chrono::seconds(l.lease_seconds);
+    lease = l;
+    have_lease = true;
+    server_mac = src_mac;
+    logLine("dhcp: DHCPACK " + dhcp::ip4String(l.address) + "/" + dhcp::ip4String(l.netmask) +
+            " router " + dhcp::ip4String(l.router) + from + ", lease " +
+            std::to_string(l.lease_seconds) + " s, T1 " + std::to_string(l.t1_seconds) + " s, T2 " +
+            std::to_string(l.t2_seconds) + " s");
+    scheduleLeaseTimers();
+    if (renewal) {
+      if (cb.renewed) cb.renewed(lease);
+    } else if (cb.bound) {
+      cb.bound(lease);
+    }
+  }
+};
+
+DhcpClient::DhcpClient(asio::io_context& io, DhcpClientConfig config, DhcpCallbacks callbacks)
+    : impl_(std::make_shared<Impl>(io, std::move(config), std::move(callbacks))) {}
+
+DhcpClient::~DhcpClient() {
+  stop();
+}
+
+void DhcpClient::start() {
+  impl_->start();
+}
+
+void DhcpClient::stop() {
+  if (impl_) impl_->stop();
+}
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,78 @@
+#pragma once
+/// The phone's DHCPv4 client (RFC 2131): DISCOVER/OFFER/REQUEST/ACK, renewal at T1 (unicast),
+/// rebinding at T2 (broadcast), restart on NAK or expiry. All DHCP traffic goes through an
+/// AF_PACKET socket with frames built by hand, so it works while the interface has no address. It
+/// does not touch the interface itself: the callbacks do.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/proto/dhcp.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace phonelab::emulator {
+
+using proto::dhcp::Ip4;
+using proto::dhcp::Mac;
+
+struct DhcpLease {
+  Ip4 address{};
+  Ip4 netmask{};
+  Ip4 router{};  // 0.0.0.0 when the server gave none
+  Ip4 server{};  // server identifier (option 54)
+  std::vector<Ip4> dns;
+  uint32_t lease_seconds = 0;  // 0xffffffff = infinite
+  uint32_t t1_seconds = 0, t2_seconds = 0;
+};
+
+struct DhcpClientConfig {
+  std::string iface;
+  int ifindex = 0;
+  Mac mac{};
+  std::string vendor_class;  // option 60
+  std::string hostname;      // option 12
+  /// Retransmission: first retry after this many seconds, doubling up to 64 (RFC 2131: 4).
+  double first_retry_seconds = 4.0;
+};
+
+struct DhcpCallbacks {
+  /// A new address is ours (first ACK after DISCOVER): configure it.
+  std::function<void(const DhcpLease&)> bound;
+  /// The same address was extended by a renewal or rebinding.
+  std::function<void(const DhcpLease&)> renewed;
+  /// The address must go (NAK, lease expired); the client restarts from DISCOVER by itself.
+  std::function<void(const std::string& why)> lost;
+  /// A renewal was answered with another address: the phone resets (the spec's "Otherwise, the
+  /// phone resets to try to fix the issue").
+  std::function<void(const std::string& why)> reset;
+};
+
+class DhcpClient {
+ public:
+  DhcpClient(boost::asio::io_context& io, DhcpClientConfig config, DhcpCallbacks callbacks);
+  ~DhcpClient();
+  DhcpClient(const DhcpClient&) = delete;
+  DhcpClient& operator=(const DhcpClient&) = delete;
+
+  /// Opens the sockets and sends the first DISCOVER. Throws phonelab::Error.
+  void start();
+  /// Cancels every timer and closes the sockets. No callback runs afterwards.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+/// The DISCOVER / REQUEST messages as the client sends them (exposed for tests).
+proto::dhcp::Message makeClientMessage(const DhcpClientConfig& c, proto::dhcp::MessageType type,
+                                       uint32_t xid, uint16_t secs);
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,35 @@
+#pragma once
+/// Named faults: deliberate deviations from documented behaviour, so the harness can prove that
+/// its scenarios notice them. Adding a fault is one row in faultTable() plus the code that asks
+/// `faults.has("name")`.
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phonelab::emulator {
+
+struct FaultDef {
+  std::string_view name;
+  std::string_view description;
+};
+
+/// Every known fault, in listing order.
+const std::vector<FaultDef>& faultTable();
+
+class Faults {
+ public:
+  /// Enables a fault. Returns false (and changes nothing) if the name is unknown.
+  bool enable(std::string_view name);
+  bool has(std::string_view name) const { return active_.count(std::string(name)) != 0; }
+  const std::set<std::string>& active() const { return active_; }
+
+ private:
+  std::set<std::string> active_;
+};
+
+/// `name<TAB>description` per line, for --list-faults.
+std::string listFaults();
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,60 @@
+#pragma once
+/// The web UI's pages and the logic of "Submit All Changes", without any networking.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "emulator/config.h"
+
+namespace phonelab::emulator {
+
+/// What the Info page and status.xml show.
+struct PhoneStatus {
+  std::string model;
+  std::string mac;
+  std::string serial;
+  std::string firmware;
+  std::string connection_type;       // as configured
+  std::string ip, netmask, gateway;  // "" when unaddressed
+  long uptime_seconds = 0;
+  int boot_count = 0;
+};
+
+/// Shown instead of a stored password in the web forms; submitting it back leaves the password as
+/// it was.
+inline constexpr std::string_view kPasswordMask = "********";
+
+/// A voice page: its path ("/admin/voice/system") and page key in the parameter table.
+struct VoicePage {
+  std::string_view path;
+  std::string_view key;
+  std::string_view title;
+};
+const std::vector<VoicePage>& voicePages();
+const VoicePage* findVoicePage(std::string_view path);
+
+std::string renderInfoPage(const PhoneStatus& s);
+std::string renderAdvancedIndex();
+std::string renderVoicePage(const VoicePage& page, const ConfigStore& config);
+std::string renderSubmitted(const std::vector<std::string>& changed, bool rebooting);
+std::string renderLoginPage(const std::string& message);
+std::string renderMessagePage(const std::string& title, const std::string& message);
+std::string renderStatusXml(const PhoneStatus& s);
+
+/// The outcome of applying a submitted form to a page.
+struct FormResult {
+  std::string error;                 // non-empty: rejected, nothing changed (names the field)
+  std::vector<std::string> changed;  // names whose value changed
+  std::vector<std::string> ignored;  // fields not on this page (logged)
+  bool restart = false;              // a changed parameter needs a reboot
+};
+
+/// Validates every field of the page present in `fields` and, only if all are valid, stores them
+/// in `config`. Fields not on the page are ignored.
+FormResult applyForm(const VoicePage& page,
+                     const std::vector<std::pair<std::string, std::string>>& fields,
+                     ConfigStore& config);
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,41 @@
+#pragma once
+/// The emulated phone: power-on, boot (config, network, web UI), reboot, shutdown.
+
+#include <memory>
+#include <string>
+
+#include "emulator/faults.h"
+#include "harness/proto/dhcp.h"
+
+namespace phonelab::emulator {
+
+inline constexpr const char* kFirmwareVersion = "sip88xx.12-0-1MPP-emu";
+
+struct PhoneOptions {
+  std::string iface = "eth0";
+  proto::dhcp::Mac mac{};
+  std::string state_dir;
+  std::string model = "CP-8832-3PCC";
+  std::string serial = "FCH2300ABCD";
+  double boot_delay = 0.3;  // seconds between shutdown and boot on a reboot
+  uint16_t http_port = 80;
+  Faults faults;
+};
+
+class Phone {
+ public:
+  explicit Phone(PhoneOptions options);
+  ~Phone();
+  Phone(const Phone&) = delete;
+  Phone& operator=(const Phone&) = delete;
+
+  /// Powers on and runs until SIGTERM or SIGINT. Returns the process exit code.
+  int run();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::emulator

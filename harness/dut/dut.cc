@@ -1,0 +1,301 @@
+#include "harness/dut/dut.h"
+
+#include <filesystem>
+#include <set>
+
+#include "harness/core/match.h"
+#include "harness/dut/web_form.h"
+#include "harness/lab/process.h"
+#include "harness/net/http/http_client.h"
+
+namespace phonelab::dut {
+namespace fs = std::filesystem;
+
+namespace {
+
+class EmulatorPower : public PowerDriver {
+ public:
+  EmulatorPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {}
+  ~EmulatorPower() override { off(); }
+
+  void on() override {
+    if (proc_ && proc_->running()) return;
+    std::string program = lab_.emulator.program;
+    if (program.find('/') == std::string::npos && !env_.bin_dir.empty() &&
+        fs::exists(fs::path(env_.bin_dir) / program)) {
+      program = (fs::path(env_.bin_dir) / program).string();
+    }
+    fs::create_directories(stateDir());
+    lab::ProcessSpec spec;
+    spec.name = "phone-emulator";
+    spec.argv = {program,         "--iface",  env_.iface,
+                 "--mac",         lab_.mac,   "--state-dir",
+                 stateDir(),      "--model",  lab_.emulator.model,
+                 "--serial",      lab_.emulator.serial, "--boot-delay",
+                 std::to_string(lab_.emulator.boot_delay)};
+    std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
+    faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
+    for (const auto& f : faults) {
+      spec.argv.push_back("--fault");
+      spec.argv.push_back(f);
+    }
+    spec.netns = env_.dut_ns;
+    spec.log_path = logPath();
+    proc_ = std::make_unique<lab::Process>(spec);
+    stopped_ = false;
+    env_.log->emit("dut", "dut.power", {{"state", "on"}, {"pid", std::to_string(proc_->pid())}},
+                   "emulator powered on (pid " + std::to_string(proc_->pid()) + ")");
+  }
+
+  void off() override {
+    if (!proc_) return;
+    exit_note_ = unexpectedExit();
+    stopped_ = true;
+    int status = proc_->stop(Seconds(3));
+    env_.log->emit("dut", "dut.power", {{"state", "off"}},
+                   "emulator powered off (" + lab::Process::describeStatus(status) + ")");
+    proc_.reset();
+  }
+
+  bool isOn() override { return proc_ && proc_->running(); }
+
+  std::string unexpectedExit() override {
+    if (!exit_note_.empty()) return exit_note_;
+    if (!proc_ || stopped_ || proc_->running()) return "";
+    return "the emulator exited on its own: " +
+           lab::Process::describeStatus(proc_->exitStatus().value_or(0));
+  }
+
+  std::map<std::string, std::string> evidence() const override {
+    return {{"log:phone-emulator", logPath()}, {"dut-config", stateDir() + "/config.xml"}};
+  }
+
+ private:
+  std::string stateDir() const { return env_.work_dir + "/dut-state"; }
+  std::string logPath() const { return env_.work_dir + "/phone-emulator.log"; }
+
+  const LabFile& lab_;
+  DutEnv env_;
+  std::unique_ptr<lab::Process> proc_;
+  bool stopped_ = false;
+  std::string exit_note_;
+};
+
+int toInt(const std::string* s, int dflt) {
+  if (!s) return dflt;
+  try {
+    return std::stoi(*s);
+  } catch (...) {
+    return dflt;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env) {
+  return std::make_unique<EmulatorPower>(lab, env);
+}
+
+Dut::Dut(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
+  power_ = makeEmulatorPower(lab_, env_);
+}
+
+Dut::~Dut() { powerOff(); }
+
+void Dut::powerOn() { power_->on(); }
+void Dut::powerOff() { power_->off(); }
+
+std::string Dut::address() const {
+  if (static_mode_) return static_ip_;
+  auto acks = env_.log->matching(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0);
+  if (acks.empty()) return "";
+  const std::string* ip = acks.back().field("yiaddr");
+  return ip ? *ip : "";
+}
+
+std::optional<Dut::Page> Dut::admin(const std::string& method, const std::string& target,
+                                    const std::string& body, Deadline deadline,
+                                    std::string& why) {
+  why.clear();
+  for (;;) {
+    std::string addr = address();
+    if (addr.empty()) {
+      why = "the phone has no known address (no DHCP ACK for " + lab_.mac + " seen)";
+    } else {
+      net::HttpRequest req;
+      req.method = method;
+      req.host = addr;
+      req.target = target;
+      req.body = body;
+      if (!body.empty()) req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+      if (!lab_.admin_password.empty()) {
+        req.headers["Authorization"] = net::basicAuth(lab_.admin_user, lab_.admin_password);
+      }
+      std::string err;
+      auto res = net::httpRequest(req, deadline.min(Deadline::in(Seconds(4))), err);
+      if (res) return Page{res->status, std::move(res->body)};
+      why = method + " http://" + addr + target + ": " + err;
+    }
+    if (deadline.expired() || env_.log->cancelled()) return std::nullopt;
+    // The phone may be booting: try again shortly, never past the deadline.
+    if (!env_.log->waitUntil(deadline.min(Deadline::in(Seconds(0.3))))) return std::nullopt;
+  }
+}
+
+std::optional<std::map<std::string, std::string>> Dut::readStatus(Deadline deadline,
+                                                                  std::string& why) {
+  auto page = admin("GET", lab_.profile.admin.status_xml, "", deadline, why);
+  if (!page) return std::nullopt;
+  if (page->status != 200) {
+    why = "GET " + lab_.profile.admin.status_xml + " answered HTTP " + std::to_string(page->status);
+    return std::nullopt;
+  }
+  std::string err;
+  auto xml = parseFlatXml(page->body, err);
+  if (!xml) {
+    why = lab_.profile.admin.status_xml + ": " + err;
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> fields = *xml;
+  for (const auto& [key, element] : lab_.profile.admin.status_fields) {
+    auto it = xml->find(element);
+    if (it != xml->end()) fields[key] = it->second;
+  }
+  return fields;
+}
+
+DutResult Dut::waitReady(Deadline deadline) {
+  if (!static_mode_) {
+    auto ack = env_.log->waitFor(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0, deadline);
+    if (!ack) {
+      return DutResult::fail("no DHCP ACK for " + lab_.mac + " within the boot timeout");
+    }
+  }
+  return fetchStatus(deadline);
+}
+
+DutResult Dut::fetchStatus(Deadline deadline) {
+  std::string why;
+  auto st = readStatus(deadline, why);
+  if (!st) return DutResult::fail(why);
+  for (const char* k : {"model", "mac", "firmware", "serial"}) {
+    if (st->count(k)) identity_[k] = st->at(k);
+  }
+  std::string summary = "status.xml";
+  if (st->count("model")) summary += ": " + st->at("model");
+  if (st->count("ip")) summary += " at " + st->at("ip");
+  if (st->count("uptime")) summary += ", up " + st->at("uptime") + " s";
+  env_.log->emit("dut", "dut.status", *st, summary);
+  return {};
+}
+
+DutResult Dut::fetchConfig(Deadline deadline) {
+  std::string why;
+  const std::string& path = lab_.profile.admin.config_xml;
+  auto page = admin("GET", path, "", deadline, why);
+  if (!page) return DutResult::fail(why);
+  if (page->status != 200) {
+    return DutResult::fail("GET " + path + " answered HTTP " + std::to_string(page->status));
+  }
+  auto xml = parseFlatXml(page->body, why);
+  if (!xml) return DutResult::fail(path + ": " + why);
+  env_.log->emit("dut", "dut.config", *xml,
+                 "cfg.xml: " + std::to_string(xml->size()) + " elements");
+  return {};
+}
+
+DutResult Dut::waitRestarted(Clock::time_point since, Deadline deadline) {
+  std::string why;
+  std::string last_uptime;
+  while (!deadline.expired() && !env_.log->cancelled()) {
+    auto st = readStatus(deadline, why);
+    if (st) {
+      double elapsed = Seconds(Clock::now() - since).count();
+      const std::string* up = st->count("uptime") ? &st->at("uptime") : nullptr;
+      int uptime = toInt(up, -1);
+      if (uptime >= 0 && uptime <= elapsed + 1) {
+        env_.log->emit("dut", "dut.restarted", *st,
+                       "phone back after restart at " + address() + ", up " + *up + " s");
+        return {};
+      }
+      last_uptime = up ? *up : "?";
+      why = "the phone kept running without restarting (uptime " + last_uptime + " s)";
+      if (!env_.log->waitUntil(deadline.min(Deadline::in(Seconds(0.3))))) break;
+    }
+  }
+  return DutResult::fail(why.empty() ? "interrupted" : why);
+}
+
+DutResult Dut::configure(const std::map<std::string, std::string>& settings, Deadline deadline) {
+  // Group the settings by web page, as a person would fill them in.
+  std::map<std::string, std::vector<std::pair<const SettingDef*, std::string>>> by_page;
+  for (const auto& [name, value] : settings) {
+    const SettingDef* def = lab_.profile.setting(name);
+    if (!def) return DutResult::fail("the device profile has no setting '" + name + "'");
+    by_page[def->page].emplace_back(def, lab_.profile.firmwareValue(*def, value));
+  }
+  bool restarts = false;
+  bool new_static = static_mode_;
+  std::string new_static_ip = static_ip_;
+  auto submitted_at = Clock::now();
+  for (const auto& [page_id, items] : by_page) {
+    const std::string& path = lab_.profile.admin.pages.at(page_id);
+    std::string why;
+    auto page = admin("GET", path, "", deadline, why);
+    if (!page) return DutResult::fail(why);
+    if (page->status != 200) {
+      return DutResult::fail("GET " + path + " answered HTTP " + std::to_string(page->status));
+    }
+    auto form = parseFirstForm(page->body);
+    if (!form) return DutResult::fail("the page " + path + " has no form");
+    std::map<std::string, std::string> fields;
+    for (const auto& [def, value] : items) {
+      if (!form->set(def->field, value)) {
+        return DutResult::fail("the form on " + path + " has no field '" + def->field + "'");
+      }
+      fields[def->element] = value;
+      restarts = restarts || def->restarts;
+      if (def->name == "connection_type") {
+        auto it = def->values.find("static");
+        new_static = value == (it == def->values.end() ? "static" : it->second);
+      }
+      if (def->name == "static_ip") new_static_ip = value;
+    }
+    std::string action = form->action.empty() ? path : form->action;
+    submitted_at = Clock::now();
+    auto res = admin("POST", action, form->encode(), deadline, why);
+    if (!res) return DutResult::fail("Submit All Changes on " + path + ": " + why);
+    if (res->status != 200) {
+      return DutResult::fail("Submit All Changes on " + path + " answered HTTP " +
+                             std::to_string(res->status) + ": " + res->body.substr(0, 200));
+    }
+    std::string summary = "submitted on " + path + ":";
+    for (const auto& [k, v] : fields) summary += " " + k + "=" + v;
+    env_.log->emit("dut", "dut.configure", fields, summary);
+  }
+  static_mode_ = new_static;
+  static_ip_ = new_static_ip;
+  if (!restarts) return {};
+  auto r = waitRestarted(submitted_at, deadline);
+  if (!r.ok) {
+    r.why = "after Submit All Changes the phone did not come back at " + address() + ": " + r.why;
+  }
+  return r;
+}
+
+DutResult Dut::reboot(Deadline deadline) {
+  std::string why;
+  auto t0 = Clock::now();
+  auto res = admin("GET", lab_.profile.admin.reboot, "", deadline, why);
+  if (!res) return DutResult::fail(why);
+  if (res->status != 200) {
+    return DutResult::fail("GET " + lab_.profile.admin.reboot + " answered HTTP " +
+                           std::to_string(res->status));
+  }
+  env_.log->emit("dut", "dut.reboot", {}, "reboot requested through " + lab_.profile.admin.reboot);
+  auto r = waitRestarted(t0, deadline);
+  if (!r.ok) r.why = "after the reboot request: " + r.why;
+  return r;
+}
+
+}  // namespace phonelab::dut

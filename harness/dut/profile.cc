@@ -1,0 +1,99 @@
+#include "harness/dut/profile.h"
+
+#include <algorithm>
+
+#include "harness/dut/yaml_util.h"
+
+namespace phonelab::dut {
+
+const SettingDef* DeviceProfile::setting(const std::string& name) const {
+  auto it = settings.find(name);
+  return it == settings.end() ? nullptr : &it->second;
+}
+
+std::string DeviceProfile::firmwareValue(const SettingDef& s, const std::string& v) const {
+  auto it = s.values.find(v);
+  return it == s.values.end() ? v : it->second;
+}
+
+bool DeviceProfile::has(const std::string& capability) const {
+  return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
+}
+
+DeviceProfile loadDeviceProfile(const std::string& path) {
+  YamlReader r(path);
+  YAML::Node root = r.load();
+  DeviceProfile p;
+  p.file = path;
+  r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
+  if (!r.isMap(root, "a device profile")) r.throwIfErrors();
+  r.onlyKeys(root, {"device", "admin", "settings", "expect"}, "the device profile");
+
+  YAML::Node dev = root["device"];
+  if (!dev) {
+    r.error(root, "missing required key 'device'");
+  } else if (r.isMap(dev, "'device'")) {
+    r.onlyKeys(dev, {"name", "vendor", "models", "capabilities"}, "'device'");
+    p.name = r.required(dev, "name", "'device'");
+    p.vendor = r.optional(dev, "vendor", "");
+    p.models = r.list(dev, "models");
+    p.capabilities = r.list(dev, "capabilities");
+  }
+
+  YAML::Node admin = root["admin"];
+  if (admin && r.isMap(admin, "'admin'")) {
+    r.onlyKeys(admin,
+               {"pages", "config_xml", "status_xml", "reboot", "resync", "status_fields"},
+               "'admin'");
+    p.admin.pages = r.scalarMap(admin, "pages");
+    p.admin.config_xml = r.optional(admin, "config_xml", p.admin.config_xml);
+    p.admin.status_xml = r.optional(admin, "status_xml", p.admin.status_xml);
+    p.admin.reboot = r.optional(admin, "reboot", p.admin.reboot);
+    p.admin.resync = r.optional(admin, "resync", p.admin.resync);
+    p.admin.status_fields = r.scalarMap(admin, "status_fields");
+  }
+
+  YAML::Node settings = root["settings"];
+  if (!settings) {
+    r.error(root, "missing required key 'settings'");
+  } else if (r.isMap(settings, "'settings'")) {
+    for (const auto& kv : settings) {
+      SettingDef s;
+      s.name = kv.first.Scalar();
+      s.mark = r.mark(kv.first);
+      const YAML::Node& def = kv.second;
+      if (!r.isMap(def, "setting '" + s.name + "'")) continue;
+      r.onlyKeys(def, {"element", "page", "field", "values", "restarts", "note"},
+                 "setting '" + s.name + "'");
+      s.element = r.required(def, "element", "setting '" + s.name + "'");
+      s.page = r.required(def, "page", "setting '" + s.name + "'");
+      s.field = r.optional(def, "field", s.element);
+      s.values = r.scalarMap(def, "values");
+      s.restarts = r.optional(def, "restarts", "false") == "true";
+      s.note = r.optional(def, "note", "");
+      if (!s.page.empty() && !p.admin.pages.count(s.page)) {
+        r.error(def["page"], "page '" + s.page + "' of setting '" + s.name +
+                                 "' is not listed under admin.pages");
+      }
+      p.settings[s.name] = s;
+    }
+  }
+
+  YAML::Node expect = root["expect"];
+  if (expect && r.isMap(expect, "'expect'")) {
+    for (const auto& kv : expect) {
+      ExpectedOutcome o;
+      o.name = kv.first.Scalar();
+      if (!r.isMap(kv.second, "expected outcome '" + o.name + "'")) continue;
+      r.onlyKeys(kv.second, {"value", "documented", "note"}, "expected outcome '" + o.name + "'");
+      o.value = r.required(kv.second, "value", "expected outcome '" + o.name + "'");
+      o.documented = r.optional(kv.second, "documented", "false") == "true";
+      o.note = r.optional(kv.second, "note", "");
+      p.expect[o.name] = o;
+    }
+  }
+  r.throwIfErrors();
+  return p;
+}
+
+}  // namespace phonelab::dut

@@ -1,0 +1,66 @@
+#pragma once
+/// Device profiles (lab/devices/*.yaml): map abstract settings (connection_type,
+/// line1.auth_invite, ...) to the firmware's flat-profile element names and web-form pages, and
+/// state the expected outcome where firmware varies or the vendor's document is silent.
+/// Firmware changes should need a profile change, not a code change.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/error.h"
+
+namespace phonelab::dut {
+
+struct SettingDef {
+  std::string name;     // abstract: "connection_type"
+  std::string element;  // flat-profile element: "Connection_Type"
+  std::string page;     // page id in AdminPages::pages: "system"
+  std::string field;    // web form field name (defaults to element)
+  /// abstract value -> firmware value ("static" -> "Static IP"); values not listed pass through.
+  std::map<std::string, std::string> values;
+  bool restarts = false;  // the phone restarts to apply a change of it
+  std::string note;
+  Mark mark;
+};
+
+/// An outcome the vendor's document leaves open, as this profile expects it.
+struct ExpectedOutcome {
+  std::string name;   // "unlisted_sip_request"
+  std::string value;  // "drop"
+  bool documented = false;
+  std::string note;
+};
+
+struct AdminPages {
+  std::map<std::string, std::string> pages;  // page id -> path ("system" -> "/admin/voice/system")
+  std::string config_xml = "/admin/cfg.xml";
+  std::string status_xml = "/admin/status.xml";
+  std::string reboot = "/admin/reboot";
+  std::string resync = "/admin/resync";
+  /// identity key -> status.xml element: model, mac, firmware, serial, ip, uptime
+  std::map<std::string, std::string> status_fields;
+};
+
+struct DeviceProfile {
+  std::string file;
+  std::string name;
+  std::string vendor;
+  std::vector<std::string> models;
+  std::vector<std::string> capabilities;
+  AdminPages admin;
+  std::map<std::string, SettingDef> settings;
+  std::map<std::string, ExpectedOutcome> expect;
+
+  /// nullptr if unknown.
+  const SettingDef* setting(const std::string& name) const;
+  /// The firmware value for an abstract value of a setting.
+  std::string firmwareValue(const SettingDef& s, const std::string& abstract_value) const;
+  bool has(const std::string& capability) const;
+};
+
+/// Loads and validates a profile. Throws ConfigError (file:line:col) on any problem.
+DeviceProfile loadDeviceProfile(const std::string& path);
+
+}  // namespace phonelab::dut

@@ -1,0 +1,137 @@
+#include "harness/dut/yaml_util.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "harness/core/deadline.h"
+
+namespace phonelab::dut {
+
+YAML::Node YamlReader::load() {
+  std::ifstream in(file_);
+  if (!in) {
+    diags_.push_back({Mark{file_, 0, 0}, "cannot read file"});
+    return YAML::Node();
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    YAML::Node n = YAML::Load(ss.str());
+    if (!n || n.IsNull()) {
+      diags_.push_back({Mark{file_, 1, 1}, "file is empty"});
+      return YAML::Node();
+    }
+    return n;
+  } catch (const YAML::ParserException& e) {
+    diags_.push_back({Mark{file_, e.mark.line + 1, e.mark.column + 1}, e.msg});
+    return YAML::Node();
+  }
+}
+
+Mark YamlReader::mark(const YAML::Node& n) const {
+  auto m = n.Mark();
+  if (m.is_null()) return Mark{file_, 0, 0};
+  return Mark{file_, m.line + 1, m.column + 1};
+}
+
+void YamlReader::error(const YAML::Node& n, const std::string& message) {
+  diags_.push_back({mark(n), message});
+}
+
+void YamlReader::onlyKeys(const YAML::Node& n, const std::set<std::string>& allowed,
+                          const std::string& what) {
+  if (!n.IsMap()) return;
+  for (const auto& kv : n) {
+    const std::string key = kv.first.Scalar();
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      error(kv.first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
+    }
+  }
+}
+
+bool YamlReader::isMap(const YAML::Node& n, const std::string& what) {
+  if (n && n.IsMap()) return true;
+  error(n, what + " must be a mapping");
+  return false;
+}
+
+std::string YamlReader::required(const YAML::Node& parent, const std::string& key,
+                                 const std::string& what) {
+  YAML::Node n = parent[key];
+  if (!n) {
+    error(parent, "missing required key '" + key + "' in " + what);
+    return "";
+  }
+  if (!n.IsScalar()) {
+    error(n, "'" + key + "' in " + what + " must be a string");
+    return "";
+  }
+  return n.Scalar();
+}
+
+std::string YamlReader::optional(const YAML::Node& parent, const std::string& key,
+                                 const std::string& dflt) {
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return dflt;
+  if (!n.IsScalar()) {
+    error(n, "'" + key + "' must be a string");
+    return dflt;
+  }
+  return n.Scalar();
+}
+
+double YamlReader::duration(const YAML::Node& parent, const std::string& key, double dflt) {
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return dflt;
+  double s = 0;
+  if (!n.IsScalar() || !parseDuration(n.Scalar(), s)) {
+    error(n, "'" + key + "' must be a duration such as 30s, 250ms or 2m");
+    return dflt;
+  }
+  return s;
+}
+
+std::vector<std::string> YamlReader::list(const YAML::Node& parent, const std::string& key) {
+  std::vector<std::string> out;
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsSequence()) {
+    error(n, "'" + key + "' must be a list");
+    return out;
+  }
+  for (const auto& item : n) {
+    if (!item.IsScalar()) {
+      error(item, "items of '" + key + "' must be strings");
+      continue;
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+std::map<std::string, std::string> YamlReader::scalarMap(const YAML::Node& parent,
+                                                         const std::string& key) {
+  std::map<std::string, std::string> out;
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsMap()) {
+    error(n, "'" + key + "' must be a mapping");
+    return out;
+  }
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar()) {
+      error(kv.second, "value of '" + kv.first.Scalar() + "' must be a string");
+      continue;
+    }
+    out[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  return out;
+}
+
+void YamlReader::throwIfErrors() const {
+  if (!diags_.empty()) throw ConfigError(diags_);
+}
+
+}  // namespace phonelab::dut

@@ -1,0 +1,120 @@
+#include "harness/net/http/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+
+namespace phonelab::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+const std::string* HttpResponse::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? nullptr : &it->second;
+}
+
+std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadline,
+                                        std::string& error) {
+  const std::string where = req.host + ":" + std::to_string(req.port);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(req.host, ec);
+  if (ec) {
+    error = "bad address '" + req.host + "'";
+    return std::nullopt;
+  }
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_at(deadline.when());
+
+  http::request<http::string_body> hreq;
+  hreq.method_string(req.method);
+  hreq.target(req.target);
+  hreq.version(11);
+  hreq.set(http::field::host, req.host);
+  hreq.set(http::field::user_agent, "phonelab/" PHONELAB_VERSION);
+  hreq.set(http::field::connection, "close");
+  for (const auto& [k, v] : req.headers) hreq.set(k, v);
+  if (!req.body.empty() || req.method == "POST") {
+    hreq.body() = req.body;
+    hreq.prepare_payload();
+  }
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(8 * 1024 * 1024);
+  std::string stage = "connect to " + where;
+  boost::system::error_code result;
+
+  stream.async_connect(asio::ip::tcp::endpoint(address, static_cast<unsigned short>(req.port)),
+                       [&](boost::system::error_code e) {
+                         if (e) {
+                           result = e;
+                           return;
+                         }
+                         stage = "send request to " + where;
+                         http::async_write(stream, hreq, [&](boost::system::error_code e2, size_t) {
+                           if (e2) {
+                             result = e2;
+                             return;
+                           }
+                           stage = "read response from " + where;
+                           http::async_read(stream, buffer, parser,
+                                            [&](boost::system::error_code e3, size_t) {
+                                              result = e3;
+                                            });
+                         });
+                       });
+  ioc.run();
+  if (result) {
+    if (result == beast::error::timeout) {
+      error = stage + ": no answer before the deadline";
+    } else {
+      error = stage + ": " + result.message();
+    }
+    return std::nullopt;
+  }
+  HttpResponse out;
+  const auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = res.body();
+  beast::error_code ignore;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+  return out;
+}
+
+std::string formEncode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string basicAuth(const std::string& user, const std::string& password) {
+  std::string in = user + ":" + password;
+  std::string out(beast::detail::base64::encoded_size(in.size()), '\0');
+  out.resize(beast::detail::base64::encode(out.data(), in.data(), in.size()));
+  return "Basic " + out;
+}
+
+}  // namespace phonelab::net

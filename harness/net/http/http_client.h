@@ -1,0 +1,41 @@
+#pragma once
+/// A small blocking HTTP/1.1 client with a deadline on every request (Beast underneath, kept out of
+/// this header). Sockets are created on the calling thread, so a thread inside a lab namespace
+/// (lab::NetnsScope) talks from that namespace.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "harness/core/deadline.h"
+
+namespace phonelab::net {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string host;  // IPv4 literal
+  int port = 80;
+  std::string target = "/";
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  const std::string* header(const std::string& lower_name) const;
+};
+
+/// Performs the request. Returns nullopt and sets `error` ("connect to 198.18.0.20:80: timed out
+/// after 5 s", "connection refused", ...) when no HTTP response arrived before the deadline.
+std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadline,
+                                        std::string& error);
+
+/// application/x-www-form-urlencoded encoding of one value.
+std::string formEncode(const std::string& s);
+
+/// "Basic <base64(user:password)>"
+std::string basicAuth(const std::string& user, const std::string& password);
+
+}  // namespace phonelab::net

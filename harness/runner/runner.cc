@@ -1,0 +1,536 @@
+#include "harness/runner/runner.h"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "fakes/dhcp/kea.h"
+#include "harness/core/event.h"
+#include "harness/core/match.h"
+#include "harness/dut/dut.h"
+#include "harness/lab/capture.h"
+#include "harness/lab/netns.h"
+#include "harness/runner/ping.h"
+#include "harness/scenario/vars.h"
+#include "reports/report.h"
+
+namespace phonelab::runner {
+namespace fs = std::filesystem;
+using scenario::Scenario;
+using scenario::Step;
+
+namespace {
+
+/// How long a phone may take to apply a configuration or come back from a reboot.
+constexpr double kDutActionTimeout = 60;
+/// Capture latency: how long after a window closes we still accept its packets arriving.
+constexpr double kCaptureGrace = 0.25;
+
+std::string fmtT(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "+%.2f s", t);
+  return buf;
+}
+
+/// Settings named anywhere in a scenario (setup and configure actions), with where they are.
+void forEachSetting(const Scenario& sc,
+                    const std::function<void(const std::string&, const Mark&)>& fn) {
+  for (const auto& [k, v] : sc.dut.settings) fn(k, sc.mark);
+  for (const auto& step : sc.steps) {
+    auto visit = [&](const scenario::Action& a) {
+      if (auto* c = std::get_if<scenario::ConfigureAction>(&a)) {
+        for (const auto& [k, v] : c->settings) fn(k, step.mark);
+      }
+    };
+    if (auto* act = std::get_if<scenario::ActStep>(&step.body)) visit(act->action);
+    if (auto* ex = std::get_if<scenario::ExpectStep>(&step.body)) {
+      if (ex->probe) visit(*ex->probe);
+    }
+  }
+}
+
+/// Everything one scenario needs while it runs.
+class ScenarioRun {
+ public:
+  ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
+              ScenarioResult& res, const std::string& dir)
+      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir) {}
+
+  void execute(int lane, std::map<std::string, std::string>& identity);
+  std::string currentStep() const { return current_step_; }
+
+ private:
+  void runSteps(dut::Dut& dut);
+  std::string expand(const std::string& s) const;
+  EventMatcher matcher(const scenario::EventSpec& spec) const;
+  double anchor(const scenario::EventSpec& spec, double step_start) const;
+  Deadline deadlineIn(double seconds) const {
+    return Deadline::in(Seconds(seconds)).min(scenario_deadline_);
+  }
+  dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
+  std::string nearMisses(const EventMatcher& m, double since) const;
+  void check(const std::string& name, Verdict v, const std::string& message) {
+    res_.checks.push_back(CheckResult{name, v, message, log_.now(), current_step_, {}});
+  }
+
+  const Scenario& sc_;
+  const dut::LabFile& lab_;
+  const RunOptions& opts_;
+  EventLog& log_;
+  ScenarioResult& res_;
+  std::string dir_;
+  std::map<std::string, std::string> vars_;
+  std::map<std::string, double> step_starts_;
+  std::string current_step_ = "setup";
+  Deadline scenario_deadline_ = Deadline::in(Seconds(0));
+  dut::Dut* dut_ = nullptr;
+};
+
+std::string ScenarioRun::expand(const std::string& s) const {
+  auto vars = vars_;
+  vars["dut.ip"] = dut_ ? dut_->address() : "";
+  return scenario::expand(s, vars);
+}
+
+EventMatcher ScenarioRun::matcher(const scenario::EventSpec& spec) const {
+  EventMatcher m(spec.event);
+  for (const auto& c : spec.where) m.where(c.field, FieldCondition::make(c.op, expand(c.operand)));
+  return m;
+}
+
+double ScenarioRun::anchor(const scenario::EventSpec& spec, double step_start) const {
+  if (spec.since.empty()) return step_start;
+  if (spec.since == "scenario") return 0;
+  auto it = step_starts_.find(spec.since);
+  return it == step_starts_.end() ? step_start : it->second;
+}
+
+std::string ScenarioRun::nearMisses(const EventMatcher& m, double since) const {
+  std::vector<Event> near;
+  for (const auto& e : log_.matching(EventMatcher("*"), since)) {
+    if (m.kindMatches(e.kind) && !m.matches(e)) near.push_back(e);
+  }
+  if (near.empty()) return "";
+  std::string out = "; not matching: ";
+  for (size_t i = 0; i < near.size() && i < 3; ++i) {
+    if (i) out += "; ";
+    out += near[i].kind + " at " + fmtT(near[i].t) + ": " + m.explainMismatch(near[i]);
+  }
+  if (near.size() > 3) out += " and " + std::to_string(near.size() - 3) + " more";
+  return out;
+}
+
+dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& seq) {
+  using namespace scenario;
+  return std::visit(
+      [&](const auto& act) -> dut::DutResult {
+        using T = std::decay_t<decltype(act)>;
+        if constexpr (std::is_same_v<T, ConfigureAction>) {
+          std::map<std::string, std::string> settings;
+          for (const auto& [k, v] : act.settings) settings[k] = expand(v);
+          return dut.configure(settings, deadlineIn(kDutActionTimeout));
+        } else if constexpr (std::is_same_v<T, RebootAction>) {
+          return dut.reboot(deadlineIn(kDutActionTimeout));
+        } else if constexpr (std::is_same_v<T, PowerCycleAction>) {
+          double t = log_.now();
+          dut.powerOff();
+          dut.powerOn();
+          log_.emit("harness", "harness.power-cycle", {{"t", std::to_string(t)}}, "power cycled");
+          return dut.fetchStatus(deadlineIn(lab_.boot_timeout));
+        } else if constexpr (std::is_same_v<T, FetchConfigAction>) {
+          return dut.fetchConfig(deadlineIn(act.within));
+        } else if constexpr (std::is_same_v<T, FetchStatusAction>) {
+          return dut.fetchStatus(deadlineIn(act.within));
+        } else {
+          static_assert(std::is_same_v<T, PingAction>);
+          std::string to = expand(act.to), from = expand(act.from);
+          for (int i = 0; i < std::max(1, act.count); ++i) {
+            ++seq;
+            std::string err = sendEchoRequest(from, to, 0x7068, seq);
+            if (!err.empty()) return dut::DutResult::fail(err);
+            log_.emit("harness", "harness.ping",
+                      {{"src_ip", from}, {"dst_ip", to}, {"seq", std::to_string(seq)}},
+                      "ICMP echo request " + (from.empty() ? std::string("lab") : from) + " -> " +
+                          to + " seq " + std::to_string(seq));
+          }
+          return {};
+        }
+      },
+      a);
+}
+
+void ScenarioRun::runSteps(dut::Dut& dut) {
+  uint16_t ping_seq = 0;
+  bool stop = false;
+  for (const Step& step : sc_.steps) {
+    StepRecord rec;
+    rec.name = step.name;
+    rec.kind = step.kindName();
+    rec.started = log_.now();
+    if (stop || log_.cancelled()) {
+      rec.outcome = "skipped";
+      res_.steps.push_back(rec);
+      continue;
+    }
+    current_step_ = step.name;
+    step_starts_[step.name] = rec.started;
+    const double start = rec.started;
+    std::visit(
+        [&](const auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, scenario::WaitStep>) {
+            EventMatcher m = matcher(body.spec);
+            auto ev = log_.waitFor(m, anchor(body.spec, start), deadlineIn(body.spec.within));
+            if (ev) {
+              rec.outcome = "ok: " + ev->describe();
+            } else {
+              rec.outcome = "timed out";
+              check(step.name, Verdict::Inconclusive,
+                    "precondition not met: waited " + formatSeconds(body.spec.within) + " for " +
+                        m.describe() + "; saw none" + nearMisses(m, anchor(body.spec, start)));
+              stop = true;
+            }
+          } else if constexpr (std::is_same_v<T, scenario::ActStep>) {
+            auto r = doAction(body.action, dut, ping_seq);
+            if (r.ok) {
+              rec.outcome = "ok";
+            } else {
+              rec.outcome = "failed";
+              check(step.name, log_.cancelled() ? Verdict::Error : Verdict::Fail,
+                    std::string(scenario::actionName(body.action)) + ": " + r.why);
+              stop = true;
+            }
+          } else if constexpr (std::is_same_v<T, scenario::ExpectStep>) {
+            EventMatcher m = matcher(body.spec);
+            double since = anchor(body.spec, start);
+            Deadline deadline = deadlineIn(body.spec.within);
+            std::optional<Event> ev;
+            std::string probe_error;
+            for (;;) {
+              if (body.probe) {
+                auto r = doAction(*body.probe, dut, ping_seq);
+                if (!r.ok) probe_error = r.why;
+              }
+              Deadline slice =
+                  body.probe ? deadline.min(Deadline::in(Seconds(body.every))) : deadline;
+              ev = log_.waitFor(m, since, slice);
+              if (ev || deadline.expired() || log_.cancelled()) break;
+            }
+            if (ev) {
+              rec.outcome = "ok";
+              check(step.name, Verdict::Pass, "saw " + ev->describe());
+            } else if (log_.cancelled()) {
+              rec.outcome = "interrupted";
+            } else {
+              rec.outcome = "not seen";
+              std::string msg = "expected " + m.describe() + " within " +
+                                formatSeconds(body.spec.within) + "; saw none" +
+                                nearMisses(m, since);
+              if (!probe_error.empty()) msg += "; probe failed: " + probe_error;
+              check(step.name, Verdict::Fail, msg);
+            }
+          } else {
+            static_assert(std::is_same_v<T, scenario::ExpectNoneStep>);
+            EventMatcher m = matcher(body.spec);
+            double since = anchor(body.spec, start);
+            double until = start + body.spec.within;
+            bool completed = log_.waitUntil(
+                Deadline::at(log_.epoch() + std::chrono::duration_cast<Clock::duration>(
+                                                Seconds(until + kCaptureGrace))));
+            auto seen = log_.matching(m, since, until);
+            if (!seen.empty()) {
+              rec.outcome = "seen";
+              std::string msg = "expected no " + m.describe() + " within " +
+                                formatSeconds(body.spec.within) + "; got " + seen.front().describe();
+              if (seen.size() > 1) msg += " and " + std::to_string(seen.size() - 1) + " more";
+              check(step.name, Verdict::Fail, msg);
+            } else if (!completed) {
+              rec.outcome = "interrupted";
+            } else {
+              rec.outcome = "ok";
+              check(step.name, Verdict::Pass,
+                    "no " + m.describe() + " in " + formatSeconds(body.spec.within));
+            }
+          }
+        },
+        step.body);
+    rec.duration = log_.now() - rec.started;
+    res_.steps.push_back(rec);
+  }
+}
+
+void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity) {
+  scenario_deadline_ = Deadline::in(Seconds(sc_.timeout));
+  auto addr = lab::SegmentAddressing::forLane(lane);
+  lab::Segment seg(lab::runToken(), lane);
+  vars_ = {{"lab.ip", addr.lab_ip},         {"lab.remote_ip", addr.remote_ip},
+           {"lab.mac", seg.labMac()},       {"net.prefix", addr.prefix},
+           {"net.netmask", addr.netmask},   {"net.static_ip", addr.static_ip},
+           {"net.pool_from", addr.pool_from}, {"net.pool_to", addr.pool_to},
+           {"dut.mac", lab_.mac}};
+  log_.emit("harness", "harness.segment",
+            {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
+            "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
+
+  // From here on this thread lives in the lab namespace: sockets and children are created there.
+  lab::NetnsScope in_lab(seg.labNs());
+  lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
+  res_.evidence["capture"] = sc_.id + "/capture.pcap";
+
+  std::optional<fakes::KeaServer> kea;
+  if (sc_.fakes.dhcp.enabled) {
+    fakes::KeaOptions ko;
+    ko.netns = seg.labNs();
+    ko.iface = seg.labIf();
+    ko.subnet = addr.prefix + ".0/24";
+    ko.pool_from = sc_.fakes.dhcp.pool_from.empty() ? addr.pool_from : expand(sc_.fakes.dhcp.pool_from);
+    ko.pool_to = sc_.fakes.dhcp.pool_to.empty() ? addr.pool_to : expand(sc_.fakes.dhcp.pool_to);
+    ko.router = addr.lab_ip;
+    ko.lease = sc_.fakes.dhcp.lease;
+    ko.work_dir = dir_ + "/kea";
+    fs::create_directories(ko.work_dir);
+    res_.evidence["log:kea"] = sc_.id + "/kea/kea.log";
+    res_.evidence["config:kea"] = sc_.id + "/kea/kea-dhcp4.json";
+    kea.emplace(ko, log_);
+  }
+
+  dut::DutEnv env;
+  env.log = &log_;
+  env.dut_ns = seg.dutNs();
+  env.iface = seg.dutIf();
+  env.work_dir = dir_;
+  env.bin_dir = opts_.bin_dir;
+  env.extra_faults = opts_.emulator_faults;
+  dut::Dut dut(lab_, env);
+  dut_ = &dut;
+  for (const auto& [name, path] : dut.power().evidence()) {
+    res_.evidence[name] = fs::relative(path, fs::path(dir_).parent_path()).string();
+  }
+  dut.powerOn();
+
+  auto ready = dut.waitReady(deadlineIn(lab_.boot_timeout));
+  if (!ready.ok) {
+    check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+          "precondition not met: the phone did not come up: " + ready.why);
+  } else {
+    if (identity.empty()) identity = dut.identity();
+    if (!sc_.dut.settings.empty()) {
+      std::map<std::string, std::string> settings;
+      for (const auto& [k, v] : sc_.dut.settings) settings[k] = expand(v);
+      auto r = dut.configure(settings, deadlineIn(kDutActionTimeout));
+      if (!r.ok) {
+        check("setup: configure", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+              "precondition not met: could not configure the phone: " + r.why);
+      }
+    }
+    if (res_.checks.empty()) runSteps(dut);
+  }
+  current_step_ = "teardown";
+  std::string crash = dut.power().unexpectedExit();
+  if (!crash.empty()) check("the phone keeps running", Verdict::Fail, crash);
+  dut_ = nullptr;
+  // Destructors, in reverse order: DUT off, Kea stopped, capture closed, back to our namespace,
+  // segment removed.
+}
+
+}  // namespace
+
+std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
+                                        const dut::LabFile& lab) {
+  std::vector<Diagnostic> diags;
+  for (const auto& sc : scenarios) {
+    std::set<std::string> reported;
+    forEachSetting(sc, [&](const std::string& name, const Mark& where) {
+      if (!lab.profile.setting(name) && reported.insert(name).second) {
+        diags.push_back({where, "scenario '" + sc.id + "' uses setting '" + name +
+                                    "', which the device profile " + lab.profile.file +
+                                    " does not define"});
+      }
+    });
+  }
+  return diags;
+}
+
+Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
+               std::vector<Scenario> scenarios)
+    : opts_(std::move(opts)), lab_(std::move(lab)), scenarios_(std::move(scenarios)) {
+  results_.catalog = std::move(catalog);
+  results_.run.harness_version = PHONELAB_VERSION;
+  results_.run.lab = lab_.name;
+  results_.run.lab_file = lab_.file;
+  results_.run.command = opts_.command_line;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  results_.run.host = host;
+  results_.run.dut["driver"] = lab_.driver;
+  results_.run.dut["profile"] = lab_.profile.file;
+  results_.run.emulator_faults = lab_.emulator.faults;
+  for (const auto& f : opts_.emulator_faults) results_.run.emulator_faults.push_back(f);
+}
+
+Runner::~Runner() = default;
+
+void Runner::interrupt(const std::string& why) {
+  std::lock_guard lock(mu_);
+  if (!interrupted_.exchange(true)) interrupt_reason_ = why;
+  if (current_log_) current_log_->cancel();
+}
+
+void Runner::writeReports() {
+  try {
+    reports::writeAll(results_, opts_.report_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "phonelab: cannot write the report in " << opts_.report_dir << ": " << e.what()
+              << "\n";
+  }
+}
+
+void Runner::progress(size_t done, const ScenarioResult* finished, const std::string& running) {
+  auto counts = results_.counts();
+  std::string tally;
+  for (auto v : {Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error,
+                 Verdict::NotApplicable}) {
+    if (counts[v]) tally += " " + std::string(toString(v)) + " " + std::to_string(counts[v]);
+  }
+  const size_t total = scenarios_.size();
+  if (opts_.live) std::cout << "\r\033[K";
+  if (finished) {
+    std::cout << "[" << done << "/" << total << "] " << finished->id << ": "
+              << toString(finished->verdict) << " (" << formatSeconds(finished->duration) << ")\n";
+    for (const auto& c : finished->checks) {
+      if (c.verdict != Verdict::Pass) {
+        std::cout << "    " << toString(c.verdict) << ": " << c.name << ": " << c.message << "\n";
+      }
+    }
+  }
+  if (opts_.live && !running.empty()) {
+    std::cout << "[" << done << "/" << total << "] running " << running << " ..." << tally;
+  }
+  std::cout.flush();
+}
+
+ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
+  ScenarioResult res;
+  res.id = sc.id;
+  res.title = sc.title;
+  res.file = sc.file;
+  res.requirements = sc.requirements;
+  res.tags = sc.tags;
+  res.started_at = isoTimeUtcNow();
+  const std::string dir = opts_.report_dir + "/" + sc.id;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+
+  EventLog log;
+  std::ofstream events(dir + "/events.jsonl");
+  res.evidence["events"] = sc.id + "/events.jsonl";
+  log.setSink([&events](const Event& e) {
+    nlohmann::json j = {{"t", e.t}, {"source", e.source}, {"kind", e.kind},
+                        {"fields", e.fields}, {"summary", e.summary}};
+    events << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    events.flush();
+  });
+  {
+    std::lock_guard lock(mu_);
+    current_log_ = &log;
+    if (interrupted_) log.cancel();
+  }
+
+  // Watchdog: the scenario's own timeout cancels every wait; teardown still runs.
+  std::mutex wd_mu;
+  std::condition_variable wd_cv;
+  bool wd_done = false;
+  std::atomic<bool> timed_out{false};
+  std::thread watchdog([&] {
+    std::unique_lock lock(wd_mu);
+    if (!wd_cv.wait_for(lock, Seconds(sc.timeout), [&] { return wd_done; })) {
+      timed_out = true;
+      log.cancel();
+    }
+  });
+
+  ScenarioRun run(sc, lab_, opts_, log, res, dir);
+  try {
+    run.execute(lane, results_.run.dut);
+  } catch (const std::exception& e) {
+    res.error = e.what();
+    res.checks.push_back(CheckResult{"harness", Verdict::Error,
+                                     "the harness failed during " + run.currentStep() + ": " +
+                                         e.what(),
+                                     log.now(), run.currentStep(), {}});
+  }
+  {
+    std::lock_guard lock(wd_mu);
+    wd_done = true;
+  }
+  wd_cv.notify_all();
+  watchdog.join();
+  {
+    std::lock_guard lock(mu_);
+    current_log_ = nullptr;
+  }
+  if (timed_out) {
+    res.error = "scenario timed out after " + formatSeconds(sc.timeout);
+    res.checks.push_back(CheckResult{"timeout", Verdict::Error,
+                                     res.error + " during " + run.currentStep(), log.now(),
+                                     run.currentStep(), {}});
+  } else if (interrupted_) {
+    std::lock_guard lock(mu_);
+    res.error = "interrupted by " + interrupt_reason_;
+    res.checks.push_back(CheckResult{"interrupted", Verdict::Error,
+                                     res.error + " during " + run.currentStep(), log.now(),
+                                     run.currentStep(), {}});
+  }
+  res.verdict = combineChecks(res.checks);
+  res.duration = log.now();
+  for (auto it = res.evidence.begin(); it != res.evidence.end();) {
+    // Only link evidence that exists.
+    if (!fs::exists(opts_.report_dir + "/" + it->second)) {
+      it = res.evidence.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return res;
+}
+
+int Runner::run() {
+  fs::create_directories(opts_.report_dir);
+  for (const auto& ns : lab::removeStaleNamespaces()) {
+    std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
+  }
+  results_.run.started_at = isoTimeUtcNow();
+  writeReports();
+  size_t done = 0;
+  for (const auto& sc : scenarios_) {
+    if (interrupted_) break;
+    progress(done, nullptr, sc.id);
+    results_.scenarios.push_back(runScenario(sc, 0));
+    ++done;
+    progress(done, &results_.scenarios.back(), "");
+    writeReports();
+  }
+  results_.run.finished_at = isoTimeUtcNow();
+  results_.run.complete = !interrupted_;
+  if (interrupted_) {
+    std::lock_guard lock(mu_);
+    results_.run.interrupted = interrupt_reason_;
+  }
+  writeReports();
+  std::vector<Verdict> vs;
+  for (const auto& s : results_.scenarios) vs.push_back(s.verdict);
+  if (interrupted_ && vs.empty()) return 3;
+  int code = exitCodeFor(vs);
+  if (interrupted_ && code == 0) code = 3;
+  return code;
+}
+
+}  // namespace phonelab::runner

@@ -1,0 +1,62 @@
+#pragma once
+/// The runner: per scenario, segment up, capture, fakes, DUT powered and configured, steps, checks,
+/// teardown in reverse order (always, also on timeout, Ctrl-C or a harness error), then the
+/// reports are rewritten so an aborted run still has a report of everything that finished.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/core/error.h"
+#include "harness/core/result.h"
+#include "harness/dut/lab_file.h"
+#include "harness/scenario/model.h"
+
+namespace phonelab {
+class EventLog;
+}
+
+namespace phonelab::runner {
+
+struct RunOptions {
+  std::string report_dir = "out/report";
+  std::vector<std::string> emulator_faults;  // added to the lab file's
+  std::string bin_dir;                       // where phone-emulator lives
+  std::string command_line;
+  bool live = false;  // a terminal: one live status line; else one line per finished scenario
+};
+
+/// Checks scenarios against the lab's device profile (setting names, capabilities).
+std::vector<Diagnostic> checkAgainstLab(const std::vector<scenario::Scenario>& scenarios,
+                                        const dut::LabFile& lab);
+
+class Runner {
+ public:
+  Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
+         std::vector<scenario::Scenario> scenarios);
+  ~Runner();
+
+  /// Runs every scenario; returns the exit code (0 pass, 1 fail, 3 error/inconclusive).
+  int run();
+  /// Thread-safe: stop after tearing down the current scenario ("SIGINT", "SIGTERM").
+  void interrupt(const std::string& why);
+  const RunResults& results() const { return results_; }
+
+ private:
+  ScenarioResult runScenario(const scenario::Scenario& sc, int lane);
+  void writeReports();
+  void progress(size_t done, const ScenarioResult* finished, const std::string& running);
+
+  RunOptions opts_;
+  dut::LabFile lab_;
+  std::vector<scenario::Scenario> scenarios_;
+  RunResults results_;
+  std::mutex mu_;
+  EventLog* current_log_ = nullptr;  // guarded by mu_
+  std::atomic<bool> interrupted_{false};
+  std::string interrupt_reason_;  // guarded by mu_
+};
+
+}  // namespace phonelab::runner

@@ -1,0 +1,755 @@
+#include "harness/scenario/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <stdexcept>
+
+#include "harness/core/deadline.h"
+#include "harness/core/match.h"
+#include "harness/scenario/vars.h"
+
+namespace phonelab::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+using Names = std::vector<std::string>;
+
+const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
+                             "timeout", "fakes", "dut",          "steps"};
+const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
+const Names kActions = {"configure",    "reboot",       "power_cycle",
+                        "fetch_config", "fetch_status", "ping"};
+const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
+                          "gt", "ge", "exists", "absent", "contains"};
+
+std::string join(const Names& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// " (did you mean 'x'?)" for the nearest candidate within edit distance 2, else "".
+std::string suggest(const std::string& word, const Names& candidates) {
+  const std::string* best = nullptr;
+  size_t best_d = 3;
+  for (const auto& c : candidates) {
+    size_t d = editDistance(word, c);
+    if (d < best_d) best_d = d, best = &c;
+  }
+  return best ? " (did you mean '" + *best + "'?)" : "";
+}
+
+bool contains(const Names& names, const std::string& n) {
+  return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+const char* typeName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a string";
+    default:
+      return "nothing";
+  }
+}
+
+/// One key of a mapping: its name, the key node (for unknown-key marks) and the value node.
+struct Entry {
+  std::string key;
+  YAML::Node k, v;
+};
+
+struct Fields {
+  std::vector<Entry> entries;
+  const Entry* get(const std::string& key) const {
+    for (const auto& e : entries)
+      if (e.key == key) return &e;
+    return nullptr;
+  }
+};
+
+/// Validates one YAML file, collecting every problem into `diags` instead of stopping at the first.
+class Checker {
+ public:
+  Checker(std::string file, std::vector<Diagnostic>& diags)
+      : file_(std::move(file)), diags_(diags) {}
+
+  Mark mark(const YAML::Node& n) const { return mark(n.Mark()); }
+  Mark mark(const YAML::Mark& m) const {
+    // yaml-cpp marks are 0-based (-1 when unknown); ours are 1-based (0 when unknown).
+    return Mark{file_, m.line < 0 ? 0 : m.line + 1, m.column < 0 ? 0 : m.column + 1};
+  }
+  void error(const YAML::Node& at, std::string message) { error(mark(at), std::move(message)); }
+  void error(Mark at, std::string message) {
+    diags_.push_back({std::move(at), std::move(message)});
+  }
+
+  /// The keys of a map, reporting duplicates and keys outside `allowed`.
+  Fields fields(const YAML::Node& map, const Names& allowed, const std::string& what) {
+    Fields out;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        error(it->first, "expected a string key, got " + std::string(typeName(it->first)));
+        continue;
+      }
+      std::string key = it->first.Scalar();
+      if (const Entry* first = out.get(key)) {
+        error(it->first, "duplicate key '" + key + "' (first at line " +
+                             std::to_string(mark(first->k).line) + ")");
+      } else if (!contains(allowed, key)) {
+        error(it->first, "unknown key '" + key + "'" + suggest(key, allowed) + "; " + what +
+                             " keys: " + join(allowed));
+      } else {
+        out.entries.push_back({key, it->first, it->second});
+      }
+    }
+    return out;
+  }
+
+  void require(const YAML::Node& map, const Fields& f, const Names& keys, const std::string& what) {
+    for (const auto& k : keys)
+      if (!f.get(k)) error(map, "missing required key '" + k + "' in " + what);
+  }
+
+  /// Type checks report at the value; a missing value (`key:`) is reported at the key.
+  bool expect(const Entry& e, YAML::NodeType::value type, const char* wanted) {
+    if (e.v.Type() == type) return true;
+    if (e.v.IsNull()) {
+      error(e.k, "'" + e.key + "' has no value (expected " + wanted + ")");
+    } else {
+      error(e.v, "'" + e.key + "': expected " + wanted + ", got " + typeName(e.v));
+    }
+    return false;
+  }
+
+  std::optional<std::string> text(const Entry& e) {
+    if (!expect(e, YAML::NodeType::Scalar, "a string")) return std::nullopt;
+    checkVariables(e.v);
+    return e.v.Scalar();
+  }
+
+  void checkVariables(const YAML::Node& v) {
+    bool malformed = false;
+    for (const auto& name : variablesIn(v.Scalar(), &malformed)) {
+      if (!contains(knownVariables(), name)) {
+        error(v, "unknown variable '${" + name + "}'" + suggest(name, knownVariables()) +
+                     "; variables: " + join(knownVariables()));
+      }
+    }
+    if (malformed) error(v, "unclosed '${' in '" + v.Scalar() + "'");
+  }
+
+  std::optional<double> duration(const Entry& e) {
+    auto t = text(e);
+    if (!t) return std::nullopt;
+    double s = 0;
+    if (!parseDuration(*t, s)) {
+      error(e.v, "bad duration '" + *t + "' for '" + e.key +
+                     "' (expected e.g. 30s, 250ms, 2m, 1h or a number of seconds)");
+      return std::nullopt;
+    }
+    if (s <= 0) {
+      error(e.v, "'" + e.key + "' must be longer than zero");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<bool> boolean(const Entry& e) {
+    if (!expect(e, YAML::NodeType::Scalar, "true or false")) return std::nullopt;
+    bool b = false;
+    if (!YAML::convert<bool>::decode(e.v, b)) {
+      error(e.v, "'" + e.key + "': expected true or false, got '" + e.v.Scalar() + "'");
+      return std::nullopt;
+    }
+    return b;
+  }
+
+  /// A list of strings, each with its mark.
+  std::vector<std::pair<std::string, Mark>> textList(const Entry& e) {
+    std::vector<std::pair<std::string, Mark>> out;
+    if (!expect(e, YAML::NodeType::Sequence, "a list")) return out;
+    for (const auto& item : e.v) {
+      if (auto t = text(Entry{e.key + " item", item, item})) out.emplace_back(*t, mark(item));
+    }
+    return out;
+  }
+
+  /// A map of name -> string (settings).
+  std::map<std::string, std::string> textMap(const Entry& e) {
+    std::map<std::string, std::string> out;
+    if (!expect(e, YAML::NodeType::Map, "a map")) return out;
+    Names any;
+    for (auto it = e.v.begin(); it != e.v.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        error(it->first, "expected a string key, got " + std::string(typeName(it->first)));
+        continue;
+      }
+      Entry item{it->first.Scalar(), it->first, it->second};
+      if (out.count(item.key)) {
+        error(item.k, "duplicate key '" + item.key + "'");
+      } else if (auto t = text(item)) {
+        out[item.key] = *t;
+      }
+    }
+    return out;
+  }
+
+  std::vector<Scenario> file(const std::vector<YAML::Node>& docs);
+  std::vector<Requirement> requirements(const YAML::Node& doc);
+
+ private:
+  Scenario scenario(const YAML::Node& doc);
+  void fakes(const Entry& e, Fakes& out);
+  void dut(const Entry& e, DutSetup& out);
+  void steps(const Entry& e, std::vector<Step>& out);
+  std::optional<Step> step(const YAML::Node& item, size_t index, Mark& name_mark);
+  std::optional<EventSpec> eventSpec(const Entry& e, ExpectStep* expect);
+  std::optional<Condition> condition(const Entry& e);
+  std::optional<Action> action(const Entry& e);
+
+  std::string file_;
+  std::vector<Diagnostic>& diags_;
+  /// `since` references of the scenario being read: (step index, name, value node).
+  struct SinceRef {
+    size_t step;
+    std::string name;
+    YAML::Node node;
+  };
+  std::vector<SinceRef> since_refs_;
+  size_t step_index_ = 0;
+};
+
+std::vector<Scenario> Checker::file(const std::vector<YAML::Node>& docs) {
+  std::vector<Scenario> out;
+  for (const auto& doc : docs) {
+    // A stray `---` makes an empty document; it is not a scenario and not worth an error.
+    if (doc.IsNull()) continue;
+    if (!doc.IsMap()) {
+      error(doc, std::string("expected a scenario (a map), got ") + typeName(doc));
+      continue;
+    }
+    out.push_back(scenario(doc));
+  }
+  return out;
+}
+
+Scenario Checker::scenario(const YAML::Node& doc) {
+  Scenario s;
+  s.file = file_;
+  s.mark = mark(doc);
+  since_refs_.clear();
+  Fields f = fields(doc, kScenarioKeys, "scenario");
+  require(doc, f, {"id", "title", "requirements", "steps"}, "scenario");
+  if (const Entry* e = f.get("id"); e && text(*e)) {
+    static const std::regex id_re("[a-z0-9][a-z0-9-]*");
+    s.id = e->v.Scalar();
+    s.id_mark = mark(e->v);
+    if (!std::regex_match(s.id, id_re)) {
+      error(e->v,
+            "bad id '" + s.id + "': use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*)");
+    }
+  }
+  if (const Entry* e = f.get("title")) s.title = text(*e).value_or("");
+  if (const Entry* e = f.get("requirements")) {
+    for (auto& [id, m] : textList(*e)) {
+      s.requirements.push_back(id);
+      s.requirement_marks.push_back(m);
+    }
+    if (e->v.IsSequence() && e->v.size() == 0) {
+      error(e->v, "'requirements' is empty: name at least one requirement id");
+    }
+  }
+  if (const Entry* e = f.get("tags")) {
+    for (auto& [t, m] : textList(*e)) s.tags.push_back(t);
+  }
+  if (const Entry* e = f.get("timeout")) s.timeout = duration(*e).value_or(s.timeout);
+  if (const Entry* e = f.get("fakes")) fakes(*e, s.fakes);
+  if (const Entry* e = f.get("dut")) dut(*e, s.dut);
+  if (const Entry* e = f.get("steps")) steps(*e, s.steps);
+  return s;
+}
+
+void Checker::fakes(const Entry& e, Fakes& out) {
+  if (!expect(e, YAML::NodeType::Map, "a map")) return;
+  Fields f = fields(e.v, {"dhcp"}, "fakes");
+  if (const Entry* d = f.get("dhcp")) {
+    // `dhcp:`, `dhcp: {}` and `dhcp: true` all mean "the DHCP server with defaults".
+    if (d->v.IsNull()) {
+      out.dhcp.enabled = true;
+    } else if (d->v.IsScalar()) {
+      out.dhcp.enabled = boolean(*d).value_or(false);
+    } else if (expect(*d, YAML::NodeType::Map, "a map or true/false")) {
+      out.dhcp.enabled = true;
+      Fields g = fields(d->v, {"pool_from", "pool_to", "lease"}, "dhcp");
+      if (const Entry* x = g.get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
+      if (const Entry* x = g.get("pool_to")) out.dhcp.pool_to = text(*x).value_or("");
+      if (const Entry* x = g.get("lease")) out.dhcp.lease = duration(*x).value_or(out.dhcp.lease);
+    }
+    if (out.dhcp.enabled) {
+      if (out.dhcp.pool_from.empty()) out.dhcp.pool_from = "${net.pool_from}";
+      if (out.dhcp.pool_to.empty()) out.dhcp.pool_to = "${net.pool_to}";
+    }
+  }
+}
+
+void Checker::dut(const Entry& e, DutSetup& out) {
+  if (!expect(e, YAML::NodeType::Map, "a map")) return;
+  Fields f = fields(e.v, {"settings", "needs"}, "dut");
+  if (const Entry* x = f.get("settings")) out.settings = textMap(*x);
+  if (const Entry* x = f.get("needs")) {
+    for (auto& [n, m] : textList(*x)) out.needs.push_back(n);
+  }
+}
+
+void Checker::steps(const Entry& e, std::vector<Step>& out) {
+  if (!expect(e, YAML::NodeType::Sequence, "a list")) return;
+  if (e.v.size() == 0) {
+    error(e.v, "'steps' is empty: a scenario needs at least one step");
+    return;
+  }
+  std::map<std::string, std::pair<size_t, Mark>> names;  // name -> (index, where)
+  for (size_t i = 0; i < e.v.size(); ++i) {
+    step_index_ = i;
+    Mark name_mark;  // the explicit name's value, else the step
+    auto st = step(e.v[i], i, name_mark);
+    if (!st) continue;
+    auto [it, fresh] = names.emplace(st->name, std::pair{i, st->mark});
+    if (!fresh) {
+      error(name_mark, "duplicate step name '" + st->name + "' (first at line " +
+                           std::to_string(it->second.second.line) + ")");
+    }
+    out.push_back(std::move(*st));
+  }
+  for (const auto& ref : since_refs_) {
+    if (ref.name == "scenario") continue;
+    auto it = names.find(ref.name);
+    if (it == names.end()) {
+      error(ref.node, "'since: " + ref.name +
+                          "' names no step; use 'scenario' or the name of an earlier step");
+    } else if (it->second.first >= ref.step) {
+      error(ref.node, "'since: " + ref.name + "' names a step that is not earlier (line " +
+                          std::to_string(it->second.second.line) + ")");
+    }
+  }
+}
+
+std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& name_mark) {
+  if (!item.IsMap()) {
+    error(item, std::string("expected a step (a map with one of ") + join(kStepKinds) + "), got " +
+                    typeName(item));
+    return std::nullopt;
+  }
+  Step st;
+  st.mark = mark(item);
+  name_mark = st.mark;
+  std::optional<Entry> kind, name;
+  bool reported = false;
+  for (auto it = item.begin(); it != item.end(); ++it) {
+    std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    Entry e{key, it->first, it->second};
+    if (key == "name") {
+      if (name) error(e.k, "duplicate key 'name'");
+      name.emplace(e);
+    } else if (contains(kStepKinds, key)) {
+      if (kind) {
+        error(e.k, "step has two kinds, '" + kind->key + "' and '" + key +
+                       "': a step does one thing (split it into two steps)");
+        reported = true;
+      } else {
+        kind.emplace(e);
+      }
+    } else {
+      error(e.k, "unknown step kind '" + key + "'" + suggest(key, kStepKinds) +
+                     "; a step is one of " + join(kStepKinds) + ", with an optional name");
+      reported = true;
+    }
+  }
+  if (!kind) {
+    if (!reported) error(item, "step has no kind: give it one of " + join(kStepKinds));
+    return std::nullopt;
+  }
+  // A broken step is still returned so that its name counts for duplicates and `since`.
+  if (kind->key == "act") {
+    if (auto a = action(*kind)) st.body = ActStep{std::move(*a)};
+  } else if (kind->key == "expect") {
+    ExpectStep x;
+    if (auto spec = eventSpec(*kind, &x)) x.spec = std::move(*spec);
+    st.body = std::move(x);
+  } else {
+    auto spec = eventSpec(*kind, nullptr);
+    if (spec && kind->key == "wait") st.body = WaitStep{std::move(*spec)};
+    if (spec && kind->key == "expect_none") st.body = ExpectNoneStep{std::move(*spec)};
+  }
+  st.name = std::string(st.kindName()) + "-" + std::to_string(index + 1);
+  if (name) {
+    auto t = text(*name);
+    if (t && (t->empty() || *t == "scenario")) {
+      error(name->v, "step name '" + *t + "' is reserved or empty; choose another");
+    } else if (t) {
+      st.name = *t;
+      name_mark = mark(name->v);
+    }
+  }
+  return st;
+}
+
+std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_step) {
+  if (!expect(e, YAML::NodeType::Map, "a map with 'event'")) return std::nullopt;
+  Names keys = {"event", "where", "within", "since"};
+  if (expect_step) keys.insert(keys.end(), {"probe", "every"});
+  Fields f = fields(e.v, keys, e.key);
+  require(e.v, f, {"event"}, "'" + e.key + "'");
+  EventSpec spec;
+  spec.mark = mark(e.v);
+  if (const Entry* x = f.get("event")) {
+    spec.event = text(*x).value_or("");
+    if (x->v.IsScalar() && spec.event.empty()) error(x->v, "'event' is empty");
+  }
+  if (const Entry* x = f.get("where"); x && expect(*x, YAML::NodeType::Map, "a map")) {
+    for (auto it = x->v.begin(); it != x->v.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        error(it->first, "expected a field name, got " + std::string(typeName(it->first)));
+        continue;
+      }
+      Entry cond{it->first.Scalar(), it->first, it->second};
+      auto first = std::find_if(spec.where.begin(), spec.where.end(),
+                                [&](const Condition& c) { return c.field == cond.key; });
+      if (first != spec.where.end()) {
+        error(cond.k, "duplicate key '" + cond.key + "' (first at line " +
+                          std::to_string(first->mark.line) + ")");
+      } else if (auto c = condition(cond)) {
+        spec.where.push_back(std::move(*c));
+      }
+    }
+  }
+  if (const Entry* x = f.get("within")) spec.within = duration(*x).value_or(spec.within);
+  if (const Entry* x = f.get("since")) {
+    if (auto t = text(*x)) {
+      spec.since = *t;
+      since_refs_.push_back({step_index_, *t, x->v});
+    }
+  }
+  if (expect_step) {
+    if (const Entry* x = f.get("probe")) expect_step->probe = action(*x);
+    if (const Entry* x = f.get("every")) {
+      expect_step->every = duration(*x).value_or(expect_step->every);
+      if (!f.get("probe")) error(x->k, "'every' without 'probe' has no effect");
+    }
+  }
+  return spec;
+}
+
+std::optional<Condition> Checker::condition(const Entry& e) {
+  Condition c;
+  c.field = e.key;
+  c.mark = mark(e.k);
+  if (e.v.IsMap()) {
+    if (e.v.size() != 1) {
+      error(e.v, "condition on '" + e.key + "': expected one {operator: operand}, e.g. {lt: 30}");
+      return std::nullopt;
+    }
+    auto it = e.v.begin();
+    c.op = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (!contains(kOperators, c.op)) {
+      error(it->first, "unknown operator '" + c.op + "'" + suggest(c.op, kOperators) +
+                           "; operators: " + join(kOperators));
+      return std::nullopt;
+    }
+  } else if (!e.v.IsScalar()) {
+    if (e.v.IsNull()) {
+      error(e.k, "condition on '" + e.key + "' has no value");
+    } else {
+      error(e.v, "condition on '" + e.key + "': expected a value or {operator: operand}, got " +
+                     typeName(e.v));
+    }
+    return std::nullopt;
+  }
+  const YAML::Node operand = e.v.IsMap() ? YAML::Node(e.v.begin()->second) : e.v;
+  auto t = text(Entry{c.op, operand, operand});
+  if (!t) return std::nullopt;
+  c.operand = *t;
+  // Validate exactly as the runner will build it. Variables are expanded per lane, so a regex is
+  // checked with them replaced by plain text.
+  std::string probe_operand = c.operand;
+  if (c.op == "regex") {
+    std::map<std::string, std::string> plain;
+    for (const auto& n : knownVariables()) plain[n] = "x";
+    probe_operand = expand(c.operand, plain);
+  }
+  try {
+    FieldCondition::make(c.op, probe_operand);
+  } catch (const std::invalid_argument& ex) {
+    error(operand, "condition on '" + e.key + "': " + ex.what());
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::optional<Action> Checker::action(const Entry& e) {
+  if (!e.v.IsScalar() && !e.v.IsMap()) {
+    expect(e, YAML::NodeType::Map, "an action");
+    return std::nullopt;
+  }
+  if (e.v.IsMap() && e.v.size() != 1) {
+    error(e.v, "'" + e.key + "': expected one action, e.g. {ping: {to: ...}} or a bare 'reboot'");
+    return std::nullopt;
+  }
+  // Nodes are only ever copy-constructed here: YAML::Node::operator= writes through to the
+  // document instead of rebinding the handle.
+  const YAML::Node key_node = e.v.IsMap() ? YAML::Node(e.v.begin()->first) : e.v;
+  const YAML::Node args = e.v.IsMap() ? YAML::Node(e.v.begin()->second) : YAML::Node();
+  const std::string name = key_node.IsScalar() ? key_node.Scalar() : "";
+  if (!contains(kActions, name)) {
+    error(key_node, "unknown action '" + name + "'" + suggest(name, kActions) +
+                        "; actions: " + join(kActions));
+    return std::nullopt;
+  }
+  Entry a{name, key_node, args};
+  bool no_args = args.IsNull() || (args.IsMap() && args.size() == 0);
+  if (name == "reboot" || name == "power_cycle") {
+    if (!no_args) error(args, "'" + name + "' takes no arguments");
+    if (name == "reboot") return RebootAction{};
+    return PowerCycleAction{};
+  }
+  if (name == "ping" || name == "configure") {
+    if (args.IsNull()) {
+      error(key_node, "action '" + name + "' needs arguments: " +
+                          (name == "ping" ? "{to: ...}" : "{settings: {...}}"));
+      return std::nullopt;
+    }
+  }
+  if (!args.IsNull() && !expect(a, YAML::NodeType::Map, "a map of arguments")) return std::nullopt;
+  if (name == "configure") {
+    ConfigureAction c;
+    Fields f = fields(args, {"settings", "via"}, "configure");
+    require(args, f, {"settings"}, "'configure'");
+    if (const Entry* x = f.get("settings")) {
+      c.settings = textMap(*x);
+      if (x->v.IsMap() && x->v.size() == 0) error(x->v, "'settings' is empty");
+    }
+    if (const Entry* x = f.get("via"); x && text(*x)) {
+      c.via = x->v.Scalar();
+      if (c.via != "web" && c.via != "profile") {
+        error(x->v, "'via' is '" + c.via + "': expected web or profile");
+      }
+    }
+    return c;
+  }
+  if (name == "fetch_config" || name == "fetch_status") {
+    double within = 30;
+    if (!args.IsNull()) {
+      Fields f = fields(args, {"within"}, name);
+      if (const Entry* x = f.get("within")) within = duration(*x).value_or(within);
+    }
+    if (name == "fetch_config") return FetchConfigAction{within};
+    return FetchStatusAction{within};
+  }
+  PingAction p;
+  Fields f = fields(args, {"to", "from", "count"}, "ping");
+  require(args, f, {"to"}, "'ping'");
+  if (const Entry* x = f.get("to")) p.to = text(*x).value_or("");
+  if (const Entry* x = f.get("from")) p.from = text(*x).value_or("");
+  if (const Entry* x = f.get("count"); x && text(*x)) {
+    int n = 0;
+    if (!YAML::convert<int>::decode(x->v, n) || n < 1) {
+      error(x->v, "'count': expected a whole number of at least 1, got '" + x->v.Scalar() + "'");
+    } else {
+      p.count = n;
+    }
+  }
+  return p;
+}
+
+std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
+  std::vector<Requirement> out;
+  if (!doc.IsMap()) {
+    error(doc, std::string("expected a map with 'requirements', got ") + typeName(doc));
+    return out;
+  }
+  Fields top = fields(doc, {"requirements"}, "catalog");
+  require(doc, top, {"requirements"}, "the requirement catalog");
+  const Entry* list = top.get("requirements");
+  if (!list || !expect(*list, YAML::NodeType::Sequence, "a list")) return out;
+  static const std::regex id_re("[A-Z0-9][A-Z0-9-]*");
+  std::map<std::string, int> seen;  // id -> line
+  for (const auto& item : list->v) {
+    if (!item.IsMap()) {
+      error(item, std::string("expected a requirement (a map), got ") + typeName(item));
+      continue;
+    }
+    Fields f = fields(item, {"id", "title", "kind", "spec", "notes"}, "requirement");
+    require(item, f, {"id", "title", "kind", "spec"}, "requirement");
+    Requirement r;
+    if (const Entry* x = f.get("id"); x && text(*x)) {
+      r.id = x->v.Scalar();
+      if (!std::regex_match(r.id, id_re)) {
+        error(x->v, "bad requirement id '" + r.id + "': use A-Z, 0-9 and '-'");
+      }
+      auto [it, fresh] = seen.emplace(r.id, mark(x->v).line);
+      if (!fresh) {
+        error(x->v, "duplicate requirement id '" + r.id + "' (first at line " +
+                        std::to_string(it->second) + ")");
+      }
+    }
+    if (const Entry* x = f.get("title")) r.title = text(*x).value_or("");
+    if (const Entry* x = f.get("kind"); x && text(*x)) {
+      r.kind = x->v.Scalar();
+      if (r.kind != "documented" && r.kind != "hardening") {
+        error(x->v, "'kind' is '" + r.kind + "': expected documented or hardening");
+      }
+    }
+    if (const Entry* x = f.get("spec")) r.spec = text(*x).value_or("");
+    if (const Entry* x = f.get("notes")) r.notes = text(*x).value_or("");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+/// Reads every YAML document of a file; a syntax error or an empty file becomes a diagnostic.
+std::optional<std::vector<YAML::Node>> readYaml(const std::string& path,
+                                                std::vector<Diagnostic>& diags) {
+  std::ifstream in(path);
+  if (!in) {
+    diags.push_back({Mark{path}, "cannot read file"});
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(in);
+  } catch (const YAML::Exception& e) {
+    diags.push_back({Checker(path, diags).mark(e.mark), "YAML syntax error: " + e.msg});
+    return std::nullopt;
+  }
+  if (std::all_of(docs.begin(), docs.end(), [](const YAML::Node& d) { return d.IsNull(); })) {
+    diags.push_back({Mark{path, 1, 1}, "empty file: nothing to load"});
+    return std::nullopt;
+  }
+  return docs;
+}
+
+}  // namespace
+
+std::vector<Requirement> loadRequirements(const std::string& path, std::vector<Diagnostic>& diags) {
+  auto docs = readYaml(path, diags);
+  if (!docs) return {};
+  Checker c(path, diags);
+  std::vector<Requirement> out;
+  for (const auto& doc : *docs) {
+    if (doc.IsNull()) continue;
+    if (!out.empty()) {
+      c.error(doc, "the requirement catalog is one YAML document; this is another");
+      break;
+    }
+    out = c.requirements(doc);
+  }
+  return out;
+}
+
+std::vector<Requirement> loadRequirements(const std::string& path) {
+  std::vector<Diagnostic> diags;
+  auto out = loadRequirements(path, diags);
+  if (!diags.empty()) throw ConfigError(std::move(diags));
+  return out;
+}
+
+std::vector<Scenario> loadScenarioFile(const std::string& path, std::vector<Diagnostic>& diags) {
+  auto docs = readYaml(path, diags);
+  if (!docs) return {};
+  return Checker(path, diags).file(*docs);
+}
+
+std::vector<std::string> findScenarioFiles(const std::vector<std::string>& paths,
+                                           std::vector<Diagnostic>& diags) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path& f = it->path();
+        if (it->is_regular_file() && f.extension() == ".yaml" &&
+            f.filename() != "requirements.yaml") {
+          found.push_back(f.string());
+        }
+      }
+      if (ec) diags.push_back({Mark{p}, sysError("cannot list directory", ec.value())});
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (fs::exists(p, ec)) {
+      out.push_back(p);  // named explicitly: taken whatever its extension
+    } else {
+      diags.push_back({Mark{p}, "no such file or directory"});
+    }
+  }
+  // The same file named twice (a folder and a file in it) is loaded once.
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (auto& f : out) {
+    std::error_code ec;
+    if (seen.insert(fs::weakly_canonical(f, ec).string()).second) unique.push_back(f);
+  }
+  return unique;
+}
+
+std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
+                                const std::vector<Requirement>& catalog) {
+  std::vector<Diagnostic> diags;
+  std::vector<Scenario> out;
+  auto files = findScenarioFiles(paths, diags);
+  if (files.empty() && diags.empty()) {
+    diags.push_back({Mark{paths.empty() ? "" : paths.front()}, "no scenario files (*.yaml) found"});
+  }
+  Names ids;
+  for (const auto& r : catalog) ids.push_back(r.id);
+  std::map<std::string, const Scenario*> first;
+  for (const auto& f : files) {
+    for (auto& s : loadScenarioFile(f, diags)) out.push_back(std::move(s));
+  }
+  for (const auto& s : out) {
+    if (!s.id.empty()) {
+      auto [it, fresh] = first.emplace(s.id, &s);
+      if (!fresh) {
+        diags.push_back({s.id_mark, "duplicate scenario id '" + s.id + "' (first in " +
+                                        it->second->file + ":" +
+                                        std::to_string(it->second->id_mark.line) + ")"});
+      }
+    }
+    for (size_t i = 0; i < s.requirements.size(); ++i) {
+      const auto& r = s.requirements[i];
+      if (!contains(ids, r)) {
+        diags.push_back({s.requirement_marks[i], "unknown requirement '" + r + "'" +
+                                                     suggest(r, ids) +
+                                                     ": not in the requirement catalog"});
+      }
+    }
+  }
+  if (!diags.empty()) throw ConfigError(std::move(diags));
+  return out;
+}
+
+}  // namespace phonelab::scenario

@@ -1,0 +1,18 @@
+#include "harness/scenario/model.h"
+
+namespace phonelab::scenario {
+
+const char* actionName(const Action& a) {
+  static constexpr const char* names[] = {"configure",    "reboot",       "power_cycle",
+                                          "fetch_config", "fetch_status", "ping"};
+  static_assert(std::size(names) == std::variant_size_v<Action>);
+  return names[a.index()];
+}
+
+const char* Step::kindName() const {
+  static constexpr const char* names[] = {"wait", "act", "expect", "expect_none"};
+  static_assert(std::size(names) == std::variant_size_v<decltype(body)>);
+  return names[body.index()];
+}
+
+}  // namespace phonelab::scenario

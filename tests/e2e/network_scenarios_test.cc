@@ -1,0 +1,130 @@
+// The network scenarios against the conformant emulator (all pass) and against each emulator fault
+// of the spine (the scenario that targets it fails, and the failing check names what was wrong).
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace phonelab::e2e {
+namespace {
+
+TEST(NetworkScenarios, PassAgainstTheConformantEmulator) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = runSuite("conformant", {}, {"scenarios/network"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  EXPECT_TRUE(r.results["run"]["complete"].get<bool>());
+  EXPECT_EQ(r.results["run"]["dut"]["model"], "CP-8832-3PCC");
+  EXPECT_EQ(r.results["run"]["dut"]["mac"], "02:00:c6:12:00:0a");
+  ASSERT_GE(r.results["scenarios"].size(), 2u);
+  for (const auto& s : r.results["scenarios"]) {
+    EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+    // Evidence: a pcap Wireshark opens (classic pcap magic) and the event stream.
+    std::ifstream pcap(r.report_dir + "/" + s["evidence"]["capture"].get<std::string>(),
+                       std::ios::binary);
+    unsigned char magic[4] = {};
+    pcap.read(reinterpret_cast<char*>(magic), 4);
+    EXPECT_TRUE((magic[0] == 0xd4 && magic[1] == 0xc3) || (magic[0] == 0xa1 && magic[1] == 0xb2))
+        << s["id"];
+    EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/" +
+                                        s["evidence"]["events"].get<std::string>()));
+  }
+  EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/junit.xml"));
+  EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/index.html"));
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+struct FaultCase {
+  const char* fault;
+  const char* scenario;
+  const char* check;    // the step whose check must fail
+  const char* message;  // part of its message
+};
+
+class NetworkFault : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(NetworkFault, IsCaughtByItsScenario) {
+  PHONELAB_REQUIRE_ROOT();
+  const FaultCase& c = GetParam();
+  auto r = runSuite(std::string("fault-") + c.fault, {c.fault}, {"scenarios/network"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const auto* s = scenario(r, c.scenario);
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "fail") << s->dump(2);
+  bool named = false;
+  for (const auto& check : (*s)["checks"]) {
+    if (check["verdict"] == "fail" && check["name"] == c.check &&
+        check["message"].get<std::string>().find(c.message) != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
+                     << "' in:\n"
+                     << (*s)["checks"].dump(2);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spine, NetworkFault,
+    ::testing::Values(
+        FaultCase{"static-ip-ignored", "net-conn-static", "switch-to-static",
+                  "did not come back at 198.18.0.20"},
+        FaultCase{"web-submit-ignored", "web-config", "value-in-cfg-xml",
+                  "Restricted_Access_Domains was ''"},
+        FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
+                  "Restricted_Access_Domains was ''"}),
+    [](const auto& info) {
+      std::string n = info.param.fault;
+      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
+      return n;
+    });
+
+TEST(Cli, ValidateReportsFileLineColAndExits2) {
+  auto r = phonelab({"validate", "fixtures/scenarios-invalid"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("fixtures/scenarios-invalid/"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(".yaml:"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ValidateAcceptsTheSuite) {
+  auto r = phonelab({"validate"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(Cli, UnknownFaultIsAUsageError) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = phonelab({"run", "--report", freshDir("bad-fault"), "--emulator-fault",
+                     "no-such-fault", "scenarios/network"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown emulator fault 'no-such-fault'"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ListRequirementsShowsTheCatalog) {
+  auto r = phonelab({"list", "--requirements"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* id : {"NET-CONN-STATIC", "WEB-CONFIG", "DHCP-OPT-41", "SEC-TLS-CERT"}) {
+    EXPECT_NE(r.output.find(id), std::string::npos) << id;
+  }
+}
+
+TEST(Cli, ReportRerendersIdenticalFiles) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = runSuite("rerender", {}, {"scenarios/network/web-config.yaml"});
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string html = slurp(r.report_dir + "/index.html");
+  std::string junit = slurp(r.report_dir + "/junit.xml");
+  auto again = phonelab({"report", r.report_dir});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(slurp(r.report_dir + "/index.html"), html);
+  EXPECT_EQ(slurp(r.report_dir + "/junit.xml"), junit);
+}
+
+}  // namespace
+}  // namespace phonelab::e2e

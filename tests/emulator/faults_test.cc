@@ -1,0 +1,44 @@
+#include "emulator/faults.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace phonelab::emulator;
+
+TEST(EmuFaults, Registry) {
+  std::set<std::string> names;
+  for (const auto& f : faultTable()) {
+    EXPECT_TRUE(names.insert(std::string(f.name)).second) << "duplicate " << f.name;
+    EXPECT_FALSE(f.description.empty()) << f.name;
+    EXPECT_EQ(f.name.find_first_of(" \t"), std::string_view::npos) << f.name;
+  }
+  for (const char* n : {"static-ip-ignored", "web-submit-ignored", "config-lost-on-reboot"})
+    EXPECT_TRUE(names.count(n)) << n;
+}
+
+TEST(EmuFaults, EnableAndHas) {
+  Faults f;
+  EXPECT_FALSE(f.has("static-ip-ignored"));
+  EXPECT_TRUE(f.enable("static-ip-ignored"));
+  EXPECT_TRUE(f.has("static-ip-ignored"));
+  EXPECT_FALSE(f.has("web-submit-ignored"));
+  EXPECT_FALSE(f.enable("no-such-fault"));
+  EXPECT_FALSE(f.has("no-such-fault"));
+  EXPECT_EQ(f.active().size(), 1u);
+}
+
+TEST(EmuFaults, ListFormat) {
+  std::string list = listFaults();
+  size_t lines = 0;
+  for (size_t pos = 0; pos < list.size();) {
+    size_t nl = list.find('\n', pos);
+    ASSERT_NE(nl, std::string::npos);
+    std::string line = list.substr(pos, nl - pos);
+    EXPECT_NE(line.find('\t'), std::string::npos) << line;
+    ++lines;
+    pos = nl + 1;
+  }
+  EXPECT_EQ(lines, faultTable().size());
+  EXPECT_EQ(list.rfind("static-ip-ignored\t", 0), 0u);
+}
