@@ -271,7 +271,9 @@ Captured runCaptured(const ProcessSpec& spec, Deadline deadline, bool merge) {
 
 }  // namespace detail
 
-bool RunResult::ok() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool RunResult::ok() const {
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 RunResult runToCompletion(const ProcessSpec& spec, Deadline deadline) {
   auto c = detail::runCaptured(spec, deadline, /*merge=*/true);

@@ -16,12 +16,12 @@
 namespace phonelab::lab {
 
 struct ProcessSpec {
-  std::string name;                // "kea", "emulator": used in events and messages
-  std::vector<std::string> argv;   // argv[0] is the program (PATH is searched)
+  std::string name;                        // "kea", "emulator": used in events and messages
+  std::vector<std::string> argv;           // argv[0] is the program (PATH is searched)
   std::map<std::string, std::string> env;  // added to the environment
-  std::string netns;               // "" = the harness's own namespace
-  std::string log_path;            // stdout+stderr go here (appended); "" = /dev/null
-  std::string cwd;                 // "" = unchanged
+  std::string netns;                       // "" = the harness's own namespace
+  std::string log_path;                    // stdout+stderr go here (appended); "" = /dev/null
+  std::string cwd;                         // "" = unchanged
 };
 
 class Process {
@@ -61,7 +61,7 @@ class Process {
 /// Runs a program to completion (e.g. `kea-dhcp4 -t`), capturing output. Throws Error on timeout
 /// (after killing it) or if it cannot start.
 struct RunResult {
-  int status = 0;  // wait status
+  int status = 0;      // wait status
   std::string output;  // stdout+stderr
   bool ok() const;     // exited with 0
 };

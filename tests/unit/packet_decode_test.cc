@@ -217,9 +217,8 @@ TEST(PacketDecode, MalformedHeaders) {
   bad_ihl[0] = 0x44;  // header length 16
   EXPECT_EQ(kindOf(eth(kLabMac, kDutMac, 0x0800, bad_ihl)), "capture.malformed");
   Bytes big_ihl = ip;
-  big_ihl[0] = 0x4f;  // 60-byte header, longer than what follows
-  EXPECT_EQ(kindOf(eth(kLabMac, kDutMac, 0x0800, Bytes(big_ihl.begin(), big_ihl.begin() + 40))),
-            "capture.malformed");
+  big_ihl[0] = 0x4f;  // 60-byte header, longer than the 32-byte datagram
+  EXPECT_EQ(kindOf(eth(kLabMac, kDutMac, 0x0800, big_ihl)), "capture.malformed");
   Bytes long_total = ip;
   long_total[2] = 0x05;  // total length 1280+
   EXPECT_EQ(kindOf(eth(kLabMac, kDutMac, 0x0800, long_total)), "capture.malformed");
