@@ -250,7 +250,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run scenarios against the DUT and write a report");
   add_common(run);
   run->add_option("--report", report_dir, "report folder")->capture_default_str();
-  run->add_option("--emulator-fault", faults, "start the emulator with this fault (repeatable)");
+  run->add_option("--emulator-fault", faults, "start the emulator with this fault (repeatable)")
+      ->allow_extra_args(false);
 
   auto* validate = app.add_subcommand("validate", "check scenarios, catalog and lab file; exit 2 on any problem");
   add_common(validate);

@@ -29,8 +29,6 @@ using scenario::Step;
 
 namespace {
 
-/// How long a phone may take to apply a configuration or come back from a reboot.
-constexpr double kDutActionTimeout = 60;
 /// Capture latency: how long after a window closes we still accept its packets arriving.
 constexpr double kCaptureGrace = 0.25;
 
@@ -136,9 +134,10 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
         if constexpr (std::is_same_v<T, ConfigureAction>) {
           std::map<std::string, std::string> settings;
           for (const auto& [k, v] : act.settings) settings[k] = expand(v);
-          return dut.configure(settings, deadlineIn(kDutActionTimeout));
+          // Applying may restart the phone: allow it a boot.
+          return dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
         } else if constexpr (std::is_same_v<T, RebootAction>) {
-          return dut.reboot(deadlineIn(kDutActionTimeout));
+          return dut.reboot(deadlineIn(lab_.boot_timeout + 10));
         } else if constexpr (std::is_same_v<T, PowerCycleAction>) {
           double t = log_.now();
           dut.powerOff();
@@ -335,7 +334,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     if (!sc_.dut.settings.empty()) {
       std::map<std::string, std::string> settings;
       for (const auto& [k, v] : sc_.dut.settings) settings[k] = expand(v);
-      auto r = dut.configure(settings, deadlineIn(kDutActionTimeout));
+      auto r = dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
       if (!r.ok) {
         check("setup: configure", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
               "precondition not met: could not configure the phone: " + r.why);
