@@ -330,7 +330,10 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
   } else {
-    if (identity.empty()) identity = dut.identity();
+    // The identity read from the phone itself (status.xml), once per run.
+    if (!identity.count("model")) {
+      for (const auto& [k, v] : dut.identity()) identity[k] = v;
+    }
     if (!sc_.dut.settings.empty()) {
       std::map<std::string, std::string> settings;
       for (const auto& [k, v] : sc_.dut.settings) settings[k] = expand(v);

@@ -44,6 +44,8 @@ struct FaultCase {
   const char* message;  // part of its message
 };
 
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault; }
+
 class NetworkFault : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(NetworkFault, IsCaughtByItsScenario) {
