@@ -195,6 +195,18 @@ SegmentAddressing SegmentAddressing::forLane(int lane) {
   a.static_ip = a.prefix + ".20";
   a.pool_from = a.prefix + ".100";
   a.pool_to = a.prefix + ".199";
+  for (const auto& [name, host] :
+       std::initializer_list<std::pair<const char*, int>>{{"dns", 2},
+                                                          {"ntp", 3},
+                                                          {"tftp", 4},
+                                                          {"http", 5},
+                                                          {"acs", 6},
+                                                          {"alt", 7},
+                                                          {"rogue", 8},
+                                                          {"sip", 10},
+                                                          {"hostile", 66}}) {
+    a.services[name] = a.prefix + "." + std::to_string(host);
+  }
   return a;
 }
 
@@ -216,6 +228,10 @@ Segment::Segment(const std::string& run_token, int lane) : addr_(SegmentAddressi
     ipCommand({"-n", lab_ns_, "addr", "add", addr_.lab_ip + "/" + std::to_string(addr_.prefix_len),
                "dev", "lab0"});
     ipCommand({"-n", lab_ns_, "addr", "add", addr_.remote_ip + "/32", "dev", "lab0"});
+    for (const auto& [name, ip] : addr_.services) {
+      ipCommand({"-n", lab_ns_, "addr", "add", ip + "/" + std::to_string(addr_.prefix_len), "dev",
+                 "lab0"});
+    }
     ipCommand({"-n", lab_ns_, "link", "set", "lab0", "up"});
     ipCommand({"-n", lab_ns_, "link", "set", "lo", "up"});
     ipCommand({"-n", dut_ns_, "link", "set", "lo", "up"});

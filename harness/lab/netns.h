@@ -5,6 +5,7 @@
 /// <run> is a token for this harness process; /run/phonelab/<run>/owner records its pid and start
 /// time so a later run can tell a stale namespace of ours (owner dead) and remove it.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct SegmentAddressing {
   std::string static_ip;  // prefix.20
   std::string pool_from;  // prefix.100
   std::string pool_to;    // prefix.199
+  /// Service addresses on the lab side, one per fake, so a check can tell which server the phone
+  /// asked: "dns" .2, "ntp" .3, "tftp" .4, "http" .5, "acs" .6, "alt" .7 (a second server of any
+  /// kind), "rogue" .8 (the rogue DHCP server), "sip" .10, "hostile" .66.
+  std::map<std::string, std::string> services;
   static SegmentAddressing forLane(int lane);
 };
 

@@ -275,6 +275,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
            {"net.netmask", addr.netmask},   {"net.static_ip", addr.static_ip},
            {"net.pool_from", addr.pool_from}, {"net.pool_to", addr.pool_to},
            {"dut.mac", lab_.mac}};
+  for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
   log_.emit("harness", "harness.segment",
             {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
             "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);

@@ -9,6 +9,8 @@
 ///   ${net.netmask}     255.255.255.0
 ///   ${net.static_ip}   a free address on the segment for a static DUT
 ///   ${net.pool_from} ${net.pool_to}  the DHCP pool
+///   ${svc.dns} ${svc.ntp} ${svc.tftp} ${svc.http} ${svc.acs} ${svc.alt} ${svc.rogue} ${svc.sip}
+///   ${svc.hostile}     the lab-side address of each fake (lab::SegmentAddressing::services)
 ///   ${dut.mac}         the DUT's MAC address
 ///   ${dut.ip}          the DUT's current address (as last observed)
 
