@@ -15,6 +15,7 @@ namespace phonelab::proto::dhcp {
 enum class OptionType {
   Ipv4,      // one address
   Ipv4List,  // one or more addresses
+  U16,       // unsigned 16-bit (maximum message size)
   U32,       // unsigned 32-bit (lease time, T1, T2)
   I32,       // signed 32-bit (time offset)
   String,    // text (domain name, TFTP server name, URL, vendor class)
@@ -27,7 +28,8 @@ enum class KeaCarriage {
   Native,     // Kea knows it by name: option-data {name}
   OptionDef,  // needs an option-def first (150 ipv4-address array, 160 string)
   RawHex,     // option-data {code, csv-format false, data} (159: exactly 4 bytes; 43 redefined binary)
-  Subnet,     // not option-data: derived from the subnet (1) or valid-lifetime (51)
+  Subnet,     // not option-data: derived from the subnet (1) or the lease timers (51, 58, 59)
+  Client,     // sent by clients only (50, 55, 57, 60 from the phone, 61): never configured in Kea
 };
 
 struct OptionDef {
