@@ -12,6 +12,7 @@
 
 #include "harness/core/deadline.h"
 #include "harness/core/match.h"
+#include "harness/proto/dhcp_options.h"
 #include "harness/scenario/vars.h"
 
 namespace phonelab::scenario {
@@ -225,6 +226,10 @@ class Checker {
  private:
   Scenario scenario(const YAML::Node& doc);
   void fakes(const Entry& e, Fakes& out);
+  std::optional<Fields> fakeSwitch(const Entry& e, bool& enabled, const Names& keys);
+  void dhcpOptions(const Entry& e, std::vector<DhcpOptionSpec>& out);
+  void servedFiles(const Entry& e, std::vector<ServedFile>& out);
+  void serviceFake(const Entry& e, ServiceFake& out, const Names& extra);
   void dut(const Entry& e, DutSetup& out);
   void steps(const Entry& e, std::vector<Step>& out);
   std::optional<Step> step(const YAML::Node& item, size_t index, Mark& name_mark);
@@ -294,25 +299,132 @@ Scenario Checker::scenario(const YAML::Node& doc) {
   return s;
 }
 
+/// `name:`, `name: {}` and `name: true` all mean "this fake with defaults"; `false` means off.
+/// Returns the fake's keys when it is a map.
+std::optional<Fields> Checker::fakeSwitch(const Entry& e, bool& enabled, const Names& keys) {
+  enabled = false;
+  if (e.v.IsNull()) {
+    enabled = true;
+  } else if (e.v.IsScalar()) {
+    enabled = boolean(e).value_or(false);
+  } else if (expect(e, YAML::NodeType::Map, "a map or true/false")) {
+    enabled = true;
+    return fields(e.v, keys, e.key);
+  }
+  return std::nullopt;
+}
+
+void Checker::dhcpOptions(const Entry& e, std::vector<DhcpOptionSpec>& out) {
+  if (!expect(e, YAML::NodeType::Sequence, "a list of {option, value, always_send}")) return;
+  for (const auto& item : e.v) {
+    Entry it{e.key + " item", item, item};
+    if (!expect(it, YAML::NodeType::Map, "a map {option, value, always_send}")) continue;
+    Fields f = fields(item, {"option", "value", "always_send"}, "DHCP option");
+    require(item, f, {"option", "value"}, "DHCP option");
+    DhcpOptionSpec o;
+    o.mark = mark(item);
+    if (const Entry* x = f.get("option"); x && text(*x)) {
+      o.option = x->v.Scalar();
+      const auto* def = proto::dhcp::findOption(o.option);
+      if (!def) {
+        std::vector<std::string> names;
+        for (const auto& d : proto::dhcp::optionTable()) names.emplace_back(d.name);
+        error(x->v, "unknown DHCP option '" + o.option + "'" + suggest(o.option, names) +
+                        " (use a code or a name of the option table)");
+      } else if (const Entry* v = f.get("value"); v && text(*v)) {
+        o.value = v->v.Scalar();
+        // Values with ${variables} are checked once expanded, at run time.
+        std::string err;
+        if (variablesIn(o.value).empty() && !proto::dhcp::encodeOptionValue(*def, o.value, err)) {
+          error(v->v, err);
+        }
+      }
+    }
+    if (const Entry* x = f.get("always_send")) o.always_send = boolean(*x).value_or(false);
+    out.push_back(o);
+  }
+}
+
+void Checker::servedFiles(const Entry& e, std::vector<ServedFile>& out) {
+  if (!expect(e, YAML::NodeType::Map, "a map of name -> {content | file}")) return;
+  for (auto it = e.v.begin(); it != e.v.end(); ++it) {
+    Entry item{it->first.Scalar(), it->first, it->second};
+    ServedFile sf;
+    sf.name = item.key;
+    sf.mark = mark(item.k);
+    if (!expect(item, YAML::NodeType::Map, "a map {content: ...} or {file: ...}")) continue;
+    Fields f = fields(item.v, {"content", "file"}, "served file");
+    const Entry* c = f.get("content");
+    const Entry* p = f.get("file");
+    if ((c != nullptr) == (p != nullptr)) {
+      error(item.k, "served file '" + sf.name + "' needs exactly one of 'content' or 'file'");
+    }
+    if (c) sf.content = text(*c).value_or("");
+    if (p) sf.path = text(*p).value_or("");
+    out.push_back(sf);
+  }
+}
+
+void Checker::serviceFake(const Entry& e, ServiceFake& out, const Names& extra) {
+  Names keys = {"address", "port"};
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  auto f = fakeSwitch(e, out.enabled, keys);
+  if (out.enabled) out.address = "${svc." + e.key + "}";
+  if (!f) return;
+  if (const Entry* x = f->get("address")) out.address = text(*x).value_or(out.address);
+  if (const Entry* x = f->get("port")) {
+    if (auto t = text(*x)) {
+      try {
+        out.port = std::stoi(*t);
+      } catch (...) {
+        out.port = -1;
+      }
+      if (out.port < 1 || out.port > 65535) error(x->v, "'port' must be a number from 1 to 65535");
+    }
+  }
+  if (const Entry* x = f->get("records")) out.records = textMap(*x);
+  if (const Entry* x = f->get("files")) servedFiles(*x, out.files);
+}
+
 void Checker::fakes(const Entry& e, Fakes& out) {
   if (!expect(e, YAML::NodeType::Map, "a map")) return;
-  Fields f = fields(e.v, {"dhcp"}, "fakes");
+  Fields f = fields(e.v, {"dhcp", "dns", "ntp", "tftp", "http", "acs", "rogue_dhcp"}, "fakes");
   if (const Entry* d = f.get("dhcp")) {
-    // `dhcp:`, `dhcp: {}` and `dhcp: true` all mean "the DHCP server with defaults".
-    if (d->v.IsNull()) {
-      out.dhcp.enabled = true;
-    } else if (d->v.IsScalar()) {
-      out.dhcp.enabled = boolean(*d).value_or(false);
-    } else if (expect(*d, YAML::NodeType::Map, "a map or true/false")) {
-      out.dhcp.enabled = true;
-      Fields g = fields(d->v, {"pool_from", "pool_to", "lease"}, "dhcp");
-      if (const Entry* x = g.get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
-      if (const Entry* x = g.get("pool_to")) out.dhcp.pool_to = text(*x).value_or("");
-      if (const Entry* x = g.get("lease")) out.dhcp.lease = duration(*x).value_or(out.dhcp.lease);
+    if (auto g = fakeSwitch(*d, out.dhcp.enabled, {"pool_from", "pool_to", "lease", "options"})) {
+      if (const Entry* x = g->get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
+      if (const Entry* x = g->get("pool_to")) out.dhcp.pool_to = text(*x).value_or("");
+      if (const Entry* x = g->get("lease")) out.dhcp.lease = duration(*x).value_or(out.dhcp.lease);
+      if (const Entry* x = g->get("options")) dhcpOptions(*x, out.dhcp.options);
     }
     if (out.dhcp.enabled) {
       if (out.dhcp.pool_from.empty()) out.dhcp.pool_from = "${net.pool_from}";
       if (out.dhcp.pool_to.empty()) out.dhcp.pool_to = "${net.pool_to}";
+    }
+  }
+  if (const Entry* x = f.get("dns")) serviceFake(*x, out.dns, {"records"});
+  if (const Entry* x = f.get("ntp")) serviceFake(*x, out.ntp, {});
+  if (const Entry* x = f.get("tftp")) serviceFake(*x, out.tftp, {"files"});
+  if (const Entry* x = f.get("http")) serviceFake(*x, out.http, {"files"});
+  if (const Entry* x = f.get("acs")) serviceFake(*x, out.acs, {});
+  if (const Entry* x = f.get("rogue_dhcp")) {
+    RogueDhcpFake& r = out.rogue_dhcp;
+    r.mark = mark(x->k);
+    auto g = fakeSwitch(*x, r.enabled, {"address", "mode", "cases", "options"});
+    if (r.enabled) r.address = "${svc.rogue}";
+    if (g) {
+      if (const Entry* y = g->get("address")) r.address = text(*y).value_or(r.address);
+      if (const Entry* y = g->get("mode")) {
+        static const Names modes = {"offer", "malformed", "nak", "silent", "ack-other-address"};
+        r.mode = text(*y).value_or(r.mode);
+        if (!contains(modes, r.mode)) {
+          error(y->v, "unknown rogue_dhcp mode '" + r.mode + "'" + suggest(r.mode, modes) +
+                          "; modes: " + join(modes));
+        }
+      }
+      if (const Entry* y = g->get("cases")) {
+        for (auto& [c, m] : textList(*y)) r.cases.push_back(c);
+      }
+      if (const Entry* y = g->get("options")) dhcpOptions(*y, r.options);
     }
   }
 }

@@ -97,15 +97,59 @@ struct Step {
   const char* kindName() const;
 };
 
+/// One DHCP option a DHCP server offers: `{option: 66, value: "tftp.lab.example"}`.
+struct DhcpOptionSpec {
+  std::string option;        // code or table name, as written; checked against the option table
+  std::string value;         // text, encoded by the table's type (may hold ${variables})
+  bool always_send = false;  // send even when the client's parameter request list does not ask
+  Mark mark;
+};
+
 /// The fakes a scenario stands up on the lab side. Grows with each fake.
 struct DhcpFake {
   bool enabled = false;
   std::string pool_from;  // default ${net.pool_from}
   std::string pool_to;    // default ${net.pool_to}
   double lease = 3600;    // seconds (option 51)
+  /// Options offered besides the subnet's mask and the lease timers. The router (3) is
+  /// ${lab.ip} unless listed here.
+  std::vector<DhcpOptionSpec> options;
 };
+
+/// A file a provisioning fake serves: inline content, or a file relative to the scenario.
+struct ServedFile {
+  std::string name;     // TFTP file name or HTTP path
+  std::string content;  // inline (may hold ${variables})
+  std::string path;     // or a file to read, relative to the scenario file
+  Mark mark;
+};
+
+/// A fake on one lab-side address (default: its service address, ${svc.<name>}).
+struct ServiceFake {
+  bool enabled = false;
+  std::string address;
+  int port = 0;                                // 0 = the protocol's port
+  std::map<std::string, std::string> records;  // dns: name -> IPv4 (comma list for several)
+  std::vector<ServedFile> files;               // tftp, http
+};
+
+/// A DHCP server of our own for what Kea will not do: malformed or hostile offers, NAKs,
+/// silence, an ACK with another address.
+struct RogueDhcpFake {
+  bool enabled = false;
+  std::string address;  // default ${svc.rogue}
+  /// offer (hostile but well-formed options) | malformed (the cases below) | nak | silent |
+  /// ack-other-address
+  std::string mode = "malformed";
+  std::vector<std::string> cases;  // malformed cases by name; empty = every case
+  std::vector<DhcpOptionSpec> options;
+  Mark mark;
+};
+
 struct Fakes {
   DhcpFake dhcp;
+  ServiceFake dns, ntp, tftp, http, acs;
+  RogueDhcpFake rogue_dhcp;
 };
 
 /// How the DUT is brought up before the steps.
