@@ -51,7 +51,9 @@ const OptionDef* findOption(uint8_t code);
 const OptionDef* findOption(std::string_view name_or_code);
 
 /// Encodes a value written as text ("198.18.0.2", "198.18.0.2, 198.18.0.3", "3600", "-3600",
-/// "tftp.lab.example", "01:02:ab") for the option's type. nullopt and `error` on a bad value.
+/// "tftp.lab.example", "01:02:ab") for the option's type. Binary options also take sub-options:
+/// "1=http://198.18.0.6:7547/acs;2=x" (43), and for 125 an enterprise number first:
+/// "3561:11=http://198.18.0.6:7547/acs". nullopt and `error` on a bad value.
 std::optional<std::vector<uint8_t>> encodeOptionValue(const OptionDef& def, std::string_view text,
                                                       std::string& error);
 /// The option's value as text, for events and messages. Malformed data (a length that is not a
