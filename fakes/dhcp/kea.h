@@ -12,16 +12,16 @@
 namespace phonelab::fakes {
 
 struct KeaOptions {
-  std::string netns;       // lab namespace
-  std::string iface;       // "lab0"
-  std::string subnet;      // "198.18.0.0/24"
-  std::string pool_from;   // "198.18.0.100"
-  std::string pool_to;     // "198.18.0.199"
-  std::string router;      // option 3; "" = none
+  std::string netns;                     // lab namespace
+  std::string iface;                     // "lab0"
+  std::string subnet;                    // "198.18.0.0/24"
+  std::string pool_from;                 // "198.18.0.100"
+  std::string pool_to;                   // "198.18.0.199"
+  std::string router;                    // option 3; "" = none
   std::vector<std::string> dns_servers;  // option 6
   std::string domain_name;               // option 15; "" = none
   double lease = 3600;                   // seconds: valid-lifetime (option 51), min = max
-  std::string work_dir;    // config, lease file, control socket, pid/lock dirs, kea.log
+  std::string work_dir;  // config, lease file, control socket, pid/lock dirs, kea.log
 };
 
 /// The Kea configuration (JSON text) for these options.

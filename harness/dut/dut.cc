@@ -28,10 +28,18 @@ class EmulatorPower : public PowerDriver {
     fs::create_directories(stateDir());
     lab::ProcessSpec spec;
     spec.name = "phone-emulator";
-    spec.argv = {program,         "--iface",  env_.iface,
-                 "--mac",         lab_.mac,   "--state-dir",
-                 stateDir(),      "--model",  lab_.emulator.model,
-                 "--serial",      lab_.emulator.serial, "--boot-delay",
+    spec.argv = {program,
+                 "--iface",
+                 env_.iface,
+                 "--mac",
+                 lab_.mac,
+                 "--state-dir",
+                 stateDir(),
+                 "--model",
+                 lab_.emulator.model,
+                 "--serial",
+                 lab_.emulator.serial,
+                 "--boot-delay",
                  std::to_string(lab_.emulator.boot_delay)};
     std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
     faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
@@ -100,10 +108,16 @@ Dut::Dut(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
   power_ = makeEmulatorPower(lab_, env_);
 }
 
-Dut::~Dut() { powerOff(); }
+Dut::~Dut() {
+  powerOff();
+}
 
-void Dut::powerOn() { power_->on(); }
-void Dut::powerOff() { power_->off(); }
+void Dut::powerOn() {
+  power_->on();
+}
+void Dut::powerOff() {
+  power_->off();
+}
 
 std::string Dut::address() const {
   if (static_mode_) return static_ip_;
@@ -131,8 +145,7 @@ std::string Dut::address() const {
 }
 
 std::optional<Dut::Page> Dut::admin(const std::string& method, const std::string& target,
-                                    const std::string& body, Deadline deadline,
-                                    std::string& why) {
+                                    const std::string& body, Deadline deadline, std::string& why) {
   why.clear();
   for (;;) {
     std::string addr = address();

@@ -111,7 +111,8 @@ uint64_t readBe(std::span<const uint8_t> d) {
 /// number, data length, TLVs (RFC 3925).
 std::optional<std::vector<uint8_t>> encodeSubOptions(const OptionDef& def, std::string_view text,
                                                      std::string& error) {
-  const std::string name = "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
+  const std::string name =
+      "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
   std::vector<uint8_t> out;
   std::optional<uint32_t> enterprise;
   if (def.code == 125) {
@@ -161,7 +162,8 @@ std::optional<std::vector<uint8_t>> encodeSubOptions(const OptionDef& def, std::
 std::optional<std::vector<uint8_t>> encodeOptionValue(const OptionDef& def, std::string_view text,
                                                       std::string& error) {
   std::vector<uint8_t> out;
-  const std::string name = "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
+  const std::string name =
+      "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
   switch (def.type) {
     case OptionType::Ipv4:
     case OptionType::Ipv4List: {

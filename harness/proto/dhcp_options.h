@@ -27,19 +27,19 @@ enum class OptionType {
 enum class KeaCarriage {
   Native,     // Kea knows it by name: option-data {name}
   OptionDef,  // needs an option-def first (150 ipv4-address array, 160 string)
-  RawHex,     // option-data {code, csv-format false, data} (159: exactly 4 bytes; 43 redefined binary)
-  Subnet,     // not option-data: derived from the subnet (1) or the lease timers (51, 58, 59)
-  Client,     // sent by clients only (50, 55, 57, 60 from the phone, 61): never configured in Kea
+  RawHex,  // option-data {code, csv-format false, data} (159: exactly 4 bytes; 43 redefined binary)
+  Subnet,  // not option-data: derived from the subnet (1) or the lease timers (51, 58, 59)
+  Client,  // sent by clients only (50, 55, 57, 60 from the phone, 61): never configured in Kea
 };
 
 struct OptionDef {
   uint8_t code = 0;
-  std::string_view name;      // our name, also Kea's where native: "domain-name-servers"
+  std::string_view name;  // our name, also Kea's where native: "domain-name-servers"
   OptionType type = OptionType::Binary;
   KeaCarriage kea = KeaCarriage::Native;
   std::string_view kea_type;  // for OptionDef carriage: "ipv4-address", "string", "binary"
   bool kea_array = false;
-  std::string_view space;     // encapsulated sub-option space ("vendor-encapsulated-options"), or ""
+  std::string_view space;  // encapsulated sub-option space ("vendor-encapsulated-options"), or ""
   std::string_view requirement;  // catalog id that tests it: "DHCP-OPT-6"
   std::string_view description;  // from the vendor's table, in our words
 };
