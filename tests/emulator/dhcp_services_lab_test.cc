@@ -478,7 +478,7 @@ class EmuDhcpServicesLab : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && !dir_.path.empty()) {
+    if ((HasFailure() || std::getenv("PHL_EMUD_SHOW_LOGS")) && !dir_.path.empty()) {
       std::cerr << "---- phone.log\n"
                 << readFile(dir_.path + "/phone.log") << "---- kea.out\n"
                 << readFile(dir_.path + "/kea.out") << readFile(dir_.path + "/kea.log");
