@@ -199,6 +199,13 @@ class LabServers {
         dns_ = udpSocket(ip(2), 53);
         ntp_ = udpSocket(ip(3), 123);
         tftp_ = udpSocket(ip(4), 69);
+        acs_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(80);
+        ::inet_pton(AF_INET, ip(6).c_str(), &a.sin_addr);
+        if (::bind(acs_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(acs_, 8) != 0)
+          throw std::runtime_error("bind acs");
         ready.set_value();
       } catch (...) {
         ready.set_exception(std::current_exception());
@@ -211,7 +218,7 @@ class LabServers {
   ~LabServers() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
-    for (int fd : {dns_, ntp_, tftp_})
+    for (int fd : {dns_, ntp_, tftp_, acs_})
       if (fd >= 0) ::close(fd);
   }
 
@@ -224,6 +231,10 @@ class LabServers {
     return tftp_requests_;
   }
   int ntpRequests() { return ntp_requests_; }
+  std::vector<std::string> acsRequests() {
+    std::lock_guard l(mu_);
+    return acs_requests_;
+  }
   std::string phoneIp() {
     std::lock_guard l(mu_);
     return phone_ip_;
@@ -237,8 +248,9 @@ class LabServers {
 
   void loop() {
     while (!stop_) {
-      pollfd p[3] = {{dns_, POLLIN, 0}, {ntp_, POLLIN, 0}, {tftp_, POLLIN, 0}};
-      if (::poll(p, 3, 100) <= 0) continue;
+      pollfd p[4] = {{dns_, POLLIN, 0}, {ntp_, POLLIN, 0}, {tftp_, POLLIN, 0}, {acs_, POLLIN, 0}};
+      if (::poll(p, 4, 100) <= 0) continue;
+      if (p[3].revents & POLLIN) onAcs();
       if (p[0].revents & POLLIN) onDns();
       if (p[1].revents & POLLIN) onNtp();
       if (p[2].revents & POLLIN) onTftp();
@@ -280,6 +292,32 @@ class LabServers {
       r.insert(r.end(), rr.begin(), rr.end());
     }
     ::sendto(dns_, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
+  }
+
+  /// One HTTP request (headers + Content-Length body, 3 s at most), answered 200 with no body.
+  void onAcs() {
+    int c = ::accept4(acs_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    timeval tv{3, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req;
+    char b[4096];
+    for (;;) {
+      auto hdr_end = req.find("\r\n\r\n");
+      if (hdr_end != std::string::npos) {
+        auto cl = req.find("Content-Length: ");
+        size_t len = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
+        if (req.size() >= hdr_end + 4 + len) break;
+      }
+      ssize_t n = ::recv(c, b, sizeof b, 0);
+      if (n <= 0) break;
+      req.append(b, static_cast<size_t>(n));
+    }
+    std::string res = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    ::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+    ::close(c);
+    std::lock_guard l(mu_);
+    acs_requests_.push_back(req);
   }
 
   void onNtp() {
@@ -350,9 +388,9 @@ class LabServers {
 
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  int dns_ = -1, ntp_ = -1, tftp_ = -1;
+  int dns_ = -1, ntp_ = -1, tftp_ = -1, acs_ = -1;
   std::mutex mu_;
-  std::vector<std::string> dns_queries_, tftp_requests_;
+  std::vector<std::string> dns_queries_, tftp_requests_, acs_requests_;
   std::atomic<int> ntp_requests_{0};
   std::string phone_ip_;
 };
@@ -437,10 +475,12 @@ class EmuDhcpServicesLab : public ::testing::Test {
   /// Boots the phone with `faults` against Kea and the lab servers; waits until `done` holds for
   /// status.xml or 30 s pass. Returns the last status.xml.
   std::string boot(const std::vector<std::string>& faults,
-                   const std::function<bool(const std::string&)>& done) {
+                   const std::function<bool(const std::string&)>& done,
+                   const std::string& extra_options = "") {
     ns_ = std::make_unique<Namespaces>();
     servers_ = std::make_unique<LabServers>();
     servers_->a_records["tftp.lab.example"] = ip(4);
+    servers_->a_records["acs.lab.example"] = ip(6);
     servers_->files["8832.xml"] =
         "<flat-profile>\n  <Station_Name ua=\"na\">from-tftp-profile</Station_Name>\n"
         "  <Proxy_1_ ua=\"na\">sip.lab.example</Proxy_1_>\n</flat-profile>\n";
@@ -459,7 +499,7 @@ class EmuDhcpServicesLab : public ::testing::Test {
       argv.push_back(f);
     }
     phone_ = std::make_unique<Child>(kDutNs, argv, dir_.path + "/phone.log");
-    { std::ofstream(dir_.path + "/kea.json") << keaConfig(dir_.path, ""); }
+    { std::ofstream(dir_.path + "/kea.json") << keaConfig(dir_.path, extra_options); }
     kea_ = std::make_unique<Child>(
         kLabNs, std::vector<std::string>{"kea-dhcp4", "-c", dir_.path + "/kea.json"},
         dir_.path + "/kea.out",
@@ -548,6 +588,41 @@ TEST_F(EmuDhcpServicesLab, IgnoreOption42SendsNoNtpRequest) {
   EXPECT_EQ(servers_->ntpRequests(), 0);
   EXPECT_EQ(element(status, "NTP_Synced"), "No");
   EXPECT_EQ(element(status, "NTP_Server"), "");
+}
+
+std::string hex(const std::string& s) {
+  std::string out;
+  char b[3];
+  for (unsigned char c : s) {
+    std::snprintf(b, sizeof b, "%02x", c);
+    out += b;
+  }
+  return out;
+}
+
+TEST_F(EmuDhcpServicesLab, Option43InformToTheAcsWithTheNameResolved) {
+  // TR-106: sub-option 1 of option 43 carries the ACS URL; the host name goes through DNS.
+  const std::string url = "http://acs/cwmp";
+  char len[3];
+  std::snprintf(len, sizeof len, "%02x", static_cast<unsigned>(url.size()));
+  const std::string opt43 = R"(,
+      {"code": 43, "csv-format": false, "always-send": true, "data": "01)" +
+                            std::string(len) + hex(url) + "\"}";
+  auto informed = [this](const std::string& s) {
+    return element(s, "ACS_URL") == "http://acs/cwmp" && !servers_->acsRequests().empty();
+  };
+  std::string status = boot({}, informed, opt43);
+  ASSERT_TRUE(informed(status)) << status;
+  auto reqs = servers_->acsRequests();
+  ASSERT_EQ(reqs.size(), 1u);
+  const std::string& r = reqs[0];
+  EXPECT_EQ(r.rfind("POST /cwmp HTTP/1.1\r\n", 0), 0u) << r;
+  for (auto* want : {"<cwmp:Inform>", "<Manufacturer>Cisco</Manufacturer>", "<OUI>0200C6</OUI>",
+                     "<ProductClass>CP-8832-3PCC</ProductClass>",
+                     "<SerialNumber>FCH2300ABCD</SerialNumber>", "<EventCode>1 BOOT</EventCode>"})
+    EXPECT_NE(r.find(want), std::string::npos) << want;
+  auto q = servers_->dnsQueries();
+  EXPECT_NE(std::find(q.begin(), q.end(), "acs.lab.example"), q.end());
 }
 
 }  // namespace
