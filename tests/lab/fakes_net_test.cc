@@ -543,6 +543,38 @@ TEST_F(FakesNet, HttpServesProfiles) {
   stopPromptly(fake);
 }
 
+TEST_F(FakesNet, HttpReadDeadlineAndPromptStopWithClientsConnected) {
+  HttpOptions o;
+  o.address = svc("http");
+  auto fake = start<fakes::HttpFake>(o);
+  int idle_fd = -1;
+  inNetns(dut_ns_, [&] {
+    // Half a request, then silence: after 5 s the server gives up and says why.
+    auto t0 = Clock::now();
+    std::string got = tcpExchange(svc("http"), 80, "GET /p/x.xml HTTP/1.1\r\nHost: x\r\n",
+                                  Deadline::in(Seconds(8)));
+    const double waited = Seconds(Clock::now() - t0).count();
+    EXPECT_EQ(got, "");  // closed without an answer
+    EXPECT_GT(waited, 4.5);
+    EXPECT_LT(waited, 7);
+    // A client that connects and stays: the fake must still stop at once.
+    idle_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto ep = endpoint(svc("http"), 80);
+    ASSERT_EQ(::connect(idle_fd, reinterpret_cast<sockaddr*>(&ep), sizeof ep), 0);
+  });
+  auto bad = waitEvent(log_, EventMatcher("http.malformed"));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(*bad->field("reason"), "request incomplete after 5 s");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the server accept it
+  stopPromptly(fake);
+  // The idle client sees its connection closed.
+  pollfd p{idle_fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 1000), 1);
+  char c;
+  EXPECT_LE(::recv(idle_fd, &c, 1, 0), 0);
+  ::close(idle_fd);
+}
+
 // ---------------------------------------------------------------- TR-069 ACS
 
 TEST_F(FakesNet, AcsAnswersInform) {
