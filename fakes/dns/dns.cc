@@ -284,6 +284,11 @@ DnsFake::DnsFake(const DnsOptions& o, EventLog& log) : impl_(std::make_unique<Im
         throw Error("dns: record for '" + name + "': " + e.what());
       }
     }
+    try {
+      (void)dns::encode(dns::query(0, name, dns::kA));
+    } catch (const std::invalid_argument& e) {
+      throw Error(std::string("dns: record name: ") + e.what());
+    }
     auto& list = im.records[dns::canonicalName(name)];
     list.insert(list.end(), ips.begin(), ips.end());
   }

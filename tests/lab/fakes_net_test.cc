@@ -299,6 +299,10 @@ TEST_F(FakesNet, BindFailureNamesTheAddress) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("198.18.241.2:53"), std::string::npos) << e.what();
   }
+  DnsOptions bad_record;
+  bad_record.address = svc("dns");
+  bad_record.a_records["tftp.lab.example"] = {"198.18.240"};
+  EXPECT_THROW(start<fakes::DnsFake>(bad_record), Error);
   NtpOptions n;
   n.address = "198.18.241.3";
   EXPECT_THROW(start<fakes::NtpFake>(n), Error);
