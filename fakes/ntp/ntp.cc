@@ -1,0 +1,179 @@
+#include "fakes/ntp/ntp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "harness/core/error.h"
+
+namespace phonelab::fakes {
+namespace {
+
+constexpr size_t kPacketLen = 48;
+constexpr double kUnixToNtp = 2208988800.0;  // seconds from 1900-01-01 to 1970-01-01
+
+std::string ipOf(const sockaddr_in& a) {
+  char buf[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
+  return buf;
+}
+
+void put32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+/// A 64-bit NTP timestamp (era 0, wrapping in 2036 as the protocol does).
+void putTimestamp(uint8_t* p, double unix_seconds) {
+  const double ntp = unix_seconds + kUnixToNtp;
+  const double whole = std::floor(ntp);
+  put32(p, static_cast<uint32_t>(static_cast<uint64_t>(whole) & 0xffffffffu));
+  put32(p + 4, static_cast<uint32_t>((ntp - whole) * 4294967296.0));
+}
+
+double unixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+const char* modeName(int mode) {
+  static const char* const names[] = {"reserved", "symmetric active", "symmetric passive",
+                                      "client",   "server",           "broadcast",
+                                      "control",  "private"};
+  return names[mode & 7];
+}
+
+}  // namespace
+
+struct NtpFake::Impl {
+  EventLog* log = nullptr;
+  NtpOptions o;
+  int port = 0;
+  int sock = -1, stop = -1;
+  std::thread thread;
+
+  ~Impl() {
+    for (int fd : {sock, stop}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  void onPacket(const uint8_t* p, size_t n, const sockaddr_in& from, double received) {
+    const std::string src = ipOf(from);
+    const std::string sport = std::to_string(ntohs(from.sin_port));
+    if (n < kPacketLen) {
+      const std::string reason =
+          std::to_string(n) + " byte" + (n == 1 ? "" : "s") + ", an NTP packet has at least 48";
+      log->emit("ntp", "ntp.malformed", {{"src_ip", src}, {"src_port", sport}, {"reason", reason}},
+                "NTP malformed from " + src + ": " + reason);
+      return;
+    }
+    const int version = (p[0] >> 3) & 7;
+    const int mode = p[0] & 7;
+    const bool answer = mode == 3 && version >= 1 && version <= 4;
+    if (answer) {
+      uint8_t r[kPacketLen] = {};
+      r[0] = static_cast<uint8_t>((version << 3) | 4);  // LI 0, same version, mode 4 (server)
+      r[1] = static_cast<uint8_t>(o.stratum);
+      r[2] = p[2];                       // poll: echo the client's
+      r[3] = static_cast<uint8_t>(-20);  // precision ~1 us
+      put32(r + 4, 0);                   // root delay
+      put32(r + 8, 0x00000010);          // root dispersion (~0.25 ms)
+      std::memcpy(r + 12, o.reference.data(), std::min<size_t>(4, o.reference.size()));
+      putTimestamp(r + 16, received + o.offset_seconds - 16);  // reference: "synced 16 s ago"
+      std::memcpy(r + 24, p + 40, 8);                          // originate = client's transmit
+      putTimestamp(r + 32, received + o.offset_seconds);
+      putTimestamp(r + 40, unixNow() + o.offset_seconds);
+      ::sendto(sock, r, sizeof r, 0, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+    }
+    log->emit("ntp", "ntp.request",
+              {{"src_ip", src},
+               {"src_port", sport},
+               {"version", std::to_string(version)},
+               {"mode", std::to_string(mode)},
+               {"answered", answer ? "yes" : "no"}},
+              "NTP v" + std::to_string(version) + " " + modeName(mode) + " request from " + src +
+                  (answer ? " -> answered (stratum " + std::to_string(o.stratum) + ")"
+                          : " -> not answered"));
+  }
+
+  void run() {
+    uint8_t buf[2048];
+    for (;;) {
+      pollfd fds[2] = {{stop, POLLIN, 0}, {sock, POLLIN, 0}};
+      int rc = ::poll(fds, 2, 1000);
+      if (rc < 0 && errno != EINTR) return;
+      if (fds[0].revents) return;
+      if (!fds[1].revents) continue;
+      for (int i = 0; i < 64; ++i) {
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        ssize_t n = ::recvfrom(sock, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 0) break;
+        onPacket(buf, static_cast<size_t>(n), from, unixNow());
+      }
+    }
+  }
+};
+
+NtpFake::NtpFake(const NtpOptions& o, EventLog& log) : impl_(std::make_unique<Impl>()) {
+  Impl& im = *impl_;
+  im.log = &log;
+  im.o = o;
+  const std::string where = "ntp: cannot bind UDP " + o.address + ":" + std::to_string(o.port);
+  if (o.stratum < 0 || o.stratum > 255)
+    throw Error("ntp: stratum " + std::to_string(o.stratum) + " is not in 0..255");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(o.port));
+  if (o.port < 0 || o.port > 65535 || ::inet_pton(AF_INET, o.address.c_str(), &a.sin_addr) != 1)
+    throw Error(where + ": not an IPv4 address and port");
+  im.sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (im.sock < 0) throw Error(sysError(where, errno));
+  if (::bind(im.sock, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    throw Error(sysError(where, errno));
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(im.sock, reinterpret_cast<sockaddr*>(&bound), &len);
+  im.port = ntohs(bound.sin_port);
+  im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (im.stop < 0) throw Error(sysError("ntp: eventfd", errno));
+  im.thread = std::thread([&im] {
+    try {
+      im.run();
+    } catch (const std::exception& e) {
+      im.log->emit("ntp", "fake.error", {{"name", "ntp"}, {"error", e.what()}},
+                   std::string("ntp server stopped on an internal error: ") + e.what());
+    }
+  });
+  log.emit("ntp", "fake.start",
+           {{"name", "ntp"}, {"address", o.address}, {"port", std::to_string(im.port)}},
+           "ntp listening on " + o.address + ":" + std::to_string(im.port) + " (stratum " +
+               std::to_string(o.stratum) + ", reference " + o.reference + ")");
+}
+
+NtpFake::~NtpFake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(impl_->stop, &one, sizeof one);
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->log->emit(
+      "ntp", "fake.stop",
+      {{"name", "ntp"}, {"address", impl_->o.address}, {"port", std::to_string(impl_->port)}},
+      "ntp stopped on " + impl_->o.address + ":" + std::to_string(impl_->port));
+}
+
+int NtpFake::port() const {
+  return impl_->port;
+}
+
+}  // namespace phonelab::fakes
