@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <vector>
 
+#include "fakes/dhcp/rogue.h"
+#include "harness/core/error.h"
 #include "harness/proto/dhcp.h"
 #include "harness/proto/packet.h"
 
@@ -373,4 +376,44 @@ TEST(PacketDecode, DhcpBogusMessageTypeIsMalformed) {
   m.options.clear();  // no 53 at all: BOOTP
   e = proto::decodeFrame(offerFrame(m), kDut);
   EXPECT_EQ(e->kind, "bootp.reply");
+}
+
+// The rogue server's malformed cases, offline: each frame decodes to an event (never a crash),
+// the header-breaking ones are refused with a reason, and the rest decode as what they claim.
+TEST(PacketDecode, RogueMalformedCasesDecodeSafely) {
+  phonelab::fakes::RogueOptions o;
+  o.address = "198.18.0.8";
+  o.offer_ip = "198.18.0.150";
+  o.lab_mac = "02:00:c6:12:00:01";
+  dhcp::Message discover;
+  discover.xid = 0x42;
+  discover.chaddr = *dhcp::parseMac(kDut);
+  discover.setOption(53, {1});
+  const Bytes req = dhcp::encode(discover);
+  const std::map<std::string, std::string> refused = {
+      {"option-length-past-end", "option 66 length 200 runs past the end"},
+      {"truncated-header", "truncated: 200 bytes"},
+      {"bad-magic-cookie", "bad magic cookie deadbeef"},
+      {"no-end-option", "no end option (255)"},
+      {"message-type-bogus", "option 53 (message type) is 255"},
+  };
+  for (const auto& [name, description] : phonelab::fakes::RogueDhcpServer::malformedCases()) {
+    SCOPED_TRACE(name);
+    Bytes f = phonelab::fakes::RogueDhcpServer::malformedFrame(o, name, req);
+    auto e = proto::decodeFrame(f, kDut);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(*e->field("from"), "lab");
+    if (auto it = refused.find(name); it != refused.end()) {
+      EXPECT_EQ(e->kind, "capture.malformed");
+      EXPECT_NE(e->field("reason")->find(it->second), std::string::npos) << *e->field("reason");
+    } else {
+      EXPECT_TRUE(e->kind == "dhcp.offer" || e->kind == "bootp.reply") << e->kind;
+      EXPECT_EQ(*e->field("xid"), "0x00000042");
+    }
+    for (size_t n = 0; n < f.size(); n += 7) {  // and every cut of it
+      auto cut = proto::decodeFrame(std::span<const uint8_t>(f.data(), n), kDut);
+      ASSERT_TRUE(cut);
+    }
+  }
+  EXPECT_THROW(phonelab::fakes::RogueDhcpServer::malformedFrame(o, "nope", req), phonelab::Error);
 }
