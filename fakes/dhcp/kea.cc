@@ -17,7 +17,9 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/process.h"
+#include "harness/proto/dhcp.h"
 #include "harness/proto/dhcp_options.h"
 
 namespace phonelab::fakes {
@@ -126,6 +128,32 @@ std::optional<std::vector<uint8_t>> subnetMask(const std::string& subnet) {
   const uint32_t m = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
   return std::vector<uint8_t>{static_cast<uint8_t>(m >> 24), static_cast<uint8_t>(m >> 16),
                               static_cast<uint8_t>(m >> 8), static_cast<uint8_t>(m)};
+}
+
+/// The first IPv4 address of iface (inside netns) that lies in subnet, or "".
+std::string addressInSubnet(const std::string& netns, const std::string& iface,
+                            const std::string& subnet) {
+  auto mask = subnetMask(subnet);
+  auto net = proto::dhcp::parseIp4(subnet.substr(0, subnet.find('/')));
+  if (!mask || !net) return "";
+  std::vector<std::string> args;
+  if (!netns.empty()) args = {"-n", netns};
+  for (const char* a : {"-j", "addr", "show", "dev"}) args.push_back(a);
+  args.push_back(iface);
+  auto j = nlohmann::json::parse(lab::ipOutput(args), nullptr, false);
+  if (!j.is_array()) return "";
+  for (const auto& link : j) {
+    for (const auto& a : link.value("addr_info", nlohmann::json::array())) {
+      if (a.value("family", "") != "inet") continue;
+      auto ip = proto::dhcp::parseIp4(a.value("local", ""));
+      if (!ip) continue;
+      bool inside = true;
+      for (int k = 0; k < 4; ++k)
+        inside = inside && (((*ip)[k] & (*mask)[k]) == ((*net)[k] & (*mask)[k]));
+      if (inside) return proto::dhcp::ip4String(*ip);
+    }
+  }
+  return "";
 }
 
 uint32_t be32(const std::vector<uint8_t>& b) {
@@ -241,7 +269,7 @@ std::string keaConfigJson(const KeaOptions& o) {
 
   json dhcp4 = {
       {"interfaces-config",
-       {{"interfaces", {o.iface}},
+       {{"interfaces", {o.server_address.empty() ? o.iface : o.iface + "/" + o.server_address}},
         {"dhcp-socket-type", "raw"},
         // The interface may have no carrier yet (a phone still off): keep trying for a minute.
         {"service-sockets-max-retries", 300},
@@ -308,6 +336,8 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   if (sock.size() >= sizeof(sockaddr_un::sun_path))
     throw Error("kea: control socket path too long for a unix socket: " + sock);
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
+  if (im.opt.server_address.empty())
+    im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
   {
     std::ofstream out(im.configPath(), std::ios::trunc);

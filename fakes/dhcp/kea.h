@@ -41,6 +41,11 @@ struct KeaOptions {
   /// Send `router` as option 3 (unless `options` lists 3). false: no router at all.
   bool send_router = true;
   std::string work_dir;  // config, lease file, control socket, pid/lock dirs, kea.log
+  /// The address Kea serves from (iface/address). Kea opens one raw socket per address of the
+  /// interface and answers a broadcast once per socket: lab0 carries every service address, so
+  /// without this the phone gets a dozen copies of each OFFER/ACK. "" = KeaServer picks the
+  /// interface's first address inside `subnet`.
+  std::string server_address;
 };
 
 /// The Kea configuration (JSON text) for these options. Throws Error naming the option for a value

@@ -5,12 +5,15 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -306,6 +309,9 @@ struct RogueDhcpServer::Impl {
   std::vector<std::string> cases;
   size_t next_case = 0;
   std::vector<d::Option> options;
+  std::vector<Event> pending;  // rogue.sent events of the request being answered
+  bool realtime = false;       // written by the thread before `ready`
+  std::atomic<bool> ready{false};
   std::thread thread;
 
   ~Impl() {
@@ -322,6 +328,7 @@ struct RogueDhcpServer::Impl {
     std::copy_n(frame.begin(), 6, ll.sll_addr);
     ssize_t w =
         ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&ll), sizeof ll);
+    const int err = errno;
     const std::string dst_mac =
         d::macString(d::Mac{frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]});
     const std::string dst_ip = d::ip4String(d::Ip4{frame[30], frame[31], frame[32], frame[33]});
@@ -332,13 +339,18 @@ struct RogueDhcpServer::Impl {
                                             {"dst_mac", dst_mac},
                                             {"dst_ip", dst_ip},
                                             {"yiaddr", d::ip4String(yiaddr)}};
-    if (w != static_cast<ssize_t>(frame.size())) f["error"] = std::strerror(errno);
-    log->emit("rogue", "rogue.sent", std::move(f),
-              "rogue DHCP sent " + case_name + " (" + type + ") xid " + hex32(xid) + " to " +
-                  dst_ip + ", " + std::to_string(payload_bytes) + " bytes" +
-                  (w != static_cast<ssize_t>(frame.size())
-                       ? std::string(" FAILED: ") + std::strerror(errno)
-                       : std::string()));
+    const bool ok = w == static_cast<ssize_t>(frame.size());
+    if (!ok) f["error"] = std::strerror(err);
+    // Logged after the answer is out (see handle): the race with Kea is won by microseconds.
+    Event e;
+    e.t = log->now();
+    e.source = "rogue";
+    e.kind = "rogue.sent";
+    e.fields = std::move(f);
+    e.summary = "rogue DHCP sent " + case_name + " (" + type + ") xid " + hex32(xid) + " to " +
+                dst_ip + ", " + std::to_string(payload_bytes) + " bytes" +
+                (ok ? std::string() : std::string(" FAILED: ") + std::strerror(err));
+    pending.push_back(std::move(e));
   }
 
   void sendReply(const d::Message& req, const d::Message& reply, const std::string& case_name) {
@@ -349,6 +361,10 @@ struct RogueDhcpServer::Impl {
   }
 
   void handle(const d::Message& req, const d::Ip4& dst_ip) {
+    Event seen;
+    seen.t = log->now();  // stamped on arrival, logged once the answer is out
+    seen.source = "rogue";
+    seen.kind = "rogue.seen";
     auto type = req.type();
     const std::string tname = type ? std::string(d::messageTypeName(*type)) : "bootp";
     std::map<std::string, std::string> f = {{"type", tname},
@@ -359,38 +375,55 @@ struct RogueDhcpServer::Impl {
       f["requested_ip"] = d::ip4String({o->data[0], o->data[1], o->data[2], o->data[3]});
     if (auto* o = req.option(54); o && o->data.size() == 4)
       f["server_id"] = d::ip4String({o->data[0], o->data[1], o->data[2], o->data[3]});
-    log->emit("rogue", "rogue.seen", f,
-              "rogue DHCP saw " + tname + " xid " + hex32(req.xid) + " from " + f["chaddr"] +
-                  " (mode " + opt.mode + ")");
-    if (!type) return;
+    const std::string seen_summary = "rogue DHCP saw " + tname + " xid " + hex32(req.xid) +
+                                     " from " + f["chaddr"] + " (mode " + opt.mode + ")";
+    pending.clear();
+    if (type) answer(req, *type, f["server_id"], dst_ip);
+    seen.fields = std::move(f);
+    seen.summary = seen_summary;
+    log->add(std::move(seen));
+    for (auto& e : pending) log->add(std::move(e));
+    pending.clear();
+  }
+
+  /// Sends what the mode answers to this request, at once.
+  void answer(const d::Message& req, d::MessageType type, const std::string& server_id,
+              const d::Ip4& dst_ip) {
     const d::Ip4 zero{};
     const bool renewal = req.ciaddr != zero;
     const std::string& mode = opt.mode;
     if (mode == "offer") {
-      if (*type == d::MessageType::Discover) {
+      if (type == d::MessageType::Discover) {
         sendReply(req, baseReply(req, d::MessageType::Offer, server, offer, options), mode);
-      } else if (*type == d::MessageType::Request &&
-                 (f["server_id"] == opt.address || (renewal && dst_ip == server))) {
+      } else if (type == d::MessageType::Request &&
+                 (server_id == opt.address || (renewal && dst_ip == server))) {
         sendReply(
             req, baseReply(req, d::MessageType::Ack, server, renewal ? req.ciaddr : offer, options),
             mode);
       }
     } else if (mode == "malformed") {
-      if (*type != d::MessageType::Discover || cases.empty()) return;
+      if (type != d::MessageType::Discover || cases.empty()) return;
       const std::string& name = cases[next_case++ % cases.size()];
       CaseFrame c = buildCase(name, req, mac, server, offer, options);
       send(c.frame, name, c.type, req.xid, c.payload_bytes, offer);
     } else if (mode == "nak") {
-      if (*type == d::MessageType::Request)
+      if (type == d::MessageType::Request)
         sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), mode);
     } else if (mode == "ack-other-address") {
-      if (*type == d::MessageType::Request && renewal)
+      if (type == d::MessageType::Request && renewal)
         sendReply(req, baseReply(req, d::MessageType::Ack, server, offer, options), mode);
     }
     // silent: seen, never answered.
   }
 
   void run() {
+    // Beating Kea to the phone is a race of a few hundred microseconds on a shared machine:
+    // a real-time priority makes this thread run as soon as the frame arrives. Best effort (it
+    // needs CAP_SYS_NICE); the thread only ever blocks or answers one frame.
+    sched_param sp{};
+    sp.sched_priority = 1;
+    realtime = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &sp) == 0;
+    ready.store(true);
     uint8_t buf[4096];
     for (;;) {
       pollfd p[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
@@ -488,6 +521,7 @@ RogueDhcpServer::RogueDhcpServer(const RogueOptions& o, EventLog& log)
   im.stop_fd = ::eventfd(0, EFD_CLOEXEC);
   if (im.stop_fd < 0) throw Error(sysError("rogue-dhcp: eventfd", errno));
   im.thread = std::thread([&im] { im.run(); });
+  while (!im.ready.load()) std::this_thread::yield();
   log.emit(
       "harness", "fake.start",
       {{"name", "rogue-dhcp"}, {"mode", o.mode}, {"iface", o.iface}, {"address", o.address}},

@@ -8,7 +8,8 @@
 ///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id}  a DISCOVER/REQUEST/...
 ///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr}     every frame it sends; case
 ///               is the malformed case's name, or the mode ("offer", "nak", "ack-other-address")
-///   fake.start / fake.stop {name: rogue-dhcp, mode} (source "harness")
+///   fake.start {name: rogue-dhcp, mode, iface, address, realtime: yes|no} / fake.stop {name, mode}
+///               (source "harness"); realtime: its thread got SCHED_FIFO to win the race with Kea
 
 #include <cstdint>
 #include <memory>

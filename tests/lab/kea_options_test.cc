@@ -254,6 +254,17 @@ TEST(KeaOptionsConfig, CarriagePerTable) {
   EXPECT_EQ(defs[2]["type"], "string");
 }
 
+TEST(KeaOptionsConfig, ServerAddressNarrowsTheInterface) {
+  fakes::KeaOptions o;
+  o.iface = "lab0";
+  o.subnet = "198.18.230.0/24";
+  auto j = nlohmann::json::parse(fakes::keaConfigJson(o)).at("Dhcp4");
+  EXPECT_EQ(j["interfaces-config"]["interfaces"][0], "lab0");
+  o.server_address = "198.18.230.1";
+  j = nlohmann::json::parse(fakes::keaConfigJson(o)).at("Dhcp4");
+  EXPECT_EQ(j["interfaces-config"]["interfaces"][0], "lab0/198.18.230.1");
+}
+
 TEST(KeaOptionsConfig, DefaultTimersAndRouterSwitch) {
   fakes::KeaOptions o;
   o.subnet = "198.18.230.0/24";
@@ -373,6 +384,16 @@ TEST(KeaOptionsLab, OfferAndAckCarryEveryServerOption) {
   EXPECT_EQ(*ev->field("lease"), "600");
   EXPECT_EQ(*ev->field("t1"), "200");
   EXPECT_EQ(*ev->field("t2"), "500");
+  // One answer per request: Kea bound to the server address only, not one raw socket per
+  // service address of lab0 (each of which answered the broadcast before).
+  log.waitUntil(Deadline::in(Seconds(0.3)));
+  const auto xid = EventMatcher("dhcp.offer").whereEq("xid", "0x0e230001");
+  const size_t offers = log.matching(xid, 0).size();
+  const size_t discovers =
+      log.matching(EventMatcher("dhcp.discover").whereEq("xid", "0x0e230001"), 0).size();
+  EXPECT_GE(offers, 1u);
+  EXPECT_LE(offers, discovers);
+  EXPECT_EQ(log.matching(EventMatcher("dhcp.ack").whereEq("xid", "0x0e230001"), 0).size(), 1u);
 }
 
 /// Records the golden exchange of fixtures/golden/dhcp/: the emulator's client asking Kea with
