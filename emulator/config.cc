@@ -61,6 +61,14 @@ const std::vector<ParamDef>& paramTable() {
        "/$PSN.xml",
        {},
        false},
+      {"DHCP_Option_To_Use",
+       kSys,
+       "Configuration Profile",
+       "DHCP Option To Use",
+       K::Text,
+       "66,160,159,150,60,43,125",
+       {},
+       false},
       {"Resync_Periodic",
        kSys,
        "Configuration Profile",
@@ -427,6 +435,31 @@ bool ConfigStore::save(const std::string& path, std::string* error) const {
     return false;
   }
   return true;
+}
+
+ProfileApplyResult applyProfileElements(ConfigStore& config,
+                                        const std::vector<ProfileElement>& elements) {
+  ProfileApplyResult r;
+  for (const auto& el : elements) {
+    const ParamDef* p = findParam(el.name);
+    if (!p) {
+      r.notes.push_back("ignoring unknown element <" + el.name + ">");
+      continue;
+    }
+    const std::string before = config.get(el.name);
+    std::string why = config.set(el.name, el.value);
+    if (!why.empty()) {
+      r.notes.push_back("ignoring invalid value: " + why);
+      continue;
+    }
+    ++r.applied;
+    if (before != el.value) {
+      r.changed.push_back(el.name);
+      r.notes.push_back(el.name + " = \"" + el.value + "\"");
+      if (p->restart) r.restart = true;
+    }
+  }
+  return r;
 }
 
 }  // namespace phonelab::emulator

@@ -80,4 +80,15 @@ class ConfigStore {
   std::map<std::string, std::string, std::less<>> values_;
 };
 
+/// The outcome of applying a flat profile's elements to the store (resync, DHCP provisioning).
+struct ProfileApplyResult {
+  int applied = 0;                   // known elements with a valid value
+  std::vector<std::string> changed;  // names whose value changed
+  std::vector<std::string> notes;    // one log line each: unknown/invalid elements, changes
+  bool restart = false;              // a changed parameter needs a reboot
+};
+/// Applies every known, valid element; unknown and invalid ones are skipped (and noted).
+ProfileApplyResult applyProfileElements(ConfigStore& config,
+                                        const std::vector<ProfileElement>& elements);
+
 }  // namespace phonelab::emulator

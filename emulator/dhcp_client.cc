@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -345,6 +346,21 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       timer.cancel();
       return;
     }
+    if (cfg.no_renew) {
+      logLine("dhcp: fault no-renew: no renewal, starting over when the lease expires in " +
+              std::to_string(lease.lease_seconds) + " s");
+      at(expiry_at, [](Impl& s) { s.expire(); });
+      return;
+    }
+    if (cfg.renew_late) {
+      auto late =
+          bound_at + std::chrono::milliseconds(static_cast<long long>(lease.t1_seconds) * 1500);
+      logLine("dhcp: fault renew-late: renewing at T1 + 50% (" +
+              std::to_string(lease.t1_seconds * 3 / 2) + " s) instead of " +
+              std::to_string(lease.t1_seconds) + " s");
+      at(late, [](Impl& s) { s.enterRenewing(); });
+      return;
+    }
     at(t1_at, [](Impl& s) { s.enterRenewing(); });
   }
 
@@ -354,6 +370,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     auto udp = parseUdpFrame(frame);
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
+    if (!r.message && cfg.crash_on_malformed && r.error.rfind("option ", 0) == 0) {
+      logLine("dhcp: fault crash-on-malformed-option: " + r.error + ": abort()");
+      std::abort();
+    }
     if (!r.message) {
       if (malformed_logged < 20) {
         ++malformed_logged;
@@ -368,6 +388,13 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     if (!type) {
       logLine("dhcp: ignoring reply xid " + hex32(m.xid) + " without a valid message type");
       return;
+    }
+    if (cfg.crash_on_malformed && (*type == MessageType::Offer || *type == MessageType::Ack)) {
+      for (const auto& p : decodeDhcpInfo(m).problems) {
+        if (!p.bad_length) continue;
+        logLine("dhcp: fault crash-on-malformed-option: " + describe(p) + ": abort()");
+        std::abort();
+      }
     }
     Ip4 server = udp->src_ip;
     if (auto* o = m.option(54); o && o->data.size() == 4)
@@ -425,28 +452,26 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       return;
     }
     l.server = server;
-    auto* mask = m.option(1);
-    if (mask && mask->data.size() == 4)
-      std::copy(mask->data.begin(), mask->data.end(), l.netmask.begin());
-    else
-      l.netmask = classfulMask(l.address);
-    if (auto* r = m.option(3); r && r->data.size() >= 4)
-      std::copy(r->data.begin(), r->data.begin() + 4, l.router.begin());
-    if (auto* d = m.option(6)) {
-      for (size_t i = 0; i + 4 <= d->data.size(); i += 4) {
-        Ip4 a;
-        std::copy(d->data.begin() + static_cast<long>(i),
-                  d->data.begin() + static_cast<long>(i) + 4, a.begin());
-        l.dns.push_back(a);
-      }
+    l.info = decodeDhcpInfo(m, cfg.ignore_options);
+    const DhcpInfo& info = l.info;
+    for (const auto& p : info.problems) logLine("dhcp: ignoring malformed " + describe(p));
+    for (auto code : info.ignored)
+      logLine("dhcp: fault ignore-option-" + std::to_string(code) + ": ignoring option " +
+              std::to_string(code) + " of the DHCPACK");
+    if (cfg.mask_class_b) {
+      l.netmask = {255, 255, 0, 0};
+      logLine("dhcp: fault ignore-option-1: using netmask 255.255.0.0");
+    } else {
+      l.netmask = info.netmask.value_or(classfulMask(l.address));
     }
-    l.lease_seconds = dhcp::u32Of(m.option(51)).value_or(3600);
+    l.router = info.router.value_or(Ip4{});
+    l.dns = info.dns;
+    l.lease_seconds = info.lease.value_or(3600);
     if (l.lease_seconds == 0) l.lease_seconds = 1;
     const bool infinite = l.lease_seconds == 0xffffffffu;
-    l.t1_seconds = dhcp::u32Of(m.option(58)).value_or(l.lease_seconds / 2);
+    l.t1_seconds = info.t1.value_or(l.lease_seconds / 2);
     l.t2_seconds =
-        dhcp::u32Of(m.option(59))
-            .value_or(static_cast<uint32_t>(static_cast<uint64_t>(l.lease_seconds) * 7 / 8));
+        info.t2.value_or(static_cast<uint32_t>(static_cast<uint64_t>(l.lease_seconds) * 7 / 8));
     if (!infinite) {
       if (l.t2_seconds > l.lease_seconds) l.t2_seconds = l.lease_seconds;
       if (l.t1_seconds > l.t2_seconds) l.t1_seconds = l.t2_seconds;

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "emulator/dhcp_info.h"
 #include "harness/proto/dhcp.h"
 
 namespace boost::asio {
@@ -29,6 +31,8 @@ struct DhcpLease {
   std::vector<Ip4> dns;
   uint32_t lease_seconds = 0;  // 0xffffffff = infinite
   uint32_t t1_seconds = 0, t2_seconds = 0;
+  /// Every supported option of the ACK, decoded (ignored and malformed ones left empty).
+  DhcpInfo info;
 };
 
 struct DhcpClientConfig {
@@ -39,6 +43,13 @@ struct DhcpClientConfig {
   std::string hostname;      // option 12
   /// Retransmission: first retry after this many seconds, doubling up to 64 (RFC 2131: 4).
   double first_retry_seconds = 4.0;
+
+  // Faults (see faults.cc), set by the phone.
+  std::set<uint8_t> ignore_options;  // ignore-option-N: treated as absent
+  bool mask_class_b = false;         // ignore-option-1: 255.255.0.0 instead of the offered mask
+  bool renew_late = false;           // renew-late: renew at T1 + 50% of T1
+  bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
+  bool crash_on_malformed = false;   // crash-on-malformed-option: abort() on a bad option length
 };
 
 struct DhcpCallbacks {

@@ -10,6 +10,28 @@ const std::vector<FaultDef>& faultTable() {
       {"web-submit-ignored", "web form POST answers \"Changes submitted\" but stores nothing"},
       {"config-lost-on-reboot",
        "changes are applied in memory but never written to config.xml, so a reboot loses them"},
+      {"ignore-option-1", "ignores the offered subnet mask (option 1) and uses 255.255.0.0"},
+      {"ignore-option-2", "ignores the time offset (option 2): Time_Offset stays 0"},
+      {"ignore-option-3", "ignores the router (option 3): no default route"},
+      {"ignore-option-6",
+       "ignores the DNS servers (option 6): never sends a DNS query, name lookups fail"},
+      {"ignore-option-15",
+       "ignores the domain name (option 15): no search domain, queries the bare name"},
+      {"ignore-option-42", "ignores the NTP servers (option 42): no NTP request"},
+      {"ignore-option-43", "ignores option 43: no TR-069 Inform to its ACS URL"},
+      {"ignore-option-66", "ignores the TFTP server name (option 66) as a provisioning source"},
+      {"ignore-option-125", "ignores option 125: no TR-069 Inform to its ACS URL"},
+      {"ignore-option-150", "ignores the TFTP server list (option 150) as a provisioning source"},
+      {"ignore-option-159",
+       "ignores the provisioning server IP (option 159) as a provisioning source"},
+      {"ignore-option-160", "ignores the provisioning URL (option 160) as a provisioning source"},
+      {"no-vendor-class", "sends no vendor class identifier (option 60) in DISCOVER/REQUEST"},
+      {"renew-late", "renews at T1 + 50% of T1 instead of at T1"},
+      {"no-renew", "never renews or rebinds; starts over from DISCOVER when the lease expires"},
+      {"crash-on-malformed-option",
+       "a malformed option length in a DHCPOFFER/DHCPACK makes the process abort() (a firmware "
+       "crash)"},
+      {"dhcp-wrong-address", "configures yiaddr + 1 instead of the offered address"},
   };
   return table;
 }

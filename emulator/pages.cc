@@ -46,6 +46,12 @@ std::string renderInfoPage(const PhoneStatus& s) {
   out += row("Current IP", s.ip);
   out += row("Current Netmask", s.netmask);
   out += row("Current Gateway", s.gateway);
+  out += row("Primary DNS", s.dns);
+  out += row("Domain Name", s.domain);
+  out += row("NTP Server", s.ntp_server);
+  out += row("Local Time", s.local_time);
+  out += row("Provisioning Source", s.provisioning_source);
+  out += row("Last Resync Status", s.last_resync_status);
   out += row("Uptime", std::to_string(s.uptime_seconds) + " s");
   out += "</table>\n<p><a href=\"/admin/advanced\">Admin Login &gt; advanced</a></p>\n";
   out += kTail;
@@ -147,6 +153,18 @@ std::string renderStatusXml(const PhoneStatus& s) {
   el("Current_Gateway", s.gateway);
   el("Uptime_Seconds", std::to_string(s.uptime_seconds));
   el("Boot_Count", std::to_string(s.boot_count));
+  el("DHCP_Server", s.dhcp_server);
+  el("Lease_Seconds", std::to_string(s.lease_seconds));
+  el("T1_Seconds", std::to_string(s.t1_seconds));
+  el("Current_DNS", s.dns);
+  el("Domain_Name", s.domain);
+  el("NTP_Server", s.ntp_server);
+  el("NTP_Synced", s.ntp_synced ? "Yes" : "No");
+  el("Time_Offset", std::to_string(s.time_offset));
+  el("Local_Time", s.local_time);
+  el("Provisioning_Source", s.provisioning_source);
+  el("Last_Resync_Status", s.last_resync_status);
+  el("ACS_URL", s.acs_url);
   out += "</status>\n";
   return out;
 }

@@ -20,6 +20,18 @@ struct PhoneStatus {
   std::string ip, netmask, gateway;  // "" when unaddressed
   long uptime_seconds = 0;
   int boot_count = 0;
+  // From DHCP and the network services ("" / 0 when unknown).
+  std::string dns;                  // Current_DNS: comma list
+  std::string domain;               // Domain_Name (option 15)
+  std::string ntp_server;           // NTP_Server (the first of option 42)
+  long time_offset = 0;             // Time_Offset: seconds (option 2)
+  std::string local_time;           // Local_Time: UTC + offset, ISO 8601 with the offset
+  bool ntp_synced = false;          // NTP_Synced
+  std::string provisioning_source;  // "option 66 tftp://198.18.0.4/8832.xml"
+  std::string last_resync_status;   // "Success: ...", "Failed: ...", "Resyncing"
+  std::string acs_url;              // ACS_URL: from option 43 / 125 (comma list when both)
+  long lease_seconds = 0, t1_seconds = 0;
+  std::string dhcp_server;  // DHCP_Server (option 54)
 };
 
 /// Shown instead of a stored password in the web forms; submitting it back leaves the password as

@@ -7,13 +7,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "emulator/config.h"
 #include "emulator/dhcp_client.h"
 #include "emulator/frames.h"
 #include "emulator/log.h"
 #include "emulator/netif.h"
+#include "emulator/netproto.h"
+#include "emulator/services.h"
 #include "emulator/web.h"
 #include "harness/core/deadline.h"
 #include "harness/core/error.h"
@@ -37,7 +41,14 @@ struct Phone::Impl : PhoneControl {
   bool rebooting = false, shutting_down = false;
   std::unique_ptr<DhcpClient> dhcp;
   std::unique_ptr<WebServer> web;
+  std::unique_ptr<NetServices> services;  // started at the first ACK of a boot
   std::string cur_ip, cur_mask, cur_gw;
+  // What DHCP and the services told this boot (status.xml).
+  std::optional<DhcpLease> cur_lease;
+  bool ntp_synced = false;
+  double ntp_unix = 0;  // server time at ntp_at
+  steady_clock::time_point ntp_at;
+  std::string prov_source, resync_status;
 
   explicit Impl(PhoneOptions o) : opt(std::move(o)), netif(opt.iface) {}
 
@@ -57,9 +68,44 @@ struct Phone::Impl : PhoneControl {
     s.uptime_seconds = static_cast<long>(
         std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - boot_time).count());
     s.boot_count = boot_count;
+    if (cur_lease) {
+      const DhcpInfo& i = cur_lease->info;
+      for (const auto& a : i.dns) s.dns += (s.dns.empty() ? "" : ",") + dhcp::ip4String(a);
+      s.domain = i.domain;
+      if (!i.ntp.empty()) s.ntp_server = dhcp::ip4String(i.ntp.front());
+      s.time_offset = i.time_offset.value_or(0);
+      s.acs_url = i.acs_url_43;
+      if (!i.acs_url_125.empty() && i.acs_url_125 != i.acs_url_43)
+        s.acs_url += (s.acs_url.empty() ? "" : ",") + i.acs_url_125;
+      s.lease_seconds = cur_lease->lease_seconds;
+      s.t1_seconds = cur_lease->t1_seconds;
+      s.dhcp_server = dhcp::ip4String(cur_lease->server);
+    }
+    s.ntp_synced = ntp_synced;
+    double utc =
+        ntp_synced
+            ? ntp_unix + std::chrono::duration<double>(steady_clock::now() - ntp_at).count()
+            : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    s.local_time = localTime(utc, s.time_offset);
+    s.provisioning_source = prov_source;
+    s.last_resync_status = resync_status;
     return s;
   }
   ConfigStore& config() override { return cfg; }
+  void resyncDone(const std::string& source, const std::string& status) override {
+    prov_source = source;
+    resync_status = status;
+  }
+  /// "2026-11-26T16:19:15+01:00": UTC shifted by the offset, the offset written out.
+  static std::string localTime(double utc, long offset) {
+    std::string iso = isoTime(utc + static_cast<double>(offset));
+    iso.pop_back();  // 'Z'
+    long a = offset < 0 ? -offset : offset;
+    char b[48];
+    std::snprintf(b, sizeof b, "%c%02ld:%02ld", offset < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    return iso + b;
+  }
   const Faults& faults() const override { return opt.faults; }
   bool persist(std::string* error) override {
     if (opt.faults.has("config-lost-on-reboot")) {
@@ -94,6 +140,10 @@ struct Phone::Impl : PhoneControl {
 
   void boot() {
     rebooting = false;
+    cur_lease.reset();
+    ntp_synced = false;
+    prov_source.clear();
+    resync_status.clear();
     ++boot_count;
     boot_time = steady_clock::now();
     std::string err;
@@ -182,6 +232,18 @@ struct Phone::Impl : PhoneControl {
     }
     c.mac = opt.mac;
     c.vendor_class = "Cisco Systems, Inc. IP Phone " + opt.model;
+    if (opt.faults.has("no-vendor-class")) {
+      logLine("dhcp: fault no-vendor-class: no option 60");
+      c.vendor_class.clear();
+    }
+    for (int code : {1, 2, 3, 6, 15, 42, 43, 66, 125, 150, 159, 160}) {
+      if (opt.faults.has("ignore-option-" + std::to_string(code)))
+        c.ignore_options.insert(static_cast<uint8_t>(code));
+    }
+    c.mask_class_b = opt.faults.has("ignore-option-1");
+    c.renew_late = opt.faults.has("renew-late");
+    c.no_renew = opt.faults.has("no-renew");
+    c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
       c.hostname = "SEP";
@@ -197,6 +259,7 @@ struct Phone::Impl : PhoneControl {
     cb.lost = [this](const std::string& why) {
       logLine("net: removing " + cur_ip + " (" + why + ")");
       clearAddress();
+      cur_lease.reset();
     };
     cb.reset = [this](const std::string& why) { requestReboot("DHCP " + why); };
     dhcp = std::make_unique<DhcpClient>(io, c, std::move(cb));
@@ -207,8 +270,18 @@ struct Phone::Impl : PhoneControl {
     }
   }
 
-  void onBound(const DhcpLease& l) {
+  void onBound(const DhcpLease& lease) {
     clearAddress();
+    DhcpLease l = lease;
+    if (opt.faults.has("dhcp-wrong-address")) {
+      dhcp::Ip4 a = l.address;
+      for (int i = 3; i >= 0 && ++a[static_cast<size_t>(i)] == 0; --i) {
+      }
+      logLine("net: fault dhcp-wrong-address: configuring " + dhcp::ip4String(a) + " instead of " +
+              dhcp::ip4String(l.address));
+      l.address = a;
+    }
+    cur_lease = l;
     try {
       netif.setAddress(l.address, l.netmask);
       cur_ip = dhcp::ip4String(l.address);
@@ -222,9 +295,67 @@ struct Phone::Impl : PhoneControl {
     setRouter(l.router);
     gratuitousArp(l.address);
     startWeb();
+    startServices(l);
   }
 
-  void onRenewed(const DhcpLease& l) {
+  /// Once per boot, at the first ACK: SNTP, provisioning discovery, TR-069 Informs.
+  void startServices(const DhcpLease& l) {
+    if (services) return;
+    ServicesConfig c;
+    c.id = DeviceIdentity{opt.model, opt.mac, opt.serial};
+    c.firmware = kFirmwareVersion;
+    c.own_ip = l.address;
+    c.info = l.info;
+    c.option_order = cfg.get("DHCP_Option_To_Use");
+    c.profile_rule = cfg.get("Profile_Rule");
+    ServicesCallbacks cb;
+    cb.ntp_synced = [this](double server_unix) {
+      ntp_synced = true;
+      ntp_unix = server_unix;
+      ntp_at = steady_clock::now();
+    };
+    cb.provisioning_started = [this](const std::string& source) {
+      prov_source = source;
+      resync_status = "Resyncing";
+    };
+    cb.no_provisioning = [this](const std::string& why) { resync_status = "Not started: " + why; };
+    cb.profile_fetched = [this](const std::string& source, bool ok, const std::string& body) {
+      applyFetchedProfile(source, ok, body);
+    };
+    services = std::make_unique<NetServices>(io, std::move(c), std::move(cb));
+    services->start();
+  }
+
+  void applyFetchedProfile(const std::string& source, bool ok, const std::string& body) {
+    prov_source = source;
+    if (!ok) {
+      resync_status = "Failed: " + body;
+      return;
+    }
+    std::string err;
+    auto elements = parseFlatProfile(body, &err);
+    if (!elements) {
+      logLine("provision: not a flat profile: " + err);
+      resync_status = "Failed: not a flat profile: " + err;
+      return;
+    }
+    ProfileApplyResult ar = applyProfileElements(cfg, *elements);
+    for (auto& n : ar.notes) logLine("provision: " + n);
+    if (!ar.changed.empty() && !persist(&err)) {
+      logLine("provision: cannot save config: " + err);
+      resync_status = "Failed: cannot save the configuration: " + err;
+      return;
+    }
+    resync_status = "Success: " + std::to_string(ar.applied) + " applied, " +
+                    std::to_string(ar.changed.size()) + " changed";
+    logLine("provision: " + source + ": " + resync_status);
+    if (ar.restart) requestReboot("provisioning changed a parameter that needs a restart");
+  }
+
+  void onRenewed(const DhcpLease& renewed) {
+    DhcpLease l = renewed;
+    if (cur_lease) l.address = cur_lease->address;  // dhcp-wrong-address keeps its own
+    cur_lease = l;
     logLine("net: lease on " + dhcp::ip4String(l.address) + " extended by " +
             std::to_string(l.lease_seconds) + " s");
     if (dhcp::ip4String(l.router) != cur_gw) setRouter(l.router);
@@ -264,6 +395,10 @@ struct Phone::Impl : PhoneControl {
 
   /// Stops everything of this boot and removes the addresses.
   void teardown() {
+    if (services) {
+      services->stop();
+      services.reset();
+    }
     if (web) {
       web->stop();
       web.reset();

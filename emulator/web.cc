@@ -412,42 +412,28 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (stopped) co_return plain(http::status::service_unavailable, "Rebooting");
     if (!f.error.empty()) {
       logLine("resync: " + url + " failed: " + f.error);
+      phone.resyncDone("resync " + url, "Failed: " + f.error);
       co_return plain(http::status::bad_gateway, "Resync failed: " + f.error);
     }
     auto elements = parseFlatProfile(f.body, &err);
     if (!elements) {
       logLine("resync: " + url + " is not a flat profile: " + err);
+      phone.resyncDone("resync " + url, "Failed: not a flat profile: " + err);
       co_return plain(http::status::bad_gateway, "Resync failed: not a flat profile: " + err);
     }
-    std::vector<std::string> changed;
-    bool restart = false;
-    int applied = 0;
-    ConfigStore& cfg = phone.config();
-    for (auto& el : *elements) {
-      const ParamDef* p = findParam(el.name);
-      if (!p) {
-        logLine("resync: ignoring unknown element <" + el.name + ">");
-        continue;
-      }
-      const std::string before = cfg.get(el.name);
-      std::string why = cfg.set(el.name, el.value);
-      if (!why.empty()) {
-        logLine("resync: ignoring invalid value: " + why);
-        continue;
-      }
-      ++applied;
-      if (before != el.value) {
-        changed.push_back(el.name);
-        logLine("resync: " + el.name + " = \"" + el.value + "\"");
-        if (p->restart) restart = true;
-      }
-    }
+    ProfileApplyResult ar = applyProfileElements(phone.config(), *elements);
+    for (auto& n : ar.notes) logLine("resync: " + n);
+    const auto& changed = ar.changed;
+    const bool restart = ar.restart;
+    const int applied = ar.applied;
     if (!changed.empty() && !phone.persist(&err)) {
       logLine("resync: cannot save config: " + err);
       co_return plain(http::status::internal_server_error, "Cannot save the configuration: " + err);
     }
     logLine("resync: applied " + std::to_string(applied) + " elements, " +
             std::to_string(changed.size()) + " changed");
+    phone.resyncDone("resync " + url, "Success: " + std::to_string(applied) + " applied, " +
+                                          std::to_string(changed.size()) + " changed");
     Reply r = plain(http::status::ok, "Resync done: " + std::to_string(applied) + " applied, " +
                                           std::to_string(changed.size()) + " changed");
     if (restart) {

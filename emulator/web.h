@@ -27,6 +27,11 @@ class PhoneControl {
   virtual bool persist(std::string* error) = 0;
   /// Reboots soon (called after the response was sent).
   virtual void requestReboot(const std::string& why) = 0;
+  /// A resync (or DHCP provisioning) finished: shown as Provisioning_Source/Last_Resync_Status.
+  virtual void resyncDone(const std::string& source, const std::string& status) {
+    (void)source;
+    (void)status;
+  }
 };
 
 class WebServer {

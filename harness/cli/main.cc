@@ -1,9 +1,9 @@
 // phonelab: run conformance and security scenarios against a phone and write compliance reports.
 
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -64,9 +64,8 @@ Loaded loadAll(const Common& c) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
   try {
-    out.scenarios = scenario::loadSuite(c.paths.empty() ? std::vector<std::string>{"scenarios"}
-                                                        : c.paths,
-                                        out.catalog);
+    out.scenarios = scenario::loadSuite(
+        c.paths.empty() ? std::vector<std::string>{"scenarios"} : c.paths, out.catalog);
   } catch (const ConfigError& e) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
@@ -240,8 +239,7 @@ int main(int argc, char** argv) {
   Common common;
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("--lab", common.lab, "lab file")->capture_default_str();
-    sub->add_option("--catalog", common.requirements, "requirement catalog")
-        ->capture_default_str();
+    sub->add_option("--catalog", common.requirements, "requirement catalog")->capture_default_str();
     sub->add_option("paths", common.paths, "scenario files or folders (default: scenarios)");
   };
 
@@ -253,16 +251,19 @@ int main(int argc, char** argv) {
   run->add_option("--emulator-fault", faults, "start the emulator with this fault (repeatable)")
       ->allow_extra_args(false);
 
-  auto* validate = app.add_subcommand("validate", "check scenarios, catalog and lab file; exit 2 on any problem");
+  auto* validate = app.add_subcommand(
+      "validate", "check scenarios, catalog and lab file; exit 2 on any problem");
   add_common(validate);
 
   bool list_requirements = false;
   auto* list = app.add_subcommand("list", "list scenarios, or the requirement catalog");
   add_common(list);
-  list->add_flag("--requirements", list_requirements, "list requirements and the scenarios testing them");
+  list->add_flag("--requirements", list_requirements,
+                 "list requirements and the scenarios testing them");
 
   std::string rerender_dir;
-  auto* report = app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
+  auto* report =
+      app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
   report->add_option("dir", rerender_dir, "report folder")->required();
 
   try {

@@ -23,7 +23,8 @@ class Deadline {
     return r.count() > 0 ? Seconds(r) : Seconds(0);
   }
   int remainingMs() const {
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(remaining()).count());
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(remaining()).count());
   }
   /// The earlier of two deadlines.
   Deadline min(const Deadline& o) const { return at_ < o.at_ ? *this : o; }
@@ -36,7 +37,8 @@ class Deadline {
 /// "3 s", "250 ms", "1.5 s": durations as a person reads them in messages.
 std::string formatSeconds(double s);
 
-/// Parses "3s", "250ms", "2m", "1h", "1.5s" or a bare number of seconds. Returns false on bad input.
+/// Parses "3s", "250ms", "2m", "1h", "1.5s" or a bare number of seconds. Returns false on bad
+/// input.
 bool parseDuration(const std::string& text, double& seconds);
 
 }  // namespace phonelab

@@ -23,7 +23,9 @@ std::string Mark::str() const {
   return out;
 }
 
-std::string Diagnostic::str() const { return where.str() + ": " + message; }
+std::string Diagnostic::str() const {
+  return where.str() + ": " + message;
+}
 
 ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
     : Error(joinDiagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
@@ -31,6 +33,8 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
 ConfigError::ConfigError(Mark where, std::string message)
     : ConfigError(std::vector<Diagnostic>{Diagnostic{std::move(where), std::move(message)}}) {}
 
-std::string sysError(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+std::string sysError(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
 
 }  // namespace phonelab

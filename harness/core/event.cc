@@ -23,8 +23,7 @@ std::string Event::describe() const {
 
 namespace {
 double wallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 }  // namespace
 
@@ -35,9 +34,13 @@ EventLog::EventLog(Clock::time_point epoch) : epoch_(epoch) {
   wall_epoch_ = wallNow() - Seconds(Clock::now() - epoch_).count();
 }
 
-double EventLog::now() const { return Seconds(Clock::now() - epoch_).count(); }
+double EventLog::now() const {
+  return Seconds(Clock::now() - epoch_).count();
+}
 
-double EventLog::fromWallClock(double unix_seconds) const { return unix_seconds - wall_epoch_; }
+double EventLog::fromWallClock(double unix_seconds) const {
+  return unix_seconds - wall_epoch_;
+}
 
 size_t EventLog::add(Event e) {
   if (e.t < 0) e.t = now();
@@ -87,7 +90,8 @@ std::vector<Event> EventLog::matching(const EventMatcher& m, double since, doubl
     }
   }
   // Capture events can arrive slightly out of order relative to harness events.
-  std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Event& a, const Event& b) { return a.t < b.t; });
   return out;
 }
 

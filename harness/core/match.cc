@@ -80,12 +80,18 @@ FieldCondition FieldCondition::make(const std::string& op, const std::string& op
 
 bool FieldCondition::test(const std::string* actual) const {
   switch (op) {
-    case Op::Exists: return actual != nullptr;
-    case Op::Absent: return actual == nullptr;
-    case Op::Eq: return actual && *actual == value;
-    case Op::Ne: return !actual || *actual != value;
-    case Op::Contains: return actual && actual->find(value) != std::string::npos;
-    case Op::Regex: return actual && std::regex_search(*actual, re);
+    case Op::Exists:
+      return actual != nullptr;
+    case Op::Absent:
+      return actual == nullptr;
+    case Op::Eq:
+      return actual && *actual == value;
+    case Op::Ne:
+      return !actual || *actual != value;
+    case Op::Contains:
+      return actual && actual->find(value) != std::string::npos;
+    case Op::Regex:
+      return actual && std::regex_search(*actual, re);
     case Op::Lt:
     case Op::Le:
     case Op::Gt:
@@ -103,16 +109,26 @@ bool FieldCondition::test(const std::string* actual) const {
 
 std::string FieldCondition::describe(const std::string& field) const {
   switch (op) {
-    case Op::Eq: return field + " = " + value;
-    case Op::Ne: return field + " != " + value;
-    case Op::Contains: return field + " contains '" + value + "'";
-    case Op::Regex: return field + " matches /" + value + "/";
-    case Op::Lt: return field + " < " + value;
-    case Op::Le: return field + " <= " + value;
-    case Op::Gt: return field + " > " + value;
-    case Op::Ge: return field + " >= " + value;
-    case Op::Exists: return field + " present";
-    case Op::Absent: return field + " absent";
+    case Op::Eq:
+      return field + " = " + value;
+    case Op::Ne:
+      return field + " != " + value;
+    case Op::Contains:
+      return field + " contains '" + value + "'";
+    case Op::Regex:
+      return field + " matches /" + value + "/";
+    case Op::Lt:
+      return field + " < " + value;
+    case Op::Le:
+      return field + " <= " + value;
+    case Op::Gt:
+      return field + " > " + value;
+    case Op::Ge:
+      return field + " >= " + value;
+    case Op::Exists:
+      return field + " present";
+    case Op::Absent:
+      return field + " absent";
   }
   return field;
 }
@@ -122,7 +138,9 @@ EventMatcher& EventMatcher::where(std::string field, FieldCondition c) {
   return *this;
 }
 
-bool EventMatcher::kindMatches(const std::string& kind) const { return globMatch(kind_, kind); }
+bool EventMatcher::kindMatches(const std::string& kind) const {
+  return globMatch(kind_, kind);
+}
 
 bool EventMatcher::matches(const Event& e) const {
   if (!kindMatches(e.kind)) return false;

@@ -13,7 +13,7 @@ namespace phonelab {
 /// One step as it ran.
 struct StepRecord {
   std::string name;
-  std::string kind;  // wait | act | expect | expect_none
+  std::string kind;     // wait | act | expect | expect_none
   double started = 0;   // seconds since scenario start
   double duration = 0;  // seconds
   std::string outcome;  // "ok", "skipped", or a short failure text
@@ -64,7 +64,7 @@ struct RunInfo {
   /// DUT identity as read from the phone: model, mac, firmware, serial, driver.
   std::map<std::string, std::string> dut;
   std::vector<std::string> emulator_faults;
-  bool complete = false;  // false while running or after an interruption
+  bool complete = false;    // false while running or after an interruption
   std::string interrupted;  // e.g. "SIGINT"
 };
 

@@ -6,11 +6,16 @@ namespace phonelab {
 
 std::string_view toString(Verdict v) {
   switch (v) {
-    case Verdict::Pass: return "pass";
-    case Verdict::Fail: return "fail";
-    case Verdict::Inconclusive: return "inconclusive";
-    case Verdict::Error: return "error";
-    case Verdict::NotApplicable: return "not-applicable";
+    case Verdict::Pass:
+      return "pass";
+    case Verdict::Fail:
+      return "fail";
+    case Verdict::Inconclusive:
+      return "inconclusive";
+    case Verdict::Error:
+      return "error";
+    case Verdict::NotApplicable:
+      return "not-applicable";
   }
   return "error";
 }
@@ -26,11 +31,16 @@ std::optional<Verdict> parseVerdict(std::string_view s) {
 namespace {
 int rank(Verdict v) {
   switch (v) {
-    case Verdict::Fail: return 4;
-    case Verdict::Error: return 3;
-    case Verdict::Inconclusive: return 2;
-    case Verdict::Pass: return 1;
-    case Verdict::NotApplicable: return 0;
+    case Verdict::Fail:
+      return 4;
+    case Verdict::Error:
+      return 3;
+    case Verdict::Inconclusive:
+      return 2;
+    case Verdict::Pass:
+      return 1;
+    case Verdict::NotApplicable:
+      return 0;
   }
   return 3;
 }

@@ -19,7 +19,7 @@ std::optional<Verdict> parseVerdict(std::string_view s);
 
 /// The result of one check (one expect/expect_none step, or an implicit check such as setup).
 struct CheckResult {
-  std::string name;     // "phone answers on its static address"
+  std::string name;  // "phone answers on its static address"
   Verdict verdict = Verdict::Pass;
   std::string message;  // what was expected and what was observed, for a person
   double t = 0;         // seconds since scenario start when decided

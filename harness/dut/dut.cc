@@ -28,10 +28,18 @@ class EmulatorPower : public PowerDriver {
     fs::create_directories(stateDir());
     lab::ProcessSpec spec;
     spec.name = "phone-emulator";
-    spec.argv = {program,         "--iface",  env_.iface,
-                 "--mac",         lab_.mac,   "--state-dir",
-                 stateDir(),      "--model",  lab_.emulator.model,
-                 "--serial",      lab_.emulator.serial, "--boot-delay",
+    spec.argv = {program,
+                 "--iface",
+                 env_.iface,
+                 "--mac",
+                 lab_.mac,
+                 "--state-dir",
+                 stateDir(),
+                 "--model",
+                 lab_.emulator.model,
+                 "--serial",
+                 lab_.emulator.serial,
+                 "--boot-delay",
                  std::to_string(lab_.emulator.boot_delay)};
     std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
     faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
@@ -100,22 +108,44 @@ Dut::Dut(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
   power_ = makeEmulatorPower(lab_, env_);
 }
 
-Dut::~Dut() { powerOff(); }
+Dut::~Dut() {
+  powerOff();
+}
 
-void Dut::powerOn() { power_->on(); }
-void Dut::powerOff() { power_->off(); }
+void Dut::powerOn() {
+  power_->on();
+}
+void Dut::powerOff() {
+  power_->off();
+}
 
 std::string Dut::address() const {
   if (static_mode_) return static_ip_;
-  auto acks = env_.log->matching(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0);
-  if (acks.empty()) return "";
-  const std::string* ip = acks.back().field("yiaddr");
-  return ip ? *ip : "";
+  // A phone is recognised on the wire by its MAC: the address it was last given (DHCP ACK) or
+  // last announced itself with (ARP from its MAC), whichever came later. A phone that configures
+  // another address than the one it leased is still found, and the checks say so.
+  std::string addr;
+  double at = -1;
+  for (const auto& e :
+       env_.log->matching(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0)) {
+    if (const std::string* ip = e.field("yiaddr"); ip && e.t >= at) {
+      addr = *ip;
+      at = e.t;
+    }
+  }
+  for (const auto& e :
+       env_.log->matching(EventMatcher("arp.*").whereEq("sender_mac", lab_.mac), 0)) {
+    const std::string* ip = e.field("sender_ip");
+    if (ip && *ip != "0.0.0.0" && e.t >= at) {
+      addr = *ip;
+      at = e.t;
+    }
+  }
+  return addr;
 }
 
 std::optional<Dut::Page> Dut::admin(const std::string& method, const std::string& target,
-                                    const std::string& body, Deadline deadline,
-                                    std::string& why) {
+                                    const std::string& body, Deadline deadline, std::string& why) {
   why.clear();
   for (;;) {
     std::string addr = address();

@@ -18,10 +18,10 @@ namespace phonelab::dut {
 /// Where this scenario's DUT lives.
 struct DutEnv {
   EventLog* log = nullptr;
-  std::string dut_ns;    // namespace of the DUT side (emulator)
-  std::string iface;     // DUT-side interface
-  std::string work_dir;  // scenario folder: emulator state and log go here
-  std::string bin_dir;   // where phone-emulator is looked up
+  std::string dut_ns;                     // namespace of the DUT side (emulator)
+  std::string iface;                      // DUT-side interface
+  std::string work_dir;                   // scenario folder: emulator state and log go here
+  std::string bin_dir;                    // where phone-emulator is looked up
   std::vector<std::string> extra_faults;  // --emulator-fault
 };
 

@@ -25,8 +25,8 @@ LabFile loadLabFile(const std::string& path) {
     lab.description = r.optional(l, "description", "");
     lab.segment = r.optional(l, "segment", lab.segment);
     if (lab.segment != "namespaces") {
-      r.error(l["segment"], "segment '" + lab.segment +
-                                "' is not supported yet (supported: namespaces)");
+      r.error(l["segment"],
+              "segment '" + lab.segment + "' is not supported yet (supported: namespaces)");
     }
     std::string iso = r.optional(l, "isolated", "true");
     if (iso != "true" && iso != "false") r.error(l["isolated"], "'isolated' must be true or false");
@@ -42,7 +42,8 @@ LabFile loadLabFile(const std::string& path) {
     r.onlyKeys(d, {"driver", "profile", "mac", "admin", "boot_timeout", "emulator"}, "'dut'");
     lab.driver = r.required(d, "driver", "'dut'");
     if (!lab.driver.empty() && lab.driver != "emulator") {
-      r.error(d["driver"], "driver '" + lab.driver + "' is not supported yet (supported: emulator)");
+      r.error(d["driver"],
+              "driver '" + lab.driver + "' is not supported yet (supported: emulator)");
     }
     profile_path = r.required(d, "profile", "'dut'");
     profile_node = d["profile"];

@@ -42,8 +42,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
 
   YAML::Node admin = root["admin"];
   if (admin && r.isMap(admin, "'admin'")) {
-    r.onlyKeys(admin,
-               {"pages", "config_xml", "status_xml", "reboot", "resync", "status_fields"},
+    r.onlyKeys(admin, {"pages", "config_xml", "status_xml", "reboot", "resync", "status_fields"},
                "'admin'");
     p.admin.pages = r.scalarMap(admin, "pages");
     p.admin.config_xml = r.optional(admin, "config_xml", p.admin.config_xml);

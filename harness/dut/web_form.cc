@@ -16,8 +16,9 @@ std::string lower(std::string s) {
 }
 
 std::string decodeEntities(const std::string& s) {
-  static const std::pair<const char*, char> entities[] = {
-      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
+  static const std::pair<const char*, char> entities[] = {{"&amp;", '&'},  {"&lt;", '<'},
+                                                          {"&gt;", '>'},   {"&quot;", '"'},
+                                                          {"&#39;", '\''}, {"&apos;", '\''}};
   std::string out;
   for (size_t i = 0; i < s.size();) {
     bool done = false;
@@ -79,7 +80,8 @@ std::optional<Tag> readTag(const std::string& html, size_t lt) {
         if (i < html.size()) ++i;
       } else {
         size_t vs = i;
-        while (i < html.size() && html[i] != '>' && !std::isspace(static_cast<unsigned char>(html[i])))
+        while (i < html.size() && html[i] != '>' &&
+               !std::isspace(static_cast<unsigned char>(html[i])))
           ++i;
         av = html.substr(vs, i - vs);
       }
@@ -170,7 +172,8 @@ std::optional<WebForm> parseFirstForm(const std::string& html) {
         select_first.clear();
         select_chosen.clear();
       } else if (in_select) {
-        if (!select_name.empty()) form->fields.emplace_back(select_name, chosen ? select_chosen : select_first);
+        if (!select_name.empty())
+          form->fields.emplace_back(select_name, chosen ? select_chosen : select_first);
         in_select = false;
       }
     } else if (tag->name == "option" && !tag->closing && in_select) {
@@ -193,8 +196,8 @@ std::optional<WebForm> parseFirstForm(const std::string& html) {
         textarea_start = tag->end;
       } else if (in_textarea) {
         if (!textarea_name.empty())
-          form->fields.emplace_back(textarea_name,
-                                    decodeEntities(html.substr(textarea_start, i - textarea_start)));
+          form->fields.emplace_back(
+              textarea_name, decodeEntities(html.substr(textarea_start, i - textarea_start)));
         in_textarea = false;
       }
     }

@@ -13,7 +13,14 @@
 namespace phonelab::proto::dhcp {
 
 enum class MessageType : uint8_t {
-  Discover = 1, Offer = 2, Request = 3, Decline = 4, Ack = 5, Nak = 6, Release = 7, Inform = 8
+  Discover = 1,
+  Offer = 2,
+  Request = 3,
+  Decline = 4,
+  Ack = 5,
+  Nak = 6,
+  Release = 7,
+  Inform = 8
 };
 
 /// "discover", "offer", ... (lower case, used in event kinds "dhcp.<name>").

@@ -107,12 +107,63 @@ uint64_t readBe(std::span<const uint8_t> d) {
   return v;
 }
 
+/// "1=http://acs;2=x" -> TLVs; for 125 (vendor-identifying) "3561:11=http://acs" -> enterprise
+/// number, data length, TLVs (RFC 3925).
+std::optional<std::vector<uint8_t>> encodeSubOptions(const OptionDef& def, std::string_view text,
+                                                     std::string& error) {
+  const std::string name =
+      "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
+  std::vector<uint8_t> out;
+  std::optional<uint32_t> enterprise;
+  if (def.code == 125) {
+    auto colon = text.find(':');
+    uint32_t e = 0;
+    if (colon == std::string_view::npos || !parseInt(text.substr(0, colon), e)) {
+      error = name + " sub-options need an enterprise number first, e.g. 3561:11=http://acs";
+      return std::nullopt;
+    }
+    enterprise = e;
+    text = text.substr(colon + 1);
+  }
+  std::vector<uint8_t> tlvs;
+  while (!text.empty()) {
+    auto semi = text.find(';');
+    std::string_view item = text.substr(0, semi);
+    text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+    auto eq = item.find('=');
+    unsigned code = 0;
+    if (eq == std::string_view::npos || !parseInt(item.substr(0, eq), code) || code > 254) {
+      error = name + ": sub-option '" + std::string(item) + "' is not <code>=<text>";
+      return std::nullopt;
+    }
+    std::string_view value = item.substr(eq + 1);
+    if (value.size() > 255) {
+      error = name + ": sub-option " + std::to_string(code) + " is longer than 255 bytes";
+      return std::nullopt;
+    }
+    tlvs.push_back(static_cast<uint8_t>(code));
+    tlvs.push_back(static_cast<uint8_t>(value.size()));
+    tlvs.insert(tlvs.end(), value.begin(), value.end());
+  }
+  if (enterprise) {
+    if (tlvs.size() > 255) {
+      error = name + ": sub-options are longer than 255 bytes";
+      return std::nullopt;
+    }
+    appendBe(out, *enterprise, 4);
+    out.push_back(static_cast<uint8_t>(tlvs.size()));
+  }
+  out.insert(out.end(), tlvs.begin(), tlvs.end());
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::vector<uint8_t>> encodeOptionValue(const OptionDef& def, std::string_view text,
                                                       std::string& error) {
   std::vector<uint8_t> out;
-  const std::string name = "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
+  const std::string name =
+      "option " + std::to_string(def.code) + " (" + std::string(def.name) + ")";
   switch (def.type) {
     case OptionType::Ipv4:
     case OptionType::Ipv4List: {
@@ -172,6 +223,7 @@ std::optional<std::vector<uint8_t>> encodeOptionValue(const OptionDef& def, std:
       }
       return out;
     case OptionType::Binary: {
+      if (text.find('=') != std::string_view::npos) return encodeSubOptions(def, text, error);
       std::string digits;
       for (char c : text) {
         if (c == ':' || c == ' ' || c == '-') continue;

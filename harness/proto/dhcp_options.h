@@ -27,19 +27,19 @@ enum class OptionType {
 enum class KeaCarriage {
   Native,     // Kea knows it by name: option-data {name}
   OptionDef,  // needs an option-def first (150 ipv4-address array, 160 string)
-  RawHex,     // option-data {code, csv-format false, data} (159: exactly 4 bytes; 43 redefined binary)
-  Subnet,     // not option-data: derived from the subnet (1) or the lease timers (51, 58, 59)
-  Client,     // sent by clients only (50, 55, 57, 60 from the phone, 61): never configured in Kea
+  RawHex,  // option-data {code, csv-format false, data} (159: exactly 4 bytes; 43 redefined binary)
+  Subnet,  // not option-data: derived from the subnet (1) or the lease timers (51, 58, 59)
+  Client,  // sent by clients only (50, 55, 57, 60 from the phone, 61): never configured in Kea
 };
 
 struct OptionDef {
   uint8_t code = 0;
-  std::string_view name;      // our name, also Kea's where native: "domain-name-servers"
+  std::string_view name;  // our name, also Kea's where native: "domain-name-servers"
   OptionType type = OptionType::Binary;
   KeaCarriage kea = KeaCarriage::Native;
   std::string_view kea_type;  // for OptionDef carriage: "ipv4-address", "string", "binary"
   bool kea_array = false;
-  std::string_view space;     // encapsulated sub-option space ("vendor-encapsulated-options"), or ""
+  std::string_view space;  // encapsulated sub-option space ("vendor-encapsulated-options"), or ""
   std::string_view requirement;  // catalog id that tests it: "DHCP-OPT-6"
   std::string_view description;  // from the vendor's table, in our words
 };
@@ -51,7 +51,9 @@ const OptionDef* findOption(uint8_t code);
 const OptionDef* findOption(std::string_view name_or_code);
 
 /// Encodes a value written as text ("198.18.0.2", "198.18.0.2, 198.18.0.3", "3600", "-3600",
-/// "tftp.lab.example", "01:02:ab") for the option's type. nullopt and `error` on a bad value.
+/// "tftp.lab.example", "01:02:ab") for the option's type. Binary options also take sub-options:
+/// "1=http://198.18.0.6:7547/acs;2=x" (43), and for 125 an enterprise number first:
+/// "3561:11=http://198.18.0.6:7547/acs". nullopt and `error` on a bad value.
 std::optional<std::vector<uint8_t>> encodeOptionValue(const OptionDef& def, std::string_view text,
                                                       std::string& error);
 /// The option's value as text, for events and messages. Malformed data (a length that is not a

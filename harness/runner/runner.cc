@@ -1,7 +1,7 @@
 #include "harness/runner/runner.h"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <condition_variable>
 #include <cstdio>
@@ -241,14 +241,15 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
             EventMatcher m = matcher(body.spec);
             double since = anchor(body.spec, start);
             double until = start + body.spec.within;
-            bool completed = log_.waitUntil(
-                Deadline::at(log_.epoch() + std::chrono::duration_cast<Clock::duration>(
-                                                Seconds(until + kCaptureGrace))));
+            bool completed = log_.waitUntil(Deadline::at(
+                log_.epoch() +
+                std::chrono::duration_cast<Clock::duration>(Seconds(until + kCaptureGrace))));
             auto seen = log_.matching(m, since, until);
             if (!seen.empty()) {
               rec.outcome = "seen";
               std::string msg = "expected no " + m.describe() + " within " +
-                                formatSeconds(body.spec.within) + "; got " + seen.front().describe();
+                                formatSeconds(body.spec.within) + "; got " +
+                                seen.front().describe();
               if (seen.size() > 1) msg += " and " + std::to_string(seen.size() - 1) + " more";
               check(step.name, Verdict::Fail, msg);
             } else if (!completed) {
@@ -270,10 +271,14 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   scenario_deadline_ = Deadline::in(Seconds(sc_.timeout));
   auto addr = lab::SegmentAddressing::forLane(lane);
   lab::Segment seg(lab::runToken(), lane);
-  vars_ = {{"lab.ip", addr.lab_ip},         {"lab.remote_ip", addr.remote_ip},
-           {"lab.mac", seg.labMac()},       {"net.prefix", addr.prefix},
-           {"net.netmask", addr.netmask},   {"net.static_ip", addr.static_ip},
-           {"net.pool_from", addr.pool_from}, {"net.pool_to", addr.pool_to},
+  vars_ = {{"lab.ip", addr.lab_ip},
+           {"lab.remote_ip", addr.remote_ip},
+           {"lab.mac", seg.labMac()},
+           {"net.prefix", addr.prefix},
+           {"net.netmask", addr.netmask},
+           {"net.static_ip", addr.static_ip},
+           {"net.pool_from", addr.pool_from},
+           {"net.pool_to", addr.pool_to},
            {"dut.mac", lab_.mac}};
   for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
   log_.emit("harness", "harness.segment",
@@ -301,7 +306,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     ko.netns = seg.labNs();
     ko.iface = seg.labIf();
     ko.subnet = addr.prefix + ".0/24";
-    ko.pool_from = sc_.fakes.dhcp.pool_from.empty() ? addr.pool_from : expand(sc_.fakes.dhcp.pool_from);
+    ko.pool_from =
+        sc_.fakes.dhcp.pool_from.empty() ? addr.pool_from : expand(sc_.fakes.dhcp.pool_from);
     ko.pool_to = sc_.fakes.dhcp.pool_to.empty() ? addr.pool_to : expand(sc_.fakes.dhcp.pool_to);
     ko.router = addr.lab_ip;
     ko.lease = sc_.fakes.dhcp.lease;
@@ -446,8 +452,11 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   std::ofstream events(dir + "/events.jsonl");
   res.evidence["events"] = sc.id + "/events.jsonl";
   log.setSink([&events](const Event& e) {
-    nlohmann::json j = {{"t", e.t}, {"source", e.source}, {"kind", e.kind},
-                        {"fields", e.fields}, {"summary", e.summary}};
+    nlohmann::json j = {{"t", e.t},
+                        {"source", e.source},
+                        {"kind", e.kind},
+                        {"fields", e.fields},
+                        {"summary", e.summary}};
     events << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     events.flush();
   });
@@ -475,10 +484,13 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
     run.execute(lane, results_.run.dut);
   } catch (const std::exception& e) {
     res.error = e.what();
-    res.checks.push_back(CheckResult{"harness", Verdict::Error,
-                                     "the harness failed during " + run.currentStep() + ": " +
-                                         e.what(),
-                                     log.now(), run.currentStep(), {}});
+    res.checks.push_back(
+        CheckResult{"harness",
+                    Verdict::Error,
+                    "the harness failed during " + run.currentStep() + ": " + e.what(),
+                    log.now(),
+                    run.currentStep(),
+                    {}});
   }
   {
     std::lock_guard lock(wd_mu);
@@ -492,15 +504,21 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   }
   if (timed_out) {
     res.error = "scenario timed out after " + formatSeconds(sc.timeout);
-    res.checks.push_back(CheckResult{"timeout", Verdict::Error,
-                                     res.error + " during " + run.currentStep(), log.now(),
-                                     run.currentStep(), {}});
+    res.checks.push_back(CheckResult{"timeout",
+                                     Verdict::Error,
+                                     res.error + " during " + run.currentStep(),
+                                     log.now(),
+                                     run.currentStep(),
+                                     {}});
   } else if (interrupted_) {
     std::lock_guard lock(mu_);
     res.error = "interrupted by " + interrupt_reason_;
-    res.checks.push_back(CheckResult{"interrupted", Verdict::Error,
-                                     res.error + " during " + run.currentStep(), log.now(),
-                                     run.currentStep(), {}});
+    res.checks.push_back(CheckResult{"interrupted",
+                                     Verdict::Error,
+                                     res.error + " during " + run.currentStep(),
+                                     log.now(),
+                                     run.currentStep(),
+                                     {}});
   }
   res.verdict = combineChecks(res.checks);
   res.duration = log.now();

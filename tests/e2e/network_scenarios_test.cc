@@ -29,8 +29,8 @@ TEST(NetworkScenarios, PassAgainstTheConformantEmulator) {
     pcap.read(reinterpret_cast<char*>(magic), 4);
     EXPECT_TRUE((magic[0] == 0xd4 && magic[1] == 0xc3) || (magic[0] == 0xa1 && magic[1] == 0xb2))
         << s["id"];
-    EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/" +
-                                        s["evidence"]["events"].get<std::string>()));
+    EXPECT_TRUE(
+        std::filesystem::exists(r.report_dir + "/" + s["evidence"]["events"].get<std::string>()));
   }
   EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/junit.xml"));
   EXPECT_TRUE(std::filesystem::exists(r.report_dir + "/index.html"));
@@ -44,7 +44,9 @@ struct FaultCase {
   const char* message;  // part of its message
 };
 
-void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault; }
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.fault;
+}
 
 class NetworkFault : public ::testing::TestWithParam<FaultCase> {};
 
@@ -71,13 +73,12 @@ TEST_P(NetworkFault, IsCaughtByItsScenario) {
 
 INSTANTIATE_TEST_SUITE_P(
     Spine, NetworkFault,
-    ::testing::Values(
-        FaultCase{"static-ip-ignored", "net-conn-static", "switch-to-static",
-                  "did not come back at 198.18.0.20"},
-        FaultCase{"web-submit-ignored", "web-config", "value-in-cfg-xml",
-                  "Restricted_Access_Domains was ''"},
-        FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
-                  "Restricted_Access_Domains was ''"}),
+    ::testing::Values(FaultCase{"static-ip-ignored", "net-conn-static", "switch-to-static",
+                                "did not come back at 198.18.0.20"},
+                      FaultCase{"web-submit-ignored", "web-config", "value-in-cfg-xml",
+                                "Restricted_Access_Domains was ''"},
+                      FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
+                                "Restricted_Access_Domains was ''"}),
     [](const auto& info) {
       std::string n = info.param.fault;
       for (auto& ch : n) ch = ch == '-' ? '_' : ch;
@@ -98,8 +99,8 @@ TEST(Cli, ValidateAcceptsTheSuite) {
 
 TEST(Cli, UnknownFaultIsAUsageError) {
   PHONELAB_REQUIRE_ROOT();
-  auto r = phonelab({"run", "--report", freshDir("bad-fault"), "--emulator-fault",
-                     "no-such-fault", "scenarios/network"});
+  auto r = phonelab({"run", "--report", freshDir("bad-fault"), "--emulator-fault", "no-such-fault",
+                     "scenarios/network"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("unknown emulator fault 'no-such-fault'"), std::string::npos) << r.output;
 }

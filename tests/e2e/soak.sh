@@ -8,10 +8,15 @@ rm -rf "$out"; mkdir -p "$out"
 cd "$src"
 fail() { echo "soak: FAIL: $*"; exit 1; }
 
-ours_ns() { ip netns list | awk '{print $1}' | grep -E '^phl-[0-9]+x[0-9a-f]{4}-' || true; }
+# Only namespaces of the runs this script started count (their names carry the run's pid): other
+# phonelab runs on the same machine are not ours to judge.
+pids=""
+ours_ns() {
+  [ -n "$pids" ] || return 0
+  ip netns list | awk '{print $1}' | grep -E "^phl-(${pids})x[0-9a-f]{4}-" || true
+}
 ours_procs() { pgrep -f "state-dir $out/" || true; pgrep -f "kea-dhcp4 -c $out/" || true; }
 
-[ -z "$(ours_ns)" ] || echo "soak: note: namespaces of earlier runs present: $(ours_ns)"
 
 for i in $(seq 1 "$runs"); do
   report=$out/run-$i
@@ -19,6 +24,7 @@ for i in $(seq 1 "$runs"); do
     CI=true "$bin/phonelab" run --report "$report" scenarios/network/web-config.yaml \
       >"$out/run-$i.log" 2>&1 &
     pid=$!
+    pids="${pids:+$pids|}$pid"
     # Kill it once the emulator is powered on, i.e. in the middle of the scenario.
     deadline=$((SECONDS + 60))
     until grep -qs '"kind":"dut.power"' "$report/web-config/events.jsonl"; do
@@ -35,7 +41,10 @@ for i in $(seq 1 "$runs"); do
     [ -z "$(ours_procs)" ] || fail "processes survived the SIGKILLed harness: $(ours_procs)"
     continue
   fi
-  CI=true "$bin/phonelab" run --report "$report" scenarios/network/web-config.yaml >"$out/run-$i.log" 2>&1
+  CI=true "$bin/phonelab" run --report "$report" scenarios/network/web-config.yaml >"$out/run-$i.log" 2>&1 &
+  pid=$!
+  pids="${pids:+$pids|}$pid"
+  wait $pid
   code=$?
   [ $code -eq 0 ] || { cat "$out/run-$i.log"; fail "run $i exited $code"; }
   if [ "$i" -eq 11 ]; then

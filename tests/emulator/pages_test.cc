@@ -77,7 +77,26 @@ TEST(EmuPages, IndexInfoStatus) {
             "12-0-1MPP-emu</Software_Version><Connection_Type>Static IP</Connection_Type><Current_"
             "IP>198.18.250.10</Current_IP><Current_Netmask>255.255.255.0</Current_Netmask><Current_"
             "Gateway>198.18.250.1</Current_Gateway><Uptime_Seconds>12</Uptime_Seconds><Boot_Count>2"
-            "</Boot_Count></status>\n");
+            "</Boot_Count><DHCP_Server></DHCP_Server><Lease_Seconds>0</Lease_Seconds><T1_Seconds>0"
+            "</T1_Seconds><Current_DNS></Current_DNS><Domain_Name></Domain_Name><NTP_Server></"
+            "NTP_Server><NTP_Synced>No</NTP_Synced><Time_Offset>0</Time_Offset><Local_Time></"
+            "Local_Time><Provisioning_Source></Provisioning_Source><Last_Resync_Status></"
+            "Last_Resync_Status><ACS_URL></ACS_URL></status>\n");
+  s.dns = "198.18.0.2,198.18.0.7";
+  s.domain = "lab.example";
+  s.ntp_server = "198.18.0.3";
+  s.ntp_synced = true;
+  s.time_offset = -3600;
+  s.provisioning_source = "option 66 tftp://198.18.0.4/8832.xml";
+  s.acs_url = "http://198.18.0.6/acs";
+  std::string x = renderStatusXml(s);
+  for (auto* want :
+       {"<Current_DNS>198.18.0.2,198.18.0.7</Current_DNS>",
+        "<Domain_Name>lab.example</Domain_Name>", "<NTP_Synced>Yes</NTP_Synced>",
+        "<Time_Offset>-3600</Time_Offset>",
+        "<Provisioning_Source>option 66 tftp://198.18.0.4/8832.xml</Provisioning_Source>",
+        "<ACS_URL>http://198.18.0.6/acs</ACS_URL>"})
+    EXPECT_TRUE(has(x, want)) << want;
   EXPECT_TRUE(has(renderSubmitted({"Static_IP"}, true), "Changes submitted"));
 }
 

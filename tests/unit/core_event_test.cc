@@ -27,12 +27,17 @@ TEST(Glob, MatchesStarsAndQuestionMarks) {
 
 TEST(Matcher, FieldOperators) {
   Event e = ev(1, "dut.status", {{"uptime", "12"}, {"mac", "02:00:c6:12:00:0a"}, {"xid", "0x10"}});
-  EXPECT_TRUE(EventMatcher("dut.status").where("uptime", FieldCondition::make("lt", "30")).matches(e));
-  EXPECT_FALSE(EventMatcher("dut.status").where("uptime", FieldCondition::make("gt", "30")).matches(e));
-  EXPECT_TRUE(EventMatcher("dut.*").where("mac", FieldCondition::make("regex", "^02:00")).matches(e));
+  EXPECT_TRUE(
+      EventMatcher("dut.status").where("uptime", FieldCondition::make("lt", "30")).matches(e));
+  EXPECT_FALSE(
+      EventMatcher("dut.status").where("uptime", FieldCondition::make("gt", "30")).matches(e));
+  EXPECT_TRUE(
+      EventMatcher("dut.*").where("mac", FieldCondition::make("regex", "^02:00")).matches(e));
   EXPECT_TRUE(EventMatcher("*").where("xid", FieldCondition::make("ge", "16")).matches(e));
-  EXPECT_TRUE(EventMatcher("*").where("missing", FieldCondition::make("absent", "true")).matches(e));
-  EXPECT_FALSE(EventMatcher("*").where("missing", FieldCondition::make("exists", "true")).matches(e));
+  EXPECT_TRUE(
+      EventMatcher("*").where("missing", FieldCondition::make("absent", "true")).matches(e));
+  EXPECT_FALSE(
+      EventMatcher("*").where("missing", FieldCondition::make("exists", "true")).matches(e));
   EXPECT_TRUE(EventMatcher("*").where("missing", FieldCondition::make("ne", "x")).matches(e));
   EXPECT_FALSE(EventMatcher("*").whereEq("mac", "02:00:c6:12:00:0b").matches(e));
 }

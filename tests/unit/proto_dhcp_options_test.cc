@@ -41,6 +41,15 @@ TEST(DhcpOptionValues, RoundTrip) {
   EXPECT_EQ(roundTrip(159, "198.18.0.4"), "198.18.0.4");
 }
 
+TEST(DhcpOptionValues, SubOptions) {
+  // 43: TR-069 ACS URL as sub-option 1.
+  EXPECT_EQ(roundTrip(43, "1=http://a;2=b"), "01:08:68:74:74:70:3a:2f:2f:61:02:01:62");
+  // 125: enterprise 3561 (Broadband Forum), data length 10, sub-option 11 = "http://a".
+  EXPECT_EQ(roundTrip(125, "3561:11=http://a"), "00:00:0d:e9:0a:0b:08:68:74:74:70:3a:2f:2f:61");
+  EXPECT_NE(roundTrip(125, "11=http://a").find("enterprise number first"), std::string::npos);
+  EXPECT_NE(roundTrip(43, "x=1").find("is not <code>=<text>"), std::string::npos);
+}
+
 TEST(DhcpOptionValues, BadValuesSayWhy) {
   EXPECT_EQ(roundTrip(3, "198.18.0.300"),
             "error: option 3 (routers): '198.18.0.300' is not an IPv4 address");

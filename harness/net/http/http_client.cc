@@ -64,10 +64,9 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
                              return;
                            }
                            stage = "read response from " + where;
-                           http::async_read(stream, buffer, parser,
-                                            [&](boost::system::error_code e3, size_t) {
-                                              result = e3;
-                                            });
+                           http::async_read(
+                               stream, buffer, parser,
+                               [&](boost::system::error_code e3, size_t) { result = e3; });
                          });
                        });
   ioc.run();

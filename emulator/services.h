@@ -1,0 +1,62 @@
+#pragma once
+/// The phone's network services after DHCP: DNS resolver, SNTP client, TFTP/HTTP profile fetch
+/// (provisioning discovery) and the TR-069 Inform. All sockets are bound to the phone's own
+/// address; every wait has a deadline; a malformed answer is logged and ignored, never fatal.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "emulator/dhcp_info.h"
+#include "emulator/provisioning.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace phonelab::emulator {
+
+struct ServicesConfig {
+  DeviceIdentity id;
+  std::string firmware;
+  Ip4 own_ip{};
+  DhcpInfo info;             // from the DHCPACK (faults already applied)
+  std::string option_order;  // DHCP_Option_To_Use
+  std::string profile_rule;  // Profile_Rule
+  // Timings (seconds); the defaults are the contract, tests may shorten them.
+  double dns_timeout = 2.0;   // per query; 2 tries per server
+  double ntp_retry = 10.0;    // SNTP: wait this long for an answer, then ask again
+  double tftp_timeout = 3.0;  // per block; 3 retries
+  double http_timeout = 10.0;
+};
+
+struct ServicesCallbacks {
+  /// SNTP answered: the server's time (Unix seconds) at the moment of the call.
+  std::function<void(double server_unix)> ntp_synced;
+  /// Provisioning discovery chose `source` (ProvisioningChoice::describe()) and is fetching.
+  std::function<void(const std::string& source)> provisioning_started;
+  /// The fetch finished: `ok` with the profile text in `body`, or not with the reason in `body`.
+  std::function<void(const std::string& source, bool ok, const std::string& body)> profile_fetched;
+  /// No DHCP option gave a provisioning location.
+  std::function<void(const std::string& why)> no_provisioning;
+};
+
+class NetServices {
+ public:
+  NetServices(boost::asio::io_context& io, ServicesConfig config, ServicesCallbacks callbacks);
+  ~NetServices();
+  NetServices(const NetServices&) = delete;
+  NetServices& operator=(const NetServices&) = delete;
+
+  /// Starts SNTP, provisioning discovery and the TR-069 Informs (each once).
+  void start();
+  /// No callback runs afterwards; pending waits end at their deadlines.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,104 @@
+#pragma once
+/// SIP messages (RFC 3261): parse leniently whatever a phone sends (compact header names, folded
+/// lines, odd case, missing final CRLF over UDP), build exactly what a scenario asks, including
+/// malformed messages (nothing is normalised on serialisation). Digest authentication (RFC 2617 /
+/// RFC 7616, MD5). Shared by the emulator's UA, the test UA, the hostile servers and the checks.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phonelab::proto::sip {
+
+struct Header {
+  std::string name;   // as received or as to be sent
+  std::string value;  // without leading/trailing whitespace, folded lines joined with one space
+};
+
+struct Message {
+  bool request = true;
+  std::string method;  // requests
+  std::string uri;     // requests
+  int status = 0;      // responses
+  std::string reason;  // responses
+  std::string version = "SIP/2.0";
+  std::vector<Header> headers;  // in order
+  std::string body;
+
+  /// First header with this name: case-insensitive, compact forms equal to long ones
+  /// (i Call-ID, f From, t To, v Via, m Contact, l Content-Length, c Content-Type, k Supported,
+  /// s Subject, e Content-Encoding, o Event, u Allow-Events).
+  const std::string* header(std::string_view name) const;
+  /// Every value of this header, also comma-separated values of one line split (Via, Contact...).
+  std::vector<std::string> headerValues(std::string_view name) const;
+  /// Replaces the first header of this name (or appends).
+  void set(std::string_view name, std::string value);
+  void add(std::string_view name, std::string value);
+  void remove(std::string_view name);
+
+  std::string callId() const;
+  /// CSeq number and method; 0/"" if absent or malformed.
+  std::pair<unsigned long, std::string> cseq() const;
+  /// ";tag=" parameter of From/To ("" if none).
+  std::string fromTag() const;
+  std::string toTag() const;
+  /// branch parameter of the top Via.
+  std::string topViaBranch() const;
+  /// "INVITE sip:100@198.18.0.100" or "401 Unauthorized": for events and messages.
+  std::string startLine() const;
+  /// A one-line summary: "INVITE sip:100@198.18.0.100 (Call-ID abc, CSeq 1 INVITE)".
+  std::string summary() const;
+};
+
+struct ParseResult {
+  std::optional<Message> message;
+  std::string error;  // why it was rejected: "line 3: header without a colon", ...
+  size_t consumed = 0;  // bytes of the input used (stream transports)
+};
+
+/// Parses one message. Over streams (TCP/TLS) `stream` = true requires Content-Length and reports
+/// `consumed`; over UDP the datagram is one message and a missing Content-Length means "to the end".
+ParseResult parse(std::string_view data, bool stream = false);
+
+/// Serialises exactly: start line, headers in order, blank line, body. If `fix_length` and there
+/// is no Content-Length header, one is appended.
+std::string serialize(const Message& m, bool fix_length = true);
+
+/// A response to a request: Via, From, To (with `to_tag` added if non-empty and To has none),
+/// Call-ID and CSeq copied (RFC 3261 8.2.6.2).
+Message makeResponse(const Message& request, int status, std::string reason,
+                     const std::string& to_tag = "");
+
+/// Random token for tags, branches (z9hG4bK + token), Call-IDs and nonces.
+std::string randomToken(size_t length = 16);
+
+// ---- Digest authentication ----
+
+struct DigestChallenge {
+  std::string realm, nonce, opaque, algorithm = "MD5", qop;  // qop as offered ("auth", "auth,auth-int")
+  bool stale = false;
+};
+/// Parses a WWW-Authenticate / Proxy-Authenticate value ("Digest realm=..., nonce=...").
+std::optional<DigestChallenge> parseChallenge(std::string_view value);
+std::string formatChallenge(const DigestChallenge& c);
+
+struct DigestCredentials {
+  std::string username, realm, nonce, uri, response, algorithm = "MD5", cnonce, nc, qop, opaque;
+};
+/// Parses an Authorization / Proxy-Authorization value.
+std::optional<DigestCredentials> parseCredentials(std::string_view value);
+std::string formatCredentials(const DigestCredentials& c);
+
+/// The response digest (RFC 2617 3.2.2, MD5, qop none or "auth").
+std::string digestResponse(const DigestCredentials& c, const std::string& password,
+                           const std::string& method);
+/// Credentials answering `challenge` for method/uri (qop=auth with a fresh cnonce when offered).
+DigestCredentials answerChallenge(const DigestChallenge& challenge, const std::string& username,
+                                  const std::string& password, const std::string& method,
+                                  const std::string& uri);
+/// Does `c` carry the right response for this password and method?
+bool verifyCredentials(const DigestCredentials& c, const std::string& password,
+                       const std::string& method);
+
+}  // namespace phonelab::proto::sip
