@@ -5,6 +5,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -15,7 +17,10 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/process.h"
+#include "harness/proto/dhcp.h"
+#include "harness/proto/dhcp_options.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -74,23 +79,197 @@ std::string readTail(const std::string& path, size_t n) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
+/// Kea's csv text for a value: lists normalised ("a,b"); strings with Kea's tokenizer escapes (it
+/// splits on unescaped commas and trims, so a string it would change goes as hex instead).
+struct KeaData {
+  std::string data;
+  bool csv = true;
+};
+
+std::string hexString(const std::vector<uint8_t>& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+KeaData keaData(const proto::dhcp::OptionDef& def, const std::string& text,
+                const std::vector<uint8_t>& bytes) {
+  if (def.type != proto::dhcp::OptionType::String) {
+    return {proto::dhcp::formatOptionValue(&def, bytes), true};
+  }
+  const bool untrimmed = std::isspace(static_cast<unsigned char>(text.front())) ||
+                         std::isspace(static_cast<unsigned char>(text.back()));
+  bool printable = true;
+  for (unsigned char c : text) printable = printable && c >= 0x20 && c < 0x7f;
+  if (untrimmed || !printable) return {hexString(bytes), false};
+  std::string escaped;
+  for (char c : text) {
+    if (c == ',' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return {escaped, true};
+}
+
+/// "198.18.0.0/24" -> 255.255.255.0 as 4 bytes; nullopt if the subnet has no valid prefix.
+std::optional<std::vector<uint8_t>> subnetMask(const std::string& subnet) {
+  auto slash = subnet.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  int len = -1;
+  try {
+    len = std::stoi(subnet.substr(slash + 1));
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (len < 0 || len > 32) return std::nullopt;
+  const uint32_t m = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+  return std::vector<uint8_t>{static_cast<uint8_t>(m >> 24), static_cast<uint8_t>(m >> 16),
+                              static_cast<uint8_t>(m >> 8), static_cast<uint8_t>(m)};
+}
+
+/// The first IPv4 address of iface (inside netns) that lies in subnet, or "".
+std::string addressInSubnet(const std::string& netns, const std::string& iface,
+                            const std::string& subnet) {
+  auto mask = subnetMask(subnet);
+  auto net = proto::dhcp::parseIp4(subnet.substr(0, subnet.find('/')));
+  if (!mask || !net) return "";
+  std::vector<std::string> args;
+  if (!netns.empty()) args = {"-n", netns};
+  for (const char* a : {"-j", "addr", "show", "dev"}) args.push_back(a);
+  args.push_back(iface);
+  auto j = nlohmann::json::parse(lab::ipOutput(args), nullptr, false);
+  if (!j.is_array()) return "";
+  for (const auto& link : j) {
+    for (const auto& a : link.value("addr_info", nlohmann::json::array())) {
+      if (a.value("family", "") != "inet") continue;
+      auto ip = proto::dhcp::parseIp4(a.value("local", ""));
+      if (!ip) continue;
+      bool inside = true;
+      for (int k = 0; k < 4; ++k)
+        inside = inside && (((*ip)[k] & (*mask)[k]) == ((*net)[k] & (*mask)[k]));
+      if (inside) return proto::dhcp::ip4String(*ip);
+    }
+  }
+  return "";
+}
+
+uint32_t be32(const std::vector<uint8_t>& b) {
+  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | uint32_t{b[3]};
+}
+
 }  // namespace
 
 std::string keaConfigJson(const KeaOptions& o) {
   using nlohmann::json;
-  const long lease = std::max(1L, std::lround(o.lease));
+  namespace d = proto::dhcp;
+  long lease = std::max(1L, std::lround(o.lease));
+  std::optional<long> t1, t2;
   json options = json::array();
-  if (!o.router.empty()) options.push_back({{"name", "routers"}, {"data", o.router}});
-  if (!o.dns_servers.empty()) {
+  json defs = json::array();
+  std::vector<uint8_t> listed;
+  for (const auto& opt : o.options) {
+    const d::OptionDef* def = d::findOption(opt.code);
+    const std::string what = "kea: option " + std::to_string(opt.code);
+    if (!def) throw Error(what + " is not in the option table (proto/dhcp_options.cc)");
+    const std::string name(def->name);
+    if (std::find(listed.begin(), listed.end(), opt.code) != listed.end())
+      throw Error(what + " (" + name + ") is listed twice");
+    listed.push_back(opt.code);
+    if (def->kea == d::KeaCarriage::Client) {
+      throw Error(what + " (" + name +
+                  ") is sent by clients only; a DHCP server cannot be configured to offer it");
+    }
+    std::string err;
+    auto bytes = d::encodeOptionValue(*def, opt.value, err);
+    if (!bytes) throw Error("kea: " + err);
+    switch (def->kea) {
+      case d::KeaCarriage::Native:
+      case d::KeaCarriage::OptionDef: {
+        if (def->kea == d::KeaCarriage::OptionDef) {
+          defs.push_back({{"name", name},
+                          {"code", def->code},
+                          {"type", std::string(def->kea_type)},
+                          {"array", def->kea_array},
+                          {"space", "dhcp4"}});
+        }
+        KeaData kd = keaData(*def, opt.value, *bytes);
+        options.push_back({{"name", name},
+                           {"data", kd.data},
+                           {"csv-format", kd.csv},
+                           {"always-send", opt.always_send}});
+        break;
+      }
+      case d::KeaCarriage::RawHex: {
+        if (opt.code == 159 && bytes->size() != 4) {
+          throw Error(what + " (" + name + ") must be exactly 4 bytes for Kea, got " +
+                      std::to_string(bytes->size()) +
+                      ": Kea knows 159 as v4-portparams and silently truncates longer data "
+                      "(use the rogue server for other lengths)");
+        }
+        if (!def->kea_type.empty()) {
+          // 43: Kea parses its sub-options and silently sends it empty when they are not valid
+          // TLVs; redefined as binary, arbitrary bytes go out as written.
+          defs.push_back({{"name", name},
+                          {"code", def->code},
+                          {"type", std::string(def->kea_type)},
+                          {"array", false},
+                          {"space", "dhcp4"}});
+        }
+        // 125: Kea sends vendor sub-options only to a client that sent 125 itself, unless forced.
+        const bool always = opt.always_send || opt.code == 125;
+        options.push_back({{"code", def->code},
+                           {"space", "dhcp4"},
+                           {"csv-format", false},
+                           {"data", hexString(*bytes)},
+                           {"always-send", always}});
+        break;
+      }
+      case d::KeaCarriage::Subnet:
+        if (opt.code == 1) {
+          auto mask = subnetMask(o.subnet);
+          if (!mask || *mask != *bytes) {
+            throw Error(what + " (" + name + ") " + opt.value + ": Kea sends the mask of subnet " +
+                        o.subnet +
+                        " and cannot send another (use the rogue server for a wrong mask)");
+          }
+        } else if (opt.code == 51) {
+          lease = static_cast<long>(be32(*bytes));
+        } else if (opt.code == 58) {
+          t1 = static_cast<long>(be32(*bytes));
+        } else if (opt.code == 59) {
+          t2 = static_cast<long>(be32(*bytes));
+        }
+        break;
+      case d::KeaCarriage::Client:
+        break;
+    }
+  }
+  const long renew = t1.value_or(lease / 2), rebind = t2.value_or(lease * 7 / 8);
+  if (renew > rebind) {
+    throw Error("kea: renew-timer T1 (option 58) " + std::to_string(renew) +
+                " s is greater than rebind-timer T2 (option 59) " + std::to_string(rebind) +
+                " s for a lease of " + std::to_string(lease) +
+                " s: Kea rejects that (use the rogue server for inconsistent timers)");
+  }
+  auto isListed = [&](uint8_t code) {
+    return std::find(listed.begin(), listed.end(), code) != listed.end();
+  };
+  if (o.send_router && !o.router.empty() && !isListed(3))
+    options.push_back({{"name", "routers"}, {"data", o.router}});
+  if (!o.dns_servers.empty() && !isListed(6)) {
     std::string list;
     for (const auto& s : o.dns_servers) list += (list.empty() ? "" : ", ") + s;
     options.push_back({{"name", "domain-name-servers"}, {"data", list}});
   }
-  if (!o.domain_name.empty()) options.push_back({{"name", "domain-name"}, {"data", o.domain_name}});
+  if (!o.domain_name.empty() && !isListed(15))
+    options.push_back({{"name", "domain-name"}, {"data", o.domain_name}});
 
   json dhcp4 = {
       {"interfaces-config",
-       {{"interfaces", {o.iface}},
+       {{"interfaces", {o.server_address.empty() ? o.iface : o.iface + "/" + o.server_address}},
         {"dhcp-socket-type", "raw"},
         // The interface may have no carrier yet (a phone still off): keep trying for a minute.
         {"service-sockets-max-retries", 300},
@@ -105,8 +284,8 @@ std::string keaConfigJson(const KeaOptions& o) {
       {"min-valid-lifetime", lease},
       {"max-valid-lifetime", lease},
       // Explicit T1/T2 so the phone is told exactly when to renew and rebind.
-      {"renew-timer", lease / 2},
-      {"rebind-timer", lease * 7 / 8},
+      {"renew-timer", renew},
+      {"rebind-timer", rebind},
       {"subnet4",
        {{{"id", 1},
          {"subnet", o.subnet},
@@ -118,6 +297,7 @@ std::string keaConfigJson(const KeaOptions& o) {
          {"severity", "INFO"},
          {"debuglevel", 0}}}},
   };
+  if (!defs.empty()) dhcp4["option-def"] = defs;
   std::string hook = leaseCmdsHook();
   if (!hook.empty()) dhcp4["hooks-libraries"] = {{{"library", hook}}};
   return json{{"Dhcp4", dhcp4}}.dump(2) + "\n";
@@ -156,6 +336,8 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   if (sock.size() >= sizeof(sockaddr_un::sun_path))
     throw Error("kea: control socket path too long for a unix socket: " + sock);
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
+  if (im.opt.server_address.empty())
+    im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
   {
     std::ofstream out(im.configPath(), std::ios::trunc);

@@ -3,6 +3,7 @@
 /// config written for the scenario, checked with `kea-dhcp4 -t` first, controlled over its unix
 /// control socket, stopped by PID.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,15 @@
 #include "harness/core/event.h"
 
 namespace phonelab::fakes {
+
+/// One option a DHCP server (Kea or the rogue) offers, by code from the option table
+/// (proto/dhcp_options.h). The value is text as in the scenario ("198.18.0.2, 198.18.0.3",
+/// "tftp.lab.example", "01:02:ab"), encoded by the table's type.
+struct KeaOption {
+  uint8_t code = 0;
+  std::string value;
+  bool always_send = false;  // send even when the client's parameter request list does not ask
+};
 
 struct KeaOptions {
   std::string netns;                     // lab namespace
@@ -21,10 +31,26 @@ struct KeaOptions {
   std::vector<std::string> dns_servers;  // option 6
   std::string domain_name;               // option 15; "" = none
   double lease = 3600;                   // seconds: valid-lifetime (option 51), min = max
+  /// Options from the table, written per their Kea carriage (native name, option-def, raw hex, or
+  /// the subnet's mask and lease timers for 1/51/58/59). An option listed here replaces the
+  /// fields above (3 router, 6 dns_servers, 15 domain_name; 51 the lease). Kea sends an option
+  /// only when the client's parameter request list asks (1, 3, 6, 15 and the timers always) unless
+  /// always_send; 125 is always forced. Kea answers a client that sends its own host name (12)
+  /// with that name lower-cased, not with a configured 12.
+  std::vector<KeaOption> options;
+  /// Send `router` as option 3 (unless `options` lists 3). false: no router at all.
+  bool send_router = true;
   std::string work_dir;  // config, lease file, control socket, pid/lock dirs, kea.log
+  /// The address Kea serves from (iface/address). Kea opens one raw socket per address of the
+  /// interface and answers a broadcast once per socket: lab0 carries every service address, so
+  /// without this the phone gets a dozen copies of each OFFER/ACK. "" = KeaServer picks the
+  /// interface's first address inside `subnet`.
+  std::string server_address;
 };
 
-/// The Kea configuration (JSON text) for these options.
+/// The Kea configuration (JSON text) for these options. Throws Error naming the option for a value
+/// its type rejects, a client-only option (50, 53, 54, 55, 57, 60, 61), an option not in the
+/// table, one listed twice, option 1 other than the subnet's mask, or 159 not exactly 4 bytes.
 std::string keaConfigJson(const KeaOptions& o);
 
 class KeaServer {

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "harness/proto/dhcp.h"
+#include "harness/proto/dhcp_options.h"
 
 namespace phonelab::proto {
 namespace {
@@ -43,7 +44,7 @@ std::string hex16(uint16_t v) {
 }
 
 /// Option data as text a person can read: printable ASCII kept, the rest as \xNN.
-std::string printable(const std::vector<uint8_t>& data) {
+std::string printable(std::string_view data) {
   std::string out;
   for (uint8_t c : data) {
     if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -105,8 +106,9 @@ Event decodeDhcp(Event e, Bytes payload) {
   f["giaddr"] = ipOf(m.giaddr);
   f["flags"] = hex16(m.flags);
   if ((m.flags & 0x8000) != 0) f["broadcast"] = "yes";
-  if (!m.sname.empty()) f["sname"] = m.sname;
-  if (!m.file.empty()) f["file"] = m.file;
+  // sname/file come off the wire: hostile bytes stay readable (and valid UTF-8 for the reports).
+  if (!m.sname.empty()) f["sname"] = printable(m.sname);
+  if (!m.file.empty()) f["file"] = printable(m.file);
   std::string codes;
   for (const auto& o : m.options) codes += (codes.empty() ? "" : ",") + std::to_string(o.code);
   f["options"] = codes;
@@ -122,14 +124,24 @@ Event decodeDhcp(Event e, Bytes payload) {
   ipOpt(54, "server_id");
   ipOpt(1, "subnet_mask");
   u32Opt(51, "lease");
+  u32Opt(58, "t1");
+  u32Opt(59, "t2");
   u32Opt(58, "renewal_time");
   u32Opt(59, "rebinding_time");
   if (const auto* o = m.option(3)) f["routers"] = ipList(o->data);
   if (const auto* o = m.option(6)) f["dns_servers"] = ipList(o->data);
-  if (const auto* o = m.option(15)) f["domain_name"] = printable(o->data);
-  if (const auto* o = m.option(12)) f["hostname"] = printable(o->data);
-  if (const auto* o = m.option(56)) f["message"] = printable(o->data);
-  if (const auto* o = m.option(60)) f["vendor_class"] = printable(o->data);
+  auto text = [](const std::vector<uint8_t>& d) {
+    return printable(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  };
+  if (const auto* o = m.option(15)) f["domain_name"] = text(o->data);
+  if (const auto* o = m.option(12)) f["hostname"] = text(o->data);
+  if (const auto* o = m.option(56)) f["message"] = text(o->data);
+  if (const auto* o = m.option(60)) f["vendor_class"] = text(o->data);
+  // Every option's value by the option table (the first instance where a code repeats).
+  for (const auto& o : m.options) {
+    const std::string key = "opt_" + std::to_string(o.code);
+    if (!f.count(key)) f[key] = dhcp::formatOptionValue(dhcp::findOption(o.code), o.data);
+  }
   if (const auto* o = m.option(55)) {
     std::string params;
     for (uint8_t c : o->data) params += (params.empty() ? "" : ",") + std::to_string(c);
@@ -138,6 +150,13 @@ Event decodeDhcp(Event e, Bytes payload) {
 
   const std::string& chaddr = f["chaddr"];
   auto type = m.type();
+  if (const auto* o = m.option(53); o && !type) {
+    // Option 53 present but not a DHCP message type: not BOOTP either (which has no 53).
+    std::string got = o->data.size() == 1 ? std::to_string(o->data[0])
+                                          : std::to_string(o->data.size()) + " bytes long";
+    return malformed(std::move(e), "DHCP: option 53 (message type) is " + got +
+                                       ", not a type from 1 to 8 (xid " + f["xid"] + ")");
+  }
   if (!type) {
     e.kind = m.op == 2 ? "bootp.reply" : "bootp.request";
     e.summary = std::string(m.op == 2 ? "BOOTP reply" : "BOOTP request") + " xid " + f["xid"] +

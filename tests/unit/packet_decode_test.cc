@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <vector>
 
+#include "fakes/dhcp/rogue.h"
+#include "harness/core/error.h"
 #include "harness/proto/dhcp.h"
 #include "harness/proto/packet.h"
 
@@ -266,4 +269,151 @@ TEST(PacketDecode, OtherEthertypes) {
   EXPECT_EQ(*e->field("from"), "other");
   auto v6 = proto::decodeFrame(eth(kBroadcast, kDutMac, 0x86dd, Bytes(48, 0)), kDut);
   EXPECT_EQ(v6->kind, "ipv6");
+}
+
+namespace {
+
+Bytes offerFrame(const dhcp::Message& m) {
+  return eth(kBroadcast, kLabMac, 0x0800,
+             ipv4(kLabIp, {255, 255, 255, 255}, 17, udp(67, 68, dhcp::encode(m))));
+}
+
+dhcp::Message offer() {
+  dhcp::Message m;
+  m.op = 2;
+  m.xid = 7;
+  m.chaddr = *dhcp::parseMac(kDut);
+  m.yiaddr = {198, 18, 0, 100};
+  m.setOption(53, {2});
+  return m;
+}
+
+}  // namespace
+
+TEST(PacketDecode, DhcpOptionValuesAsFields) {
+  dhcp::Message m = offer();
+  m.setOption(1, {255, 255, 255, 0});
+  m.setOption(2, {0xff, 0xff, 0xf1, 0xf0});  // -3600
+  m.setOption(6, {198, 18, 0, 2, 198, 18, 0, 7});
+  std::string tftp = "tftp.lab.example";
+  m.setOption(66, Bytes(tftp.begin(), tftp.end()));
+  m.setOption(51, {0, 0, 0x02, 0x58});
+  m.setOption(58, {0, 0, 0, 200});
+  m.setOption(59, {0, 0, 0x01, 0xf4});
+  m.setOption(43, {0xde, 0xad});
+  m.setOption(150, {198, 18, 0, 4});
+  m.setOption(200, {1, 2});  // not in the table: hex
+  auto e = proto::decodeFrame(offerFrame(m), kDut);
+  ASSERT_TRUE(e);
+  ASSERT_EQ(e->kind, "dhcp.offer");
+  EXPECT_EQ(*e->field("opt_1"), "255.255.255.0");
+  EXPECT_EQ(*e->field("opt_2"), "-3600");
+  EXPECT_EQ(*e->field("opt_6"), "198.18.0.2,198.18.0.7");
+  EXPECT_EQ(*e->field("opt_66"), "tftp.lab.example");
+  EXPECT_EQ(*e->field("opt_43"), "de:ad");
+  EXPECT_EQ(*e->field("opt_150"), "198.18.0.4");
+  EXPECT_EQ(*e->field("opt_53"), "2");
+  EXPECT_EQ(*e->field("opt_200"), "01:02");
+  EXPECT_EQ(*e->field("lease"), "600");
+  EXPECT_EQ(*e->field("t1"), "200");
+  EXPECT_EQ(*e->field("t2"), "500");
+  // The older names stay.
+  EXPECT_EQ(*e->field("renewal_time"), "200");
+  EXPECT_EQ(*e->field("dns_servers"), "198.18.0.2,198.18.0.7");
+  EXPECT_EQ(e->field("opt_3"), nullptr);
+}
+
+TEST(PacketDecode, DhcpClientOptionValues) {
+  dhcp::Message m;
+  m.xid = 9;
+  m.chaddr = *dhcp::parseMac(kDut);
+  m.setOption(53, {1});
+  std::string vc = "Cisco Systems, Inc. IP Phone CP-8832-3PCC";
+  m.setOption(60, Bytes(vc.begin(), vc.end()));
+  m.setOption(55, {1, 3, 6, 66, 150, 160});
+  m.setOption(57, {0x05, 0xdc});
+  m.setOption(61, {1, 2, 0, 0xc6, 0x12, 0, 0x0a});
+  Bytes f = eth(kBroadcast, kDutMac, 0x0800,
+                ipv4({0, 0, 0, 0}, {255, 255, 255, 255}, 17, udp(68, 67, dhcp::encode(m))));
+  auto e = proto::decodeFrame(f, kDut);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(*e->field("opt_60"), vc);
+  EXPECT_EQ(*e->field("opt_55"), "1,3,6,66,150,160");
+  EXPECT_EQ(*e->field("params"), "1,3,6,66,150,160");
+  EXPECT_EQ(*e->field("opt_57"), "1500");
+  EXPECT_EQ(*e->field("opt_61"), "01:02:00:c6:12:00:0a");
+  EXPECT_EQ(e->field("lease"), nullptr);
+  EXPECT_EQ(e->field("t1"), nullptr);
+}
+
+TEST(PacketDecode, DhcpMalformedOptionValuesAreNamed) {
+  dhcp::Message m = offer();
+  m.setOption(3, {198, 18, 0, 1, 9});  // not a multiple of 4
+  m.setOption(1, {});
+  m.setOption(51, {0xff, 0xff, 0xff, 0xff});
+  std::string hostile = "a\x01\xff";
+  m.setOption(66, Bytes(hostile.begin(), hostile.end()));
+  m.sname = "\xc3\x28\x01garbage";  // invalid UTF-8 off the wire
+  auto e = proto::decodeFrame(offerFrame(m), kDut);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->kind, "dhcp.offer");
+  EXPECT_EQ(*e->field("opt_3"), "malformed: c6:12:00:01:09");
+  EXPECT_EQ(*e->field("opt_1"), "malformed: ");
+  EXPECT_EQ(*e->field("lease"), "4294967295");
+  EXPECT_EQ(*e->field("opt_66"), "a\\x01\\xff");
+  EXPECT_EQ(*e->field("sname"), "\\xc3(\\x01garbage");
+}
+
+TEST(PacketDecode, DhcpBogusMessageTypeIsMalformed) {
+  dhcp::Message m = offer();
+  m.setOption(53, {0xff});
+  auto e = proto::decodeFrame(offerFrame(m), kDut);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->kind, "capture.malformed");
+  EXPECT_EQ(*e->field("reason"),
+            "DHCP: option 53 (message type) is 255, not a type from 1 to 8 (xid 0x00000007)");
+  EXPECT_EQ(*e->field("xid"), "0x00000007");
+  m.options.clear();  // no 53 at all: BOOTP
+  e = proto::decodeFrame(offerFrame(m), kDut);
+  EXPECT_EQ(e->kind, "bootp.reply");
+}
+
+// The rogue server's malformed cases, offline: each frame decodes to an event (never a crash),
+// the header-breaking ones are refused with a reason, and the rest decode as what they claim.
+TEST(PacketDecode, RogueMalformedCasesDecodeSafely) {
+  phonelab::fakes::RogueOptions o;
+  o.address = "198.18.0.8";
+  o.offer_ip = "198.18.0.150";
+  o.lab_mac = "02:00:c6:12:00:01";
+  dhcp::Message discover;
+  discover.xid = 0x42;
+  discover.chaddr = *dhcp::parseMac(kDut);
+  discover.setOption(53, {1});
+  const Bytes req = dhcp::encode(discover);
+  const std::map<std::string, std::string> refused = {
+      {"option-length-past-end", "option 66 length 200 runs past the end"},
+      {"truncated-header", "truncated: 200 bytes"},
+      {"bad-magic-cookie", "bad magic cookie deadbeef"},
+      {"no-end-option", "no end option (255)"},
+      {"message-type-bogus", "option 53 (message type) is 255"},
+  };
+  for (const auto& [name, description] : phonelab::fakes::RogueDhcpServer::malformedCases()) {
+    SCOPED_TRACE(name);
+    Bytes f = phonelab::fakes::RogueDhcpServer::malformedFrame(o, name, req);
+    auto e = proto::decodeFrame(f, kDut);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(*e->field("from"), "lab");
+    if (auto it = refused.find(name); it != refused.end()) {
+      EXPECT_EQ(e->kind, "capture.malformed");
+      EXPECT_NE(e->field("reason")->find(it->second), std::string::npos) << *e->field("reason");
+    } else {
+      EXPECT_TRUE(e->kind == "dhcp.offer" || e->kind == "bootp.reply") << e->kind;
+      EXPECT_EQ(*e->field("xid"), "0x00000042");
+    }
+    for (size_t n = 0; n < f.size(); n += 7) {  // and every cut of it
+      auto cut = proto::decodeFrame(std::span<const uint8_t>(f.data(), n), kDut);
+      ASSERT_TRUE(cut);
+    }
+  }
+  EXPECT_THROW(phonelab::fakes::RogueDhcpServer::malformedFrame(o, "nope", req), phonelab::Error);
 }

@@ -1,0 +1,315 @@
+// The rogue DHCP server in a real segment: each malformed case answers a DISCOVER from the DUT
+// side and the capture on lab0 decodes it (as capture.malformed, or as the well-formed message it
+// is) without crashing; offer, nak, silent and ack-other-address modes.
+
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "fakes/dhcp/kea.h"
+#include "fakes/dhcp/rogue.h"
+#include "harness/core/error.h"
+#include "harness/core/match.h"
+#include "harness/lab/capture.h"
+#include "harness/lab/netns.h"
+#include "harness/proto/dhcp.h"
+#include "lab_util.h"
+
+using namespace phonelab;
+using namespace phonelab::lab;
+namespace dhcp = phonelab::proto::dhcp;
+using phonelab::labtest::Bytes;
+using phonelab::labtest::TempDir;
+
+namespace {
+
+std::string macOf(const std::string& ns, const std::string& dev) {
+  auto j = nlohmann::json::parse(ipOutput({"-n", ns, "-j", "link", "show", dev}));
+  return j.at(0).at("address").get<std::string>();
+}
+
+void sendFrame(const std::string& ns, const std::string& dev, const Bytes& frame) {
+  NetnsScope scope(ns);
+  int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  sockaddr_ll ll{};
+  ll.sll_family = AF_PACKET;
+  ll.sll_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+  ll.sll_halen = 6;
+  EXPECT_EQ(
+      ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&ll), sizeof ll),
+      static_cast<ssize_t>(frame.size()))
+      << std::strerror(errno);
+  ::close(fd);
+}
+
+/// One segment with the capture on lab0 and the DUT side up (no address), like a phone at boot.
+struct RogueLab {
+  TempDir tmp;
+  Segment seg;
+  EventLog log;
+  Capture cap;
+  std::string dut_mac;
+
+  explicit RogueLab(int lane)
+      : seg(runToken(), lane), cap(seg.labNs(), seg.labIf(), tmp / "capture.pcap", log, "") {
+    ipCommand({"-n", seg.dutNs(), "link", "set", "eth0", "up"});
+    dut_mac = macOf(seg.dutNs(), "eth0");
+    cap.setDutMac(dut_mac);
+  }
+
+  fakes::RogueOptions rogueOptions(const std::string& mode) const {
+    fakes::RogueOptions o;
+    o.netns = seg.labNs();
+    o.iface = seg.labIf();
+    o.address = seg.addr().services.at("rogue");
+    o.mode = mode;
+    o.offer_ip = seg.addr().prefix + ".150";
+    o.lab_mac = seg.labMac();
+    return o;
+  }
+
+  /// A DHCP message from the DUT side, broadcast, from 0.0.0.0 (or ciaddr for a renewal).
+  void send(dhcp::MessageType type, uint32_t xid, const dhcp::Ip4& ciaddr = {},
+            const std::string& server_id = "") {
+    dhcp::Message m;
+    m.xid = xid;
+    m.chaddr = *dhcp::parseMac(dut_mac);
+    m.ciaddr = ciaddr;
+    m.setOption(53, {static_cast<uint8_t>(type)});
+    m.setOption(55, {1, 3, 6, 15, 42, 43, 51, 58, 59, 66, 125, 150, 159, 160});
+    if (type == dhcp::MessageType::Request && ciaddr == dhcp::Ip4{})
+      m.setOption(50, {198, 18, 0, 150});
+    if (!server_id.empty()) m.setOption(54, dhcp::ip4Bytes(*dhcp::parseIp4(server_id)));
+    Bytes bcast(6, 0xff), mac(m.chaddr.begin(), m.chaddr.end());
+    Bytes src(ciaddr.begin(), ciaddr.end());
+    sendFrame(seg.dutNs(), "eth0",
+              labtest::udpFrame(bcast, mac, src, {255, 255, 255, 255}, 68, 67, dhcp::encode(m)));
+  }
+
+  std::string xid(uint32_t v) const {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+  }
+};
+
+/// What the capture makes of each case, and why.
+const std::map<std::string, std::string>& expectedKinds() {
+  static const std::map<std::string, std::string> kinds = {
+      {"option-length-past-end", "capture.malformed"},  // the decoder refuses to read past the end
+      {"truncated-header", "capture.malformed"},
+      {"bad-magic-cookie", "capture.malformed"},
+      {"no-end-option", "capture.malformed"},
+      {"zero-length-option-1", "dhcp.offer"},  // well-formed TLVs with bad values: opt_1 malformed
+      {"overlong-option-66", "dhcp.offer"},
+      {"option-overload-52", "dhcp.offer"},  // the decoder does not follow overload
+      {"message-type-missing", "bootp.reply"},
+      {"message-type-bogus", "capture.malformed"},
+      {"huge-lease", "dhcp.offer"},
+      {"router-list-not-multiple-of-4", "dhcp.offer"},
+      {"subnet-mask-zero-length", "dhcp.offer"},
+      {"nested-43-garbage", "dhcp.offer"},
+      {"125-length-mismatch", "dhcp.offer"},
+      {"server-id-missing", "dhcp.offer"},
+      {"bad-ip-checksum", "dhcp.offer"},  // flagged bad_checksum=ip
+      {"bad-udp-checksum", "dhcp.offer"},
+  };
+  return kinds;
+}
+
+}  // namespace
+
+TEST(RogueDhcp, RejectsBadOptions) {
+  EventLog log;
+  fakes::RogueOptions o;
+  o.iface = "lab0";
+  o.address = "198.18.234.8";
+  o.offer_ip = "198.18.234.150";
+  o.mode = "flood";
+  EXPECT_THROW(fakes::RogueDhcpServer(o, log), Error);
+  o.mode = "malformed";
+  o.cases = {"no-such-case"};
+  try {
+    fakes::RogueDhcpServer s(o, log);
+    FAIL() << "accepted an unknown case";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-case"), std::string::npos);
+  }
+  o.cases = {};
+  o.options = {{6, "not-an-address"}};
+  EXPECT_THROW(fakes::RogueDhcpServer(o, log), Error);
+  o.options = {};
+  o.address = "198.18.234";
+  EXPECT_THROW(fakes::RogueDhcpServer(o, log), Error);
+  EXPECT_EQ(fakes::RogueDhcpServer::malformedCases().size(), expectedKinds().size());
+}
+
+TEST(RogueDhcp, EveryMalformedCaseIsCapturedSafely) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(234);
+  fakes::RogueDhcpServer rogue(lab.rogueOptions("malformed"), lab.log);
+  const auto& cases = fakes::RogueDhcpServer::malformedCases();
+  uint32_t xid = 0x0e234000;
+  for (const auto& [name, description] : cases) {
+    SCOPED_TRACE(name + ": " + description);
+    const double since = lab.log.now();
+    lab.send(dhcp::MessageType::Discover, ++xid);
+    auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), since,
+                                Deadline::in(Seconds(3)));
+    ASSERT_TRUE(sent) << "rogue did not answer";
+    EXPECT_EQ(*sent->field("case"), name);  // one case per DISCOVER, in table order
+    EXPECT_NE(sent->summary.find(name), std::string::npos);
+    const std::string& kind = expectedKinds().at(name);
+    auto seen = lab.log.waitFor(EventMatcher(kind).whereEq("src_mac", lab.seg.labMac()), since,
+                                Deadline::in(Seconds(3)));
+    ASSERT_TRUE(seen) << "capture saw no " << kind;
+    EXPECT_EQ(seen->source, "capture");
+    if (kind == "capture.malformed") {
+      EXPECT_FALSE(seen->field("reason")->empty());
+    } else {
+      EXPECT_EQ(*seen->field("xid"), lab.xid(xid)) << seen->summary;
+    }
+    if (name == "huge-lease") {
+      EXPECT_EQ(*seen->field("lease"), "4294967295");
+    }
+    if (name == "router-list-not-multiple-of-4") {
+      EXPECT_EQ(seen->field("opt_3")->rfind("malformed: ", 0), 0u);
+    }
+    if (name == "subnet-mask-zero-length") {
+      EXPECT_EQ(*seen->field("opt_1"), "0.0.0.0");
+    }
+    if (name == "zero-length-option-1") {
+      EXPECT_EQ(*seen->field("opt_1"), "malformed: ");
+    }
+    if (name == "overlong-option-66") {
+      EXPECT_EQ(*seen->field("opt_66"), std::string(255, 'A'));
+    }
+    if (name == "server-id-missing") {
+      EXPECT_EQ(seen->field("server_id"), nullptr);
+    }
+    if (name == "bad-ip-checksum") {
+      EXPECT_EQ(*seen->field("bad_checksum"), "ip");
+    }
+    if (name == "bad-magic-cookie") {
+      EXPECT_NE(seen->field("reason")->find("bad magic cookie"), std::string::npos);
+    }
+  }
+  // The DISCOVERs were seen too.
+  EXPECT_EQ(lab.log.matching(EventMatcher("rogue.seen"), 0).size(), cases.size());
+}
+
+TEST(RogueDhcp, SelectedCasesInTurn) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(235);
+  auto o = lab.rogueOptions("malformed");
+  o.cases = {"huge-lease", "bad-magic-cookie"};
+  fakes::RogueDhcpServer rogue(o, lab.log);
+  std::vector<std::string> got;
+  for (uint32_t xid = 1; xid <= 3; ++xid) {
+    lab.send(dhcp::MessageType::Discover, xid);
+    auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), 0,
+                                Deadline::in(Seconds(3)));
+    ASSERT_TRUE(sent);
+    got.push_back(*sent->field("case"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"huge-lease", "bad-magic-cookie", "huge-lease"}));
+}
+
+TEST(RogueDhcp, NakModeNaksEveryRequest) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(236);
+  fakes::RogueDhcpServer rogue(lab.rogueOptions("nak"), lab.log);
+  const std::string rogue_ip = lab.seg.addr().services.at("rogue");
+  lab.send(dhcp::MessageType::Discover, 0x1);  // not answered in nak mode
+  lab.send(dhcp::MessageType::Request, 0x2, {}, lab.seg.addr().lab_ip);
+  auto nak = lab.log.waitFor(EventMatcher("dhcp.nak").whereEq("xid", lab.xid(2)), 0,
+                             Deadline::in(Seconds(3)));
+  ASSERT_TRUE(nak);
+  EXPECT_EQ(*nak->field("server_id"), rogue_ip);
+  EXPECT_EQ(*nak->field("dst_ip"), "255.255.255.255");
+  EXPECT_EQ(*nak->field("src_ip"), rogue_ip);
+  EXPECT_EQ(nak->field("bad_checksum"), nullptr);
+  EXPECT_EQ(lab.log.matching(EventMatcher("rogue.sent"), 0).size(), 1u);
+  EXPECT_EQ(lab.log.matching(EventMatcher("rogue.seen"), 0).size(), 2u);
+}
+
+TEST(RogueDhcp, SilentModeOnlyLogs) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(237);
+  fakes::RogueDhcpServer rogue(lab.rogueOptions("silent"), lab.log);
+  lab.send(dhcp::MessageType::Discover, 0x5);
+  ASSERT_TRUE(lab.log.waitFor(EventMatcher("rogue.seen").whereEq("xid", lab.xid(5)), 0,
+                              Deadline::in(Seconds(3))));
+  lab.log.waitUntil(Deadline::in(Seconds(0.3)));
+  EXPECT_TRUE(lab.log.matching(EventMatcher("rogue.sent"), 0).empty());
+}
+
+TEST(RogueDhcp, OfferModeBeatsKeaWithHostileOptions) {
+  PHL_REQUIRE_ROOT();
+  if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
+  RogueLab lab(238);
+  const std::string p = lab.seg.addr().prefix;
+  fakes::KeaOptions k;
+  k.netns = lab.seg.labNs();
+  k.iface = lab.seg.labIf();
+  k.subnet = p + ".0/24";
+  k.pool_from = lab.seg.addr().pool_from;
+  k.pool_to = lab.seg.addr().pool_to;
+  k.router = lab.seg.addr().lab_ip;
+  k.work_dir = lab.tmp / "kea";
+  fakes::KeaServer kea(k, lab.log);
+  auto o = lab.rogueOptions("offer");
+  o.options = {{3, p + ".66"}, {6, p + ".66"}, {66, "evil.example"}, {160, "http://evil/x.xml"}};
+  fakes::RogueDhcpServer rogue(o, lab.log);
+  const std::string rogue_ip = lab.seg.addr().services.at("rogue");
+
+  // Retransmit until Kea answers too (its DHCP sockets open a little after its control socket).
+  uint32_t xid = 0x0e238000;
+  std::optional<Event> kea_offer;
+  for (int i = 0; i < 5 && !kea_offer; ++i) {
+    lab.send(dhcp::MessageType::Discover, ++xid);
+    kea_offer = lab.log.waitFor(EventMatcher("dhcp.offer")
+                                    .whereEq("xid", lab.xid(xid))
+                                    .whereEq("server_id", lab.seg.addr().lab_ip),
+                                0, Deadline::in(Seconds(1)));
+  }
+  ASSERT_TRUE(kea_offer) << labtest::readFile(kea.logPath());
+  auto offers = lab.log.matching(EventMatcher("dhcp.offer").whereEq("xid", lab.xid(xid)), 0);
+  ASSERT_EQ(offers.size(), 2u);
+  EXPECT_EQ(*offers[0].field("server_id"), rogue_ip) << "Kea answered first";
+  EXPECT_EQ(*offers[0].field("yiaddr"), p + ".150");
+  EXPECT_EQ(*offers[0].field("opt_66"), "evil.example");
+  EXPECT_EQ(*offers[0].field("routers"), p + ".66");
+  EXPECT_EQ(*offers[0].field("opt_160"), "http://evil/x.xml");
+
+  lab.send(dhcp::MessageType::Request, ++xid, {}, rogue_ip);
+  auto ack = lab.log.waitFor(EventMatcher("dhcp.ack").whereEq("server_id", rogue_ip), 0,
+                             Deadline::in(Seconds(3)));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(*ack->field("yiaddr"), p + ".150");
+}
+
+TEST(RogueDhcp, AckOtherAddressOnRenewal) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(239);
+  fakes::RogueDhcpServer rogue(lab.rogueOptions("ack-other-address"), lab.log);
+  const std::string p = lab.seg.addr().prefix;
+  lab.send(dhcp::MessageType::Request, 0x7, {}, lab.seg.addr().lab_ip);  // not a renewal
+  const dhcp::Ip4 bound = *dhcp::parseIp4(p + ".120");
+  lab.send(dhcp::MessageType::Request, 0x8, bound);
+  auto ack = lab.log.waitFor(EventMatcher("dhcp.ack").whereEq("xid", lab.xid(8)), 0,
+                             Deadline::in(Seconds(3)));
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(*ack->field("yiaddr"), p + ".150");
+  EXPECT_EQ(*ack->field("dst_ip"), p + ".120");  // unicast to the renewing client
+  EXPECT_EQ(*ack->field("dst_mac"), lab.dut_mac);
+  auto sent = lab.log.matching(EventMatcher("rogue.sent"), 0);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(*sent[0].field("case"), "ack-other-address");
+}
