@@ -12,12 +12,12 @@
 #include <set>
 #include <thread>
 
-#include "fakes/dhcp/kea.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
+#include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
@@ -300,23 +300,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
   res_.evidence["capture"] = sc_.id + "/capture.pcap";
 
-  std::optional<fakes::KeaServer> kea;
-  if (sc_.fakes.dhcp.enabled) {
-    fakes::KeaOptions ko;
-    ko.netns = seg.labNs();
-    ko.iface = seg.labIf();
-    ko.subnet = addr.prefix + ".0/24";
-    ko.pool_from =
-        sc_.fakes.dhcp.pool_from.empty() ? addr.pool_from : expand(sc_.fakes.dhcp.pool_from);
-    ko.pool_to = sc_.fakes.dhcp.pool_to.empty() ? addr.pool_to : expand(sc_.fakes.dhcp.pool_to);
-    ko.router = addr.lab_ip;
-    ko.lease = sc_.fakes.dhcp.lease;
-    ko.work_dir = dir_ + "/kea";
-    fs::create_directories(ko.work_dir);
-    res_.evidence["log:kea"] = sc_.id + "/kea/kea.log";
-    res_.evidence["config:kea"] = sc_.id + "/kea/kea-dhcp4.json";
-    kea.emplace(ko, log_);
-  }
+  LabFakes fakes(
+      sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
 
   dut::DutEnv env;
   env.log = &log_;

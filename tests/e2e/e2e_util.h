@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,9 @@ inline const nlohmann::json* scenario(const RunOutcome& r, const std::string& id
   return nullptr;
 }
 
-/// Namespaces a phonelab run created that still exist.
+/// Namespaces left behind by phonelab runs that have ended (their name carries the owner's pid:
+/// phl-<pid>x<hex>-...). Namespaces of runs still going (other tests, other developers) are not
+/// leftovers.
 inline std::vector<std::string> leftoverNamespaces() {
   lab::ProcessSpec spec;
   spec.name = "ip";
@@ -82,10 +85,13 @@ inline std::vector<std::string> leftoverNamespaces() {
   std::vector<std::string> out;
   std::istringstream in(r.output);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("phl-", 0) == 0 && line.find('x') != std::string::npos &&
-        line.rfind("phl-test", 0) != 0) {
-      out.push_back(line.substr(0, line.find(' ')));
-    }
+    std::string name = line.substr(0, line.find(' '));
+    if (name.rfind("phl-", 0) != 0) continue;
+    size_t x = name.find('x', 4);
+    if (x == std::string::npos) continue;
+    const std::string pid = name.substr(4, x - 4);
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!std::filesystem::exists("/proc/" + pid)) out.push_back(name);
   }
   return out;
 }

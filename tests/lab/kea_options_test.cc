@@ -100,8 +100,7 @@ class RawClient {
 
   void send(const dhcp::Message& m) {
     Bytes bcast(6, 0xff), mac(m.chaddr.begin(), m.chaddr.end());
-    Bytes f =
-        labtest::udpFrame(bcast, mac, {0, 0, 0, 0}, {255, 255, 255, 255}, 68, 67, dhcp::encode(m));
+    Bytes f = labtest::udpFrame(bcast, mac, Bytes(4, 0), Bytes(4, 0xff), 68, 67, dhcp::encode(m));
     sockaddr_ll ll{};
     ll.sll_family = AF_PACKET;
     ll.sll_ifindex = ifindex_;

@@ -89,7 +89,7 @@ struct RogueLab {
     Bytes bcast(6, 0xff), mac(m.chaddr.begin(), m.chaddr.end());
     Bytes src(ciaddr.begin(), ciaddr.end());
     sendFrame(seg.dutNs(), "eth0",
-              labtest::udpFrame(bcast, mac, src, {255, 255, 255, 255}, 68, 67, dhcp::encode(m)));
+              labtest::udpFrame(bcast, mac, src, Bytes(4, 0xff), 68, 67, dhcp::encode(m)));
   }
 
   std::string xid(uint32_t v) const {

@@ -1,0 +1,162 @@
+#include "harness/runner/lab_fakes.h"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "fakes/acs/acs.h"
+#include "fakes/dhcp/kea.h"
+#include "fakes/dhcp/rogue.h"
+#include "fakes/dns/dns.h"
+#include "fakes/http/http.h"
+#include "fakes/ntp/ntp.h"
+#include "fakes/tftp/tftp.h"
+#include "harness/core/error.h"
+#include "harness/lab/netns.h"
+#include "harness/proto/dhcp_options.h"
+
+namespace phonelab::runner {
+namespace fs = std::filesystem;
+using scenario::DhcpOptionSpec;
+using scenario::ServedFile;
+
+namespace {
+
+std::vector<fakes::KeaOption> keaOptions(const std::vector<DhcpOptionSpec>& specs,
+                                         const LabFakes::Expand& expand) {
+  std::vector<fakes::KeaOption> out;
+  for (const auto& s : specs) {
+    const auto* def = proto::dhcp::findOption(s.option);
+    if (!def) throw ConfigError(s.mark, "unknown DHCP option '" + s.option + "'");
+    fakes::KeaOption o;
+    o.code = def->code;
+    o.value = expand(s.value);
+    o.always_send = s.always_send;
+    std::string err;
+    if (!proto::dhcp::encodeOptionValue(*def, o.value, err)) throw ConfigError(s.mark, err);
+    out.push_back(o);
+  }
+  return out;
+}
+
+/// A served file's bytes: inline content (variables expanded) or a file next to the scenario.
+std::string fileContent(const ServedFile& f, const std::string& scenario_file,
+                        const LabFakes::Expand& expand) {
+  if (f.path.empty()) return expand(f.content);
+  fs::path p = fs::path(scenario_file).parent_path() / f.path;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw ConfigError(f.mark, "cannot read served file '" + p.string() + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> splitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',' || c == ' ') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+struct LabFakes::Impl {
+  // Declaration order is start order; members are destroyed in reverse.
+  std::optional<fakes::DnsFake> dns;
+  std::optional<fakes::NtpFake> ntp;
+  std::optional<fakes::TftpFake> tftp;
+  std::optional<fakes::HttpFake> http;
+  std::optional<fakes::AcsFake> acs;
+  std::optional<fakes::KeaServer> kea;
+  std::optional<fakes::RogueDhcpServer> rogue;
+};
+
+LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand,
+                   EventLog& log, const std::string& dir,
+                   std::map<std::string, std::string>& evidence)
+    : impl_(std::make_unique<Impl>()) {
+  const auto& f = sc.fakes;
+  const auto& addr = seg.addr();
+  auto port = [](int p, int dflt) { return p > 0 ? p : dflt; };
+
+  // Services first, so the phone finds them as soon as DHCP points it there.
+  if (f.dns.enabled) {
+    fakes::DnsOptions o;
+    o.address = expand(f.dns.address);
+    o.port = port(f.dns.port, 53);
+    for (const auto& [name, ips] : f.dns.records) o.a_records[name] = splitCommas(expand(ips));
+    impl_->dns.emplace(o, log);
+  }
+  if (f.ntp.enabled) {
+    fakes::NtpOptions o;
+    o.address = expand(f.ntp.address);
+    o.port = port(f.ntp.port, 123);
+    impl_->ntp.emplace(o, log);
+  }
+  if (f.tftp.enabled) {
+    fakes::TftpOptions o;
+    o.address = expand(f.tftp.address);
+    o.port = port(f.tftp.port, 69);
+    for (const auto& file : f.tftp.files) o.files[file.name] = fileContent(file, sc.file, expand);
+    impl_->tftp.emplace(o, log);
+  }
+  if (f.http.enabled) {
+    fakes::HttpOptions o;
+    o.address = expand(f.http.address);
+    o.port = port(f.http.port, 80);
+    for (const auto& file : f.http.files) {
+      std::string path = file.name.empty() || file.name[0] != '/' ? "/" + file.name : file.name;
+      o.files[path].content = fileContent(file, sc.file, expand);
+    }
+    impl_->http.emplace(o, log);
+  }
+  if (f.acs.enabled) {
+    fakes::AcsOptions o;
+    o.address = expand(f.acs.address);
+    o.port = port(f.acs.port, 7547);
+    impl_->acs.emplace(o, log);
+  }
+  if (f.dhcp.enabled) {
+    fakes::KeaOptions ko;
+    ko.netns = seg.labNs();
+    ko.iface = seg.labIf();
+    ko.subnet = addr.prefix + ".0/24";
+    ko.pool_from = expand(f.dhcp.pool_from);
+    ko.pool_to = expand(f.dhcp.pool_to);
+    ko.router = addr.lab_ip;
+    ko.lease = f.dhcp.lease;
+    ko.options = keaOptions(f.dhcp.options, expand);
+    ko.work_dir = dir + "/kea";
+    fs::create_directories(ko.work_dir);
+    evidence["log:kea"] = sc.id + "/kea/kea.log";
+    evidence["config:kea"] = sc.id + "/kea/kea-dhcp4.json";
+    impl_->kea.emplace(ko, log);
+  }
+  if (f.rogue_dhcp.enabled) {
+    fakes::RogueOptions ro;
+    ro.netns = seg.labNs();
+    ro.iface = seg.labIf();
+    ro.address = expand(f.rogue_dhcp.address);
+    ro.mode = f.rogue_dhcp.mode;
+    ro.cases = f.rogue_dhcp.cases;
+    ro.options = keaOptions(f.rogue_dhcp.options, expand);
+    ro.offer_ip = addr.prefix + ".150";
+    ro.lab_mac = seg.labMac();
+    impl_->rogue.emplace(ro, log);
+  }
+}
+
+// Members go in reverse order of start: the DHCP servers first, so the phone is never pointed at
+// a service that is already gone.
+LabFakes::~LabFakes() = default;
+
+}  // namespace phonelab::runner

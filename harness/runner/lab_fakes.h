@@ -1,0 +1,36 @@
+#pragma once
+/// The fakes a scenario names, started on the lab side of its segment (from the runner's thread,
+/// which is inside the lab namespace, so their sockets live there) and stopped in reverse order
+/// when this object goes away.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "harness/core/event.h"
+#include "harness/scenario/model.h"
+
+namespace phonelab::lab {
+class Segment;
+}
+
+namespace phonelab::runner {
+
+class LabFakes {
+ public:
+  using Expand = std::function<std::string(const std::string&)>;
+  /// Starts every fake `sc` names. Evidence files (logs, configs) go under `dir` and are recorded
+  /// in `evidence` relative to the report folder (`id/...`). Throws Error/ConfigError.
+  LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand,
+           EventLog& log, const std::string& dir, std::map<std::string, std::string>& evidence);
+  ~LabFakes();
+  LabFakes(const LabFakes&) = delete;
+  LabFakes& operator=(const LabFakes&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::runner
