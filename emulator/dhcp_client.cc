@@ -96,6 +96,8 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   DhcpLease lease;
   bool have_lease = false;
   Mac server_mac{};  // L2 source of the last ACK: next hop for unicast renewals
+  std::function<void(DhcpRenewResult)> renew_cb;  // renewNow() in progress
+  steady_clock::time_point renew_deadline;
   steady_clock::time_point bound_at, t1_at, t2_at, expiry_at;
 
   Impl(asio::io_context& io_, DhcpClientConfig c, DhcpCallbacks cbs)
@@ -144,6 +146,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
 
   void stop() {
     running = false;
+    renew_cb = nullptr;
     state = State::Stopped;
     timer.cancel();
     boost::system::error_code ec;
@@ -364,6 +367,58 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     at(t1_at, [](Impl& s) { s.enterRenewing(); });
   }
 
+  // ---- renewal on demand (SIP timeout) ----
+
+  void renewNow(std::function<void(DhcpRenewResult)> done) {
+    if (!running || !have_lease ||
+        (state != State::Bound && state != State::Renewing && state != State::Rebinding)) {
+      logLine("dhcp: renewal requested but there is no lease to renew");
+      if (done) done(DhcpRenewResult::Timeout);
+      return;
+    }
+    renew_cb = std::move(done);
+    state = State::Renewing;
+    xid = rng();
+    exchange_start = steady_clock::now();
+    renew_deadline = exchange_start + ms(cfg.renew_now_timeout);
+    logLine("dhcp: renewing " + dhcp::ip4String(lease.address) + " now (requested)");
+    sendRenewNow();
+  }
+
+  void sendRenewNow() {
+    if (steady_clock::now() >= renew_deadline) {
+      finishRenewNow(DhcpRenewResult::Timeout, "no answer to the requested renewal");
+      return;
+    }
+    auto m = makeClientMessage(cfg, MessageType::Request, xid, secsSinceStart());
+    m.ciaddr = lease.address;
+    send(m, lease.address, lease.server, server_mac);
+    logLine("dhcp: DHCPREQUEST xid " + hex32(xid) + " renewing (unicast to " +
+            dhcp::ip4String(lease.server) + ") for " + dhcp::ip4String(lease.address));
+    auto next = std::min(steady_clock::now() + ms(2.0), renew_deadline);
+    at(next, [](Impl& s) { s.sendRenewNow(); });
+  }
+
+  /// Ends a renewNow() that did not extend the lease: back to Bound with the old timers.
+  void finishRenewNow(DhcpRenewResult result, const std::string& why) {
+    auto done = std::move(renew_cb);
+    renew_cb = nullptr;
+    logLine("dhcp: requested renewal: " + why);
+    if (steady_clock::now() >= expiry_at) {
+      expire();
+    } else if (steady_clock::now() >= t2_at) {
+      enterRebinding();
+    } else {
+      state = State::Bound;
+      if (steady_clock::now() >= t1_at) {
+        at(steady_clock::now(), [](Impl& s) { s.enterRenewing(); });
+      } else {
+        scheduleLeaseTimers();
+      }
+    }
+    if (done) done(result);
+  }
+
   // ---- receive ----
 
   void onFrame(std::span<const uint8_t> frame) {
@@ -433,6 +488,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     std::string msg;
     if (auto* o = m.option(56)) msg = " (\"" + std::string(o->data.begin(), o->data.end()) + "\")";
     logLine("dhcp: DHCPNAK" + from + msg);
+    if (renew_cb) {
+      finishRenewNow(DhcpRenewResult::Nak, "DHCPNAK" + from);
+      return;
+    }
     ++nak_streak;
     timer.cancel();
     if (have_lease) {
@@ -479,6 +538,12 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
 
     const State was = state;
     const bool renewal = was == State::Renewing || was == State::Rebinding;
+    if (renewal && l.address != lease.address && renew_cb) {
+      logLine("dhcp: DHCPACK" + from + " to the requested renewal offers " +
+              dhcp::ip4String(l.address) + " instead of " + dhcp::ip4String(lease.address));
+      finishRenewNow(DhcpRenewResult::Changed, "another address offered");
+      return;
+    }
     if (renewal && l.address != lease.address) {
       logLine("dhcp: DHCPACK" + from + " to a renewal offers " + dhcp::ip4String(l.address) +
               " instead of " + dhcp::ip4String(lease.address));
@@ -501,11 +566,14 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
             std::to_string(l.lease_seconds) + " s, T1 " + std::to_string(l.t1_seconds) + " s, T2 " +
             std::to_string(l.t2_seconds) + " s");
     scheduleLeaseTimers();
+    auto renew_done = std::move(renew_cb);
+    renew_cb = nullptr;
     if (renewal) {
       if (cb.renewed) cb.renewed(lease);
     } else if (cb.bound) {
       cb.bound(lease);
     }
+    if (renew_done) renew_done(DhcpRenewResult::SameAddress);
   }
 };
 
@@ -522,6 +590,10 @@ void DhcpClient::start() {
 
 void DhcpClient::stop() {
   if (impl_) impl_->stop();
+}
+
+void DhcpClient::renewNow(std::function<void(DhcpRenewResult)> done) {
+  impl_->renewNow(std::move(done));
 }
 
 }  // namespace phonelab::emulator

@@ -43,6 +43,8 @@ struct DhcpClientConfig {
   std::string hostname;      // option 12
   /// Retransmission: first retry after this many seconds, doubling up to 64 (RFC 2131: 4).
   double first_retry_seconds = 4.0;
+  /// renewNow(): REQUEST retried every 2 s; no answer within this many seconds = Timeout.
+  double renew_now_timeout = 8.0;
 
   // Faults (see faults.cc), set by the phone.
   std::set<uint8_t> ignore_options;  // ignore-option-N: treated as absent
@@ -64,6 +66,14 @@ struct DhcpCallbacks {
   std::function<void(const std::string& why)> reset;
 };
 
+/// The result of DhcpClient::renewNow().
+enum class DhcpRenewResult {
+  SameAddress,  // ACK with our address: the lease is extended (the `renewed` callback also runs)
+  Changed,      // ACK with another address
+  Nak,          // DHCPNAK
+  Timeout,      // no answer in time, or no lease to renew
+};
+
 class DhcpClient {
  public:
   DhcpClient(boost::asio::io_context& io, DhcpClientConfig config, DhcpCallbacks callbacks);
@@ -75,6 +85,10 @@ class DhcpClient {
   void start();
   /// Cancels every timer and closes the sockets. No callback runs afterwards.
   void stop();
+  /// Renews now, as at T1 (unicast REQUEST with ciaddr to the server). The result goes to `done`
+  /// only: a NAK or an ACK with another address does NOT run `lost`/`reset` and leaves the lease
+  /// as it was (the caller decides whether to reset). Normal T1/T2 timers resume afterwards.
+  void renewNow(std::function<void(DhcpRenewResult)> done);
 
   struct Impl;
 

@@ -32,6 +32,31 @@ const std::vector<FaultDef>& faultTable() {
        "a malformed option length in a DHCPOFFER/DHCPACK makes the process abort() (a firmware "
        "crash)"},
       {"dhcp-wrong-address", "configures yiaddr + 1 instead of the offered address"},
+      {"ignore-restricted-domains",
+       "SIP: Restricted_Access_Domains is ignored: requests from every source are answered"},
+      {"restricted-domains-semicolon-only",
+       "SIP: Restricted_Access_Domains is split on ';' only, so \"a.example, b.example\" is one "
+       "bogus name"},
+      {"answer-unlisted-403",
+       "SIP: requests from sources not in Restricted_Access_Domains are answered 403 instead of "
+       "dropped silently"},
+      {"no-auth-invite", "SIP: Auth_INVITE_1_ = Yes is ignored: INVITEs are never challenged"},
+      {"auth-invite-accepts-any",
+       "SIP: Auth INVITE accepts any Authorization whose username is User_ID_1_ (response and "
+       "nonce not checked)"},
+      {"auth-invite-nonce-replay",
+       "SIP: Auth INVITE accepts a nonce that was already used (replayed Authorization)"},
+      {"no-dhcp-renew-on-sip-timeout",
+       "SIP: a request unanswered for DHCP_Timeout_On_Renewal seconds does not trigger a DHCP "
+       "renewal"},
+      {"no-reset-on-address-change",
+       "SIP: after a SIP-timeout renewal answered NAK or with another address the phone keeps "
+       "going instead of resetting"},
+      {"reboot-on-unlisted-notify",
+       "SIP: a NOTIFY check-sync;reboot=true from a source not in Restricted_Access_Domains "
+       "reboots the phone"},
+      {"crash-on-long-header",
+       "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
   };
   return table;
 }

@@ -165,6 +165,14 @@ std::string renderStatusXml(const PhoneStatus& s) {
   el("Provisioning_Source", s.provisioning_source);
   el("Last_Resync_Status", s.last_resync_status);
   el("ACS_URL", s.acs_url);
+  el("Registration_State", s.registration_state);
+  el("Registered_Proxy", s.registered_proxy);
+  el("Registration_Expires", std::to_string(s.registration_expires));
+  el("Calls_Received", std::to_string(s.calls_received));
+  el("Calls_Answered", std::to_string(s.calls_answered));
+  el("Last_Call_From", s.last_call_from);
+  el("Last_SIP_Request", s.last_sip_request);
+  el("Last_Resync_Reason", s.last_resync_reason);
   out += "</status>\n";
   return out;
 }

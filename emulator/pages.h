@@ -32,6 +32,14 @@ struct PhoneStatus {
   std::string acs_url;              // ACS_URL: from option 43 / 125 (comma list when both)
   long lease_seconds = 0, t1_seconds = 0;
   std::string dhcp_server;  // DHCP_Server (option 54)
+  // SIP (sip_ua.cc).
+  std::string registration_state = "Not Registered";  // Registered / Failed: <why> / Not Registered
+  std::string registered_proxy;                       // ip:port of the registrar that said 200
+  long registration_expires = 0;                      // granted expiry (s)
+  long calls_received = 0, calls_answered = 0;
+  std::string last_call_from;      // URI of the From of the last answered INVITE
+  std::string last_sip_request;    // "INVITE from 198.18.0.66"
+  std::string last_resync_reason;  // "NOTIFY check-sync from 198.18.0.66", "boot", "/admin/resync"
 };
 
 /// Shown instead of a stored password in the web forms; submitting it back leaves the password as

@@ -18,6 +18,7 @@
 #include "emulator/netif.h"
 #include "emulator/netproto.h"
 #include "emulator/services.h"
+#include "emulator/sip_ua.h"
 #include "emulator/web.h"
 #include "harness/core/deadline.h"
 #include "harness/core/error.h"
@@ -42,6 +43,8 @@ struct Phone::Impl : PhoneControl {
   std::unique_ptr<DhcpClient> dhcp;
   std::unique_ptr<WebServer> web;
   std::unique_ptr<NetServices> services;  // started at the first ACK of a boot
+  std::unique_ptr<SipUa> sip;             // started once the phone has an address
+  std::string last_resync_reason;
   std::string cur_ip, cur_mask, cur_gw;
   // What DHCP and the services told this boot (status.xml).
   std::optional<DhcpLease> cur_lease;
@@ -90,10 +93,13 @@ struct Phone::Impl : PhoneControl {
     s.local_time = localTime(utc, s.time_offset);
     s.provisioning_source = prov_source;
     s.last_resync_status = resync_status;
+    if (sip) sip->fillStatus(s);
+    s.last_resync_reason = last_resync_reason;
     return s;
   }
   ConfigStore& config() override { return cfg; }
   void resyncDone(const std::string& source, const std::string& status) override {
+    last_resync_reason = "/admin/resync";
     prov_source = source;
     resync_status = status;
   }
@@ -144,6 +150,7 @@ struct Phone::Impl : PhoneControl {
     ntp_synced = false;
     prov_source.clear();
     resync_status.clear();
+    last_resync_reason.clear();
     ++boot_count;
     boot_time = steady_clock::now();
     std::string err;
@@ -172,6 +179,7 @@ struct Phone::Impl : PhoneControl {
     if (use_static) {
       applyStatic();
       startWeb();
+      if (!cur_ip.empty()) startSip(*dhcp::parseIp4(cur_ip));
     } else {
       startDhcp();
     }
@@ -296,6 +304,59 @@ struct Phone::Impl : PhoneControl {
     gratuitousArp(l.address);
     startWeb();
     startServices(l);
+    startSip(l.address);
+  }
+
+  /// Once per boot, when the phone has an address: the SIP UA on SIP_Port_1_.
+  void startSip(const dhcp::Ip4& ip) {
+    if (sip) return;
+    SipUaConfig c;
+    c.own_ip = ip;
+    c.product = opt.model;
+    SipUaHooks h;
+    h.resolve = [this](const std::string& host, SipUaHooks::Resolved done) {
+      if (auto a = dhcp::parseIp4(host)) {
+        done(*a, "");
+      } else if (services) {
+        services->resolve(host, std::move(done));
+      } else {
+        done(std::nullopt, "no DNS client (Static IP)");
+      }
+    };
+    if (dhcp) {
+      h.renew_dhcp = [this](std::function<void(DhcpRenewOutcome)> done) {
+        if (!dhcp) return;
+        dhcp->renewNow([done](DhcpRenewResult r) {
+          switch (r) {
+            case DhcpRenewResult::SameAddress:
+              done(DhcpRenewOutcome::SameAddress);
+              break;
+            case DhcpRenewResult::Changed:
+              done(DhcpRenewOutcome::Changed);
+              break;
+            case DhcpRenewResult::Nak:
+              done(DhcpRenewOutcome::Nak);
+              break;
+            case DhcpRenewResult::Timeout:
+              done(DhcpRenewOutcome::Timeout);
+              break;
+          }
+        });
+      };
+    }
+    h.reboot = [this](const std::string& why) { requestReboot(why); };
+    h.resync = [this](const std::string& reason) {
+      last_resync_reason = reason;
+      if (!services) {
+        logLine("resync: " + reason + ": no provisioning source known (no DHCP services)");
+        resync_status = "Failed: no provisioning source known";
+        return;
+      }
+      logLine("resync: " + reason);
+      services->resync();
+    };
+    sip = std::make_unique<SipUa>(io, cfg, opt.faults, c, std::move(h));
+    sip->start();
   }
 
   /// Once per boot, at the first ACK: SNTP, provisioning discovery, TR-069 Informs.
@@ -315,6 +376,7 @@ struct Phone::Impl : PhoneControl {
       ntp_at = steady_clock::now();
     };
     cb.provisioning_started = [this](const std::string& source) {
+      if (last_resync_reason.empty()) last_resync_reason = "boot (DHCP provisioning)";
       prov_source = source;
       resync_status = "Resyncing";
     };
@@ -395,6 +457,10 @@ struct Phone::Impl : PhoneControl {
 
   /// Stops everything of this boot and removes the addresses.
   void teardown() {
+    if (sip) {
+      sip->stop();
+      sip.reset();
+    }
     if (services) {
       services->stop();
       services.reset();

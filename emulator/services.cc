@@ -510,4 +510,22 @@ void NetServices::stop() {
   if (impl_) impl_->stopped = true;
 }
 
+void NetServices::resolve(const std::string& host,
+                          std::function<void(std::optional<Ip4>, const std::string&)> done) {
+  auto self = impl_;
+  asio::co_spawn(
+      self->io,
+      [self, host, done = std::move(done)]() -> awaitable<void> {
+        auto r = co_await self->resolve(host);
+        if (self->stopped) co_return;
+        done(r.address, r.error);
+      },
+      asio::detached);
+}
+
+void NetServices::resync() {
+  if (impl_->stopped) return;
+  asio::co_spawn(impl_->io, Impl::provision(impl_), asio::detached);
+}
+
 }  // namespace phonelab::emulator

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "emulator/dhcp_info.h"
@@ -52,6 +53,13 @@ class NetServices {
   void start();
   /// No callback runs afterwards; pending waits end at their deadlines.
   void stop();
+  /// Resolves `host` (a dotted address is used as is) through the option-6 servers, as for the
+  /// provisioning names; `done` gets the address, or nullopt and why.
+  void resolve(const std::string& host,
+               std::function<void(std::optional<Ip4>, const std::string& error)> done);
+  /// Runs provisioning discovery and the profile fetch again (a SIP NOTIFY check-sync); the
+  /// results arrive through the same callbacks as at boot.
+  void resync();
 
   struct Impl;
 

@@ -13,15 +13,38 @@ TEST(EmuFaults, Registry) {
     EXPECT_FALSE(f.description.empty()) << f.name;
     EXPECT_EQ(f.name.find_first_of(" \t"), std::string_view::npos) << f.name;
   }
-  for (const char* n : {"static-ip-ignored",         "web-submit-ignored", "config-lost-on-reboot",
-                        "ignore-option-1",           "ignore-option-2",    "ignore-option-3",
-                        "ignore-option-6",           "ignore-option-15",   "ignore-option-42",
-                        "ignore-option-43",          "ignore-option-125",  "ignore-option-66",
-                        "ignore-option-150",         "ignore-option-159",  "ignore-option-160",
-                        "no-vendor-class",           "renew-late",         "no-renew",
-                        "crash-on-malformed-option", "dhcp-wrong-address"})
+  for (const char* n : {"static-ip-ignored",
+                        "web-submit-ignored",
+                        "config-lost-on-reboot",
+                        "ignore-option-1",
+                        "ignore-option-2",
+                        "ignore-option-3",
+                        "ignore-option-6",
+                        "ignore-option-15",
+                        "ignore-option-42",
+                        "ignore-option-43",
+                        "ignore-option-125",
+                        "ignore-option-66",
+                        "ignore-option-150",
+                        "ignore-option-159",
+                        "ignore-option-160",
+                        "no-vendor-class",
+                        "renew-late",
+                        "no-renew",
+                        "crash-on-malformed-option",
+                        "dhcp-wrong-address",
+                        "ignore-restricted-domains",
+                        "restricted-domains-semicolon-only",
+                        "answer-unlisted-403",
+                        "no-auth-invite",
+                        "auth-invite-accepts-any",
+                        "auth-invite-nonce-replay",
+                        "no-dhcp-renew-on-sip-timeout",
+                        "no-reset-on-address-change",
+                        "reboot-on-unlisted-notify",
+                        "crash-on-long-header"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 20u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 30u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

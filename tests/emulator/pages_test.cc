@@ -81,7 +81,11 @@ TEST(EmuPages, IndexInfoStatus) {
             "</T1_Seconds><Current_DNS></Current_DNS><Domain_Name></Domain_Name><NTP_Server></"
             "NTP_Server><NTP_Synced>No</NTP_Synced><Time_Offset>0</Time_Offset><Local_Time></"
             "Local_Time><Provisioning_Source></Provisioning_Source><Last_Resync_Status></"
-            "Last_Resync_Status><ACS_URL></ACS_URL></status>\n");
+            "Last_Resync_Status><ACS_URL></ACS_URL><Registration_State>Not Registered</"
+            "Registration_State><Registered_Proxy></Registered_Proxy><Registration_Expires>0</"
+            "Registration_Expires><Calls_Received>0</Calls_Received><Calls_Answered>0</"
+            "Calls_Answered><Last_Call_From></Last_Call_From><Last_SIP_Request></"
+            "Last_SIP_Request><Last_Resync_Reason></Last_Resync_Reason></status>\n");
   s.dns = "198.18.0.2,198.18.0.7";
   s.domain = "lab.example";
   s.ntp_server = "198.18.0.3";

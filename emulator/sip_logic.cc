@@ -1,0 +1,219 @@
+#include "emulator/sip_logic.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace sip = phonelab::proto::sip;
+
+namespace phonelab::emulator {
+
+namespace {
+
+std::string trimmed(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::string lowered(std::string s) {
+  for (auto& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> parseDomainList(const std::string& value, bool semicolon_only) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    auto t = trimmed(cur);
+    if (!t.empty()) out.push_back(t);
+    cur.clear();
+  };
+  for (char c : value) {
+    if (c == ';' || (c == ',' && !semicolon_only)) {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+void RestrictedDomains::configure(std::vector<std::string> names) {
+  names_ = std::move(names);
+  allowed_.clear();
+}
+
+UnlistedAction unlistedAction(const sip::Message& request, const UnlistedFaults& f) {
+  if (f.ignore) return UnlistedAction::Process;
+  if (f.reboot_on_notify && request.method == "NOTIFY") {
+    auto n = classifyNotify(request);
+    if (n.resync && n.reboot) return UnlistedAction::Reboot;
+  }
+  if (f.answer_403) return UnlistedAction::Answer403;
+  return UnlistedAction::Drop;
+}
+
+NotifyAction classifyNotify(const sip::Message& notify) {
+  NotifyAction a;
+  const std::string* ev = notify.header("Event");
+  if (!ev) return a;
+  size_t semi = ev->find(';');
+  a.event = trimmed(ev->substr(0, semi));
+  if (lowered(a.event) != "check-sync") return a;
+  a.resync = true;
+  auto reboot = sip::headerParam(*ev, "reboot");
+  a.reboot = reboot && lowered(*reboot) == "true";
+  return a;
+}
+
+std::string InviteAuth::issueNonce() {
+  std::string n = sip::randomToken(32);
+  issued_.insert(n);
+  return n;
+}
+
+InviteAuth::Decision InviteAuth::challenge(const std::string& realm, std::string why) {
+  Decision d;
+  d.verdict = Verdict::Challenge;
+  sip::DigestChallenge c;
+  c.realm = realm;
+  c.nonce = issueNonce();
+  c.algorithm = "MD5";
+  c.qop = "auth";
+  d.challenge = sip::formatChallenge(c);
+  d.why = std::move(why);
+  return d;
+}
+
+InviteAuth::Decision InviteAuth::decide(const sip::Message& invite, const std::string& user,
+                                        const std::string& password, const std::string& realm) {
+  const std::string* auth = invite.header("Authorization");
+  if (!auth) return challenge(realm, "no Authorization");
+  auto cred = sip::parseCredentials(*auth);
+  if (!cred) return challenge(realm, "Authorization is not Digest");
+  if (faults_.accepts_any && cred->username == user) {
+    Decision d;
+    d.verdict = Verdict::Accept;
+    d.why = "fault auth-invite-accepts-any: username " + user + " accepted without checking";
+    return d;
+  }
+  if (!issued_.count(cred->nonce)) return challenge(realm, "nonce not issued by us");
+  if (used_.count(cred->nonce)) {
+    if (!faults_.nonce_replay) return challenge(realm, "nonce already used");
+  }
+  used_.insert(cred->nonce);
+  Decision d;
+  if (cred->username != user) {
+    d.verdict = Verdict::Forbidden;
+    d.why = "unknown username \"" + cred->username + "\"";
+  } else if (!sip::verifyCredentials(*cred, password, invite.method)) {
+    d.verdict = Verdict::Forbidden;
+    d.why = "wrong digest response";
+  } else {
+    d.verdict = Verdict::Accept;
+    d.why = std::string("credentials of ") + user + " verified" +
+            (faults_.nonce_replay ? " (fault auth-invite-nonce-replay: nonces reusable)" : "");
+  }
+  return d;
+}
+
+RenewReaction renewReaction(DhcpRenewOutcome outcome, bool no_reset_fault) {
+  switch (outcome) {
+    case DhcpRenewOutcome::SameAddress:
+      return RenewReaction::Reregister;
+    case DhcpRenewOutcome::Changed:
+    case DhcpRenewOutcome::Nak:
+      return no_reset_fault ? RenewReaction::CarryOn : RenewReaction::Reset;
+    case DhcpRenewOutcome::Timeout:
+      return RenewReaction::CarryOn;
+  }
+  return RenewReaction::CarryOn;
+}
+
+const char* renewOutcomeName(DhcpRenewOutcome o) {
+  switch (o) {
+    case DhcpRenewOutcome::SameAddress:
+      return "same address";
+    case DhcpRenewOutcome::Changed:
+      return "different address";
+    case DhcpRenewOutcome::Nak:
+      return "DHCPNAK";
+    case DhcpRenewOutcome::Timeout:
+      return "no answer";
+  }
+  return "?";
+}
+
+std::optional<ProxyAddress> parseProxy(const std::string& value) {
+  std::string v = trimmed(value);
+  if (lowered(v.substr(0, 4)) == "sip:") v = v.substr(4);
+  v = v.substr(0, v.find_first_of(";?>"));
+  if (auto at = v.find('@'); at != std::string::npos) v = v.substr(at + 1);
+  if (v.empty()) return std::nullopt;
+  ProxyAddress p;
+  size_t colon = v.find(':');
+  p.host = v.substr(0, colon);
+  if (p.host.empty()) return std::nullopt;
+  for (char c : p.host) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')) return std::nullopt;
+  }
+  if (colon != std::string::npos) {
+    std::string port = v.substr(colon + 1);
+    if (port.empty() || port.size() > 5) return std::nullopt;
+    unsigned n = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (n == 0 || n > 65535) return std::nullopt;
+    p.port = static_cast<uint16_t>(n);
+  }
+  return p;
+}
+
+std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
+                                     uint16_t rtp_port, uint64_t session_id) {
+  std::vector<int> payloads;
+  bool had_audio = false;
+  std::istringstream in(offer);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("m=audio ", 0) != 0 || had_audio) continue;
+    had_audio = true;
+    std::istringstream f(line.substr(8));
+    std::string port, proto, pt;
+    f >> port >> proto;
+    while (f >> pt) {
+      if ((pt == "0" || pt == "8") && payloads.size() < 2) payloads.push_back(std::stoi(pt));
+    }
+  }
+  if (offer.empty() || !had_audio) {
+    if (!offer.empty() && !had_audio) return std::nullopt;
+    payloads = {0, 8};
+  }
+  if (payloads.empty()) return std::nullopt;
+  std::string s = "v=0\r\no=- " + std::to_string(session_id) + " " + std::to_string(session_id) +
+                  " IN IP4 " + own_ip + "\r\ns=phone-emulator\r\nc=IN IP4 " + own_ip +
+                  "\r\nt=0 0\r\nm=audio " + std::to_string(rtp_port) + " RTP/AVP";
+  for (int p : payloads) s += " " + std::to_string(p);
+  s += "\r\n";
+  for (int p : payloads) s += p == 0 ? "a=rtpmap:0 PCMU/8000\r\n" : "a=rtpmap:8 PCMA/8000\r\n";
+  s += "a=ptime:20\r\na=sendrecv\r\n";
+  return s;
+}
+
+bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
+  for (const auto& h : m.headers) {
+    if (h.value.size() > limit) return true;
+  }
+  return false;
+}
+
+}  // namespace phonelab::emulator

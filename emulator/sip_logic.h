@@ -1,0 +1,109 @@
+#pragma once
+/// The decisions of the phone's SIP user agent, without any networking: Restricted Access
+/// Domains, Auth INVITE (digest challenge, single-use nonces), NOTIFY check-sync, the reaction to
+/// a DHCP renewal triggered by a SIP timeout, the proxy address and the SDP answer.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/proto/sip.h"
+
+namespace phonelab::emulator {
+
+/// Splits Restricted_Access_Domains: names separated by ';' or ',' with optional spaces; empty
+/// pieces dropped. `semicolon_only` (fault restricted-domains-semicolon-only) splits on ';' only,
+/// so "a.example, b.example" stays one (bogus) name.
+std::vector<std::string> parseDomainList(const std::string& value, bool semicolon_only = false);
+
+/// Restricted Access Domains: which source addresses may send requests.
+class RestrictedDomains {
+ public:
+  /// The configured names (from parseDomainList); an empty list allows everyone.
+  void configure(std::vector<std::string> names);
+  /// A name resolved to `ip` (dotted): requests from it are allowed.
+  void addAddress(const std::string& ip) { allowed_.insert(ip); }
+  bool active() const { return !names_.empty(); }
+  /// May a request from `ip` be answered?
+  bool allows(const std::string& ip) const { return !active() || allowed_.count(ip) != 0; }
+  const std::vector<std::string>& names() const { return names_; }
+  const std::set<std::string>& addresses() const { return allowed_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::set<std::string> allowed_;
+};
+
+/// What to do with a request from an unlisted source.
+enum class UnlistedAction { Drop, Answer403, Reboot, Process };
+struct UnlistedFaults {
+  bool ignore = false;            // ignore-restricted-domains
+  bool answer_403 = false;        // answer-unlisted-403
+  bool reboot_on_notify = false;  // reboot-on-unlisted-notify
+};
+UnlistedAction unlistedAction(const proto::sip::Message& request, const UnlistedFaults& f);
+
+/// NOTIFY: `Event: check-sync` (optionally ;reboot=true) asks for a resync.
+struct NotifyAction {
+  std::string event;    // the event package ("" when absent)
+  bool resync = false;  // check-sync
+  bool reboot = false;  // check-sync;reboot=true
+};
+NotifyAction classifyNotify(const proto::sip::Message& notify);
+
+/// Auth INVITE: challenges initial INVITEs, verifies the answer, nonces used once.
+class InviteAuth {
+ public:
+  struct Faults {
+    bool accepts_any = false;   // auth-invite-accepts-any: any Authorization with a known user
+    bool nonce_replay = false;  // auth-invite-nonce-replay: a used nonce is accepted again
+  };
+  enum class Verdict { Challenge, Accept, Forbidden };
+  struct Decision {
+    Verdict verdict = Verdict::Challenge;
+    std::string challenge;  // WWW-Authenticate value for Challenge
+    std::string why;        // for the log
+  };
+
+  InviteAuth() = default;
+  explicit InviteAuth(Faults f) : faults_(f) {}
+  /// `realm`: the phone's address or Station_Name.
+  Decision decide(const proto::sip::Message& invite, const std::string& user,
+                  const std::string& password, const std::string& realm);
+  /// A fresh nonce, remembered as issued and unused.
+  std::string issueNonce();
+  void reset() {
+    issued_.clear();
+    used_.clear();
+  }
+
+ private:
+  Decision challenge(const std::string& realm, std::string why);
+  Faults faults_;
+  std::set<std::string> issued_, used_;
+};
+
+/// What the phone does with the result of a DHCP renewal asked because a SIP request timed out.
+enum class DhcpRenewOutcome { SameAddress, Changed, Nak, Timeout };
+enum class RenewReaction { Reregister, Reset, CarryOn };
+RenewReaction renewReaction(DhcpRenewOutcome outcome, bool no_reset_fault);
+const char* renewOutcomeName(DhcpRenewOutcome o);
+
+/// Proxy_1_ as host and port: "proxy.example", "198.18.0.5:5070", "sip:proxy.example;lr".
+struct ProxyAddress {
+  std::string host;
+  uint16_t port = 5060;
+};
+std::optional<ProxyAddress> parseProxy(const std::string& value);
+
+/// The SDP of our 200 OK: answers an offer with the PCMU/PCMA payloads it has (in its order),
+/// or offers both when the INVITE had no SDP. nullopt: the offer has neither (488).
+std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
+                                     uint16_t rtp_port, uint64_t session_id);
+
+/// Is any header value longer than `limit` bytes? (fault crash-on-long-header)
+bool hasHeaderLongerThan(const proto::sip::Message& m, size_t limit);
+
+}  // namespace phonelab::emulator

@@ -1,0 +1,747 @@
+#include "emulator/sip_ua.h"
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdlib>
+
+#include "emulator/log.h"
+
+namespace asio = boost::asio;
+namespace sip = phonelab::proto::sip;
+namespace dhcp = phonelab::proto::dhcp;
+using asio::ip::udp;
+using std::chrono::steady_clock;
+
+namespace phonelab::emulator {
+
+namespace {
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+std::string epString(const udp::endpoint& e) {
+  return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+long toLong(const std::string& s, long def) {
+  if (s.empty() || s.size() > 9) return def;
+  long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return def;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY";
+constexpr size_t kLongHeader = 4096;
+
+}  // namespace
+
+struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
+  asio::io_context& io;
+  const ConfigStore& cfg;
+  const Faults& faults;
+  SipUaConfig c;
+  SipUaHooks hooks;
+  udp::socket sock;
+  std::array<char, 65536> buf{};
+  udp::endpoint from;
+  bool running = false;
+  std::string own_ip;
+  uint16_t port = 5060;
+  int malformed_logged = 0;
+
+  // Restricted Access Domains.
+  RestrictedDomains rad;
+  int rad_generation = 0;
+  std::string rad_value;
+
+  // Registration.
+  asio::steady_timer reg_timer;
+  asio::steady_timer dhcp_timer;
+  asio::steady_timer poll_timer;
+  int reg_generation = 0;
+  std::string reg_snapshot;
+  std::optional<udp::endpoint> proxy_ep;
+  std::string proxy_host, reg_user, reg_callid, reg_tag, reg_branch, answered_nonce;
+  unsigned long reg_cseq = 0;
+  long reg_expires_req = 3600;
+  sip::Message reg_req;
+  bool reg_pending = false;  // a REGISTER transaction is waiting for its final response
+  steady_clock::time_point reg_started;
+  double reg_interval = 0.5;
+  bool dhcp_armed = false;
+  bool renewing = false;
+  // status.xml
+  std::string reg_state = "Not Registered", reg_proxy;
+  long reg_expires = 0;
+
+  // Calls.
+  struct Call {
+    std::string call_id, local_tag, invite_branch;
+    udp::endpoint peer;
+    sip::Message invite;
+    enum class State { Ringing, Answered, Confirmed } state = State::Ringing;
+    std::string answer_sdp;
+    std::string last_response;  // serialized, for INVITE retransmissions
+    steady_clock::time_point answered_at;
+    double retx = 0.5;
+  };
+  std::optional<Call> call;
+  asio::steady_timer call_timer;
+  InviteAuth auth;
+  uint16_t next_rtp = 16384;
+  long calls_received = 0, calls_answered = 0;
+  std::string last_call_from, last_sip_request;
+
+  Impl(asio::io_context& io_, const ConfigStore& config, const Faults& f, SipUaConfig conf,
+       SipUaHooks h)
+      : io(io_),
+        cfg(config),
+        faults(f),
+        c(conf),
+        hooks(std::move(h)),
+        sock(io_),
+        reg_timer(io_),
+        dhcp_timer(io_),
+        poll_timer(io_),
+        call_timer(io_),
+        auth(InviteAuth::Faults{f.has("auth-invite-accepts-any"),
+                                f.has("auth-invite-nonce-replay")}) {}
+
+  // ---- lifecycle ----
+
+  void start() {
+    own_ip = dhcp::ip4String(c.own_ip);
+    port = static_cast<uint16_t>(toLong(cfg.get("SIP_Port_1_"), 5060));
+    if (port == 0) port = 5060;
+    boost::system::error_code ec;
+    sock.open(udp::v4(), ec);
+    if (!ec) sock.bind(udp::endpoint(asio::ip::make_address_v4(own_ip, ec), port), ec);
+    if (ec) {
+      logLine("sip: cannot listen on " + own_ip + ":" + std::to_string(port) + ": " + ec.message());
+      return;
+    }
+    running = true;
+    logLine("sip: listening on udp " + own_ip + ":" + std::to_string(port) +
+            (cfg.get("SIP_Transport_1_") != "UDP"
+                 ? " (SIP_Transport_1_ " + cfg.get("SIP_Transport_1_") + " not supported: UDP)"
+                 : ""));
+    receive();
+    configureRad();
+    startRegistration();
+    poll();
+  }
+
+  void stop() {
+    running = false;
+    boost::system::error_code ec;
+    sock.close(ec);
+    reg_timer.cancel();
+    dhcp_timer.cancel();
+    poll_timer.cancel();
+    call_timer.cancel();
+  }
+
+  void poll() {
+    poll_timer.expires_after(ms(c.config_poll));
+    poll_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || !self->running) return;
+      if (self->cfg.get("Restricted_Access_Domains") != self->rad_value) {
+        logLine("sip: Restricted_Access_Domains changed");
+        self->configureRad();
+      }
+      if (self->regSnapshot() != self->reg_snapshot) {
+        logLine("sip: registration parameters changed: registering again");
+        self->startRegistration();
+      }
+      self->poll();
+    });
+  }
+
+  // ---- Restricted Access Domains ----
+
+  void configureRad() {
+    rad_value = cfg.get("Restricted_Access_Domains");
+    const bool semi_only = faults.has("restricted-domains-semicolon-only");
+    auto names = parseDomainList(rad_value, semi_only);
+    rad.configure(names);
+    const int gen = ++rad_generation;
+    if (names.empty()) {
+      logLine("sip: Restricted Access Domains empty: answering every source");
+      return;
+    }
+    std::string list;
+    for (auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    logLine("sip: Restricted Access Domains: " + list +
+            (semi_only ? " (fault restricted-domains-semicolon-only: split on ';' only)" : ""));
+    for (const auto& name : names) {
+      hooks.resolve(name, [self = shared_from_this(), gen, name](std::optional<dhcp::Ip4> ip,
+                                                                 const std::string& err) {
+        if (!self->running || gen != self->rad_generation) return;
+        if (!ip) {
+          logLine("sip: Restricted Access Domains: " + name + " not resolved (" + err + ")");
+          return;
+        }
+        self->rad.addAddress(dhcp::ip4String(*ip));
+        logLine("sip: Restricted Access Domains: " + name + " is " + dhcp::ip4String(*ip));
+      });
+    }
+  }
+
+  // ---- I/O ----
+
+  void receive() {
+    sock.async_receive_from(
+        asio::buffer(buf), from,
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+          if (!self->running || ec == asio::error::operation_aborted) return;
+          if (!ec) self->onDatagram(std::string_view(self->buf.data(), n), self->from);
+          if (self->running) self->receive();
+        });
+  }
+
+  void send(const sip::Message& m, const udp::endpoint& to) { sendRaw(sip::serialize(m), to, m); }
+
+  void sendRaw(const std::string& data, const udp::endpoint& to, const sip::Message& m) {
+    boost::system::error_code ec;
+    sock.send_to(asio::buffer(data), to, 0, ec);
+    logLine("sip: -> " + m.startLine() + " to " + epString(to) +
+            (ec ? " (send failed: " + ec.message() + ")" : ""));
+  }
+
+  sip::Message response(const sip::Message& req, int status, const std::string& reason,
+                        const std::string& tag) {
+    auto r = sip::makeResponse(req, status, reason, tag);
+    r.add("Server", "Cisco-" + c.product + "/12.0.1 (phone-emulator)");
+    return r;
+  }
+
+  void respond(const sip::Message& req, int status, const std::string& reason,
+               const udp::endpoint& to) {
+    auto r = response(req, status, reason, status == 100 ? "" : sip::randomToken(10));
+    if (status == 405 || status == 501) r.add("Allow", kAllow);
+    send(r, to);
+  }
+
+  void onDatagram(std::string_view data, const udp::endpoint& src) {
+    auto parsed = sip::parse(data);
+    const std::string ip = src.address().to_string();
+    if (!parsed.message) {
+      if (malformed_logged < 20 && !(data.find_first_not_of("\r\n") == std::string_view::npos)) {
+        ++malformed_logged;
+        logLine("sip: dropped a malformed datagram from " + epString(src) + ": " + parsed.error +
+                (malformed_logged == 20 ? " (further ones are not logged)" : ""));
+      }
+      return;
+    }
+    sip::Message& m = *parsed.message;
+    if (faults.has("crash-on-long-header") && hasHeaderLongerThan(m, kLongHeader)) {
+      logLine("sip: fault crash-on-long-header: a header value over " +
+              std::to_string(kLongHeader) + " bytes from " + epString(src) + ": abort()");
+      std::abort();
+    }
+    if (!m.request) {
+      onResponse(m, src);
+      return;
+    }
+    if (!rad.allows(ip)) {
+      UnlistedFaults uf{faults.has("ignore-restricted-domains"), faults.has("answer-unlisted-403"),
+                        faults.has("reboot-on-unlisted-notify")};
+      switch (unlistedAction(m, uf)) {
+        case UnlistedAction::Drop:
+          logLine("sip: dropped " + m.method + " from " + ip +
+                  ": not in Restricted Access Domains");
+          return;
+        case UnlistedAction::Answer403:
+          logLine("sip: fault answer-unlisted-403: " + m.method + " from " + ip +
+                  " (not in Restricted Access Domains) answered 403");
+          if (m.method != "ACK" && m.header("Via")) respond(m, 403, "Forbidden", src);
+          return;
+        case UnlistedAction::Reboot:
+          logLine("sip: fault reboot-on-unlisted-notify: NOTIFY check-sync;reboot=true from " + ip +
+                  " (not in Restricted Access Domains): rebooting");
+          if (hooks.reboot) hooks.reboot("SIP NOTIFY check-sync;reboot=true from " + ip);
+          return;
+        case UnlistedAction::Process:
+          logLine("sip: fault ignore-restricted-domains: processing " + m.method + " from " + ip);
+          break;
+      }
+    }
+    if (auto err = sip::checkMessage(m); !err.empty()) {
+      logLine("sip: bad " + m.method + " from " + epString(src) + ": " + err);
+      if (m.method == "ACK" || !m.header("Via")) return;
+      if (err.rfind("unsupported version", 0) == 0) {
+        respond(m, 505, "Version Not Supported", src);
+      } else {
+        respond(m, 400, "Bad Request", src);
+      }
+      return;
+    }
+    last_sip_request = m.method + " from " + ip;
+    logLine("sip: <- " + m.summary() + " from " + epString(src));
+    if (m.method == "INVITE") {
+      onInvite(m, src);
+    } else if (m.method == "ACK") {
+      onAck(m);
+    } else if (m.method == "BYE") {
+      onBye(m, src);
+    } else if (m.method == "CANCEL") {
+      onCancel(m, src);
+    } else if (m.method == "OPTIONS") {
+      auto r = response(m, 200, "OK", sip::randomToken(10));
+      r.add("Allow", kAllow);
+      r.add("Accept", "application/sdp");
+      send(r, src);
+    } else if (m.method == "NOTIFY") {
+      onNotify(m, src);
+    } else {
+      respond(m, 501, "Not Implemented", src);
+    }
+  }
+
+  // ---- calls ----
+
+  void onInvite(const sip::Message& m, const udp::endpoint& src) {
+    const std::string ip = src.address().to_string();
+    if (!m.toTag().empty()) {
+      // A re-INVITE inside our dialog: not challenged.
+      if (call && call->call_id == m.callId() && m.toTag() == call->local_tag) {
+        auto r = response(m, 200, "OK", call->local_tag);
+        r.add("Contact",
+              "<sip:" + cfg.get("User_ID_1_") + "@" + own_ip + ":" + std::to_string(port) + ">");
+        r.add("Content-Type", "application/sdp");
+        r.body = call->answer_sdp;
+        send(r, src);
+      } else {
+        respond(m, 481, "Call/Transaction Does Not Exist", src);
+      }
+      return;
+    }
+    if (call && call->call_id == m.callId() && call->invite_branch == m.topViaBranch()) {
+      // Retransmission of the INVITE being answered.
+      if (!call->last_response.empty()) sendRaw(call->last_response, src, m);
+      return;
+    }
+    if (cfg.get("Auth_INVITE_1_") == "Yes") {
+      if (faults.has("no-auth-invite")) {
+        logLine("sip: fault no-auth-invite: INVITE from " + ip + " not challenged");
+      } else {
+        const std::string station = cfg.get("Station_Name");
+        auto d = auth.decide(m, cfg.get("User_ID_1_"), cfg.get("Password_1_"),
+                             station.empty() ? own_ip : station);
+        if (d.verdict == InviteAuth::Verdict::Challenge) {
+          logLine("sip: Auth INVITE: challenging INVITE from " + ip + " (" + d.why + ")");
+          auto r = response(m, 401, "Unauthorized", sip::randomToken(10));
+          r.add("WWW-Authenticate", d.challenge);
+          send(r, src);
+          return;
+        }
+        if (d.verdict == InviteAuth::Verdict::Forbidden) {
+          logLine("sip: Auth INVITE: INVITE from " + ip + " refused (" + d.why + ")");
+          respond(m, 403, "Forbidden", src);
+          return;
+        }
+        logLine("sip: Auth INVITE: " + d.why);
+      }
+    }
+    ++calls_received;
+    if (call) {
+      logLine("sip: busy (call " + call->call_id + " in progress): 486 to " + ip);
+      respond(m, 486, "Busy Here", src);
+      return;
+    }
+    uint16_t rtp = next_rtp;
+    next_rtp = static_cast<uint16_t>(next_rtp + 2 > 32766 ? 16384 : next_rtp + 2);
+    auto sdp = sdpAnswer(m.body, own_ip, rtp, static_cast<uint64_t>(calls_received) + 1000);
+    if (!sdp) {
+      logLine("sip: INVITE from " + ip + " offers neither PCMU nor PCMA: 488");
+      respond(m, 488, "Not Acceptable Here", src);
+      return;
+    }
+    Call cl;
+    cl.call_id = m.callId();
+    cl.local_tag = sip::randomToken(10);
+    cl.invite_branch = m.topViaBranch();
+    cl.peer = src;
+    cl.invite = m;
+    cl.answer_sdp = *sdp;
+    call = std::move(cl);
+    send(response(m, 100, "Trying", ""), src);
+    auto ringing = response(m, 180, "Ringing", call->local_tag);
+    call->last_response = sip::serialize(ringing);
+    send(ringing, src);
+    call_timer.expires_after(ms(c.answer_delay));
+    const std::string id = call->call_id;
+    call_timer.async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
+      if (ec || !self->running || !self->call || self->call->call_id != id) return;
+      self->answer();
+    });
+  }
+
+  void answer() {
+    Call& cl = *call;
+    auto ok = response(cl.invite, 200, "OK", cl.local_tag);
+    ok.add("Contact",
+           "<sip:" + cfg.get("User_ID_1_") + "@" + own_ip + ":" + std::to_string(port) + ">");
+    ok.add("Allow", kAllow);
+    ok.add("Content-Type", "application/sdp");
+    ok.body = cl.answer_sdp;
+    cl.last_response = sip::serialize(ok);
+    cl.state = Call::State::Answered;
+    cl.answered_at = steady_clock::now();
+    cl.retx = c.t1;
+    ++calls_answered;
+    const std::string* f = cl.invite.header("From");
+    last_call_from = f ? sip::headerUri(*f) : "";
+    logLine("sip: answering call " + cl.call_id + " from " + last_call_from);
+    sendRaw(cl.last_response, cl.peer, ok);
+    retransmitOk();
+  }
+
+  /// RFC 3261 13.3.1.4: the 200 OK is repeated (T1 doubling up to T2) until the ACK, 64*T1 max.
+  void retransmitOk() {
+    call_timer.expires_after(ms(call->retx));
+    const std::string id = call->call_id;
+    call_timer.async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
+      if (ec || !self->running || !self->call || self->call->call_id != id) return;
+      Call& cl = *self->call;
+      if (cl.state != Call::State::Answered) return;
+      if (steady_clock::now() - cl.answered_at >= ms(self->c.transaction_timeout)) {
+        logLine("sip: no ACK for call " + id + ": ending it");
+        self->call.reset();
+        return;
+      }
+      boost::system::error_code e;
+      self->sock.send_to(asio::buffer(cl.last_response), cl.peer, 0, e);
+      logLine("sip: -> 200 OK (retransmission) to " + epString(cl.peer));
+      cl.retx = std::min(cl.retx * 2, self->c.t2);
+      self->retransmitOk();
+    });
+  }
+
+  void onAck(const sip::Message& m) {
+    if (!call || call->call_id != m.callId()) return;
+    if (call->state == Call::State::Answered) {
+      call->state = Call::State::Confirmed;
+      call_timer.cancel();
+      logLine("sip: call " + call->call_id + " established");
+    }
+  }
+
+  void onBye(const sip::Message& m, const udp::endpoint& src) {
+    if (!call || call->call_id != m.callId()) {
+      respond(m, 481, "Call/Transaction Does Not Exist", src);
+      return;
+    }
+    send(response(m, 200, "OK", call->local_tag), src);
+    logLine("sip: call " + call->call_id + " ended by BYE");
+    call_timer.cancel();
+    call.reset();
+  }
+
+  void onCancel(const sip::Message& m, const udp::endpoint& src) {
+    if (!call || call->call_id != m.callId() || call->invite_branch != m.topViaBranch()) {
+      respond(m, 481, "Call/Transaction Does Not Exist", src);
+      return;
+    }
+    send(response(m, 200, "OK", call->local_tag), src);
+    if (call->state == Call::State::Ringing) {
+      send(response(call->invite, 487, "Request Terminated", call->local_tag), call->peer);
+      logLine("sip: call " + call->call_id + " cancelled");
+      call_timer.cancel();
+      call.reset();
+    }
+  }
+
+  void onNotify(const sip::Message& m, const udp::endpoint& src) {
+    const std::string ip = src.address().to_string();
+    auto a = classifyNotify(m);
+    send(response(m, 200, "OK", sip::randomToken(10)), src);
+    if (!a.resync) {
+      logLine("sip: NOTIFY event \"" + a.event + "\" from " + ip + ": nothing to do");
+      return;
+    }
+    logLine("sip: NOTIFY check-sync" + std::string(a.reboot ? ";reboot=true" : "") + " from " + ip);
+    if (a.reboot) {
+      if (hooks.reboot) hooks.reboot("SIP NOTIFY check-sync;reboot=true from " + ip);
+      return;
+    }
+    if (hooks.resync) hooks.resync("NOTIFY check-sync from " + ip);
+  }
+
+  // ---- registration ----
+
+  std::string regSnapshot() const {
+    return cfg.get("Proxy_1_") + "\n" + cfg.get("User_ID_1_") + "\n" + cfg.get("Password_1_") +
+           "\n" + cfg.get("Register_Expires_1_");
+  }
+
+  void startRegistration() {
+    reg_snapshot = regSnapshot();
+    const int gen = ++reg_generation;
+    reg_timer.cancel();
+    reg_pending = false;
+    proxy_ep.reset();
+    reg_proxy.clear();
+    reg_expires = 0;
+    const std::string proxy = cfg.get("Proxy_1_");
+    reg_user = cfg.get("User_ID_1_");
+    if (proxy.empty() || reg_user.empty()) {
+      reg_state = "Not Registered";
+      logLine("sip: no Proxy_1_/User_ID_1_: not registering");
+      return;
+    }
+    auto p = parseProxy(proxy);
+    if (!p) {
+      reg_state = "Failed: bad Proxy_1_ \"" + proxy + "\"";
+      logLine("sip: " + reg_state);
+      return;
+    }
+    proxy_host = p->host;
+    reg_expires_req = toLong(cfg.get("Register_Expires_1_"), 3600);
+    reg_callid = sip::randomToken(20) + "@" + own_ip;
+    reg_tag = sip::randomToken(10);
+    const uint16_t pport = p->port;
+    hooks.resolve(p->host, [self = shared_from_this(), gen, pport](std::optional<dhcp::Ip4> ip,
+                                                                   const std::string& err) {
+      if (!self->running || gen != self->reg_generation) return;
+      if (!ip) {
+        self->reg_state = "Failed: cannot resolve " + self->proxy_host + " (" + err + ")";
+        logLine("sip: registration " + self->reg_state);
+        self->retryLater(gen);
+        return;
+      }
+      self->proxy_ep = udp::endpoint(asio::ip::make_address_v4(dhcp::ip4String(*ip)), pport);
+      self->answered_nonce.clear();
+      self->sendRegister("");
+    });
+  }
+
+  void retryLater(int gen) {
+    reg_timer.expires_after(ms(c.retry_after));
+    reg_timer.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+      if (ec || !self->running || gen != self->reg_generation) return;
+      self->startRegistration();
+    });
+  }
+
+  void sendRegister(const std::string& authorization, const std::string& auth_header = "") {
+    sip::Message m;
+    m.method = "REGISTER";
+    m.uri = "sip:" + proxy_host;
+    reg_branch = "z9hG4bK" + sip::randomToken(16);
+    const std::string contact =
+        "<sip:" + reg_user + "@" + own_ip + ":" + std::to_string(port) + ">";
+    m.add("Via", "SIP/2.0/UDP " + own_ip + ":" + std::to_string(port) + ";branch=" + reg_branch +
+                     ";rport");
+    m.add("Max-Forwards", "70");
+    m.add("From", "<sip:" + reg_user + "@" + proxy_host + ">;tag=" + reg_tag);
+    m.add("To", "<sip:" + reg_user + "@" + proxy_host + ">");
+    m.add("Call-ID", reg_callid);
+    m.add("CSeq", std::to_string(++reg_cseq) + " REGISTER");
+    m.add("Contact", contact);
+    m.add("Expires", std::to_string(reg_expires_req));
+    if (!authorization.empty()) m.add(auth_header, authorization);
+    m.add("Allow", kAllow);
+    m.add("User-Agent", "Cisco-" + c.product + "/12.0.1 (phone-emulator)");
+    reg_req = m;
+    reg_pending = true;
+    reg_started = steady_clock::now();
+    reg_interval = c.t1;
+    send(m, *proxy_ep);
+    armDhcpTimer("REGISTER");
+    scheduleRegisterRetransmit(reg_generation);
+  }
+
+  /// RFC 3261 17.1.2.2 timer E: T1 doubling up to T2, timer F: 64*T1.
+  void scheduleRegisterRetransmit(int gen) {
+    reg_timer.expires_after(ms(reg_interval));
+    reg_timer.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+      if (ec || !self->running || gen != self->reg_generation || !self->reg_pending) return;
+      if (steady_clock::now() - self->reg_started >= ms(self->c.transaction_timeout)) {
+        self->reg_pending = false;
+        self->reg_state = "Failed: no response from " + epString(*self->proxy_ep);
+        logLine("sip: REGISTER timed out: " + self->reg_state);
+        self->retryLater(gen);
+        return;
+      }
+      boost::system::error_code e;
+      auto data = sip::serialize(self->reg_req);
+      self->sock.send_to(asio::buffer(data), *self->proxy_ep, 0, e);
+      logLine("sip: -> REGISTER (retransmission) to " + epString(*self->proxy_ep));
+      self->reg_interval = std::min(self->reg_interval * 2, self->c.t2);
+      self->scheduleRegisterRetransmit(gen);
+    });
+  }
+
+  void onResponse(const sip::Message& m, const udp::endpoint& src) {
+    if (!proxy_ep || src != *proxy_ep || !reg_pending || m.topViaBranch() != reg_branch ||
+        m.cseq().second != "REGISTER") {
+      logLine("sip: ignoring response " + m.startLine() + " from " + epString(src) +
+              " (no matching transaction)");
+      return;
+    }
+    cancelDhcpTimer();
+    logLine("sip: <- " + m.summary() + " from " + epString(src));
+    const int gen = reg_generation;
+    if (m.status < 200) {
+      reg_interval = c.t2;
+      return;
+    }
+    reg_pending = false;
+    reg_timer.cancel();
+    if (m.status < 300) {
+      long granted = reg_expires_req;
+      for (const auto& ct : m.headerValues("Contact")) {
+        if (sip::headerUri(ct).find(own_ip) == std::string::npos) continue;
+        if (auto e = sip::headerParam(ct, "expires")) granted = toLong(*e, granted);
+      }
+      if (granted == reg_expires_req) {
+        if (auto* e = m.header("Expires")) granted = toLong(*e, granted);
+      }
+      reg_state = "Registered";
+      reg_proxy = epString(src);
+      reg_expires = granted;
+      logLine("sip: registered with " + reg_proxy + " for " + std::to_string(granted) + " s");
+      double refresh = granted > 1 ? static_cast<double>(granted) / 2.0 : 1.0;
+      reg_timer.expires_after(ms(refresh));
+      reg_timer.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+        if (ec || !self->running || gen != self->reg_generation) return;
+        logLine("sip: refreshing the registration");
+        self->answered_nonce.clear();
+        self->sendRegister("");
+      });
+      return;
+    }
+    if (m.status == 401 || m.status == 407) {
+      const char* hname = m.status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
+      const std::string* h = m.header(hname);
+      auto ch = h ? sip::parseChallenge(*h) : std::nullopt;
+      if (!ch) {
+        failRegistration(m, "challenge without a usable Digest " + std::string(hname), gen);
+        return;
+      }
+      if (ch->nonce == answered_nonce && !ch->stale) {
+        failRegistration(m, "credentials rejected", gen);
+        return;
+      }
+      answered_nonce = ch->nonce;
+      auto cred = sip::answerChallenge(*ch, reg_user, cfg.get("Password_1_"), "REGISTER",
+                                       "sip:" + proxy_host);
+      sendRegister(sip::formatCredentials(cred),
+                   m.status == 401 ? "Authorization" : "Proxy-Authorization");
+      return;
+    }
+    if (m.status == 403) {
+      reg_state = "Failed: 403";
+      logLine("sip: registration refused (403 " + m.reason + "): not trying again");
+      return;
+    }
+    failRegistration(m, "", gen);
+  }
+
+  void failRegistration(const sip::Message& m, const std::string& why, int gen) {
+    reg_state = "Failed: " + std::to_string(m.status) + (why.empty() ? "" : " (" + why + ")");
+    logLine("sip: registration " + reg_state + "; trying again in " +
+            std::to_string(static_cast<int>(c.retry_after)) + " s");
+    retryLater(gen);
+  }
+
+  // ---- DHCP Timeout on Renewal ----
+
+  void armDhcpTimer(const std::string& what) {
+    const long t = toLong(cfg.get("DHCP_Timeout_On_Renewal"), 0);
+    if (t <= 0 || dhcp_armed || renewing) return;
+    dhcp_armed = true;
+    dhcp_timer.expires_after(std::chrono::seconds(t));
+    dhcp_timer.async_wait(
+        [self = shared_from_this(), t, what](const boost::system::error_code& ec) {
+          if (ec || !self->running || !self->dhcp_armed) return;
+          self->dhcp_armed = false;
+          self->onSipTimeout(what, t);
+        });
+  }
+
+  void cancelDhcpTimer() {
+    dhcp_armed = false;
+    dhcp_timer.cancel();
+  }
+
+  void onSipTimeout(const std::string& what, long t) {
+    if (faults.has("no-dhcp-renew-on-sip-timeout")) {
+      logLine("sip: fault no-dhcp-renew-on-sip-timeout: no response to " + what + " within " +
+              std::to_string(t) + " s, not renewing");
+      return;
+    }
+    if (!hooks.renew_dhcp) {
+      logLine("sip: no response to " + what + " within " + std::to_string(t) +
+              " s (DHCP_Timeout_On_Renewal), but the address is not from DHCP");
+      return;
+    }
+    logLine("sip: no response to " + what + " within " + std::to_string(t) +
+            " s (DHCP_Timeout_On_Renewal): asking DHCP to renew");
+    renewing = true;
+    hooks.renew_dhcp([self = shared_from_this()](DhcpRenewOutcome o) {
+      if (!self->running) return;
+      self->renewing = false;
+      const bool fault = self->faults.has("no-reset-on-address-change");
+      switch (renewReaction(o, fault)) {
+        case RenewReaction::Reregister:
+          logLine("sip: DHCP renewal kept the address: registering again now");
+          self->startRegistration();
+          break;
+        case RenewReaction::Reset:
+          logLine(std::string("sip: DHCP renewal answered with ") + renewOutcomeName(o) +
+                  ": resetting");
+          if (self->hooks.reboot)
+            self->hooks.reboot(std::string("DHCP renewal after a SIP timeout: ") +
+                               renewOutcomeName(o));
+          break;
+        case RenewReaction::CarryOn:
+          logLine(std::string("sip: DHCP renewal answered with ") + renewOutcomeName(o) +
+                  (o == DhcpRenewOutcome::Timeout ? ": carrying on"
+                                                  : ": fault no-reset-on-address-change, "
+                                                    "carrying on"));
+          break;
+      }
+    });
+  }
+
+  void fillStatus(PhoneStatus& s) const {
+    s.registration_state = reg_state;
+    s.registered_proxy = reg_proxy;
+    s.registration_expires = reg_expires;
+    s.calls_received = calls_received;
+    s.calls_answered = calls_answered;
+    s.last_call_from = last_call_from;
+    s.last_sip_request = last_sip_request;
+  }
+};
+
+SipUa::SipUa(asio::io_context& io, const ConfigStore& config, const Faults& faults, SipUaConfig c,
+             SipUaHooks hooks)
+    : impl_(std::make_shared<Impl>(io, config, faults, c, std::move(hooks))) {}
+
+SipUa::~SipUa() {
+  stop();
+}
+
+void SipUa::start() {
+  impl_->start();
+}
+
+void SipUa::stop() {
+  if (impl_) impl_->stop();
+}
+
+void SipUa::fillStatus(PhoneStatus& s) const {
+  impl_->fillStatus(s);
+}
+
+}  // namespace phonelab::emulator

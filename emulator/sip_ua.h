@@ -1,0 +1,70 @@
+#pragma once
+/// The phone's SIP user agent over UDP (line 1): registration with digest auth, Restricted Access
+/// Domains, incoming calls (auto-answer), Auth INVITE, NOTIFY check-sync, and the DHCP renewal
+/// when a request of ours times out. Every wait has a deadline; malformed SIP is logged and
+/// dropped, never answered. The decisions live in sip_logic.h.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "emulator/config.h"
+#include "emulator/faults.h"
+#include "emulator/pages.h"
+#include "emulator/sip_logic.h"
+#include "harness/proto/dhcp.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace phonelab::emulator {
+
+struct SipUaConfig {
+  proto::dhcp::Ip4 own_ip{};
+  std::string product = "CP-8832-3PCC";
+  // Timings (seconds); the defaults are the contract, tests may shorten them.
+  double t1 = 0.5;                    // RFC 3261 T1: first retransmission
+  double t2 = 4.0;                    // retransmission cap
+  double transaction_timeout = 32.0;  // 64*T1
+  double answer_delay = 0.2;          // 180 Ringing -> 200 OK
+  double retry_after = 30.0;          // a failed/timed-out registration is tried again after this
+  double config_poll = 1.0;  // how often Restricted_Access_Domains / Proxy_1_... are re-read
+};
+
+struct SipUaHooks {
+  using Resolved = std::function<void(std::optional<proto::dhcp::Ip4>, const std::string& error)>;
+  /// Name -> address through the phone's DNS client (option 6).
+  std::function<void(const std::string& host, Resolved done)> resolve;
+  /// DHCP renewal now (unset with a static address: nothing to renew).
+  std::function<void(std::function<void(DhcpRenewOutcome)> done)> renew_dhcp;
+  std::function<void(const std::string& why)> reboot;
+  /// NOTIFY check-sync: fetch the profile again; `reason` goes to Last_Resync_Reason.
+  std::function<void(const std::string& reason)> resync;
+};
+
+class SipUa {
+ public:
+  SipUa(boost::asio::io_context& io, const ConfigStore& config, const Faults& faults, SipUaConfig c,
+        SipUaHooks hooks);
+  ~SipUa();
+  SipUa(const SipUa&) = delete;
+  SipUa& operator=(const SipUa&) = delete;
+
+  /// Binds UDP own_ip:SIP_Port_1_, resolves Restricted_Access_Domains, registers. Never throws:
+  /// a bind failure is logged and the UA stays down.
+  void start();
+  /// Cancels every timer and closes the socket; no hook runs afterwards.
+  void stop();
+  /// Copies the SIP fields of status.xml.
+  void fillStatus(PhoneStatus& s) const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::emulator

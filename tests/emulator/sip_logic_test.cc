@@ -1,0 +1,202 @@
+// The SIP UA's decisions without networking: Restricted Access Domains, Auth INVITE, NOTIFY,
+// the reaction to a SIP-timeout DHCP renewal, proxy parsing and the SDP answer.
+
+#include "emulator/sip_logic.h"
+
+#include <gtest/gtest.h>
+
+#include "emulator/faults.h"
+
+namespace sip = phonelab::proto::sip;
+using namespace phonelab::emulator;
+
+namespace {
+
+sip::Message request(const std::string& method, const std::string& extra = "") {
+  auto r = sip::parse(method +
+                      " sip:100@198.18.252.2 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 198.18.252.10;branch=z9hG4bK1\r\n"
+                      "From: <sip:a@198.18.252.10>;tag=f\r\n"
+                      "To: <sip:100@198.18.252.2>\r\n"
+                      "Call-ID: c1\r\n"
+                      "CSeq: 1 " +
+                      method + "\r\n" + extra + "\r\n");
+  EXPECT_TRUE(r.message) << r.error;
+  return *r.message;
+}
+
+TEST(SipDomains, SemicolonCommaAndSpaces) {
+  EXPECT_EQ(parseDomainList(""), std::vector<std::string>{});
+  EXPECT_EQ(parseDomainList("  ; , "), std::vector<std::string>{});
+  EXPECT_EQ(parseDomainList("voiceip.com; voiceip1.com"),
+            (std::vector<std::string>{"voiceip.com", "voiceip1.com"}));
+  EXPECT_EQ(parseDomainList("a.example,b.example , c.example;d.example ;;"),
+            (std::vector<std::string>{"a.example", "b.example", "c.example", "d.example"}));
+  EXPECT_EQ(parseDomainList("198.18.252.10"), std::vector<std::string>{"198.18.252.10"});
+  // Fault restricted-domains-semicolon-only: the comma list becomes one bogus name.
+  EXPECT_EQ(parseDomainList("a.example, b.example", true),
+            std::vector<std::string>{"a.example, b.example"});
+  EXPECT_EQ(parseDomainList("a.example; b.example", true),
+            (std::vector<std::string>{"a.example", "b.example"}));
+}
+
+TEST(SipDomains, Decisions) {
+  RestrictedDomains rad;
+  EXPECT_TRUE(rad.allows("198.18.252.66"));  // empty list: everyone
+  rad.configure({"proxy.lab.example"});
+  EXPECT_FALSE(rad.allows("198.18.252.10"));  // not resolved yet: nobody
+  rad.addAddress("198.18.252.10");
+  EXPECT_TRUE(rad.allows("198.18.252.10"));
+  EXPECT_FALSE(rad.allows("198.18.252.66"));
+  rad.configure({"other.example"});  // a change forgets the old addresses
+  EXPECT_FALSE(rad.allows("198.18.252.10"));
+
+  auto invite = request("INVITE");
+  EXPECT_EQ(unlistedAction(invite, {}), UnlistedAction::Drop);
+  EXPECT_EQ(unlistedAction(invite, {true, false, false}), UnlistedAction::Process);
+  EXPECT_EQ(unlistedAction(invite, {false, true, false}), UnlistedAction::Answer403);
+  auto reboot = request("NOTIFY", "Event: check-sync;reboot=true\r\n");
+  EXPECT_EQ(unlistedAction(reboot, {}), UnlistedAction::Drop);
+  EXPECT_EQ(unlistedAction(reboot, {false, false, true}), UnlistedAction::Reboot);
+  EXPECT_EQ(unlistedAction(request("NOTIFY", "Event: check-sync\r\n"), {false, false, true}),
+            UnlistedAction::Drop);
+}
+
+TEST(SipNotify, CheckSync) {
+  auto a = classifyNotify(request("NOTIFY", "Event: check-sync\r\n"));
+  EXPECT_TRUE(a.resync);
+  EXPECT_FALSE(a.reboot);
+  a = classifyNotify(request("NOTIFY", "o: Check-Sync ; reboot = TRUE\r\n"));
+  EXPECT_TRUE(a.resync);
+  EXPECT_TRUE(a.reboot);
+  a = classifyNotify(request("NOTIFY", "Event: check-sync;reboot=false\r\n"));
+  EXPECT_TRUE(a.resync);
+  EXPECT_FALSE(a.reboot);
+  a = classifyNotify(request("NOTIFY", "Event: message-summary\r\n"));
+  EXPECT_EQ(a.event, "message-summary");
+  EXPECT_FALSE(a.resync);
+  EXPECT_FALSE(classifyNotify(request("NOTIFY")).resync);
+}
+
+/// The INVITE again with credentials answering `challenge`.
+sip::Message answered(const std::string& challenge, const std::string& user,
+                      const std::string& password) {
+  auto ch = sip::parseChallenge(challenge);
+  EXPECT_TRUE(ch);
+  auto cred = sip::answerChallenge(*ch, user, password, "INVITE", "sip:100@198.18.252.2");
+  return request("INVITE", "Authorization: " + sip::formatCredentials(cred) + "\r\n");
+}
+
+TEST(SipAuthInvite, RightWrongReplayedCredentials) {
+  InviteAuth auth;
+  auto d = auth.decide(request("INVITE"), "100", "secret", "198.18.252.2");
+  ASSERT_EQ(d.verdict, InviteAuth::Verdict::Challenge);
+  auto ch = sip::parseChallenge(d.challenge);
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->realm, "198.18.252.2");
+  EXPECT_EQ(ch->algorithm, "MD5");
+  EXPECT_EQ(ch->qop, "auth");
+  EXPECT_GE(ch->nonce.size(), 16u);
+
+  // Right credentials: accepted once.
+  auto good = answered(d.challenge, "100", "secret");
+  EXPECT_EQ(auth.decide(good, "100", "secret", "198.18.252.2").verdict,
+            InviteAuth::Verdict::Accept);
+  // The same Authorization again (replay): challenged with a fresh nonce, never accepted.
+  auto replay = auth.decide(good, "100", "secret", "198.18.252.2");
+  EXPECT_EQ(replay.verdict, InviteAuth::Verdict::Challenge);
+  EXPECT_NE(sip::parseChallenge(replay.challenge)->nonce, ch->nonce);
+
+  // Wrong password: 403 (and the nonce is spent).
+  auto d2 = auth.decide(request("INVITE"), "100", "secret", "r");
+  auto bad = answered(d2.challenge, "100", "guess");
+  EXPECT_EQ(auth.decide(bad, "100", "secret", "r").verdict, InviteAuth::Verdict::Forbidden);
+  EXPECT_EQ(auth.decide(bad, "100", "secret", "r").verdict, InviteAuth::Verdict::Challenge);
+  // Wrong user: 403.
+  auto d3 = auth.decide(request("INVITE"), "100", "secret", "r");
+  EXPECT_EQ(auth.decide(answered(d3.challenge, "999", "secret"), "100", "secret", "r").verdict,
+            InviteAuth::Verdict::Forbidden);
+  // A nonce we never issued: challenged.
+  sip::DigestChallenge foreign{"r", "made-up-nonce", "", "MD5", "auth"};
+  EXPECT_EQ(
+      auth.decide(answered(sip::formatChallenge(foreign), "100", "secret"), "100", "secret", "r")
+          .verdict,
+      InviteAuth::Verdict::Challenge);
+  // Not Digest: challenged.
+  EXPECT_EQ(auth.decide(request("INVITE", "Authorization: Basic MTAwOnNlY3JldA==\r\n"), "100",
+                        "secret", "r")
+                .verdict,
+            InviteAuth::Verdict::Challenge);
+}
+
+TEST(SipAuthInvite, Faults) {
+  InviteAuth any(InviteAuth::Faults{true, false});
+  sip::DigestChallenge foreign{"r", "made-up-nonce", "", "MD5", "auth"};
+  EXPECT_EQ(
+      any.decide(answered(sip::formatChallenge(foreign), "100", "nonsense"), "100", "secret", "r")
+          .verdict,
+      InviteAuth::Verdict::Accept);
+  EXPECT_EQ(
+      any.decide(answered(sip::formatChallenge(foreign), "999", "x"), "100", "secret", "r").verdict,
+      InviteAuth::Verdict::Challenge);
+
+  InviteAuth replay(InviteAuth::Faults{false, true});
+  auto d = replay.decide(request("INVITE"), "100", "secret", "r");
+  auto good = answered(d.challenge, "100", "secret");
+  EXPECT_EQ(replay.decide(good, "100", "secret", "r").verdict, InviteAuth::Verdict::Accept);
+  EXPECT_EQ(replay.decide(good, "100", "secret", "r").verdict, InviteAuth::Verdict::Accept);
+}
+
+TEST(SipDhcpTimeout, RenewalDecisions) {
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::SameAddress, false), RenewReaction::Reregister);
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::Changed, false), RenewReaction::Reset);
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::Nak, false), RenewReaction::Reset);
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::Timeout, false), RenewReaction::CarryOn);
+  // Fault no-reset-on-address-change.
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::Changed, true), RenewReaction::CarryOn);
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::Nak, true), RenewReaction::CarryOn);
+  EXPECT_EQ(renewReaction(DhcpRenewOutcome::SameAddress, true), RenewReaction::Reregister);
+}
+
+TEST(SipProxy, Parse) {
+  auto p = parseProxy("proxy.lab.example");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->host, "proxy.lab.example");
+  EXPECT_EQ(p->port, 5060);
+  p = parseProxy(" sip:198.18.252.1:5070;lr ");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->host, "198.18.252.1");
+  EXPECT_EQ(p->port, 5070);
+  EXPECT_FALSE(parseProxy(""));
+  EXPECT_FALSE(parseProxy("host:0"));
+  EXPECT_FALSE(parseProxy("host:99999"));
+  EXPECT_FALSE(parseProxy("bad host"));
+}
+
+TEST(SipSdp, Answer) {
+  auto offer = "v=0\r\nc=IN IP4 198.18.252.10\r\nm=audio 4000 RTP/AVP 18 8 0 101\r\n";
+  auto a = sdpAnswer(offer, "198.18.252.2", 16384, 7);
+  ASSERT_TRUE(a);
+  EXPECT_NE(a->find("c=IN IP4 198.18.252.2\r\n"), std::string::npos);
+  EXPECT_NE(a->find("m=audio 16384 RTP/AVP 8 0\r\n"), std::string::npos);
+  EXPECT_NE(a->find("a=rtpmap:8 PCMA/8000"), std::string::npos);
+  EXPECT_FALSE(sdpAnswer("v=0\r\nm=audio 4000 RTP/AVP 18\r\n", "198.18.252.2", 16384, 7));
+  auto own = sdpAnswer("", "198.18.252.2", 16386, 7);
+  ASSERT_TRUE(own);
+  EXPECT_NE(own->find("m=audio 16386 RTP/AVP 0 8\r\n"), std::string::npos);
+}
+
+TEST(SipFaults, EveryRowExists) {
+  Faults f;
+  for (auto name :
+       {"ignore-restricted-domains", "restricted-domains-semicolon-only", "answer-unlisted-403",
+        "no-auth-invite", "auth-invite-accepts-any", "auth-invite-nonce-replay",
+        "no-dhcp-renew-on-sip-timeout", "no-reset-on-address-change", "reboot-on-unlisted-notify",
+        "crash-on-long-header"})
+    EXPECT_TRUE(f.enable(name)) << name;
+  auto m = request("OPTIONS", "X-Long: " + std::string(4097, 'a') + "\r\n");
+  EXPECT_TRUE(hasHeaderLongerThan(m, 4096));
+  EXPECT_FALSE(hasHeaderLongerThan(request("OPTIONS"), 4096));
+}
+
+}  // namespace
