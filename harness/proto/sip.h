@@ -53,12 +53,13 @@ struct Message {
 
 struct ParseResult {
   std::optional<Message> message;
-  std::string error;  // why it was rejected: "line 3: header without a colon", ...
+  std::string error;    // why it was rejected: "line 3: header without a colon", ...
   size_t consumed = 0;  // bytes of the input used (stream transports)
 };
 
 /// Parses one message. Over streams (TCP/TLS) `stream` = true requires Content-Length and reports
-/// `consumed`; over UDP the datagram is one message and a missing Content-Length means "to the end".
+/// `consumed`; over UDP the datagram is one message and a missing Content-Length means "to the
+/// end".
 ParseResult parse(std::string_view data, bool stream = false);
 
 /// Serialises exactly: start line, headers in order, blank line, body. If `fix_length` and there
@@ -73,10 +74,24 @@ Message makeResponse(const Message& request, int status, std::string reason,
 /// Random token for tags, branches (z9hG4bK + token), Call-IDs and nonces.
 std::string randomToken(size_t length = 16);
 
+/// A parameter of a header value (";tag=", ";branch=", ";expires="): the parameters after the
+/// URI (the first ';' outside quotes and <>), name case-insensitive, whitespace around '='
+/// ignored, quotes removed. nullopt when absent, "" for a parameter without a value.
+std::optional<std::string> headerParam(std::string_view value, std::string_view name);
+/// The URI of a name-addr or addr-spec ("\"A\" <sip:a@b;lr>;tag=1" -> "sip:a@b;lr").
+std::string headerUri(std::string_view value);
+
+/// What a UA checks of a message the parser accepted before acting on it (RFC 3261 8.1.3.3,
+/// 8.2, 20): "" when usable, otherwise why not ("missing Call-ID", "CSeq method INVITE does not
+/// match the request method OPTIONS", "unsupported version SIP/7.0", ...). Requests that fail
+/// deserve a 400 (505 for the version); responses that fail are dropped.
+std::string checkMessage(const Message& m);
+
 // ---- Digest authentication ----
 
 struct DigestChallenge {
-  std::string realm, nonce, opaque, algorithm = "MD5", qop;  // qop as offered ("auth", "auth,auth-int")
+  std::string realm, nonce, opaque, algorithm = "MD5",
+                                    qop;  // qop as offered ("auth", "auth,auth-int")
   bool stale = false;
 };
 /// Parses a WWW-Authenticate / Proxy-Authenticate value ("Digest realm=..., nonce=...").

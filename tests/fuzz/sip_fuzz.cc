@@ -1,0 +1,33 @@
+// libFuzzer entry point for the SIP codec (not built by default). Build by hand, e.g.:
+//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -include utility -I. \
+//     tests/fuzz/sip_fuzz.cc harness/proto/sip.cc -lcrypto -o sip_fuzz
+//   ./sip_fuzz fixtures/sip-torture/
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "harness/proto/sip.h"
+
+namespace sip = phonelab::proto::sip;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  for (bool stream : {false, true}) {
+    auto r = sip::parse(in, stream);
+    if (!r.message) continue;
+    const auto& m = *r.message;
+    (void)sip::checkMessage(m);
+    (void)m.cseq();
+    (void)m.topViaBranch();
+    (void)m.summary();
+    for (const auto& h : m.headers) {
+      (void)sip::parseChallenge(h.value);
+      (void)sip::parseCredentials(h.value);
+      (void)sip::headerParam(h.value, "tag");
+      (void)sip::headerUri(h.value);
+    }
+    (void)sip::parse(sip::serialize(m, false), stream);
+  }
+  return 0;
+}
