@@ -237,6 +237,10 @@ struct TestUa::Impl {
              const std::string& to_tag = "", const std::string& body = "") {
     sip::Message r = sip::makeResponse(req, status, reasonFor(status), to_tag);
     r.add("Server", "phonelab-ua");
+    // RFC 3261 12.1.1: responses that establish (or refresh) a dialog carry the Record-Route.
+    if (req.method == "INVITE" && status > 100 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
+    }
     if (!body.empty()) {
       r.add("Contact", "<" + contact() + ">");
       r.add("Content-Type", "application/sdp");
@@ -332,6 +336,7 @@ struct TestUa::Impl {
     sip::Message r = sip::makeResponse(req, status, reasonFor(status), tag);
     r.add("Server", "phonelab-ua");
     if (status >= 200 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
       r.add("Contact", "<" + contact() + ">");
       r.add("Content-Type", "application/sdp");
       r.body = sdp(opt.address, opt.rtp_port, "1");

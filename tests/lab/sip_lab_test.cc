@@ -309,7 +309,8 @@ TEST(SipLab, CallThroughKamailioAndHangUp) {
   // alice's ACK arrives through Kamailio (loose routing).
   EXPECT_TRUE(log.waitFor(EventMatcher("ua.received")
                               .whereEq("method", "ACK")
-                              .whereEq("ua", "alice@" + seg.addr().lab_ip + ":5062"),
+                              .whereEq("ua", "alice@" + seg.addr().lab_ip + ":5062")
+                              .whereEq("peer", proxy),
                           0, Deadline::in(Seconds(3))));
   EXPECT_TRUE(alice.inCall());
   bool saw_invite = false;
@@ -323,6 +324,9 @@ TEST(SipLab, CallThroughKamailioAndHangUp) {
 
   ASSERT_TRUE(carol.hangup(Deadline::in(Seconds(5)), why)) << why;
   EXPECT_EQ(carol.lastStatus(), 200);
+  EXPECT_TRUE(
+      log.waitFor(EventMatcher("ua.received").whereEq("method", "BYE").whereEq("peer", proxy), 0,
+                  Deadline::in(Seconds(0))));
   EXPECT_FALSE(carol.inCall());
   EXPECT_FALSE(alice.inCall());
   EXPECT_FALSE(carol.hangup(Deadline::in(Seconds(1)), why));
