@@ -7,6 +7,7 @@
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/kamailio.h"
 #include "fakes/sip/ua.h"
+#include "fakes/sip/udp.h"
 #include "harness/core/error.h"
 #include "harness/core/match.h"
 #include "harness/lab/capture.h"
@@ -102,6 +103,50 @@ TEST(FakeKamailio, ParseUlDump) {
   EXPECT_EQ(r[2], std::make_pair(std::string("bob"),
                                  std::string("sip:bob@198.18.0.22:5064;transport=udp")));
   EXPECT_TRUE(fakes::parseUlDump("").empty());
+}
+
+TEST(FakeSip, UriHelpers) {
+  using namespace fakes::sipudp;
+  EXPECT_EQ(addrSpec("\"A\" <sip:a@h:5070;lr>;tag=x"), "sip:a@h:5070;lr");
+  EXPECT_EQ(addrSpec(" sip:a@h;tag=x"), "sip:a@h");
+  auto hp = uriHostPort("<sip:198.18.0.10;lr;ftag=abc>");
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->first, "198.18.0.10");
+  EXPECT_EQ(hp->second, 5060);
+  hp = uriHostPort("sip:alice@198.18.0.1:5062;transport=udp");
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->first, "198.18.0.1");
+  EXPECT_EQ(hp->second, 5062);
+  EXPECT_FALSE(uriHostPort("nonsense"));
+  EXPECT_FALSE(uriHostPort("sip:a@h:99999"));
+  EXPECT_EQ(splitHostPort("198.18.0.10:5070"), std::make_pair(std::string("198.18.0.10"), 5070));
+  EXPECT_EQ(splitHostPort("198.18.0.10").second, 5060);
+  EXPECT_THROW(splitHostPort("198.18.0.10:x"), Error);
+}
+
+TEST(FakeSip, HostileRequestShape) {
+  // Bound on loopback with an ephemeral port: no namespace needed.
+  EventLog log;
+  fakes::HostileOptions ho;
+  ho.address = "127.0.0.1";
+  ho.port = 0;
+  ho.target_user = "1001";
+  fakes::HostileSip hostile(ho, log);
+  auto m = hostile.buildRequest("NOTIFY", "198.18.0.100", 5060, "sip.lab.example",
+                                "check-sync;reboot=true", {"Authorization: Digest x=1"});
+  EXPECT_EQ(m.startLine(), "NOTIFY sip:1001@198.18.0.100:5060");
+  ASSERT_TRUE(m.header("From"));
+  EXPECT_EQ(m.header("From")->rfind("<sip:hostile@sip.lab.example>;tag=", 0), 0u);
+  EXPECT_EQ(*m.header("Event"), "check-sync;reboot=true");
+  EXPECT_EQ(*m.header("Authorization"), "Digest x=1");
+  EXPECT_EQ(m.cseq(), std::make_pair(1ul, std::string("NOTIFY")));
+  EXPECT_EQ(m.topViaBranch().rfind("z9hG4bK", 0), 0u);
+  EXPECT_EQ(*hostile.buildRequest("NOTIFY", "198.18.0.100", 5060).header("Event"), "check-sync");
+  auto inv = hostile.buildRequest("INVITE", "198.18.0.100", 5060);
+  EXPECT_NE(inv.body.find("m=audio"), std::string::npos);
+  EXPECT_EQ(*inv.header("Content-Type"), "application/sdp");
+  EXPECT_EQ(inv.header("From")->rfind("<sip:hostile@127.0.0.1>", 0), 0u);
+  EXPECT_FALSE(inv.header("Event"));
 }
 
 TEST(FakeKamailio, GeneratedConfigPassesCheck) {
