@@ -1,0 +1,704 @@
+#include "fakes/sip/ua.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "fakes/sip/udp.h"
+#include "harness/core/error.h"
+
+namespace phonelab::fakes {
+namespace {
+
+namespace sip = proto::sip;
+
+constexpr double kT1 = 0.5;  // RFC 3261 timer T1, seconds
+constexpr double kT2 = 4.0;
+constexpr size_t kMaxQueued = 128;
+
+std::string branch() {
+  return "z9hG4bK" + sip::randomToken(16);
+}
+
+std::string peerOf(const std::string& ip, int port) {
+  return ip + ":" + std::to_string(port);
+}
+
+std::string sdp(const std::string& address, int rtp_port, const std::string& session) {
+  return "v=0\r\n"
+         "o=phonelab " +
+         session + " 1 IN IP4 " + address +
+         "\r\n"
+         "s=phonelab\r\n"
+         "c=IN IP4 " +
+         address +
+         "\r\n"
+         "t=0 0\r\n"
+         "m=audio " +
+         std::to_string(rtp_port) +
+         " RTP/AVP 0 8 101\r\n"
+         "a=rtpmap:0 PCMU/8000\r\n"
+         "a=rtpmap:8 PCMA/8000\r\n"
+         "a=rtpmap:101 telephone-event/8000\r\n"
+         "a=fmtp:101 0-15\r\n"
+         "a=ptime:20\r\n"
+         "a=sendrecv\r\n";
+}
+
+std::string reasonFor(int status) {
+  switch (status) {
+    case 100:
+      return "Trying";
+    case 180:
+      return "Ringing";
+    case 200:
+      return "OK";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 481:
+      return "Call/Transaction Does Not Exist";
+    case 486:
+      return "Busy Here";
+    case 487:
+      return "Request Terminated";
+    case 488:
+      return "Not Acceptable Here";
+    case 501:
+      return "Not Implemented";
+    case 603:
+      return "Decline";
+    default:
+      return status < 300 ? "OK" : "Error";
+  }
+}
+
+}  // namespace
+
+struct TestUa::Impl {
+  struct Dialog {
+    bool active = false;
+    bool caller = false;
+    std::string call_id;
+    std::string from_hdr;  // our side, with our tag (From of our in-dialog requests)
+    std::string to_hdr;    // their side, with their tag
+    std::string remote_target;
+    std::vector<std::string> route_set;  // Route values in the order we send them
+    unsigned long local_cseq = 0;
+    std::string remote_sdp;
+    std::string ack_bytes;  // our ACK of their 2xx (resent on a retransmitted 2xx)
+    std::pair<std::string, int> ack_hop;
+  };
+  /// An INVITE we answered: its final response is retransmitted until the ACK.
+  struct ServerInvite {
+    std::string call_id, branch;
+    std::string response;  // serialized final response
+    std::string ip;
+    int port = 0;
+    bool acked = false;
+    bool reliable = false;  // 2xx: retransmit (Timer G) until ACK
+    Clock::time_point next;
+    double interval = kT1;
+    Clock::time_point give_up;
+  };
+
+  UaOptions opt;
+  EventLog* log = nullptr;
+  std::unique_ptr<sipudp::Socket> sock;
+  std::thread thread;
+  std::atomic<bool> stop{false};
+  std::atomic<int> last_status{0};
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::deque<sip::Message> responses;
+  Dialog dialog;
+  std::map<std::string, ServerInvite> server_invites;  // by Call-ID
+  std::vector<sip::Message> received_requests;
+  std::string reg_call_id;
+  unsigned long reg_cseq = 0;
+  std::string reg_tag;
+
+  std::string self() const { return opt.user + "@" + peerOf(opt.address, sock->port()); }
+  std::string contact() const {
+    return "sip:" + opt.user + "@" + peerOf(opt.address, sock->port());
+  }
+  std::string domain() const {
+    if (!opt.domain.empty()) return opt.domain;
+    if (!opt.proxy.empty()) return sipudp::splitHostPort(opt.proxy).first;
+    return opt.address;
+  }
+
+  void emit(const char* kind, const sip::Message& m, const std::string& peer, bool out) {
+    auto [cseq, cseq_method] = m.cseq();
+    std::map<std::string, std::string> f = {{"call_id", m.callId()},
+                                            {"cseq", cseq ? std::to_string(cseq) : ""},
+                                            {"cseq_method", cseq_method},
+                                            {"peer", peer},
+                                            {"ua", self()}};
+    if (m.request) {
+      f["method"] = m.method;
+    } else {
+      f["status"] = std::to_string(m.status);
+      f["reason"] = m.reason;
+    }
+    log->emit("ua", kind, std::move(f), m.startLine() + (out ? " to " : " from ") + peer);
+  }
+
+  void send(const sip::Message& m, const std::string& ip, int port) {
+    sock->send(ip, port, sip::serialize(m));
+    emit("ua.sent", m, peerOf(ip, port), true);
+  }
+
+  sip::Message request(const std::string& method, const std::string& uri, const std::string& from,
+                       const std::string& to, const std::string& call_id, unsigned long cseq,
+                       const std::string& via_branch) const {
+    sip::Message m;
+    m.request = true;
+    m.method = method;
+    m.uri = uri;
+    m.add("Via",
+          "SIP/2.0/UDP " + peerOf(opt.address, sock->port()) + ";branch=" + via_branch + ";rport");
+    m.add("Max-Forwards", "70");
+    m.add("From", from);
+    m.add("To", to);
+    m.add("Call-ID", call_id);
+    m.add("CSeq", std::to_string(cseq) + " " + method);
+    m.add("User-Agent", "phonelab-ua");
+    return m;
+  }
+
+  /// Sends `req` and waits for its final response, retransmitting per RFC 3261 17.1 (INVITE:
+  /// Timer A until a provisional; others: Timer E). Provisional responses go to *provisional.
+  std::optional<sip::Message> transact(const sip::Message& req, const std::string& ip, int port,
+                                       Deadline deadline, bool* got_provisional = nullptr) {
+    const bool invite = req.method == "INVITE";
+    const std::string call_id = req.callId();
+    const auto cseq = req.cseq();
+    const std::string bytes = sip::serialize(req);
+    send(req, ip, port);
+    double interval = kT1;
+    auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(interval));
+    bool provisional = false;
+    std::unique_lock<std::mutex> lk(mu);
+    for (;;) {
+      for (auto it = responses.begin(); it != responses.end(); ++it) {
+        if (it->callId() != call_id || it->cseq() != cseq) continue;
+        sip::Message r = std::move(*it);
+        responses.erase(it);
+        if (r.status < 200) {
+          provisional = true;
+          if (got_provisional) *got_provisional = true;
+          break;
+        }
+        return r;
+      }
+      if (deadline.expired() || log->cancelled()) return std::nullopt;
+      // Retransmit until a provisional (INVITE) or final (others) response.
+      if (Clock::now() >= next && !(invite && provisional)) {
+        lk.unlock();
+        sock->send(ip, port, bytes);
+        emit("ua.sent", req, peerOf(ip, port), true);
+        lk.lock();
+        interval = invite ? interval * 2 : std::min(interval * 2, kT2);
+        next = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(interval));
+      }
+      cv.wait_until(lk, std::min(deadline.when(), next));
+    }
+  }
+
+  /// Waits (without sending) for the final response of a transaction already sent.
+  std::optional<sip::Message> awaitFinal(const std::string& call_id,
+                                         const std::pair<unsigned long, std::string>& cseq,
+                                         Deadline deadline) {
+    std::unique_lock<std::mutex> lk(mu);
+    for (;;) {
+      for (auto it = responses.begin(); it != responses.end();) {
+        if (it->callId() == call_id && it->cseq() == cseq) {
+          sip::Message r = std::move(*it);
+          it = responses.erase(it);
+          if (r.status >= 200) return r;
+        } else {
+          ++it;
+        }
+      }
+      if (deadline.expired() || log->cancelled()) return std::nullopt;
+      cv.wait_until(lk, deadline.when());
+    }
+  }
+
+  void reply(const sip::Message& req, int status, const std::string& ip, int port,
+             const std::string& to_tag = "", const std::string& body = "") {
+    sip::Message r = sip::makeResponse(req, status, reasonFor(status), to_tag);
+    r.add("Server", "phonelab-ua");
+    // RFC 3261 12.1.1: responses that establish (or refresh) a dialog carry the Record-Route.
+    if (req.method == "INVITE" && status > 100 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
+    }
+    if (!body.empty()) {
+      r.add("Contact", "<" + contact() + ">");
+      r.add("Content-Type", "application/sdp");
+      r.body = body;
+    }
+    send(r, ip, port);
+  }
+
+  void handleRequest(const sip::Message& req, const std::string& ip, int port) {
+    const std::string call_id = req.callId();
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      received_requests.push_back(req);
+      if (received_requests.size() > 1024) received_requests.erase(received_requests.begin());
+    }
+    const std::string& m = req.method;
+    if (m == "ACK") {
+      std::lock_guard<std::mutex> lk(mu);
+      auto it = server_invites.find(call_id);
+      if (it != server_invites.end()) it->second.acked = true;
+      return;
+    }
+    if (m == "INVITE") {
+      handleInvite(req, ip, port);
+      return;
+    }
+    if (m == "BYE") {
+      bool known;
+      {
+        std::lock_guard<std::mutex> lk(mu);
+        known = dialog.active && dialog.call_id == call_id;
+        if (known) dialog.active = false;
+      }
+      reply(req, known ? 200 : 481, ip, port);
+      return;
+    }
+    if (m == "CANCEL") {
+      // We answer INVITEs at once, so there is never anything left to cancel.
+      reply(req, 200, ip, port);
+      return;
+    }
+    if (m == "OPTIONS" || m == "NOTIFY" || m == "MESSAGE" || m == "INFO" || m == "UPDATE") {
+      reply(req, 200, ip, port);
+      return;
+    }
+    reply(req, 501, ip, port);
+  }
+
+  void handleInvite(const sip::Message& req, const std::string& ip, int port) {
+    const std::string call_id = req.callId();
+    const std::string br = req.topViaBranch();
+    std::unique_lock<std::mutex> lk(mu);
+    if (!req.toTag().empty()) {  // re-INVITE
+      bool known = dialog.active && dialog.call_id == call_id;
+      if (known) dialog.remote_sdp = req.body;
+      lk.unlock();
+      if (known) {
+        reply(req, 200, ip, port, "", sdp(opt.address, opt.rtp_port, "2"));
+      } else {
+        reply(req, 481, ip, port);
+      }
+      return;
+    }
+    auto it = server_invites.find(call_id);
+    if (it != server_invites.end() && it->second.branch == br) {  // retransmission
+      std::string bytes = it->second.response;
+      lk.unlock();
+      sock->send(ip, port, bytes);
+      return;
+    }
+    const std::string tag = sip::randomToken(10);
+    const bool busy = dialog.active;
+    const int status = busy ? 486 : opt.answer_status;
+    if (!busy && status >= 200 && status < 300) {
+      dialog = Dialog{};
+      dialog.active = true;
+      dialog.caller = false;
+      dialog.call_id = call_id;
+      const std::string* to = req.header("To");
+      dialog.from_hdr = (to ? *to : "<" + contact() + ">") + ";tag=" + tag;
+      const std::string* from = req.header("From");
+      dialog.to_hdr = from ? *from : "";
+      const std::string* c = req.header("Contact");
+      dialog.remote_target = c ? sipudp::addrSpec(*c) : req.uri;
+      dialog.route_set = req.headerValues("Record-Route");
+      dialog.local_cseq = 1;
+      dialog.remote_sdp = req.body;
+    }
+    lk.unlock();
+
+    reply(req, 100, ip, port);
+    if (status >= 200 && status < 300) reply(req, 180, ip, port, tag);
+    sip::Message r = sip::makeResponse(req, status, reasonFor(status), tag);
+    r.add("Server", "phonelab-ua");
+    if (status >= 200 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
+      r.add("Contact", "<" + contact() + ">");
+      r.add("Content-Type", "application/sdp");
+      r.body = sdp(opt.address, opt.rtp_port, "1");
+    }
+    send(r, ip, port);
+    ServerInvite si;
+    si.call_id = call_id;
+    si.branch = br;
+    si.response = sip::serialize(r);
+    si.ip = ip;
+    si.port = port;
+    si.reliable = status >= 200 && status < 300;
+    si.next = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(kT1));
+    si.give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(64 * kT1));
+    lk.lock();
+    server_invites[call_id] = std::move(si);
+  }
+
+  /// Timer G: our 2xx to an INVITE again until its ACK (or 64*T1).
+  void retransmitResponses() {
+    std::lock_guard<std::mutex> lk(mu);
+    const auto now = Clock::now();
+    for (auto it = server_invites.begin(); it != server_invites.end();) {
+      ServerInvite& si = it->second;
+      if (now >= si.give_up) {
+        it = server_invites.erase(it);
+        continue;
+      }
+      if (si.reliable && !si.acked && now >= si.next) {
+        sock->send(si.ip, si.port, si.response);
+        si.interval = std::min(si.interval * 2, kT2);
+        si.next = now + std::chrono::duration_cast<Clock::duration>(Seconds(si.interval));
+      }
+      ++it;
+    }
+  }
+
+  void run() {
+    while (!stop.load()) {
+      auto d = sock->receive(50);
+      try {
+        retransmitResponses();
+      } catch (const std::exception&) {
+      }
+      if (!d) continue;
+      const std::string peer = peerOf(d->ip, d->port);
+      auto parsed = sip::parse(d->data, false);
+      if (!parsed.message) {
+        std::string first = d->data.substr(0, std::min<size_t>(d->data.find('\n'), 120));
+        log->emit("ua", "ua.received",
+                  {{"malformed", parsed.error}, {"start", first}, {"peer", peer}, {"ua", self()}},
+                  "unparseable message from " + peer + ": " + parsed.error);
+        continue;
+      }
+      sip::Message& m = *parsed.message;
+      emit("ua.received", m, peer, false);
+      try {
+        if (m.request) {
+          handleRequest(m, d->ip, d->port);
+          continue;
+        }
+        std::string resend_ack;
+        std::pair<std::string, int> hop;
+        {
+          std::lock_guard<std::mutex> lk(mu);
+          // A retransmitted 2xx of our INVITE: our ACK was lost; send it again.
+          if (m.cseq().second == "INVITE" && m.status >= 200 && m.status < 300 && dialog.caller &&
+              dialog.call_id == m.callId() && !dialog.ack_bytes.empty()) {
+            resend_ack = dialog.ack_bytes;
+            hop = dialog.ack_hop;
+          }
+          responses.push_back(std::move(m));
+          while (responses.size() > kMaxQueued) responses.pop_front();
+        }
+        cv.notify_all();
+        if (!resend_ack.empty()) sock->send(hop.first, hop.second, resend_ack);
+      } catch (const std::exception& e) {
+        log->emit("ua", "ua.error", {{"error", e.what()}, {"ua", self()}},
+                  std::string("test UA error: ") + e.what());
+      }
+    }
+  }
+
+  std::pair<std::string, int> nextHop(const std::vector<std::string>& route_set,
+                                      const std::string& target,
+                                      const std::pair<std::string, int>& fallback) {
+    if (!route_set.empty()) {
+      if (auto hp = sipudp::uriHostPort(route_set.front())) return *hp;
+    }
+    if (auto hp = sipudp::uriHostPort(target)) return *hp;
+    return fallback;
+  }
+};
+
+TestUa::TestUa(const UaOptions& o, EventLog& log) : impl_(std::make_unique<Impl>()) {
+  Impl& im = *impl_;
+  im.opt = o;
+  im.log = &log;
+  if (o.user.empty()) throw Error("test UA: no user");
+  im.sock = std::make_unique<sipudp::Socket>(o.netns, o.address, o.port);
+  im.reg_call_id = sip::randomToken(16) + "@" + o.address;
+  im.reg_tag = sip::randomToken(10);
+  log.emit("harness", "fake.start",
+           {{"name", "sip-ua"},
+            {"user", o.user},
+            {"address", o.address},
+            {"port", std::to_string(im.sock->port())}},
+           "test UA " + im.self() + " started");
+  im.thread = std::thread([&im] { im.run(); });
+}
+
+TestUa::~TestUa() {
+  impl_->stop = true;
+  impl_->sock->wake();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->log->emit("harness", "fake.stop", {{"name", "sip-ua"}, {"user", impl_->opt.user}},
+                   "test UA " + impl_->self() + " stopped");
+}
+
+bool TestUa::registerNow(Deadline deadline, std::string& why) {
+  Impl& im = *impl_;
+  im.last_status = 0;
+  if (im.opt.proxy.empty()) {
+    why = "no proxy to register with";
+    return false;
+  }
+  const auto [ip, port] = sipudp::splitHostPort(im.opt.proxy);
+  const std::string domain = im.domain();
+  const std::string aor = "sip:" + im.opt.user + "@" + domain;
+  const std::string uri = "sip:" + domain;
+  std::string auth_header, auth_value;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    unsigned long cseq;
+    {
+      std::lock_guard<std::mutex> lk(im.mu);
+      cseq = ++im.reg_cseq;
+    }
+    sip::Message req = im.request("REGISTER", uri, "<" + aor + ">;tag=" + im.reg_tag,
+                                  "<" + aor + ">", im.reg_call_id, cseq, branch());
+    req.add("Contact", "<" + im.contact() + ">");
+    req.add("Expires", "3600");
+    req.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, MESSAGE, INFO, UPDATE");
+    if (!auth_header.empty()) req.add(auth_header, auth_value);
+    auto r = im.transact(req, ip, port, deadline);
+    if (!r) {
+      why = "no final response to REGISTER from " + im.opt.proxy + " before the deadline";
+      return false;
+    }
+    im.last_status = r->status;
+    if (r->status >= 200 && r->status < 300) {
+      why.clear();
+      return true;
+    }
+    if (r->status != 401 && r->status != 407) {
+      why = r->startLine();
+      return false;
+    }
+    const bool www = r->status == 401;
+    const std::string* chal = r->header(www ? "WWW-Authenticate" : "Proxy-Authenticate");
+    if (!chal) {
+      why = r->startLine() + " without a challenge header";
+      return false;
+    }
+    auto ch = sip::parseChallenge(*chal);
+    if (!ch) {
+      why = r->startLine() + " with an unparseable challenge: " + *chal;
+      return false;
+    }
+    if (im.opt.password.empty()) {
+      why = r->startLine() + " and no password to answer it";
+      return false;
+    }
+    if (!auth_header.empty() && !ch->stale) {
+      why = r->startLine() + " again after answering the challenge";
+      return false;
+    }
+    auth_header = www ? "Authorization" : "Proxy-Authorization";
+    auth_value = sip::formatCredentials(
+        sip::answerChallenge(*ch, im.opt.user, im.opt.password, "REGISTER", uri));
+  }
+  why = "REGISTER challenged too often";
+  return false;
+}
+
+int TestUa::call(const std::string& target_uri, const std::string& via, Deadline deadline,
+                 std::string& why, const std::string& auth_user, const std::string& auth_password) {
+  Impl& im = *impl_;
+  im.last_status = 0;
+  const auto hop = sipudp::splitHostPort(via);
+  const std::string from =
+      "<sip:" + im.opt.user + "@" + im.domain() + ">;tag=" + sip::randomToken(10);
+  const std::string to = "<" + target_uri + ">";
+  const std::string call_id = sip::randomToken(16) + "@" + im.opt.address;
+  unsigned long cseq = 1;
+  std::string auth_header, auth_value;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::string br = branch();
+    sip::Message inv = im.request("INVITE", target_uri, from, to, call_id, cseq, br);
+    inv.add("Contact", "<" + im.contact() + ">");
+    inv.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, MESSAGE, INFO, UPDATE");
+    inv.add("Content-Type", "application/sdp");
+    if (!auth_header.empty()) inv.add(auth_header, auth_value);
+    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq));
+    bool provisional = false;
+    auto r = im.transact(inv, hop.first, hop.second, deadline, &provisional);
+    if (!r) {
+      why = "no final response to INVITE " + target_uri + " via " + via + " before the deadline";
+      if (provisional) {  // stop the ringing: CANCEL, then ACK the 487
+        sip::Message cancel = im.request("CANCEL", target_uri, from, to, call_id, cseq, br);
+        im.transact(cancel, hop.first, hop.second, Deadline::in(Seconds(2)));
+        if (auto fin = im.awaitFinal(call_id, {cseq, "INVITE"}, Deadline::in(Seconds(2)));
+            fin && fin->status >= 300) {
+          const std::string* fto = fin->header("To");
+          im.send(im.request("ACK", target_uri, from, fto ? *fto : to, call_id, cseq, br),
+                  hop.first, hop.second);
+        }
+      }
+      return 0;
+    }
+    im.last_status = r->status;
+    const std::string* rto = r->header("To");
+    if (r->status >= 300) {
+      // ACK of a non-2xx final response: same branch and Request-URI, hop by hop.
+      sip::Message ack = im.request("ACK", target_uri, from, rto ? *rto : to, call_id, cseq, br);
+      im.send(ack, hop.first, hop.second);
+      const bool challenged = r->status == 401 || r->status == 407;
+      if (!challenged || auth_user.empty() || attempt > 0) {
+        why = r->startLine();
+        return r->status;
+      }
+      const std::string* chal =
+          r->header(r->status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate");
+      auto ch = chal ? sip::parseChallenge(*chal) : std::nullopt;
+      if (!ch) {
+        why = r->startLine() + " without a usable challenge";
+        return r->status;
+      }
+      auth_header = r->status == 401 ? "Authorization" : "Proxy-Authorization";
+      auth_value = sip::formatCredentials(
+          sip::answerChallenge(*ch, auth_user, auth_password, "INVITE", target_uri));
+      ++cseq;
+      continue;
+    }
+    // 2xx: the dialog, then an ACK to the remote target through the route set.
+    Impl::Dialog d;
+    d.active = true;
+    d.caller = true;
+    d.call_id = call_id;
+    d.from_hdr = from;
+    d.to_hdr = rto ? *rto : to;
+    const std::string* contact = r->header("Contact");
+    d.remote_target = contact ? sipudp::addrSpec(*contact) : target_uri;
+    d.route_set = r->headerValues("Record-Route");
+    std::reverse(d.route_set.begin(), d.route_set.end());
+    d.local_cseq = cseq;
+    d.remote_sdp = r->body;
+    sip::Message ack =
+        im.request("ACK", d.remote_target, d.from_hdr, d.to_hdr, call_id, cseq, branch());
+    for (const auto& rr : d.route_set) ack.add("Route", rr);
+    d.ack_hop = im.nextHop(d.route_set, d.remote_target, hop);
+    d.ack_bytes = sip::serialize(ack);
+    im.send(ack, d.ack_hop.first, d.ack_hop.second);
+    {
+      std::lock_guard<std::mutex> lk(im.mu);
+      im.dialog = std::move(d);
+    }
+    why.clear();
+    return r->status;
+  }
+  why = "INVITE challenged too often";
+  return im.last_status;
+}
+
+bool TestUa::hangup(Deadline deadline, std::string& why) {
+  Impl& im = *impl_;
+  im.last_status = 0;
+  Impl::Dialog d;
+  unsigned long cseq;
+  {
+    std::lock_guard<std::mutex> lk(im.mu);
+    if (!im.dialog.active) {
+      why = "no call to hang up";
+      return false;
+    }
+    d = im.dialog;
+    cseq = ++im.dialog.local_cseq;
+  }
+  sip::Message bye =
+      im.request("BYE", d.remote_target, d.from_hdr, d.to_hdr, d.call_id, cseq, branch());
+  for (const auto& rr : d.route_set) bye.add("Route", rr);
+  const auto fallback =
+      im.opt.proxy.empty() ? std::make_pair(std::string(), 0) : sipudp::splitHostPort(im.opt.proxy);
+  const auto hop = im.nextHop(d.route_set, d.remote_target, fallback);
+  if (hop.first.empty()) {
+    why = "no address to send the BYE to";
+    return false;
+  }
+  auto r = im.transact(bye, hop.first, hop.second, deadline);
+  if (!r) {
+    why = "no final response to BYE before the deadline";
+    return false;
+  }
+  im.last_status = r->status;
+  {
+    std::lock_guard<std::mutex> lk(im.mu);
+    if (im.dialog.call_id == d.call_id) im.dialog.active = false;
+  }
+  if (r->status >= 200 && r->status < 300) {
+    why.clear();
+    return true;
+  }
+  why = r->startLine();
+  return false;
+}
+
+std::vector<sip::Message> TestUa::sendRaw(const std::string& dst_ip, int dst_port,
+                                          const std::string& bytes, Deadline deadline) {
+  Impl& im = *impl_;
+  auto parsed = sip::parse(bytes, false);
+  const std::string call_id = parsed.message ? parsed.message->callId() : "";
+  im.sock->send(dst_ip, dst_port, bytes);
+  const std::string peer = peerOf(dst_ip, dst_port);
+  if (parsed.message) {
+    im.emit("ua.sent", *parsed.message, peer, true);
+  } else {
+    std::string first = bytes.substr(0, std::min<size_t>(bytes.find_first_of("\r\n"), 120));
+    im.log->emit("ua", "ua.sent", {{"peer", peer}, {"malformed", parsed.error}, {"ua", im.self()}},
+                 first + " to " + peer);
+  }
+  std::vector<sip::Message> out;
+  std::unique_lock<std::mutex> lk(im.mu);
+  for (;;) {
+    for (auto it = im.responses.begin(); it != im.responses.end();) {
+      if (call_id.empty() || it->callId() == call_id) {
+        out.push_back(std::move(*it));
+        it = im.responses.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (deadline.expired() || im.log->cancelled()) return out;
+    im.cv.wait_until(lk, deadline.when());
+  }
+}
+
+int TestUa::lastStatus() const {
+  return impl_->last_status.load();
+}
+bool TestUa::inCall() const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return impl_->dialog.active;
+}
+std::string TestUa::remoteSdp() const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return impl_->dialog.remote_sdp;
+}
+std::vector<sip::Message> TestUa::receivedRequests() const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return impl_->received_requests;
+}
+std::string TestUa::contactUri() const {
+  return impl_->contact();
+}
+
+}  // namespace phonelab::fakes

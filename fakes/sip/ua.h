@@ -1,0 +1,86 @@
+#pragma once
+/// The test user agent: the far end of the phone's calls. A SIP UA over UDP on a lab address,
+/// driven by the runner: it registers with the trusted proxy, places calls (answering digest
+/// challenges), hangs up, sends raw requests a scenario builds, and answers what it receives by
+/// itself (INVITE -> 100, 180, 200 with an SDP answer; ACK; BYE -> 200; CANCEL -> 200 + 487;
+/// OPTIONS/NOTIFY/MESSAGE/INFO/UPDATE -> 200; anything else -> 501).
+///
+/// Events (source "ua"), one per message in and out:
+///   ua.sent / ua.received  method (requests) or status + reason (responses), call_id, cseq
+///                          (number), cseq_method, peer ("ip:port"), ua ("user@address:port");
+///                          ua.received of unparseable bytes has malformed = the parser's reason
+///   summary: the start line and the peer, "INVITE sip:alice@sip.lab.example to 198.18.0.10:5060"
+/// No media: the SDP offers/answers a port (rtp_port) but no RTP is sent.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/core/deadline.h"
+#include "harness/core/event.h"
+#include "harness/proto/sip.h"
+
+namespace phonelab::fakes {
+
+struct UaOptions {
+  std::string address;  // lab address to bind (UDP)
+  int port = 5062;
+  std::string user;      // SIP user (and digest user name)
+  std::string password;  // "" = cannot answer challenges
+  std::string domain;    // SIP domain for the AOR; "" = the proxy's host
+  std::string proxy;     // "ip:port" of Kamailio (registrar and outbound proxy)
+  /// Namespace to open the socket in ("" = the calling thread's, e.g. inside a NetnsScope).
+  std::string netns;
+  int rtp_port = 40000;     // m=audio port in our SDP
+  int answer_status = 200;  // final status for INVITEs we receive (e.g. 486 to decline)
+};
+
+class TestUa {
+ public:
+  /// Binds the socket and starts the receive thread. Throws Error if it cannot bind.
+  TestUa(const UaOptions& o, EventLog& log);
+  /// Stops the receive thread (no unregistration: the registrar dies with the scenario).
+  ~TestUa();
+  TestUa(const TestUa&) = delete;
+  TestUa& operator=(const TestUa&) = delete;
+
+  /// REGISTER (Expires 3600) with the proxy, answering one 401/407 challenge with the password.
+  /// True on 2xx; otherwise false with `why` ("403 Forbidden", "no response within 5 s", "401
+  /// Unauthorized and no password to answer it", ...). lastStatus() has the final status.
+  bool registerNow(Deadline deadline, std::string& why);
+
+  /// INVITE target (a SIP URI, sent to `via`: "ip:port" of the proxy or the phone itself) with an
+  /// SDP offer (PCMU/PCMA, m=audio rtp_port); answers 401/407 challenges with
+  /// auth_user/auth_password if given (once per realm); waits for a final response and ACKs it.
+  /// Returns the final status (0 = none before the deadline; a pending INVITE is then
+  /// CANCELled). A 2xx establishes the dialog hangup() ends.
+  int call(const std::string& target_uri, const std::string& via, Deadline deadline,
+           std::string& why, const std::string& auth_user = "",
+           const std::string& auth_password = "");
+
+  /// BYE in the current dialog (placed by call() or answered by this UA), through its route set.
+  /// True when the BYE got a 2xx.
+  bool hangup(Deadline deadline, std::string& why);
+
+  /// Sends raw bytes (built by the caller) and collects the SIP responses received until the
+  /// deadline (those with the request's Call-ID when it has one, else all).
+  std::vector<proto::sip::Message> sendRaw(const std::string& dst_ip, int dst_port,
+                                           const std::string& bytes, Deadline deadline);
+
+  /// Final status of the last registerNow()/call()/hangup() (0 = none).
+  int lastStatus() const;
+  /// Is a dialog established (our call answered, or an INVITE we answered and not yet BYEd)?
+  bool inCall() const;
+  /// The other side's SDP of the current or last dialog.
+  std::string remoteSdp() const;
+  /// Requests this UA received, in order (for checks: did the phone's INVITE carry ...?).
+  std::vector<proto::sip::Message> receivedRequests() const;
+  /// "sip:user@address:port"
+  std::string contactUri() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::fakes
