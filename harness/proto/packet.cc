@@ -5,6 +5,7 @@
 
 #include "harness/proto/dhcp.h"
 #include "harness/proto/dhcp_options.h"
+#include "harness/proto/sip_event.h"
 
 namespace phonelab::proto {
 namespace {
@@ -294,6 +295,14 @@ Event decodeIpv4(Event e, Bytes ip) {
     f["payload"] = std::to_string(payload.size());
     if ((sport == 67 || sport == 68) && (dport == 67 || dport == 68)) {
       return decodeDhcp(std::move(e), payload);
+    }
+    // SIP on any port: what matters is what the phone says, not where (hostile servers and
+    // SIP_Port_1_ move it off 5060).
+    if (looksLikeSip(payload)) {
+      if (auto sip = sipEvent(payload, src, sport, dst, dport)) {
+        for (auto& [k, v] : f) sip->fields.emplace(k, v);  // keep the frame's MACs, from, frame
+        return *sip;
+      }
     }
     e.kind = "udp";
     e.summary = "UDP " + src + ":" + f["src_port"] + " -> " + dst + ":" + f["dst_port"] + " " +
