@@ -11,6 +11,9 @@
 #include "fakes/dns/dns.h"
 #include "fakes/http/http.h"
 #include "fakes/ntp/ntp.h"
+#include "fakes/sip/hostile.h"
+#include "fakes/sip/kamailio.h"
+#include "fakes/sip/ua.h"
 #include "fakes/tftp/tftp.h"
 #include "harness/core/error.h"
 #include "harness/lab/netns.h"
@@ -76,6 +79,10 @@ struct LabFakes::Impl {
   std::optional<fakes::TftpFake> tftp;
   std::optional<fakes::HttpFake> http;
   std::optional<fakes::AcsFake> acs;
+  std::optional<fakes::KamailioServer> kamailio;
+  std::optional<fakes::TestUa> ua;
+  std::optional<fakes::HostileSip> hostile;
+  std::string proxy;
   std::optional<fakes::KeaServer> kea;
   std::optional<fakes::RogueDhcpServer> rogue;
 };
@@ -125,6 +132,43 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     o.port = port(f.acs.port, 7547);
     impl_->acs.emplace(o, log);
   }
+  if (f.sip.enabled) {
+    fakes::KamailioOptions o;
+    o.netns = seg.labNs();
+    o.address = expand(f.sip.address);
+    o.port = f.sip.port;
+    o.domain = f.sip.domain.empty() ? o.address : expand(f.sip.domain);
+    for (const auto& [user, password] : f.sip.users) o.users[user] = expand(password);
+    // Kamailio's ctl socket path must stay short (unix socket limit): its own folder.
+    o.work_dir = dir + "/kamailio";
+    fs::create_directories(o.work_dir);
+    evidence["log:kamailio"] = sc.id + "/kamailio/kamailio.log";
+    evidence["config:kamailio"] = sc.id + "/kamailio/kamailio.cfg";
+    impl_->kamailio.emplace(o, log);
+    impl_->proxy = o.address + ":" + std::to_string(o.port);
+  }
+  if (f.sip_ua.enabled) {
+    fakes::UaOptions o;
+    o.address = expand(f.sip_ua.address);
+    o.port = f.sip_ua.port;
+    o.user = expand(f.sip_ua.user);
+    o.password = expand(f.sip_ua.password);
+    o.proxy = impl_->proxy;
+    if (f.sip.enabled) o.domain = f.sip.domain.empty() ? "" : expand(f.sip.domain);
+    impl_->ua.emplace(o, log);
+    if (!impl_->proxy.empty()) {
+      std::string why;
+      if (!impl_->ua->registerNow(Deadline::in(Seconds(10)), why)) {
+        throw Error("the test UA could not register to the trusted proxy: " + why);
+      }
+    }
+  }
+  if (f.hostile_sip.enabled) {
+    fakes::HostileOptions o;
+    o.address = expand(f.hostile_sip.address);
+    o.port = f.hostile_sip.port > 0 ? f.hostile_sip.port : 5060;
+    impl_->hostile.emplace(o, log);
+  }
   if (f.dhcp.enabled) {
     fakes::KeaOptions ko;
     ko.netns = seg.labNs();
@@ -158,5 +202,15 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
 // Members go in reverse order of start: the DHCP servers first, so the phone is never pointed at
 // a service that is already gone.
 LabFakes::~LabFakes() = default;
+
+fakes::TestUa* LabFakes::ua() {
+  return impl_->ua ? &*impl_->ua : nullptr;
+}
+fakes::HostileSip* LabFakes::hostile() {
+  return impl_->hostile ? &*impl_->hostile : nullptr;
+}
+std::string LabFakes::proxy() const {
+  return impl_->proxy;
+}
 
 }  // namespace phonelab::runner

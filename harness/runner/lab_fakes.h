@@ -14,6 +14,10 @@
 namespace phonelab::lab {
 class Segment;
 }
+namespace phonelab::fakes {
+class TestUa;
+class HostileSip;
+}  // namespace phonelab::fakes
 
 namespace phonelab::runner {
 
@@ -26,6 +30,11 @@ class LabFakes {
            EventLog& log, const std::string& dir, std::map<std::string, std::string>& evidence);
   ~LabFakes();
   LabFakes(const LabFakes&) = delete;
+  /// The test UA and the hostile SIP server, if the scenario named them (else nullptr).
+  fakes::TestUa* ua();
+  fakes::HostileSip* hostile();
+  /// "ip:port" of the trusted SIP proxy ("" if none).
+  std::string proxy() const;
   LabFakes& operator=(const LabFakes&) = delete;
 
  private:

@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "fakes/sip/hostile.h"
+#include "fakes/sip/ua.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
 #include "harness/dut/dut.h"
@@ -90,6 +92,7 @@ class ScenarioRun {
   std::string current_step_ = "setup";
   Deadline scenario_deadline_ = Deadline::in(Seconds(0));
   dut::Dut* dut_ = nullptr;
+  LabFakes* fakes_ = nullptr;
 };
 
 std::string ScenarioRun::expand(const std::string& s) const {
@@ -148,6 +151,38 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           return dut.fetchConfig(deadlineIn(act.within));
         } else if constexpr (std::is_same_v<T, FetchStatusAction>) {
           return dut.fetchStatus(deadlineIn(act.within));
+        } else if constexpr (std::is_same_v<T, SipCallAction>) {
+          fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
+          if (!ua) throw ConfigError(sc_.mark, "sip_call needs fakes.sip_ua in the scenario");
+          std::string via = act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy();
+          std::string why;
+          int status = ua->call(expand(act.to), via, deadlineIn(act.within), why,
+                                expand(act.auth_user), expand(act.auth_password));
+          log_.emit("harness", "harness.call",
+                    {{"to", expand(act.to)}, {"via", via}, {"status", std::to_string(status)}},
+                    "call to " + expand(act.to) + " via " + via + ": " +
+                        (status ? std::to_string(status) : "no final response") +
+                        (why.empty() ? "" : " (" + why + ")"));
+          if (status >= 200 && status < 300) {
+            std::string ignore;
+            ua->hangup(deadlineIn(5), ignore);
+          }
+          return {};
+        } else if constexpr (std::is_same_v<T, SipSendAction>) {
+          fakes::HostileSip* hostile = fakes_ ? fakes_->hostile() : nullptr;
+          if (!hostile)
+            throw ConfigError(sc_.mark, "sip_send needs fakes.hostile_sip in the scenario");
+          std::vector<std::string> headers;
+          for (const auto& h : act.headers) headers.push_back(expand(h));
+          auto answers = hostile->send(act.method, dut.address(), 5060, deadlineIn(act.within),
+                                       expand(act.spoof_from_domain), expand(act.event), headers);
+          log_.emit("harness", "harness.sip-send",
+                    {{"method", act.method}, {"answers", std::to_string(answers.size())}},
+                    "hostile " + act.method + " to " + dut.address() + ": " +
+                        (answers.empty() ? "no response in " + formatSeconds(act.within)
+                                         : std::to_string(answers.size()) + " response(s), first " +
+                                               answers.front().startLine()));
+          return {};
         } else {
           static_assert(std::is_same_v<T, PingAction>);
           std::string to = expand(act.to), from = expand(act.from);
@@ -281,6 +316,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
            {"net.pool_to", addr.pool_to},
            {"dut.mac", lab_.mac}};
   for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
+  for (const auto& [name, outcome] : lab_.profile.expect) vars_["expect." + name] = outcome.value;
   log_.emit("harness", "harness.segment",
             {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
             "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
@@ -302,6 +338,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
 
   LabFakes fakes(
       sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
+  fakes_ = &fakes;
 
   dut::DutEnv env;
   env.log = &log_;
@@ -341,6 +378,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   std::string crash = dut.power().unexpectedExit();
   if (!crash.empty()) check("the phone keeps running", Verdict::Fail, crash);
   dut_ = nullptr;
+  fakes_ = nullptr;
   // Destructors, in reverse order: DUT off, Kea stopped, capture closed, back to our namespace,
   // segment removed.
 }
@@ -351,6 +389,26 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                         const dut::LabFile& lab) {
   std::vector<Diagnostic> diags;
   for (const auto& sc : scenarios) {
+    // Actions that need a fake the scenario does not stand up would only fail at run time.
+    for (const auto& step : sc.steps) {
+      std::vector<const scenario::Action*> actions;
+      if (auto* act = std::get_if<scenario::ActStep>(&step.body)) actions.push_back(&act->action);
+      if (auto* ex = std::get_if<scenario::ExpectStep>(&step.body); ex && ex->probe) {
+        actions.push_back(&*ex->probe);
+      }
+      for (const auto* a : actions) {
+        if (std::holds_alternative<scenario::SipCallAction>(*a) && !sc.fakes.sip_ua.enabled) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses sip_call, which needs "
+                                          "fakes.sip_ua (the test UA) in the scenario"});
+        }
+        if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses sip_send, which needs "
+                                          "fakes.hostile_sip in the scenario"});
+        }
+      }
+    }
     std::set<std::string> reported;
     forEachSetting(sc, [&](const std::string& name, const Mark& where) {
       if (!lab.profile.setting(name) && reported.insert(name).second) {

@@ -24,8 +24,8 @@ using Names = std::vector<std::string>;
 const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                              "timeout", "fakes", "dut",          "steps"};
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-const Names kActions = {"configure",    "reboot",       "power_cycle",
-                        "fetch_config", "fetch_status", "ping"};
+const Names kActions = {"configure",    "reboot", "power_cycle", "fetch_config",
+                        "fetch_status", "ping",   "sip_call",    "sip_send"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -229,7 +229,10 @@ class Checker {
   std::optional<Fields> fakeSwitch(const Entry& e, bool& enabled, const Names& keys);
   void dhcpOptions(const Entry& e, std::vector<DhcpOptionSpec>& out);
   void servedFiles(const Entry& e, std::vector<ServedFile>& out);
-  void serviceFake(const Entry& e, ServiceFake& out, const Names& extra);
+  /// A fake on one address, by default the service address ${svc.<service>} (service "" = the
+  /// fake's key).
+  void serviceFake(const Entry& e, ServiceFake& out, const Names& extra,
+                   const std::string& service = "");
   void dut(const Entry& e, DutSetup& out);
   void steps(const Entry& e, std::vector<Step>& out);
   std::optional<Step> step(const YAML::Node& item, size_t index, Mark& name_mark);
@@ -365,11 +368,12 @@ void Checker::servedFiles(const Entry& e, std::vector<ServedFile>& out) {
   }
 }
 
-void Checker::serviceFake(const Entry& e, ServiceFake& out, const Names& extra) {
+void Checker::serviceFake(const Entry& e, ServiceFake& out, const Names& extra,
+                          const std::string& service) {
   Names keys = {"address", "port"};
   keys.insert(keys.end(), extra.begin(), extra.end());
   auto f = fakeSwitch(e, out.enabled, keys);
-  if (out.enabled) out.address = "${svc." + e.key + "}";
+  if (out.enabled) out.address = "${svc." + (service.empty() ? e.key : service) + "}";
   if (!f) return;
   if (const Entry* x = f->get("address")) out.address = text(*x).value_or(out.address);
   if (const Entry* x = f->get("port")) {
@@ -388,7 +392,10 @@ void Checker::serviceFake(const Entry& e, ServiceFake& out, const Names& extra) 
 
 void Checker::fakes(const Entry& e, Fakes& out) {
   if (!expect(e, YAML::NodeType::Map, "a map")) return;
-  Fields f = fields(e.v, {"dhcp", "dns", "ntp", "tftp", "http", "acs", "rogue_dhcp"}, "fakes");
+  Fields f = fields(
+      e.v,
+      {"dhcp", "dns", "ntp", "tftp", "http", "acs", "rogue_dhcp", "sip", "sip_ua", "hostile_sip"},
+      "fakes");
   if (const Entry* d = f.get("dhcp")) {
     if (auto g = fakeSwitch(*d, out.dhcp.enabled, {"pool_from", "pool_to", "lease", "options"})) {
       if (const Entry* x = g->get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
@@ -406,6 +413,36 @@ void Checker::fakes(const Entry& e, Fakes& out) {
   if (const Entry* x = f.get("tftp")) serviceFake(*x, out.tftp, {"files"});
   if (const Entry* x = f.get("http")) serviceFake(*x, out.http, {"files"});
   if (const Entry* x = f.get("acs")) serviceFake(*x, out.acs, {});
+  if (const Entry* x = f.get("hostile_sip")) serviceFake(*x, out.hostile_sip, {}, "hostile");
+  if (const Entry* x = f.get("sip")) {
+    SipProxyFake& k = out.sip;
+    if (auto g = fakeSwitch(*x, k.enabled, {"address", "port", "domain", "users"})) {
+      if (const Entry* y = g->get("address")) k.address = text(*y).value_or("");
+      if (const Entry* y = g->get("domain")) k.domain = text(*y).value_or("");
+      if (const Entry* y = g->get("users")) k.users = textMap(*y);
+      if (const Entry* y = g->get("port"); y && text(*y)) {
+        if (!YAML::convert<int>::decode(y->v, k.port) || k.port < 1 || k.port > 65535) {
+          error(y->v, "'port' must be a number from 1 to 65535");
+        }
+      }
+    }
+    if (k.enabled && k.address.empty()) k.address = "${svc.sip}";
+  }
+  if (const Entry* x = f.get("sip_ua")) {
+    SipUaFake& u = out.sip_ua;
+    if (auto g = fakeSwitch(*x, u.enabled, {"address", "port", "user", "password"})) {
+      if (const Entry* y = g->get("address")) u.address = text(*y).value_or("");
+      if (const Entry* y = g->get("user")) u.user = text(*y).value_or("");
+      if (const Entry* y = g->get("password")) u.password = text(*y).value_or("");
+      if (const Entry* y = g->get("port"); y && text(*y)) {
+        if (!YAML::convert<int>::decode(y->v, u.port) || u.port < 1 || u.port > 65535) {
+          error(y->v, "'port' must be a number from 1 to 65535");
+        }
+      }
+      require(x->v, *g, {"user", "password"}, "sip_ua");
+    }
+    if (u.enabled && u.address.empty()) u.address = "${svc.sip}";
+  }
   if (const Entry* x = f.get("rogue_dhcp")) {
     RogueDhcpFake& r = out.rogue_dhcp;
     r.mark = mark(x->k);
@@ -680,6 +717,52 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (name == "fetch_config") return FetchConfigAction{within};
     return FetchStatusAction{within};
+  }
+  if (name == "sip_call") {
+    SipCallAction c;
+    if (args.IsNull()) {
+      error(key_node, "action 'sip_call' needs arguments: {to: sip:...}");
+      return std::nullopt;
+    }
+    Fields f =
+        fields(args, {"to", "via", "auth_user", "auth_password", "replay", "within"}, "sip_call");
+    require(args, f, {"to"}, "'sip_call'");
+    if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
+    if (const Entry* x = f.get("via"); x && text(*x)) {
+      c.via = x->v.Scalar();
+      if (c.via != "proxy" && c.via != "phone") {
+        error(x->v, "'via' is '" + c.via + "': expected proxy or phone");
+      }
+    }
+    if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
+    if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
+    if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
+    return c;
+  }
+  if (name == "sip_send") {
+    SipSendAction a2;
+    if (args.IsNull()) {
+      error(key_node, "action 'sip_send' needs arguments: {method: INVITE}");
+      return std::nullopt;
+    }
+    Fields f =
+        fields(args, {"method", "event", "spoof_from_domain", "headers", "within"}, "sip_send");
+    require(args, f, {"method"}, "'sip_send'");
+    if (const Entry* x = f.get("method"); x && text(*x)) {
+      static const Names methods = {"INVITE", "OPTIONS", "NOTIFY", "BYE", "MESSAGE"};
+      a2.method = x->v.Scalar();
+      if (!contains(methods, a2.method)) {
+        error(x->v, "unknown method '" + a2.method + "'" + suggest(a2.method, methods) +
+                        "; methods: " + join(methods));
+      }
+    }
+    if (const Entry* x = f.get("event")) a2.event = text(*x).value_or("");
+    if (const Entry* x = f.get("spoof_from_domain")) a2.spoof_from_domain = text(*x).value_or("");
+    if (const Entry* x = f.get("headers")) {
+      for (auto& [h, m] : textList(*x)) a2.headers.push_back(h);
+    }
+    if (const Entry* x = f.get("within")) a2.within = duration(*x).value_or(a2.within);
+    return a2;
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");

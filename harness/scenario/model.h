@@ -60,11 +60,32 @@ struct PingAction {
   int count = 1;
 };
 
+/// The test UA (fakes.sip_ua) calls: INVITE `to`, sent through the trusted proxy ("proxy") or
+/// straight to the phone ("phone"); answers a challenge with auth_user/auth_password when given;
+/// waits up to `within` for a final response, ACKs it and (on 2xx) hangs up. The outcome is
+/// events (ua.sent, ua.received, sip.*, harness.call); the action itself fails only if the
+/// harness could not send.
+struct SipCallAction {
+  std::string to;
+  std::string via = "proxy";
+  std::string auth_user, auth_password;
+  double within = 10;
+};
+/// The hostile SIP server (fakes.hostile_sip) sends one request to the phone and collects answers
+/// for `within` seconds.
+struct SipSendAction {
+  std::string method;
+  std::string event;              // NOTIFY Event header, e.g. "check-sync;reboot=true"
+  std::string spoof_from_domain;  // From host of a listed server
+  std::vector<std::string> headers;
+  double within = 3;
+};
+
 using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
-                            FetchStatusAction, PingAction>;
+                            FetchStatusAction, PingAction, SipCallAction, SipSendAction>;
 
 /// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping".
+/// "ping", "sip_call", "sip_send".
 const char* actionName(const Action& a);
 
 // ---- steps ----
@@ -146,10 +167,29 @@ struct RogueDhcpFake {
   Mark mark;
 };
 
+/// The trusted SIP peer: a real Kamailio (registrar with digest auth, proxy).
+struct SipProxyFake {
+  bool enabled = false;
+  std::string address;  // default ${svc.sip}
+  int port = 5060;
+  std::string domain;                        // SIP domain and realm; default the address
+  std::map<std::string, std::string> users;  // user -> password
+};
+/// The test UA, the far end of calls; registers to the proxy at start.
+struct SipUaFake {
+  bool enabled = false;
+  std::string address;  // default ${svc.sip}
+  int port = 5062;
+  std::string user, password;
+};
+
 struct Fakes {
   DhcpFake dhcp;
   ServiceFake dns, ntp, tftp, http, acs;
   RogueDhcpFake rogue_dhcp;
+  SipProxyFake sip;
+  SipUaFake sip_ua;
+  ServiceFake hostile_sip;  // address default ${svc.hostile}, port 5060
 };
 
 /// How the DUT is brought up before the steps.

@@ -4,10 +4,27 @@ namespace phonelab::scenario {
 
 const std::vector<std::string>& knownVariables() {
   static const std::vector<std::string> names = {
-      "lab.ip",        "lab.mac",       "lab.remote_ip", "net.prefix", "net.netmask",
-      "net.static_ip", "net.pool_from", "net.pool_to",   "dut.mac",    "svc.dns",
-      "svc.ntp",       "svc.tftp",      "svc.http",      "svc.acs",    "svc.alt",
-      "svc.rogue",     "svc.sip",       "svc.hostile",   "dut.ip",
+      "lab.ip",
+      "lab.mac",
+      "lab.remote_ip",
+      "net.prefix",
+      "net.netmask",
+      "net.static_ip",
+      "net.pool_from",
+      "net.pool_to",
+      "dut.mac",
+      "expect.auth_invite_challenge",
+      "expect.unlisted_sip_request",
+      "svc.dns",
+      "svc.ntp",
+      "svc.tftp",
+      "svc.http",
+      "svc.acs",
+      "svc.alt",
+      "svc.rogue",
+      "svc.sip",
+      "svc.hostile",
+      "dut.ip",
   };
   return names;
 }

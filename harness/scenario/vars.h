@@ -11,6 +11,8 @@
 ///   ${net.pool_from} ${net.pool_to}  the DHCP pool
 ///   ${svc.dns} ${svc.ntp} ${svc.tftp} ${svc.http} ${svc.acs} ${svc.alt} ${svc.rogue} ${svc.sip}
 ///   ${svc.hostile}     the lab-side address of each fake (lab::SegmentAddressing::services)
+///   ${expect.auth_invite_challenge} ${expect.unlisted_sip_request}
+///                      outcomes the vendor's document leaves open, from the device profile
 ///   ${dut.mac}         the DUT's MAC address
 ///   ${dut.ip}          the DUT's current address (as last observed)
 

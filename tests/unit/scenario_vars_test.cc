@@ -37,7 +37,7 @@ TEST(Vars, KnownSetIsClosed) {
                         "net.static_ip", "net.pool_from", "net.pool_to", "dut.mac", "dut.ip"}) {
     EXPECT_NE(std::find(k.begin(), k.end(), n), k.end()) << n;
   }
-  EXPECT_EQ(k.size(), 19u);
+  EXPECT_EQ(k.size(), 21u);
 }
 
 }  // namespace

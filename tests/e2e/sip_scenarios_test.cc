@@ -1,0 +1,80 @@
+// The SIP scenarios (a real Kamailio as the trusted peer, a test UA, a hostile server) against the
+// conformant emulator (all pass) and against each DHCP fault of the emulator (the scenario that
+// targets it fails, and the failing check names what was wrong).
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace phonelab::e2e {
+namespace {
+
+TEST(SipScenarios, PassAgainstTheConformantEmulator) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = runSuite("sip-conformant", {}, {"scenarios/sip"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  EXPECT_GE(r.results["scenarios"].size(), 7u);
+  for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+struct FaultCase {
+  const char* fault;
+  const char* file;     // scenarios/sip/<file>.yaml
+  const char* check;    // the step whose check must fail
+  const char* message;  // part of its message
+};
+
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.fault;
+}
+
+class SipFault : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(SipFault, IsCaughtByItsScenario) {
+  PHONELAB_REQUIRE_ROOT();
+  const FaultCase& c = GetParam();
+  auto r = runSuite(std::string("sip-fault-") + c.fault, {c.fault},
+                    {std::string("scenarios/sip/") + c.file + ".yaml"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  ASSERT_EQ(r.results["scenarios"].size(), 1u);
+  const auto& s = r.results["scenarios"][0];
+  EXPECT_EQ(s["verdict"], "fail") << s.dump(2);
+  bool named = false;
+  for (const auto& check : s["checks"]) {
+    if (check["verdict"] == "fail" && check["name"] == c.check &&
+        check["message"].get<std::string>().find(c.message) != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
+                     << "' in:\n"
+                     << s["checks"].dump(2);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sip, SipFault,
+    ::testing::Values(FaultCase{"ignore-restricted-domains", "sip-rad-block",
+                                "no-response-to-unlisted-server", "got sip.response"},
+                      FaultCase{"answer-unlisted-403", "sip-rad-block",
+                                "no-response-to-unlisted-server", "403 Forbidden"},
+                      FaultCase{"restricted-domains-semicolon-only", "sip-rad-allow",
+                                "phone-answers-listed-server",
+                                "expected sip.response with status = 200"},
+                      FaultCase{"reboot-on-unlisted-notify", "sec-notify-unlisted", "not-rebooted",
+                                "Boot_Count was"},
+                      FaultCase{"no-auth-invite", "sip-auth-invite-on", "initial-invite-challenged",
+                                "status was '100'"},
+                      FaultCase{"auth-invite-accepts-any", "sip-auth-invite-on",
+                                "wrong-answer-rejected", "wanted status = 403"}),
+    [](const auto& info) {
+      std::string n = info.param.fault;
+      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
+      return n;
+    });
+
+}  // namespace
+}  // namespace phonelab::e2e
