@@ -523,17 +523,32 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   });
 
   ScenarioRun run(sc, lab_, opts_, log, res, dir);
-  try {
-    run.execute(lane, results_.run.dut);
-  } catch (const std::exception& e) {
-    res.error = e.what();
+  std::string missing;
+  for (const auto& need : sc.dut.needs) {
+    if (!lab_.profile.has(need)) missing += (missing.empty() ? "" : ", ") + need;
+  }
+  if (!missing.empty()) {
+    // The device lacks a capability the scenario needs: nothing to run, nothing to judge.
     res.checks.push_back(
-        CheckResult{"harness",
-                    Verdict::Error,
-                    "the harness failed during " + run.currentStep() + ": " + e.what(),
-                    log.now(),
-                    run.currentStep(),
+        CheckResult{"capabilities",
+                    Verdict::NotApplicable,
+                    "the device profile " + lab_.profile.file + " lacks " + missing,
+                    0,
+                    "setup",
                     {}});
+  } else {
+    try {
+      run.execute(lane, results_.run.dut);
+    } catch (const std::exception& e) {
+      res.error = e.what();
+      res.checks.push_back(
+          CheckResult{"harness",
+                      Verdict::Error,
+                      "the harness failed during " + run.currentStep() + ": " + e.what(),
+                      log.now(),
+                      run.currentStep(),
+                      {}});
+    }
   }
   {
     std::lock_guard lock(wd_mu);

@@ -131,3 +131,18 @@ TEST(Cli, ReportRerendersIdenticalFiles) {
 
 }  // namespace
 }  // namespace phonelab::e2e
+
+namespace phonelab::e2e {
+namespace {
+TEST(Capabilities, AScenarioTheDeviceCannotRunIsNotApplicable) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = runSuite("not-applicable", {}, {"fixtures/e2e/needs-audio-loopback.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto* s = scenario(r, "needs-audio-loopback");
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "not-applicable");
+  EXPECT_NE((*s)["checks"][0]["message"].get<std::string>().find("lacks audio_loopback"),
+            std::string::npos);
+}
+}  // namespace
+}  // namespace phonelab::e2e

@@ -131,7 +131,7 @@ TEST(Loader, DefaultsApply) {
   EXPECT_EQ(ex.spec.where[1].op, "exists");
   EXPECT_EQ(ex.spec.where[1].operand, "true");
   const auto& configure = std::get<ConfigureAction>(std::get<ActStep>(s.steps[2].body).action);
-  EXPECT_EQ(configure.via, "profile");
+  EXPECT_EQ(configure.via, "web");
   const auto& status = std::get<FetchStatusAction>(std::get<ActStep>(s.steps[3].body).action);
   EXPECT_DOUBLE_EQ(status.within, 30);
 }
