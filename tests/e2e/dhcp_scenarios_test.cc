@@ -18,40 +18,11 @@ TEST(DhcpScenarios, PassAgainstTheConformantEmulator) {
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
-struct FaultCase {
-  const char* fault;
-  const char* file;     // scenarios/dhcp/<file>.yaml
-  const char* check;    // the step whose check must fail
-  const char* message;  // part of its message
-};
-
-void PrintTo(const FaultCase& c, std::ostream* os) {
-  *os << c.fault;
-}
-
 class DhcpFault : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(DhcpFault, IsCaughtByItsScenario) {
   PHONELAB_REQUIRE_ROOT();
-  const FaultCase& c = GetParam();
-  auto r = runSuite(std::string("dhcp-fault-") + c.fault, {c.fault},
-                    {std::string("scenarios/dhcp/") + c.file + ".yaml"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  ASSERT_TRUE(r.results.is_object()) << r.output;
-  ASSERT_EQ(r.results["scenarios"].size(), 1u);
-  const auto& s = r.results["scenarios"][0];
-  EXPECT_EQ(s["verdict"], "fail") << s.dump(2);
-  bool named = false;
-  for (const auto& check : s["checks"]) {
-    if (check["verdict"] == "fail" && check["name"] == c.check &&
-        check["message"].get<std::string>().find(c.message) != std::string::npos) {
-      named = true;
-    }
-  }
-  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
-                     << "' in:\n"
-                     << s["checks"].dump(2);
-  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+  expectFaultCaught("dhcp", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -85,11 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "expected http.request"},
         FaultCase{"crash-on-malformed-option", "sec-dhcp-robust", "the phone keeps running",
                   "the emulator exited on its own"}),
-    [](const auto& info) {
-      std::string n = info.param.fault;
-      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
-      return n;
-    });
+    [](const auto& info) { return testName(info.param); });
 
 }  // namespace
 }  // namespace phonelab::e2e

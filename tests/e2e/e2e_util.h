@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -94,6 +95,45 @@ inline std::vector<std::string> leftoverNamespaces() {
     if (!std::filesystem::exists("/proc/" + pid)) out.push_back(name);
   }
   return out;
+}
+
+/// One emulator fault and the check of its scenario that must catch it.
+struct FaultCase {
+  const char* fault;
+  const char* file;     // scenario file, relative to the scenario folder of the suite
+  const char* check;    // the step whose check must fail
+  const char* message;  // part of its message
+};
+inline void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.fault;
+}
+inline std::string testName(const FaultCase& c) {
+  std::string n = c.fault;
+  for (auto& ch : n) ch = ch == '-' ? '_' : ch;
+  return n;
+}
+
+/// Runs `folder/<file>.yaml` against the emulator with the fault: the run fails (exit 1), the
+/// scenario fails, and the failing check named by the case says what was wrong.
+inline void expectFaultCaught(const std::string& folder, const FaultCase& c) {
+  auto r = runSuite(folder + "-fault-" + c.fault, {c.fault},
+                    {"scenarios/" + folder + "/" + c.file + ".yaml"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  ASSERT_EQ(r.results["scenarios"].size(), 1u);
+  const auto& s = r.results["scenarios"][0];
+  EXPECT_EQ(s["verdict"], "fail") << s.dump(2);
+  bool named = false;
+  for (const auto& check : s["checks"]) {
+    if (check["verdict"] == "fail" && check["name"] == c.check &&
+        check["message"].get<std::string>().find(c.message) != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
+                     << "' in:\n"
+                     << s["checks"].dump(2);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
 #define PHONELAB_REQUIRE_ROOT() \

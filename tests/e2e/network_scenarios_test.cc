@@ -37,38 +37,11 @@ TEST(NetworkScenarios, PassAgainstTheConformantEmulator) {
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
-struct FaultCase {
-  const char* fault;
-  const char* scenario;
-  const char* check;    // the step whose check must fail
-  const char* message;  // part of its message
-};
-
-void PrintTo(const FaultCase& c, std::ostream* os) {
-  *os << c.fault;
-}
-
 class NetworkFault : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(NetworkFault, IsCaughtByItsScenario) {
   PHONELAB_REQUIRE_ROOT();
-  const FaultCase& c = GetParam();
-  auto r = runSuite(std::string("fault-") + c.fault, {c.fault}, {"scenarios/network"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  const auto* s = scenario(r, c.scenario);
-  ASSERT_NE(s, nullptr) << r.output;
-  EXPECT_EQ((*s)["verdict"], "fail") << s->dump(2);
-  bool named = false;
-  for (const auto& check : (*s)["checks"]) {
-    if (check["verdict"] == "fail" && check["name"] == c.check &&
-        check["message"].get<std::string>().find(c.message) != std::string::npos) {
-      named = true;
-    }
-  }
-  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
-                     << "' in:\n"
-                     << (*s)["checks"].dump(2);
-  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+  expectFaultCaught("network", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -79,11 +52,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 "Restricted_Access_Domains was ''"},
                       FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
                                 "Restricted_Access_Domains was ''"}),
-    [](const auto& info) {
-      std::string n = info.param.fault;
-      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
-      return n;
-    });
+    [](const auto& info) { return testName(info.param); });
 
 TEST(Cli, ValidateReportsFileLineColAndExits2) {
   auto r = phonelab({"validate", "fixtures/scenarios-invalid"});

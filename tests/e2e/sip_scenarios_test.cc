@@ -19,40 +19,11 @@ TEST(SipScenarios, PassAgainstTheConformantEmulator) {
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
-struct FaultCase {
-  const char* fault;
-  const char* file;     // scenarios/sip/<file>.yaml
-  const char* check;    // the step whose check must fail
-  const char* message;  // part of its message
-};
-
-void PrintTo(const FaultCase& c, std::ostream* os) {
-  *os << c.fault;
-}
-
 class SipFault : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(SipFault, IsCaughtByItsScenario) {
   PHONELAB_REQUIRE_ROOT();
-  const FaultCase& c = GetParam();
-  auto r = runSuite(std::string("sip-fault-") + c.fault, {c.fault},
-                    {std::string("scenarios/sip/") + c.file + ".yaml"});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  ASSERT_TRUE(r.results.is_object()) << r.output;
-  ASSERT_EQ(r.results["scenarios"].size(), 1u);
-  const auto& s = r.results["scenarios"][0];
-  EXPECT_EQ(s["verdict"], "fail") << s.dump(2);
-  bool named = false;
-  for (const auto& check : s["checks"]) {
-    if (check["verdict"] == "fail" && check["name"] == c.check &&
-        check["message"].get<std::string>().find(c.message) != std::string::npos) {
-      named = true;
-    }
-  }
-  EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
-                     << "' in:\n"
-                     << s["checks"].dump(2);
-  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+  expectFaultCaught("sip", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -70,11 +41,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 "status was '100'"},
                       FaultCase{"auth-invite-accepts-any", "sip-auth-invite-on",
                                 "wrong-answer-rejected", "wanted status = 403"}),
-    [](const auto& info) {
-      std::string n = info.param.fault;
-      for (auto& ch : n) ch = ch == '-' ? '_' : ch;
-      return n;
-    });
+    [](const auto& info) { return testName(info.param); });
 
 }  // namespace
 }  // namespace phonelab::e2e
