@@ -48,7 +48,7 @@ std::string leaseCmdsHook() {
 }
 
 std::string socketPath(const std::string& work_dir) {
-  return work_dir + "/kea.sock";
+  return lab::socketPath(work_dir, "kea.sock");
 }
 
 /// Connects to a unix stream socket; returns the fd or -1 (errno set).

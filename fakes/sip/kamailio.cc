@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/process.h"
 
 namespace phonelab::fakes {
@@ -27,7 +28,7 @@ const Seconds kReadyTimeout(10);
 const Seconds kCommandTimeout(5);
 
 std::string ctlPath(const std::string& work_dir) {
-  return work_dir + "/kamailio.ctl";
+  return lab::socketPath(work_dir, "kamailio.ctl");
 }
 
 bool validUser(const std::string& u) {

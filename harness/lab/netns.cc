@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -262,6 +263,14 @@ Segment::~Segment() {
       std::fprintf(stderr, "phonelab: %s\n", e.what());
     }
   }
+}
+
+std::string socketPath(const std::string& dir, const std::string& name) {
+  std::string path = dir + "/" + name;
+  if (path.size() < 100) return path;
+  char hash[20];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(dir));
+  return std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
 }
 
 const std::string& runToken() {
