@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/core/text.h"
 #include "harness/proto/dhcp.h"
 
 namespace phonelab::emulator {
@@ -157,30 +158,7 @@ std::string validateParam(const ParamDef& p, const std::string& value) {
 }
 
 std::string xmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escapeMarkup(s, "&apos;");
 }
 
 namespace {

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "harness/core/text.h"
+
 namespace phonelab::emulator {
 
 namespace {
@@ -120,30 +122,7 @@ std::optional<std::pair<std::string, std::string>> parseBasicAuth(std::string_vi
 }
 
 std::string htmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escapeMarkup(s);
 }
 
 }  // namespace phonelab::emulator

@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 
 #include "fakes/http/http_server.h"
+#include "harness/core/text.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -55,27 +56,9 @@ std::string namespaceOf(const pugi::xml_node& n) {
   return "";
 }
 
+// CWMP text: markup escaped, apostrophes left as they are.
 std::string xmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return escapeMarkup(s, "'");
 }
 
 /// A SOAP envelope around one CWMP response element.

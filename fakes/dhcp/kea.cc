@@ -51,34 +51,6 @@ std::string socketPath(const std::string& work_dir) {
   return lab::socketPath(work_dir, "kea.sock");
 }
 
-/// Connects to a unix stream socket; returns the fd or -1 (errno set).
-int connectUnix(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int err = errno;
-    ::close(fd);
-    errno = err;
-    return -1;
-  }
-  return fd;
-}
-
-std::string readTail(const std::string& path, size_t n) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
-}
-
 /// Kea's csv text for a value: lists normalised ("a,b"); strings with Kea's tokenizer escapes (it
 /// splits on unescaped commas and trims, so a string it would change goes as hex instead).
 struct KeaData {
@@ -356,20 +328,20 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   // Kea gives no readiness signal: try the control socket until it answers (bounded).
   auto deadline = Deadline::in(kReadyTimeout);
   for (;;) {
-    int fd = connectUnix(sock);
+    int fd = lab::connectUnix(sock);
     if (fd >= 0) {
       ::close(fd);
       break;
     }
     if (auto st = im.proc->wait(Deadline::in(Seconds(0.02)))) {
       throw Error("kea " + lab::Process::describeStatus(*st) + " at start; " + im.logPath() + ": " +
-                  readTail(im.logPath(), 2000));
+                  lab::fileTail(im.logPath()));
     }
     if (deadline.expired()) {
       im.proc->stop(Seconds(1));
       throw Error("kea's control socket " + sock + " did not answer within " +
                   formatSeconds(kReadyTimeout.count()) + "; " + im.logPath() + ": " +
-                  readTail(im.logPath(), 2000));
+                  lab::fileTail(im.logPath()));
     }
   }
   log.emit("harness", "fake.start",
@@ -378,14 +350,7 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
 }
 
 KeaServer::~KeaServer() {
-  if (!impl_ || !impl_->proc) return;
-  try {
-    int st = impl_->proc->stop(Seconds(3));
-    impl_->log->emit("harness", "fake.stop",
-                     {{"name", "kea"}, {"status", lab::Process::describeStatus(st)}},
-                     "kea stopped: " + lab::Process::describeStatus(st));
-  } catch (...) {
-  }
+  if (impl_ && impl_->proc) lab::stopDaemon(*impl_->proc, *impl_->log, "kea");
 }
 
 int KeaServer::pid() const {
@@ -401,7 +366,7 @@ std::string KeaServer::configPath() const {
 std::string KeaServer::command(const std::string& json_command) {
   const std::string sock = socketPath(impl_->opt.work_dir);
   auto deadline = Deadline::in(kCommandTimeout);
-  int fd = connectUnix(sock);
+  int fd = lab::connectUnix(sock);
   if (fd < 0) throw Error(sysError("kea: connect " + sock, errno));
   struct Closer {
     int fd;

@@ -12,6 +12,7 @@
 #include <list>
 #include <thread>
 
+#include "fakes/common/socket.h"
 #include "harness/core/error.h"
 #include "harness/proto/dns.h"
 
@@ -29,29 +30,6 @@ std::string ipOf(const sockaddr_in& a) {
   char buf[INET_ADDRSTRLEN] = {};
   ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
   return buf;
-}
-
-/// A socket bound to address:port; throws Error naming both and the reason.
-int bindSocket(int type, const std::string& address, int port) {
-  const char* proto = type == SOCK_DGRAM ? "UDP" : "TCP";
-  const std::string where =
-      std::string("dns: cannot bind ") + proto + " " + address + ":" + std::to_string(port);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (port < 0 || port > 65535 || ::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
-    throw Error(where + ": not an IPv4 address and port");
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) throw Error(sysError(where, errno));
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      (type == SOCK_STREAM && ::listen(fd, 16) != 0)) {
-    int err = errno;
-    ::close(fd);
-    throw Error(sysError(where, err));
-  }
-  return fd;
 }
 
 struct TcpConn {
@@ -292,12 +270,8 @@ DnsFake::DnsFake(const DnsOptions& o, EventLog& log) : impl_(std::make_unique<Im
     auto& list = im.records[dns::canonicalName(name)];
     list.insert(list.end(), ips.begin(), ips.end());
   }
-  im.udp = bindSocket(SOCK_DGRAM, o.address, o.port);
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(im.udp, reinterpret_cast<sockaddr*>(&bound), &len);
-  im.port = ntohs(bound.sin_port);
-  if (o.tcp) im.tcp = bindSocket(SOCK_STREAM, o.address, im.port);
+  im.udp = bindInet("dns", SOCK_DGRAM, o.address, o.port, &im.port);
+  if (o.tcp) im.tcp = bindInet("dns", SOCK_STREAM, o.address, im.port);
   im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.stop < 0) throw Error(sysError("dns: eventfd", errno));
   im.thread = std::thread([&im] {

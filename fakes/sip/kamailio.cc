@@ -69,26 +69,6 @@ std::string randomSecret() {
   return s;
 }
 
-bool connectsUnix(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return false;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::string readTail(const std::string& path, size_t n) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
-}
-
 std::string trim(const std::string& s) {
   size_t a = s.find_first_not_of(" \t\r\n");
   if (a == std::string::npos) return "";
@@ -320,7 +300,8 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
   auto deadline = Deadline::in(kReadyTimeout);
   std::string last;
   for (;;) {
-    if (connectsUnix(sock)) {
+    if (int fd = lab::connectUnix(sock); fd >= 0) {
+      ::close(fd);
       try {
         kamcmd({"core.version"});
         break;
@@ -330,13 +311,13 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
     }
     if (auto st = im.proc->wait(Deadline::in(Seconds(0.02)))) {
       throw Error("kamailio " + lab::Process::describeStatus(*st) + " at start; " + im.logPath() +
-                  ": " + readTail(im.logPath(), 2000));
+                  ": " + lab::fileTail(im.logPath()));
     }
     if (deadline.expired()) {
       im.proc->stop(Seconds(1));
       throw Error("kamailio's ctl socket " + sock + " did not answer core.version within " +
                   formatSeconds(kReadyTimeout.count()) + (last.empty() ? "" : " (" + last + ")") +
-                  "; " + im.logPath() + ": " + readTail(im.logPath(), 2000));
+                  "; " + im.logPath() + ": " + lab::fileTail(im.logPath()));
     }
   }
   const std::string where = o.address + ":" + std::to_string(o.port);
@@ -351,14 +332,7 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
 }
 
 KamailioServer::~KamailioServer() {
-  if (!impl_ || !impl_->proc) return;
-  try {
-    int st = impl_->proc->stop(Seconds(3));
-    impl_->log->emit("harness", "fake.stop",
-                     {{"name", "kamailio"}, {"status", lab::Process::describeStatus(st)}},
-                     "kamailio stopped: " + lab::Process::describeStatus(st));
-  } catch (...) {
-  }
+  if (impl_ && impl_->proc) lab::stopDaemon(*impl_->proc, *impl_->log, "kamailio");
 }
 
 int KamailioServer::pid() const {

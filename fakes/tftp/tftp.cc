@@ -11,6 +11,7 @@
 #include <list>
 #include <thread>
 
+#include "fakes/common/socket.h"
 #include "harness/core/error.h"
 #include "harness/proto/tftp.h"
 
@@ -291,20 +292,7 @@ TftpFake::TftpFake(const TftpOptions& o, EventLog& log) : impl_(std::make_unique
   im.log = &log;
   im.address = o.address;
   for (const auto& [name, content] : o.files) im.files[stripSlashes(name)] = content;
-  const std::string where = "tftp: cannot bind UDP " + o.address + ":" + std::to_string(o.port);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(o.port));
-  if (o.port < 0 || o.port > 65535 || ::inet_pton(AF_INET, o.address.c_str(), &a.sin_addr) != 1)
-    throw Error(where + ": not an IPv4 address and port");
-  im.sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (im.sock < 0) throw Error(sysError(where, errno));
-  if (::bind(im.sock, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-    throw Error(sysError(where, errno));
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(im.sock, reinterpret_cast<sockaddr*>(&bound), &len);
-  im.port = ntohs(bound.sin_port);
+  im.sock = bindInet("tftp", SOCK_DGRAM, o.address, o.port, &im.port);
   im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.stop < 0) throw Error(sysError("tftp: eventfd", errno));
   im.thread = std::thread([&im] {

@@ -3,13 +3,17 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -351,6 +355,43 @@ std::string Process::describeStatus(int status) {
     return out;
   }
   return "wait status " + std::to_string(status);
+}
+
+std::string fileTail(const std::string& path, size_t n) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+int connectUnix(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+void stopDaemon(Process& proc, EventLog& log, const std::string& name) {
+  try {
+    const std::string status = Process::describeStatus(proc.stop(Seconds(3)));
+    log.emit("harness", "fake.stop", {{"name", name}, {"status", status}},
+             name + " stopped: " + status);
+  } catch (...) {
+    // A destructor must not throw; the process is reaped by stop() or by its own destructor.
+  }
 }
 
 }  // namespace phonelab::lab

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/core/deadline.h"
+#include "harness/core/event.h"
 
 namespace phonelab::lab {
 
@@ -67,5 +68,17 @@ struct RunResult {
 };
 /// spec.log_path is not used: the output is returned.
 RunResult runToCompletion(const ProcessSpec& spec, Deadline deadline);
+
+// ---- helpers for the daemons the lab runs (Kea, Kamailio) ----
+
+/// The last `n` bytes of a file ("..." in front when cut): a daemon's log in an error message.
+std::string fileTail(const std::string& path, size_t n = 2000);
+
+/// Connects to a unix stream socket (a daemon's control socket). Returns the fd or -1 (errno set).
+int connectUnix(const std::string& path);
+
+/// Stops a daemon by PID (SIGTERM, then SIGKILL after 3 s) and records it as a "fake.stop" event
+/// {name, status}. Never throws: it runs in destructors.
+void stopDaemon(Process& proc, EventLog& log, const std::string& name);
 
 }  // namespace phonelab::lab

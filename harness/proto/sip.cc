@@ -139,28 +139,8 @@ std::vector<std::string_view> splitOutside(std::string_view s, char sep) {
 
 /// Where the header parameters start (the first ';' outside quotes and <>), or npos.
 size_t paramStart(std::string_view v) {
-  bool quoted = false, angle = false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    char c = v[i];
-    if (quoted) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      angle = true;
-    } else if (c == '>') {
-      angle = false;
-    } else if (c == ';' && !angle) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
+  auto parts = splitOutside(v, ';');
+  return parts.size() > 1 ? parts.front().size() : std::string_view::npos;
 }
 
 std::string unquote(std::string_view v) {
