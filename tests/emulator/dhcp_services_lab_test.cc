@@ -1,5 +1,6 @@
 // Integration (root): the emulator against Kea and tiny DNS/NTP/TFTP servers of this test, in
-// namespaces of its own (phl-test-emud-a = lab side, phl-test-emud-b = the phone). Shows that the
+// namespaces of its own (phl-<pid>x0-emud-a = lab side, phl-<pid>x0-emud-b = the phone; the pid
+// keeps parallel test processes apart). Shows that the
 // phone resolves the option-66 name through the option-6 server with the option-15 domain,
 // fetches its profile over TFTP and applies it, and sends an SNTP request.
 
@@ -40,8 +41,10 @@ namespace {
 using namespace std::chrono_literals;
 using Bytes = std::vector<uint8_t>;
 
-constexpr const char* kLabNs = "phl-test-emud-a";
-constexpr const char* kDutNs = "phl-test-emud-b";
+const std::string kLabNsName = "phl-" + std::to_string(::getpid()) + "x0-emud-a";
+const std::string kDutNsName = "phl-" + std::to_string(::getpid()) + "x0-emud-b";
+const char* const kLabNs = kLabNsName.c_str();
+const char* const kDutNs = kDutNsName.c_str();
 constexpr const char* kPrefix = "198.18.251";
 
 std::string ip(int host) {
