@@ -5,12 +5,16 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "harness/core/error.h"
 #include "harness/dut/lab_file.h"
@@ -96,14 +100,61 @@ std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
   return names;
 }
 
-int cmdRun(const Common& c, const std::string& report_dir, const std::vector<std::string>& faults,
-           const std::string& command_line) {
+/// "K/N" (1 <= K <= N): the slice of a suite one of N machines runs.
+struct Shard {
+  size_t k = 1, n = 1;
+};
+
+std::optional<Shard> parseShard(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  try {
+    size_t used_k = 0, used_n = 0;
+    const std::string ks = text.substr(0, slash), ns = text.substr(slash + 1);
+    Shard s{std::stoul(ks, &used_k), std::stoul(ns, &used_n)};
+    if (used_k != ks.size() || used_n != ns.size() || s.n == 0 || s.k == 0 || s.k > s.n) {
+      return std::nullopt;
+    }
+    return s;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+struct RunArgs {
+  std::string report_dir = "out/report";
+  std::vector<std::string> faults;
+  int jobs = 1;
+  std::string shard;  // "K/N" or empty
+};
+
+int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
+  const auto& report_dir = a.report_dir;
+  const auto& faults = a.faults;
   Loaded l;
   try {
     l = loadAll(c);
   } catch (const ConfigError& e) {
     printDiagnostics(e);
     return kExitUsage;
+  }
+  if (a.jobs > 1 && l.lab.driver != "emulator") {
+    std::cerr << "phonelab: --jobs " << a.jobs << " needs one DUT per lane; lab " << l.lab.file
+              << " has one " << l.lab.driver << " device\n";
+    return kExitUsage;
+  }
+  if (!a.shard.empty()) {
+    auto shard = parseShard(a.shard);
+    if (!shard) {
+      std::cerr << "phonelab: --shard " << a.shard << ": expected K/N with 1 <= K <= N\n";
+      return kExitUsage;
+    }
+    // Scenario i of the suite (in its stable, sorted order) belongs to shard i mod N + 1.
+    std::vector<scenario::Scenario> mine;
+    for (size_t i = 0; i < l.scenarios.size(); ++i) {
+      if (i % shard->n == shard->k - 1) mine.push_back(std::move(l.scenarios[i]));
+    }
+    l.scenarios = std::move(mine);
   }
   if (geteuid() != 0) {
     std::cerr << "phonelab: run needs root (it creates network namespaces)\n";
@@ -125,6 +176,7 @@ int cmdRun(const Common& c, const std::string& report_dir, const std::vector<std
   opts.emulator_faults = faults;
   opts.bin_dir = binDir();
   opts.command_line = command_line;
+  opts.jobs = a.jobs;
   const char* ci = std::getenv("CI");
   opts.live = isatty(STDOUT_FILENO) && !(ci && std::string(ci) == "true");
   runner::Runner runner(std::move(opts), std::move(l.lab), std::move(l.catalog),
@@ -210,6 +262,75 @@ int cmdList(const Common& c, bool requirements) {
   }
 }
 
+/// Several reports (shards, benches) into one: scenarios side by side, their folders copied.
+int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
+  try {
+    RunResults merged;
+    std::map<std::string, std::string> seen;  // scenario id -> report it came from
+    bool first = true;
+    fs::create_directories(out_dir);
+    for (const auto& dir : dirs) {
+      auto r = reports::readJson(dir + "/results.json");
+      if (first) {
+        merged.run = r.run;
+        merged.catalog = r.catalog;
+        merged.run.command = "phonelab merge";
+        first = false;
+      } else {
+        merged.run.started_at = std::min(merged.run.started_at, r.run.started_at);
+        merged.run.finished_at = std::max(merged.run.finished_at, r.run.finished_at);
+        merged.run.complete = merged.run.complete && r.run.complete;
+        if (merged.run.interrupted.empty()) merged.run.interrupted = r.run.interrupted;
+        for (const auto& [k, v] : r.run.dut) merged.run.dut.try_emplace(k, v);
+        for (const auto& f : r.run.emulator_faults) {
+          if (std::find(merged.run.emulator_faults.begin(), merged.run.emulator_faults.end(), f) ==
+              merged.run.emulator_faults.end()) {
+            merged.run.emulator_faults.push_back(f);
+          }
+        }
+        for (const auto& req : r.catalog) {
+          bool known = false;
+          for (const auto& m : merged.catalog) known = known || m.id == req.id;
+          if (!known) merged.catalog.push_back(req);
+        }
+      }
+      merged.run.command += " " + dir;
+      for (auto& s : r.scenarios) {
+        auto [it, fresh] = seen.emplace(s.id, dir);
+        if (!fresh) {
+          std::cerr << "phonelab: scenario " << s.id << " is in both " << it->second << " and "
+                    << dir << "\n";
+          return kExitUsage;
+        }
+        const fs::path from = fs::path(dir) / s.id, to = fs::path(out_dir) / s.id;
+        std::error_code ec;
+        if (fs::exists(from) && !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
+          fs::remove_all(to);
+          fs::copy(from, to, fs::copy_options::recursive);
+        }
+        merged.scenarios.push_back(std::move(s));
+      }
+    }
+    // The suite's order: scenario files sort the same way on every machine.
+    std::stable_sort(merged.scenarios.begin(), merged.scenarios.end(),
+                     [](const ScenarioResult& a, const ScenarioResult& b) {
+                       return std::tie(a.file, a.id) < std::tie(b.file, b.id);
+                     });
+    reports::writeAll(merged, out_dir);
+    std::cout << "phonelab: merged " << merged.scenarios.size() << " scenarios from " << dirs.size()
+              << " reports into " << out_dir << "/index.html\n";
+    std::vector<Verdict> vs;
+    for (const auto& s : merged.scenarios) vs.push_back(s.verdict);
+    return exitCodeFor(vs);
+  } catch (const ConfigError& e) {
+    printDiagnostics(e);
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "phonelab: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
 int cmdReport(const std::string& dir) {
   try {
     auto results = reports::readJson(dir + "/results.json");
@@ -243,13 +364,25 @@ int main(int argc, char** argv) {
     sub->add_option("paths", common.paths, "scenario files or folders (default: scenarios)");
   };
 
-  std::string report_dir = "out/report";
-  std::vector<std::string> faults;
+  RunArgs run_args;
   auto* run = app.add_subcommand("run", "run scenarios against the DUT and write a report");
   add_common(run);
-  run->add_option("--report", report_dir, "report folder")->capture_default_str();
-  run->add_option("--emulator-fault", faults, "start the emulator with this fault (repeatable)")
+  run->add_option("--report", run_args.report_dir, "report folder")->capture_default_str();
+  run->add_option("--emulator-fault", run_args.faults,
+                  "start the emulator with this fault (repeatable)")
       ->allow_extra_args(false);
+  run->add_option("--jobs,-j", run_args.jobs,
+                  "scenarios run side by side, each in a lane of its own (emulated DUT)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  run->add_option("--shard", run_args.shard,
+                  "run only slice K of N of the suite (K/N), e.g. one CI job of N");
+
+  std::string merge_dir = "out/merged";
+  std::vector<std::string> merge_inputs;
+  auto* merge = app.add_subcommand("merge", "combine several reports into one");
+  merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
+  merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
 
   auto* validate = app.add_subcommand(
       "validate", "check scenarios, catalog and lab file; exit 2 on any problem");
@@ -273,7 +406,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   try {
-    if (*run) return cmdRun(common, report_dir, faults, command_line);
+    if (*run) return cmdRun(common, run_args, command_line);
+    if (*merge) return cmdMerge(merge_dir, merge_inputs);
     if (*validate) return cmdValidate(common);
     if (*list) return cmdList(common, list_requirements);
     if (*report) return cmdReport(rerender_dir);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -443,7 +444,7 @@ Runner::~Runner() = default;
 void Runner::interrupt(const std::string& why) {
   std::lock_guard lock(mu_);
   if (!interrupted_.exchange(true)) interrupt_reason_ = why;
-  if (current_log_) current_log_->cancel();
+  for (auto* log : current_logs_) log->cancel();
 }
 
 void Runner::writeReports() {
@@ -455,7 +456,7 @@ void Runner::writeReports() {
   }
 }
 
-void Runner::progress(size_t done, const ScenarioResult* finished, const std::string& running) {
+void Runner::progress(const ScenarioResult* finished) {
   auto counts = results_.counts();
   std::string tally;
   for (auto v : {Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error,
@@ -463,6 +464,7 @@ void Runner::progress(size_t done, const ScenarioResult* finished, const std::st
     if (counts[v]) tally += " " + std::string(toString(v)) + " " + std::to_string(counts[v]);
   }
   const size_t total = scenarios_.size();
+  const size_t done = results_.scenarios.size();
   if (opts_.live) std::cout << "\r\033[K";
   if (finished) {
     std::cout << "[" << done << "/" << total << "] " << finished->id << ": "
@@ -473,8 +475,10 @@ void Runner::progress(size_t done, const ScenarioResult* finished, const std::st
       }
     }
   }
-  if (opts_.live && !running.empty()) {
-    std::cout << "[" << done << "/" << total << "] running " << running << " ..." << tally;
+  if (opts_.live && !running_.empty()) {
+    std::string names;
+    for (const auto& id : running_) names += (names.empty() ? "" : ", ") + id;
+    std::cout << "[" << done << "/" << total << "] running " << names << " ..." << tally;
   }
   std::cout.flush();
 }
@@ -505,7 +509,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   });
   {
     std::lock_guard lock(mu_);
-    current_log_ = &log;
+    current_logs_.insert(&log);
     if (interrupted_) log.cancel();
   }
 
@@ -538,7 +542,14 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
                     {}});
   } else {
     try {
-      run.execute(lane, results_.run.dut);
+      std::map<std::string, std::string> identity;
+      {
+        std::lock_guard lock(mu_);
+        identity = results_.run.dut;
+      }
+      run.execute(lane, identity);
+      std::lock_guard lock(mu_);
+      for (const auto& [k, v] : identity) results_.run.dut.try_emplace(k, v);
     } catch (const std::exception& e) {
       res.error = e.what();
       res.checks.push_back(
@@ -558,7 +569,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   watchdog.join();
   {
     std::lock_guard lock(mu_);
-    current_log_ = nullptr;
+    current_logs_.erase(&log);
   }
   if (timed_out) {
     res.error = "scenario timed out after " + formatSeconds(sc.timeout);
@@ -591,28 +602,56 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   return res;
 }
 
+void Runner::lane(int lane_no) {
+  for (;;) {
+    const Scenario* sc = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (interrupted_ || next_ >= scenarios_.size()) return;
+      sc = &scenarios_[next_++];
+      running_.insert(sc->id);
+      progress(nullptr);
+    }
+    ScenarioResult res = runScenario(*sc, lane_no);
+    std::lock_guard lock(mu_);
+    running_.erase(sc->id);
+    results_.scenarios.push_back(std::move(res));
+    progress(&results_.scenarios.back());
+    // The report keeps the suite's order whichever lane finished first.
+    std::map<std::string, size_t> order;
+    for (size_t i = 0; i < scenarios_.size(); ++i) order.emplace(scenarios_[i].id, i);
+    std::stable_sort(results_.scenarios.begin(), results_.scenarios.end(),
+                     [&](const ScenarioResult& a, const ScenarioResult& b) {
+                       return order[a.id] < order[b.id];
+                     });
+    writeReports();
+  }
+}
+
 int Runner::run() {
   fs::create_directories(opts_.report_dir);
   for (const auto& ns : lab::removeStaleNamespaces()) {
     std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
   }
-  results_.run.started_at = isoTimeUtcNow();
-  writeReports();
-  size_t done = 0;
-  for (const auto& sc : scenarios_) {
-    if (interrupted_) break;
-    progress(done, nullptr, sc.id);
-    results_.scenarios.push_back(runScenario(sc, 0));
-    ++done;
-    progress(done, &results_.scenarios.back(), "");
+  {
+    std::lock_guard lock(mu_);
+    results_.run.started_at = isoTimeUtcNow();
     writeReports();
   }
+  // Lane k uses 198.18.k.0/24 in namespaces of its own: lanes share nothing but this process.
+  const int jobs =
+      std::clamp(opts_.jobs, 1, static_cast<int>(std::max<size_t>(1, scenarios_.size())));
+  if (jobs == 1) {
+    lane(0);
+  } else {
+    std::vector<std::thread> lanes;
+    for (int k = 0; k < jobs; ++k) lanes.emplace_back([this, k] { lane(k); });
+    for (auto& t : lanes) t.join();
+  }
+  std::lock_guard lock(mu_);
   results_.run.finished_at = isoTimeUtcNow();
   results_.run.complete = !interrupted_;
-  if (interrupted_) {
-    std::lock_guard lock(mu_);
-    results_.run.interrupted = interrupt_reason_;
-  }
+  if (interrupted_) results_.run.interrupted = interrupt_reason_;
   writeReports();
   std::vector<Verdict> vs;
   for (const auto& s : results_.scenarios) vs.push_back(s.verdict);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct RunOptions {
   std::string bin_dir;                       // where phone-emulator lives
   std::string command_line;
   bool live = false;  // a terminal: one live status line; else one line per finished scenario
+  int jobs = 1;       // lanes run side by side, each with its own namespaces, fakes and DUT
 };
 
 /// Checks scenarios against the lab's device profile (setting names, capabilities).
@@ -40,21 +42,25 @@ class Runner {
 
   /// Runs every scenario; returns the exit code (0 pass, 1 fail, 3 error/inconclusive).
   int run();
-  /// Thread-safe: stop after tearing down the current scenario ("SIGINT", "SIGTERM").
+  /// Thread-safe: stop after tearing down the scenarios running now ("SIGINT", "SIGTERM").
   void interrupt(const std::string& why);
   const RunResults& results() const { return results_; }
 
  private:
   ScenarioResult runScenario(const scenario::Scenario& sc, int lane);
-  void writeReports();
-  void progress(size_t done, const ScenarioResult* finished, const std::string& running);
+  /// One lane: takes the next scenario until none is left or the run is interrupted.
+  void lane(int lane_no);
+  void writeReports();                            // mu_ held
+  void progress(const ScenarioResult* finished);  // mu_ held
 
   RunOptions opts_;
   dut::LabFile lab_;
   std::vector<scenario::Scenario> scenarios_;
   RunResults results_;
   std::mutex mu_;
-  EventLog* current_log_ = nullptr;  // guarded by mu_
+  std::set<EventLog*> current_logs_;  // guarded by mu_: logs of the scenarios running now
+  size_t next_ = 0;                   // guarded by mu_: index of the next scenario to start
+  std::set<std::string> running_;     // guarded by mu_: ids of the scenarios running now
   std::atomic<bool> interrupted_{false};
   std::string interrupt_reason_;  // guarded by mu_
 };
