@@ -71,12 +71,44 @@ bool Faults::enable(std::string_view name) {
   return false;
 }
 
+std::string_view faultArea(std::string_view name) {
+  // The folder of scenarios/ whose scenarios must catch the fault (phonelab selftest runs those).
+  static const std::vector<std::pair<std::string_view, std::string_view>> areas = {
+      {"static-ip-ignored", "network"},
+      {"web-submit-ignored", "network"},
+      {"config-lost-on-reboot", "network"},
+      {"ignore-option-", "dhcp"},  // every ignore-option-<code>
+      {"no-vendor-class", "dhcp"},
+      {"renew-late", "dhcp"},
+      {"no-renew", "dhcp"},
+      {"crash-on-malformed-option", "dhcp"},
+      {"dhcp-wrong-address", "dhcp"},
+      {"ignore-restricted-domains", "sip"},
+      {"restricted-domains-semicolon-only", "sip"},
+      {"answer-unlisted-403", "sip"},
+      {"no-auth-invite", "sip"},
+      {"auth-invite-accepts-any", "sip"},
+      {"auth-invite-nonce-replay", "sip"},
+      {"no-dhcp-renew-on-sip-timeout", "sip"},
+      {"no-reset-on-address-change", "sip"},
+      {"reboot-on-unlisted-notify", "sip"},
+      {"crash-on-long-header", "robustness"},
+  };
+  for (const auto& [key, area] : areas) {
+    if (name == key || (key.back() == '-' && name.substr(0, key.size()) == key)) return area;
+  }
+  return {};
+}
+
 std::string listFaults() {
   std::string out;
   for (const auto& f : faultTable()) {
     out.append(f.name);
     out += '\t';
     out.append(f.description);
+    out += '\t';
+    auto area = faultArea(f.name);
+    out.append(area.empty() ? std::string_view("*") : area);
     out += '\n';
   }
   return out;

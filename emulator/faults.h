@@ -29,7 +29,10 @@ class Faults {
   std::set<std::string> active_;
 };
 
-/// `name<TAB>description` per line, for --list-faults.
+/// The scenario area (folder of scenarios/) that must catch the fault; empty if not assigned.
+std::string_view faultArea(std::string_view name);
+
+/// `name<TAB>description<TAB>area` per line (area "*" when not assigned), for --list-faults.
 std::string listFaults();
 
 }  // namespace phonelab::emulator

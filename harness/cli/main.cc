@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -18,8 +19,10 @@
 
 #include "harness/core/error.h"
 #include "harness/dut/lab_file.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/process.h"
 #include "harness/runner/runner.h"
+#include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
 
@@ -81,8 +84,8 @@ Loaded loadAll(const Common& c) {
   return out;
 }
 
-/// Fault names the emulator knows (phone-emulator --list-faults).
-std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
+/// The emulator's faults (phone-emulator --list-faults).
+std::vector<runner::FaultInfo> emulatorFaultList(const dut::LabFile& lab) {
   std::string program = lab.emulator.program;
   if (program.find('/') == std::string::npos && fs::exists(fs::path(binDir()) / program)) {
     program = (fs::path(binDir()) / program).string();
@@ -91,13 +94,36 @@ std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
   spec.name = "phone-emulator";
   spec.argv = {program, "--list-faults"};
   auto r = lab::runToCompletion(spec, Deadline::in(Seconds(10)));
+  return runner::parseFaultList(r.output);
+}
+
+std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
   std::set<std::string> names;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    auto tab = line.find('\t');
-    if (tab != std::string::npos) names.insert(line.substr(0, tab));
-  }
+  for (const auto& f : emulatorFaultList(lab)) names.insert(f.name);
   return names;
+}
+
+/// Runs `body` with SIGINT/SIGTERM/SIGHUP turned into calls of `on_signal` (from a thread of its
+/// own; the signals stay blocked in every other thread and are unblocked in children before exec).
+int withSignals(const std::function<void(const char*)>& on_signal,
+                const std::function<int()>& body) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread sig_thread([&] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0 || sig == SIGUSR1) return;
+      const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+      std::cerr << "\nphonelab: " << name << ": stopping after teardown of what runs now\n";
+      on_signal(name);
+    }
+  });
+  int code = body();
+  pthread_kill(sig_thread.native_handle(), SIGUSR1);
+  sig_thread.join();
+  return code;
 }
 
 /// "K/N" (1 <= K <= N): the slice of a suite one of N machines runs.
@@ -182,24 +208,9 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   runner::Runner runner(std::move(opts), std::move(l.lab), std::move(l.catalog),
                         std::move(l.scenarios));
 
-  // Ctrl-C and SIGTERM: tear the current scenario down and write the report of what finished.
-  // The signals are blocked in every thread (and unblocked again in children before exec).
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set, s);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread sig_thread([&] {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&set, &sig) != 0 || sig == SIGUSR1) return;
-      const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
-      std::cerr << "\nphonelab: " << name << ": stopping after teardown of the current scenario\n";
-      runner.interrupt(name);
-    }
-  });
-  int code = runner.run();
-  pthread_kill(sig_thread.native_handle(), SIGUSR1);
-  sig_thread.join();
+  // Ctrl-C and SIGTERM: tear the current scenarios down and write the report of what finished.
+  int code =
+      withSignals([&](const char* name) { runner.interrupt(name); }, [&] { return runner.run(); });
 
   auto counts = runner.results().counts();
   std::cout << "phonelab: " << runner.results().scenarios.size() << " scenarios:";
@@ -208,6 +219,70 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     std::cout << " " << counts[v] << " " << toString(v);
   }
   std::cout << "; report in " << report_dir << "/index.html\n";
+  return code;
+}
+
+struct SelftestArgs {
+  std::string report_dir = "out/selftest";
+  int jobs = 8;
+  std::vector<std::string> only;  // --fault: just these
+};
+
+int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& command_line) {
+  Loaded l;
+  try {
+    l = loadAll(c);
+  } catch (const ConfigError& e) {
+    printDiagnostics(e);
+    return kExitUsage;
+  }
+  if (geteuid() != 0) {
+    std::cerr << "phonelab: selftest needs root (it creates network namespaces)\n";
+    return kExitUsage;
+  }
+  if (l.lab.driver != "emulator") {
+    std::cerr << "phonelab: selftest needs the emulator (lab " << l.lab.file << " has a "
+              << l.lab.driver << " device)\n";
+    return kExitUsage;
+  }
+  auto faults = emulatorFaultList(l.lab);
+  if (faults.empty()) {
+    std::cerr << "phonelab: the emulator lists no faults (phone-emulator --list-faults)\n";
+    return kExitUsage;
+  }
+  if (!a.only.empty()) {
+    std::vector<runner::FaultInfo> chosen;
+    for (const auto& name : a.only) {
+      auto it = std::find_if(faults.begin(), faults.end(),
+                             [&](const runner::FaultInfo& f) { return f.name == name; });
+      if (it == faults.end()) {
+        std::cerr << "phonelab: unknown emulator fault '" << name
+                  << "' (phone-emulator --list-faults lists them)\n";
+        return kExitUsage;
+      }
+      chosen.push_back(*it);
+    }
+    faults = std::move(chosen);
+  }
+  for (const auto& ns : lab::removeStaleNamespaces()) {
+    std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
+  }
+  runner::SelftestOptions opts;
+  opts.report_dir = a.report_dir;
+  opts.bin_dir = binDir();
+  opts.jobs = a.jobs;
+  opts.command_line = command_line;
+  runner::Selftest selftest(opts, std::move(l.lab), std::move(l.catalog), std::move(l.scenarios),
+                            std::move(faults));
+  runner::SelftestResult result;
+  int code = withSignals([&](const char* name) { selftest.interrupt(name); },
+                         [&] {
+                           result = selftest.run();
+                           return result.ok() ? 0 : result.interrupted ? 3 : 1;
+                         });
+  std::cout << "\n"
+            << runner::formatTable(result) << "selftest: table in " << a.report_dir
+            << "/selftest.txt, each run's report in " << a.report_dir << "/<fault>/<scenario>/\n";
   return code;
 }
 
@@ -378,6 +453,19 @@ int main(int argc, char** argv) {
   run->add_option("--shard", run_args.shard,
                   "run only slice K of N of the suite (K/N), e.g. one CI job of N");
 
+  SelftestArgs selftest_args;
+  auto* selftest = app.add_subcommand(
+      "selftest",
+      "prove the suite catches every emulator fault (a table: fault, caught or missed)");
+  add_common(selftest);
+  selftest->add_option("--report", selftest_args.report_dir, "folder for the table and the runs")
+      ->capture_default_str();
+  selftest->add_option("--jobs,-j", selftest_args.jobs, "lanes in use at once")
+      ->check(CLI::Range(1, 200))
+      ->capture_default_str();
+  selftest->add_option("--fault", selftest_args.only, "only this fault (repeatable)")
+      ->allow_extra_args(false);
+
   std::string merge_dir = "out/merged";
   std::vector<std::string> merge_inputs;
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
@@ -408,6 +496,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmdRun(common, run_args, command_line);
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
+    if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
     if (*list) return cmdList(common, list_requirements);
     if (*report) return cmdReport(rerender_dir);

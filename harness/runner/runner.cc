@@ -457,6 +457,7 @@ void Runner::writeReports() {
 }
 
 void Runner::progress(const ScenarioResult* finished) {
+  if (opts_.quiet) return;
   auto counts = results_.counts();
   std::string tally;
   for (auto v : {Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error,
@@ -630,8 +631,10 @@ void Runner::lane(int lane_no) {
 
 int Runner::run() {
   fs::create_directories(opts_.report_dir);
-  for (const auto& ns : lab::removeStaleNamespaces()) {
-    std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
+  if (!opts_.quiet) {
+    for (const auto& ns : lab::removeStaleNamespaces()) {
+      std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
+    }
   }
   {
     std::lock_guard lock(mu_);
@@ -642,10 +645,12 @@ int Runner::run() {
   const int jobs =
       std::clamp(opts_.jobs, 1, static_cast<int>(std::max<size_t>(1, scenarios_.size())));
   if (jobs == 1) {
-    lane(0);
+    lane(opts_.lane_base);
   } else {
     std::vector<std::thread> lanes;
-    for (int k = 0; k < jobs; ++k) lanes.emplace_back([this, k] { lane(k); });
+    for (int k = 0; k < jobs; ++k) {
+      lanes.emplace_back([this, k] { lane(opts_.lane_base + k); });
+    }
     for (auto& t : lanes) t.join();
   }
   std::lock_guard lock(mu_);

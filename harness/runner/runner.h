@@ -28,6 +28,8 @@ struct RunOptions {
   std::string command_line;
   bool live = false;  // a terminal: one live status line; else one line per finished scenario
   int jobs = 1;       // lanes run side by side, each with its own namespaces, fakes and DUT
+  int lane_base = 0;  // lanes lane_base .. lane_base+jobs-1 (runners sharing a process differ here)
+  bool quiet = false;  // no progress lines (selftest prints its own table)
 };
 
 /// Checks scenarios against the lab's device profile (setting names, capabilities).

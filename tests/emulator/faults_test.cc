@@ -72,3 +72,16 @@ TEST(EmuFaults, ListFormat) {
   EXPECT_EQ(lines, faultTable().size());
   EXPECT_EQ(list.rfind("static-ip-ignored\t", 0), 0u);
 }
+
+TEST(EmuFaults, EveryFaultHasTheAreaWhoseScenariosMustCatchIt) {
+  // phonelab selftest runs a fault against the scenarios of its area (scenarios/<area>/).
+  for (const auto& f : faultTable()) {
+    auto area = faultArea(f.name);
+    EXPECT_FALSE(area.empty()) << f.name << " has no area in faultArea()";
+  }
+  EXPECT_EQ(faultArea("ignore-option-150"), "dhcp");
+  EXPECT_EQ(faultArea("no-such-fault"), "");
+  EXPECT_NE(listFaults().find("static-ip-ignored\t"), std::string::npos);
+  EXPECT_EQ(listFaults().substr(0, listFaults().find('\n')).rfind("\tnetwork"),
+            listFaults().find('\n') - std::string("\tnetwork").size());
+}

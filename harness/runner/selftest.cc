@@ -1,0 +1,285 @@
+#include "harness/runner/selftest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "harness/lab/netns.h"
+#include "harness/runner/runner.h"
+
+namespace phonelab::runner {
+namespace fs = std::filesystem;
+
+bool SelftestResult::ok() const {
+  if (interrupted || !baseline_not_passing.empty()) return false;
+  return std::all_of(faults.begin(), faults.end(),
+                     [](const FaultOutcome& f) { return f.caught(); });
+}
+
+std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scenario>& suite,
+                                                const std::string& area) {
+  std::vector<scenario::Scenario> out;
+  for (const auto& sc : suite) {
+    if (area == "*") {
+      out.push_back(sc);
+      continue;
+    }
+    // scenarios/<area>/x.yaml, from whichever folder the suite was loaded.
+    for (const auto& part : fs::path(sc.file).parent_path()) {
+      if (part == area) {
+        out.push_back(sc);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<FaultInfo> parseFaultList(const std::string& text) {
+  std::vector<FaultInfo> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto t1 = line.find('\t');
+    if (t1 == std::string::npos) continue;
+    FaultInfo f;
+    f.name = line.substr(0, t1);
+    auto t2 = line.find('\t', t1 + 1);
+    f.description = line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
+    f.area = t2 == std::string::npos ? "*" : line.substr(t2 + 1);
+    if (f.area.empty()) f.area = "*";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+struct Selftest::Impl {
+  SelftestOptions opts;
+  dut::LabFile lab;
+  std::vector<Requirement> catalog;
+  std::vector<scenario::Scenario> suite;
+  std::vector<FaultInfo> faults;
+
+  struct Unit {
+    int fault = -1;  // index into faults; -1 = the conformant baseline
+    const scenario::Scenario* sc = nullptr;
+  };
+  std::vector<Unit> units;
+  std::mutex mu;
+  size_t next = 0;            // guarded by mu
+  std::set<Runner*> running;  // guarded by mu
+  std::atomic<bool> interrupted{false};
+  std::map<int, size_t> left;  // guarded by mu: units still to finish per fault
+  SelftestResult result;       // guarded by mu
+
+  std::string folderOf(int fault) const { return fault < 0 ? "conformant" : faults[fault].name; }
+
+  void worker(int lane) {
+    for (;;) {
+      Unit u;
+      {
+        std::lock_guard lock(mu);
+        if (interrupted || next >= units.size()) return;
+        u = units[next++];
+      }
+      RunOptions ro;
+      ro.report_dir = opts.report_dir + "/" + folderOf(u.fault) + "/" + u.sc->id;
+      if (u.fault >= 0) ro.emulator_faults = {faults[u.fault].name};
+      ro.bin_dir = opts.bin_dir;
+      ro.command_line = opts.command_line;
+      ro.jobs = 1;
+      ro.lane_base = lane;
+      ro.quiet = true;
+      Runner runner(ro, lab, catalog, {*u.sc});
+      {
+        std::lock_guard lock(mu);
+        if (interrupted) return;
+        running.insert(&runner);
+      }
+      runner.run();
+      std::lock_guard lock(mu);
+      running.erase(&runner);
+      const auto& scenarios = runner.results().scenarios;
+      const Verdict v = scenarios.empty() ? Verdict::Error : scenarios.front().verdict;
+      record(u, v);
+    }
+  }
+
+  void record(const Unit& u, Verdict v) {  // mu held
+    const std::string& id = u.sc->id;
+    if (u.fault < 0) {
+      if (v != Verdict::Pass && v != Verdict::NotApplicable) {
+        result.baseline_not_passing.push_back(id + ": " + std::string(toString(v)));
+      }
+    } else {
+      auto& out = result.faults[u.fault];
+      out.ran.push_back(id);
+      if (v == Verdict::Fail) out.failed.push_back(id);
+      if (v == Verdict::Error || v == Verdict::Inconclusive) {
+        out.errors.push_back(id + ": " + std::string(toString(v)));
+      }
+    }
+    if (--left[u.fault] == 0) {
+      if (u.fault < 0) {
+        std::cout << "selftest: conformant emulator: "
+                  << (result.baseline_not_passing.empty() ? "every scenario passes"
+                                                          : "NOT every scenario passes")
+                  << "\n";
+      } else {
+        const auto& out = result.faults[u.fault];
+        std::cout << "selftest: " << out.fault.name << ": " << (out.caught() ? "caught" : "MISSED")
+                  << "\n";
+      }
+      std::cout.flush();
+    }
+  }
+};
+
+Selftest::Selftest(SelftestOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
+                   std::vector<scenario::Scenario> suite, std::vector<FaultInfo> faults)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->opts = std::move(opts);
+  impl_->lab = std::move(lab);
+  impl_->catalog = std::move(catalog);
+  impl_->suite = std::move(suite);
+  impl_->faults = std::move(faults);
+}
+
+void Selftest::interrupt(const std::string& why) {
+  std::lock_guard lock(impl_->mu);
+  impl_->interrupted = true;
+  for (auto* r : impl_->running) r->interrupt(why);
+}
+
+namespace {
+
+void sortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+nlohmann::json toJson(const SelftestResult& r) {
+  nlohmann::json j;
+  j["ok"] = r.ok();
+  j["interrupted"] = r.interrupted;
+  j["baseline_not_passing"] = r.baseline_not_passing;
+  j["unproven_requirements"] = r.unproven;
+  j["faults"] = nlohmann::json::array();
+  for (const auto& f : r.faults) {
+    j["faults"].push_back({{"fault", f.fault.name},
+                           {"description", f.fault.description},
+                           {"area", f.fault.area},
+                           {"caught", f.caught()},
+                           {"ran", f.ran},
+                           {"failed", f.failed},
+                           {"errors", f.errors}});
+  }
+  return j;
+}
+
+}  // namespace
+
+SelftestResult Selftest::run() {
+  auto& im = *impl_;
+  fs::create_directories(im.opts.report_dir);
+  for (const auto& sc : im.suite) im.units.push_back({-1, &sc});
+  im.left[-1] = im.suite.size();
+  im.result.faults.resize(im.faults.size());
+  // Per fault, the scenarios of its area; the slowest areas first keeps the lanes busy to the end.
+  std::vector<std::vector<scenario::Scenario>> per_fault(im.faults.size());
+  for (size_t i = 0; i < im.faults.size(); ++i) {
+    im.result.faults[i].fault = im.faults[i];
+    per_fault[i] = scenariosOfArea(im.suite, im.faults[i].area);
+    im.left[static_cast<int>(i)] = per_fault[i].size();
+  }
+  for (size_t i = 0; i < im.faults.size(); ++i) {
+    for (const auto& sc : im.suite) {
+      bool in_area = std::any_of(per_fault[i].begin(), per_fault[i].end(),
+                                 [&](const scenario::Scenario& s) { return s.id == sc.id; });
+      if (in_area) im.units.push_back({static_cast<int>(i), &sc});
+    }
+  }
+  std::cout << "selftest: " << im.faults.size() << " faults, " << im.units.size()
+            << " scenario runs in " << im.opts.jobs << " lanes\n";
+  std::cout.flush();
+
+  const int lanes = std::clamp(im.opts.jobs, 1, 200);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < lanes; ++k) threads.emplace_back([&im, k] { im.worker(k); });
+  for (auto& t : threads) t.join();
+
+  std::lock_guard lock(im.mu);
+  auto& r = im.result;
+  r.interrupted = im.interrupted;
+  std::set<std::string> caught_by;  // scenarios that caught some fault
+  for (auto& f : r.faults) {
+    sortUnique(f.ran);
+    sortUnique(f.failed);
+    sortUnique(f.errors);
+    caught_by.insert(f.failed.begin(), f.failed.end());
+  }
+  sortUnique(r.baseline_not_passing);
+  for (const auto& req : im.catalog) {
+    bool tested = false, proven = false;
+    for (const auto& sc : im.suite) {
+      if (std::find(sc.requirements.begin(), sc.requirements.end(), req.id) ==
+          sc.requirements.end()) {
+        continue;
+      }
+      tested = true;
+      proven = proven || caught_by.count(sc.id);
+    }
+    if (tested && !proven) r.unproven.push_back(req.id);
+  }
+  std::ofstream(im.opts.report_dir + "/selftest.json") << toJson(r).dump(2) << "\n";
+  std::ofstream(im.opts.report_dir + "/selftest.txt") << formatTable(r);
+  return r;
+}
+
+std::string formatTable(const SelftestResult& r) {
+  size_t w = 5;
+  for (const auto& f : r.faults) w = std::max(w, f.fault.name.size());
+  std::ostringstream out;
+  out << "conformant emulator: "
+      << (r.baseline_not_passing.empty() ? "every scenario passes" : "NOT every scenario passes")
+      << "\n";
+  for (const auto& b : r.baseline_not_passing) out << "  " << b << "\n";
+  out << "\n";
+  auto pad = [](std::string s, size_t n) {
+    s.resize(std::max(n, s.size()), ' ');
+    return s;
+  };
+  out << pad("fault", w) << "  " << pad("area", 10) << "  " << pad("verdict", 7)
+      << "  scenarios that failed\n";
+  size_t caught = 0;
+  for (const auto& f : r.faults) {
+    std::string failed;
+    for (const auto& s : f.failed) failed += (failed.empty() ? "" : ", ") + s;
+    if (failed.empty()) failed = "(none of " + std::to_string(f.ran.size()) + ")";
+    for (const auto& e : f.errors) failed += " [error: " + e + "]";
+    out << pad(f.fault.name, w) << "  " << pad(f.fault.area, 10) << "  "
+        << pad(f.caught() ? "caught" : "MISSED", 7) << "  " << failed << "\n";
+    caught += f.caught();
+  }
+  out << "\n" << caught << " of " << r.faults.size() << " faults caught";
+  if (r.interrupted) out << " (interrupted: the table is incomplete)";
+  out << "\n";
+  if (!r.unproven.empty()) {
+    out << "unproven requirements (no fault breaks their scenarios):";
+    for (const auto& u : r.unproven) out << " " << u;
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace phonelab::runner

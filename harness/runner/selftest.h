@@ -1,0 +1,71 @@
+#pragma once
+/// phonelab selftest: proof that the suite catches every emulator fault. The suite runs once
+/// against the conformant emulator (everything must pass), then once per fault against the
+/// scenarios of the fault's area; a fault is caught when at least one of those scenarios fails.
+/// Prints a table and writes selftest.json; requirements whose scenarios no fault breaks are listed
+/// as unproven.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/core/result.h"
+#include "harness/dut/lab_file.h"
+#include "harness/scenario/model.h"
+
+namespace phonelab::runner {
+
+struct FaultInfo {
+  std::string name;
+  std::string description;
+  std::string area;  // folder of scenarios/ that must catch it; "*" = the whole suite
+};
+
+struct SelftestOptions {
+  std::string report_dir = "out/selftest";
+  std::string bin_dir;
+  int jobs = 8;  // lanes in use at once, over all faults
+  std::string command_line;
+};
+
+struct FaultOutcome {
+  FaultInfo fault;
+  std::vector<std::string> ran;     // scenario ids run with the fault
+  std::vector<std::string> failed;  // of those, the ones that failed: they caught it
+  std::vector<std::string> errors;  // harness errors (not a catch)
+  bool caught() const { return !failed.empty(); }
+};
+
+struct SelftestResult {
+  std::vector<std::string> baseline_not_passing;  // "id: verdict" of the fault-free run
+  std::vector<FaultOutcome> faults;
+  std::vector<std::string> unproven;  // requirement ids no fault breaks
+  bool interrupted = false;
+  bool ok() const;
+};
+
+/// The scenarios (of `suite`) whose file lies in scenarios/<area>/ ("*": all of them).
+std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scenario>& suite,
+                                                const std::string& area);
+
+/// "name<TAB>description<TAB>area" lines of `phone-emulator --list-faults`.
+std::vector<FaultInfo> parseFaultList(const std::string& text);
+
+class Selftest {
+ public:
+  Selftest(SelftestOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
+           std::vector<scenario::Scenario> suite, std::vector<FaultInfo> faults);
+  SelftestResult run();
+  /// Thread-safe: stop scheduling, tear down what runs, still write the table of what finished.
+  void interrupt(const std::string& why);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+/// The table people read (also written to selftest.txt).
+std::string formatTable(const SelftestResult& r);
+
+}  // namespace phonelab::runner
