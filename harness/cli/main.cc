@@ -272,6 +272,7 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
   opts.bin_dir = binDir();
   opts.jobs = a.jobs;
   opts.command_line = command_line;
+  opts.every_fault = a.only.empty();
   runner::Selftest selftest(opts, std::move(l.lab), std::move(l.catalog), std::move(l.scenarios),
                             std::move(faults));
   runner::SelftestResult result;

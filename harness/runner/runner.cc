@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "fakes/sip/fuzz.h"
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/ua.h"
 #include "harness/core/event.h"
@@ -77,6 +78,7 @@ class ScenarioRun {
     return Deadline::in(Seconds(seconds)).min(scenario_deadline_);
   }
   dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
+  dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   void check(const std::string& name, Verdict v, const std::string& message) {
     res_.checks.push_back(CheckResult{name, v, message, log_.now(), current_step_, {}});
@@ -95,6 +97,52 @@ class ScenarioRun {
   dut::Dut* dut_ = nullptr;
   LabFakes* fakes_ = nullptr;
 };
+
+dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut) {
+  fakes::FuzzTarget t;
+  t.phone_ip = dut.address();
+  t.local_ip = vars_.at("svc.hostile");
+  auto cases = fakes::protosCases(t);
+  if (!act.corpus.empty()) {
+    auto corpus = fakes::corpusCases(act.corpus);
+    cases.insert(cases.end(), corpus.begin(), corpus.end());
+  }
+  if (act.limit > 0 && cases.size() > static_cast<size_t>(act.limit)) cases.resize(act.limit);
+  log_.emit("harness", "harness.sip-fuzz-start", {{"cases", std::to_string(cases.size())}},
+            "SIP robustness campaign: " + std::to_string(cases.size()) + " cases to " + t.phone_ip +
+                ":5060 from " + t.local_ip + ":" + std::to_string(t.local_port) +
+                ", each followed by an OPTIONS probe");
+  // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
+  // folder); the bytes of each case are in the capture.
+  std::ofstream trail(dir_ + "/sip-fuzz.log");
+  res_.evidence["sip-fuzz"] = sc_.id + "/sip-fuzz.log";
+  fakes::SipFuzzer fuzzer(t);
+  auto out = fuzzer.run(
+      cases, act.probe_within, [this] { return log_.cancelled(); },
+      [&](size_t i, const fakes::FuzzCase& c, const std::string& answer) {
+        trail << i + 1 << "\t" << c.name << "\t" << c.bytes.size() << "\t"
+              << (answer.empty() ? "-" : answer) << "\n";
+      });
+  trail.flush();
+  log_.emit("harness", "harness.sip-fuzz",
+            {{"cases", std::to_string(cases.size())},
+             {"sent", std::to_string(out.sent)},
+             {"answered", std::to_string(out.answered)},
+             {"alive", out.alive ? "yes" : "no"},
+             {"killer", out.killer}},
+            "SIP robustness campaign: " + std::to_string(out.sent) + " of " +
+                std::to_string(cases.size()) + " cases sent, " + std::to_string(out.answered) +
+                " answered; the phone " +
+                (out.alive ? "answered every probe" : "stopped answering"));
+  if (!out.error.empty()) return dut::DutResult::fail(out.error);
+  if (!out.alive) {
+    return dut::DutResult::fail("the phone stopped answering after case " +
+                                std::to_string(out.sent) + " of " + std::to_string(cases.size()) +
+                                " '" + out.killer + "': no response to an OPTIONS probe within " +
+                                formatSeconds(act.probe_within) + " (crashed or hung)");
+  }
+  return {};
+}
 
 std::string ScenarioRun::expand(const std::string& s) const {
   auto vars = vars_;
@@ -184,6 +232,8 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
                                          : std::to_string(answers.size()) + " response(s), first " +
                                                answers.front().startLine()));
           return {};
+        } else if constexpr (std::is_same_v<T, SipFuzzAction>) {
+          return sipFuzz(act, dut);
         } else {
           static_assert(std::is_same_v<T, PingAction>);
           std::string to = expand(act.to), from = expand(act.from);

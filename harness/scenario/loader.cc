@@ -24,8 +24,8 @@ using Names = std::vector<std::string>;
 const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                              "timeout", "fakes", "dut",          "steps"};
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-const Names kActions = {"configure",    "reboot", "power_cycle", "fetch_config",
-                        "fetch_status", "ping",   "sip_call",    "sip_send"};
+const Names kActions = {"configure", "reboot",   "power_cycle", "fetch_config", "fetch_status",
+                        "ping",      "sip_call", "sip_send",    "sip_fuzz"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -766,6 +766,30 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("within")) a2.within = duration(*x).value_or(a2.within);
     return a2;
+  }
+  if (name == "sip_fuzz") {
+    SipFuzzAction z;
+    if (args.IsNull()) return z;
+    Fields f = fields(args, {"corpus", "probe_within", "limit"}, "sip_fuzz");
+    if (const Entry* x = f.get("corpus"); x && text(*x)) {
+      z.corpus = (fs::path(file_).parent_path() / x->v.Scalar()).lexically_normal().string();
+      if (!fs::is_directory(z.corpus)) {
+        error(x->v, "'corpus': no folder " + z.corpus + " (relative to the scenario file)");
+      }
+    }
+    if (const Entry* x = f.get("probe_within")) {
+      z.probe_within = duration(*x).value_or(z.probe_within);
+    }
+    if (const Entry* x = f.get("limit"); x && text(*x)) {
+      int n = 0;
+      if (!YAML::convert<int>::decode(x->v, n) || n < 0) {
+        error(x->v,
+              "'limit': expected a whole number (0 = every case), got '" + x->v.Scalar() + "'");
+      } else {
+        z.limit = n;
+      }
+    }
+    return z;
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");

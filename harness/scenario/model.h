@@ -81,11 +81,21 @@ struct SipSendAction {
   double within = 3;
 };
 
-using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
-                            FetchStatusAction, PingAction, SipCallAction, SipSendAction>;
+/// The SIP robustness campaign (fakes/sip/fuzz.h) from the hostile server's address: generated
+/// PROTOS-style cases plus the *.sip files of `corpus`, each followed by an OPTIONS probe. The
+/// step fails, naming the case, when a probe goes unanswered for `probe_within` seconds.
+struct SipFuzzAction {
+  std::string corpus;  // folder, relative to the scenario file ("" = generated cases only)
+  double probe_within = 1;
+  int limit = 0;  // first N cases only (0 = all)
+};
+
+using Action =
+    std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
+                 FetchStatusAction, PingAction, SipCallAction, SipSendAction, SipFuzzAction>;
 
 /// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping", "sip_call", "sip_send".
+/// "ping", "sip_call", "sip_send", "sip_fuzz".
 const char* actionName(const Action& a);
 
 // ---- steps ----

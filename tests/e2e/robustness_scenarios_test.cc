@@ -1,0 +1,44 @@
+// SEC-SIP-ROBUST against the emulator: the whole campaign (over 4,500 cases, each with a liveness
+// probe) passes against the conformant emulator, and a phone that a long header crashes fails it,
+// with the check naming the case that killed it.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace phonelab::e2e {
+namespace {
+
+TEST(RobustnessScenarios, PassAgainstTheConformantEmulator) {
+  PHONELAB_REQUIRE_ROOT();
+  auto r = runSuite("robustness-conformant", {}, {"scenarios/robustness"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto* s = scenario(r, "sec-sip-robust");
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+  // Every case is in the trail with the phone's answer; at least 4,500 of them.
+  std::ifstream trail(r.report_dir + "/" + (*s)["evidence"]["sip-fuzz"].get<std::string>());
+  size_t lines = 0;
+  for (std::string line; std::getline(trail, line);) ++lines;
+  EXPECT_GE(lines, 4500u);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+class RobustnessFault : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(RobustnessFault, IsCaughtByItsScenario) {
+  PHONELAB_REQUIRE_ROOT();
+  expectFaultCaught("robustness", GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Robustness, RobustnessFault,
+                         ::testing::Values(FaultCase{"crash-on-long-header", "sec-sip-robust",
+                                                     "campaign",
+                                                     "stopped answering after case 492 of "}),
+                         [](const auto& info) { return testName(info.param); });
+
+}  // namespace
+}  // namespace phonelab::e2e
