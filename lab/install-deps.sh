@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config clang-format
+  # libFuzzer targets (lab/run-fuzz)
+  clang libclang-rt-14-dev
   libboost-dev libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libpugixml-dev libgtest-dev googletest
   # the lab's real peers and tools

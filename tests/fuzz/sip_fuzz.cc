@@ -1,7 +1,4 @@
-// libFuzzer entry point for the SIP codec (not built by default). Build by hand, e.g.:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -include utility -I. \
-//     tests/fuzz/sip_fuzz.cc harness/proto/sip.cc -lcrypto -o sip_fuzz
-//   ./sip_fuzz fixtures/sip-torture/
+// libFuzzer target: the SIP codec (everything the phone and hostile peers send goes through it).
 
 #include <cstddef>
 #include <cstdint>
