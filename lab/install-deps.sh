@@ -12,6 +12,8 @@ packages=(
   # the lab's real peers and tools
   iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils
+  # benchmarks and scripts
+  jq
 )
 
 missing=()
