@@ -24,8 +24,8 @@ using Names = std::vector<std::string>;
 const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                              "timeout", "fakes", "dut",          "steps"};
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-const Names kActions = {"configure",    "reboot", "power_cycle", "fetch_config",
-                        "fetch_status", "ping",   "sip_call",    "sip_send"};
+const Names kActions = {"configure", "reboot",   "power_cycle", "fetch_config", "fetch_status",
+                        "ping",      "sip_call", "sip_send",    "silence",      "unsilence"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -685,10 +685,10 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (name == "reboot") return RebootAction{};
     return PowerCycleAction{};
   }
-  if (name == "ping" || name == "configure") {
+  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence") {
     if (args.IsNull()) {
       error(key_node, "action '" + name + "' needs arguments: " +
-                          (name == "ping" ? "{to: ...}" : "{settings: {...}}"));
+                          (name == "configure" ? "{settings: {...}}" : "{to: ...}"));
       return std::nullopt;
     }
   }
@@ -739,7 +739,13 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
     if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
+    if (const Entry* x = f.get("replay")) c.replay = boolean(*x).value_or(false);
     if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
+    if (c.replay && !c.auth_user.empty()) {
+      error(f.get("replay")->k,
+            "'replay' sends the earlier Authorization again: it takes no "
+            "auth_user/auth_password");
+    }
     return c;
   }
   if (name == "sip_send") {
@@ -766,6 +772,14 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("within")) a2.within = duration(*x).value_or(a2.within);
     return a2;
+  }
+  if (name == "silence" || name == "unsilence") {
+    Fields f = fields(args, {"to"}, name);
+    require(args, f, {"to"}, "'" + name + "'");
+    std::string to;
+    if (const Entry* x = f.get("to")) to = text(*x).value_or("");
+    if (name == "silence") return SilenceAction{to};
+    return UnsilenceAction{to};
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");
