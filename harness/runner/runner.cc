@@ -174,6 +174,11 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             std::string ignore;
             ua->hangup(deadlineIn(5), ignore);
           }
+          // Nothing was sent: the phone never challenged an earlier call, so there is no answer
+          // to replay.
+          if (act.replay && status == 0 && why.rfind("nothing to replay", 0) == 0) {
+            return dut::DutResult::fail(why);
+          }
           return {};
         } else if constexpr (std::is_same_v<T, SipSendAction>) {
           fakes::HostileSip* hostile = fakes_ ? fakes_->hostile() : nullptr;
@@ -430,6 +435,19 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "fakes.hostile_sip in the scenario"});
         }
       }
+    }
+    // A replay needs an earlier call that answers a challenge.
+    bool answered = false;
+    for (const auto& step : sc.steps) {
+      auto* act = std::get_if<scenario::ActStep>(&step.body);
+      auto* call = act ? std::get_if<scenario::SipCallAction>(&act->action) : nullptr;
+      if (!call) continue;
+      if (call->replay && !answered) {
+        diags.push_back({step.mark, "step '" + step.name +
+                                        "' replays the answer to a challenge, but no earlier "
+                                        "sip_call answers one (auth_user)"});
+      }
+      if (!call->auth_user.empty()) answered = true;
     }
     std::set<std::string> reported;
     forEachSetting(sc, [&](const std::string& name, const Mark& where) {
