@@ -451,7 +451,8 @@ void Checker::fakes(const Entry& e, Fakes& out) {
     if (g) {
       if (const Entry* y = g->get("address")) r.address = text(*y).value_or(r.address);
       if (const Entry* y = g->get("mode")) {
-        static const Names modes = {"offer", "malformed", "nak", "silent", "ack-other-address"};
+        static const Names modes = {"offer",  "malformed",         "nak",
+                                    "silent", "ack-other-address", "nak-renewal"};
         r.mode = text(*y).value_or(r.mode);
         if (!contains(modes, r.mode)) {
           error(y->v, "unknown rogue_dhcp mode '" + r.mode + "'" + suggest(r.mode, modes) +

@@ -174,7 +174,7 @@ struct RogueDhcpFake {
   bool enabled = false;
   std::string address;  // default ${svc.rogue}
   /// offer (hostile but well-formed options) | malformed (the cases below) | nak | silent |
-  /// ack-other-address
+  /// ack-other-address | nak-renewal
   std::string mode = "malformed";
   std::vector<std::string> cases;  // malformed cases by name; empty = every case
   std::vector<DhcpOptionSpec> options;

@@ -14,7 +14,7 @@ TEST(SipScenarios, PassAgainstTheConformantEmulator) {
   auto r = runSuite("sip-conformant", {}, {"scenarios/sip"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  EXPECT_GE(r.results["scenarios"].size(), 10u);
+  EXPECT_GE(r.results["scenarios"].size(), 11u);
   for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
@@ -52,6 +52,13 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"no-reset-on-address-change", "net-dhcp-renew-changed",
                                 "resets-with-discover", "expected dhcp.discover"}),
     [](const auto& info) { return testName(info.param); });
+
+// A NAK is the other answer that must reset the phone.
+TEST(SipFaultOtherScenario, NoResetOnAddressChangeIsCaughtByRenewNak) {
+  PHONELAB_REQUIRE_ROOT();
+  expectFaultCaught("sip", FaultCase{"no-reset-on-address-change", "net-dhcp-renew-nak",
+                                     "resets-with-discover", "expected dhcp.discover"});
+}
 
 // The same fault seen from the other outcome: without the renewal there is no reset either.
 TEST(SipFaultOtherScenario, NoDhcpRenewOnSipTimeoutIsCaughtByRenewChanged) {
