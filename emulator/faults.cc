@@ -55,6 +55,12 @@ const std::vector<FaultDef>& faultTable() {
       {"reboot-on-unlisted-notify",
        "SIP: a NOTIFY check-sync;reboot=true from a source not in Restricted_Access_Domains "
        "reboots the phone"},
+      {"empty-restricted-domains-blocks-all",
+       "SIP: an empty Restricted_Access_Domains drops requests from every source instead of "
+       "answering everyone"},
+      {"default-transport-tcp",
+       "SIP: SIP_Transport_1_ UDP (the factory default) is taken as TCP, which the emulator does "
+       "not speak: with no transport set the phone never registers"},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
   };
@@ -92,6 +98,8 @@ std::string_view faultArea(std::string_view name) {
       {"no-dhcp-renew-on-sip-timeout", "sip"},
       {"no-reset-on-address-change", "sip"},
       {"reboot-on-unlisted-notify", "sip"},
+      {"empty-restricted-domains-blocks-all", "sip"},
+      {"default-transport-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
   };
   for (const auto& [key, area] : areas) {

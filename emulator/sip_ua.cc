@@ -250,6 +250,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       onResponse(m, src);
       return;
     }
+    if (!rad.active() && faults.has("empty-restricted-domains-blocks-all")) {
+      logLine("sip: fault empty-restricted-domains-blocks-all: dropped " + m.method + " from " +
+              ip + " (Restricted Access Domains is empty)");
+      return;
+    }
     if (!rad.allows(ip)) {
       UnlistedFaults uf{faults.has("ignore-restricted-domains"), faults.has("answer-unlisted-403"),
                         faults.has("reboot-on-unlisted-notify")};
@@ -501,6 +506,14 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     if (!p) {
       reg_state = "Failed: bad Proxy_1_ \"" + proxy + "\"";
       logLine("sip: " + reg_state);
+      return;
+    }
+    if (faults.has("default-transport-tcp") && cfg.get("SIP_Transport_1_") == "UDP") {
+      // The store cannot tell a default from a choice: the fault takes UDP (the default) as TCP.
+      reg_state = "Failed: SIP_Transport_1_ TCP not supported";
+      logLine(
+          "sip: fault default-transport-tcp: the default transport is TCP, which this phone "
+          "does not speak: not registering");
       return;
     }
     proxy_host = p->host;

@@ -60,8 +60,8 @@ const std::vector<std::pair<std::string, std::string>>& caseTable() {
 }
 
 const std::vector<std::string>& modeTable() {
-  static const std::vector<std::string> modes = {"offer", "malformed", "nak", "silent",
-                                                 "ack-other-address"};
+  static const std::vector<std::string> modes = {"offer",  "malformed",         "nak",
+                                                 "silent", "ack-other-address", "nak-renewal"};
   return modes;
 }
 
@@ -409,6 +409,10 @@ struct RogueDhcpServer::Impl {
     } else if (mode == "nak") {
       if (type == d::MessageType::Request)
         sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), mode);
+    } else if (mode == "nak-renewal") {
+      // Lets the phone get its lease from the trusted server, then refuses to renew it.
+      if (type == d::MessageType::Request && renewal)
+        sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), mode);
     } else if (mode == "ack-other-address") {
       if (type == d::MessageType::Request && renewal)
         sendReply(req, baseReply(req, d::MessageType::Ack, server, offer, options), mode);
@@ -479,7 +483,7 @@ RogueDhcpServer::RogueDhcpServer(const RogueOptions& o, EventLog& log)
   im.log = &log;
   if (std::find(modeTable().begin(), modeTable().end(), o.mode) == modeTable().end())
     throw Error("rogue-dhcp: unknown mode '" + o.mode +
-                "' (offer, malformed, nak, silent, ack-other-address)");
+                "' (offer, malformed, nak, silent, ack-other-address, nak-renewal)");
   im.server = parseIpOrThrow(o.address, "address");
   if (o.mode == "offer" || o.mode == "malformed" || o.mode == "ack-other-address")
     im.offer = parseIpOrThrow(o.offer_ip, "offer_ip");

@@ -7,7 +7,8 @@
 /// Events (source "rogue"):
 ///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id}  a DISCOVER/REQUEST/...
 ///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr}     every frame it sends; case
-///               is the malformed case's name, or the mode ("offer", "nak", "ack-other-address")
+///               is the malformed case's name, or the mode ("offer", "nak", "ack-other-address",
+///               "nak-renewal")
 ///   fake.start {name: rogue-dhcp, mode, iface, address, realtime: yes|no} / fake.stop {name, mode}
 ///               (source "harness"); realtime: its thread got SCHED_FIFO to win the race with Kea
 
@@ -26,7 +27,8 @@ struct RogueOptions {
   std::string netns;    // lab namespace ("" = the calling thread's)
   std::string iface;    // "lab0"
   std::string address;  // its server identifier and source IP, ${svc.rogue}
-  /// offer | malformed | nak | silent | ack-other-address
+  /// offer | malformed | nak | silent | ack-other-address | nak-renewal (NAKs only requests with
+  /// ciaddr: renewals and rebinds)
   std::string mode = "malformed";
   std::vector<std::string> cases;  // malformed cases by name; empty = every case
   /// Options of offer mode (and of the well-formed parts of the others), any code: table rows by

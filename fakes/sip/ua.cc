@@ -122,6 +122,7 @@ struct TestUa::Impl {
   std::map<std::string, ServerInvite> server_invites;  // by Call-ID
   std::vector<sip::Message> received_requests;
   std::string reg_call_id;
+  std::string last_auth_header, last_auth_value;  // the last answer to a challenge in call()
   unsigned long reg_cseq = 0;
   std::string reg_tag;
 
@@ -523,6 +524,28 @@ bool TestUa::registerNow(Deadline deadline, std::string& why) {
 
 int TestUa::call(const std::string& target_uri, const std::string& via, Deadline deadline,
                  std::string& why, const std::string& auth_user, const std::string& auth_password) {
+  return invite(target_uri, via, deadline, why, auth_user, auth_password, "", "");
+}
+
+int TestUa::replayCall(const std::string& target_uri, const std::string& via, Deadline deadline,
+                       std::string& why) {
+  std::string header, value;
+  {
+    std::lock_guard<std::mutex> lk(impl_->mu);
+    header = impl_->last_auth_header;
+    value = impl_->last_auth_value;
+  }
+  if (header.empty()) {
+    impl_->last_status = 0;
+    why = "nothing to replay: no earlier call answered a challenge";
+    return 0;
+  }
+  return invite(target_uri, via, deadline, why, "", "", header, value);
+}
+
+int TestUa::invite(const std::string& target_uri, const std::string& via, Deadline deadline,
+                   std::string& why, const std::string& auth_user, const std::string& auth_password,
+                   const std::string& preset_header, const std::string& preset_value) {
   Impl& im = *impl_;
   im.last_status = 0;
   const auto hop = sipudp::splitHostPort(via);
@@ -531,7 +554,7 @@ int TestUa::call(const std::string& target_uri, const std::string& via, Deadline
   const std::string to = "<" + target_uri + ">";
   const std::string call_id = sip::randomToken(16) + "@" + im.opt.address;
   unsigned long cseq = 1;
-  std::string auth_header, auth_value;
+  std::string auth_header = preset_header, auth_value = preset_value;
   for (int attempt = 0; attempt < 3; ++attempt) {
     const std::string br = branch();
     sip::Message inv = im.request("INVITE", target_uri, from, to, call_id, cseq, br);
@@ -577,6 +600,11 @@ int TestUa::call(const std::string& target_uri, const std::string& via, Deadline
       auth_header = r->status == 401 ? "Authorization" : "Proxy-Authorization";
       auth_value = sip::formatCredentials(
           sip::answerChallenge(*ch, auth_user, auth_password, "INVITE", target_uri));
+      {
+        std::lock_guard<std::mutex> lk(im.mu);
+        im.last_auth_header = auth_header;
+        im.last_auth_value = auth_value;
+      }
       ++cseq;
       continue;
     }

@@ -58,6 +58,13 @@ class TestUa {
            std::string& why, const std::string& auth_user = "",
            const std::string& auth_password = "");
 
+  /// A replayed answer: INVITE target_uri with the Authorization (or Proxy-Authorization) header
+  /// that answered the last challenge in call(), copied verbatim onto a new transaction (new
+  /// Call-ID, tag and branch, CSeq 1); a new challenge is not answered. Returns the final status
+  /// as call() does; 0 with `why` when no call has answered a challenge yet.
+  int replayCall(const std::string& target_uri, const std::string& via, Deadline deadline,
+                 std::string& why);
+
   /// BYE in the current dialog (placed by call() or answered by this UA), through its route set.
   /// True when the BYE got a 2xx.
   bool hangup(Deadline deadline, std::string& why);
@@ -79,6 +86,9 @@ class TestUa {
   std::string contactUri() const;
 
  private:
+  int invite(const std::string& target_uri, const std::string& via, Deadline deadline,
+             std::string& why, const std::string& auth_user, const std::string& auth_password,
+             const std::string& preset_header, const std::string& preset_value);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

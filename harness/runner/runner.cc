@@ -21,6 +21,7 @@
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/silence.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
 #include "harness/scenario/vars.h"
@@ -96,6 +97,7 @@ class ScenarioRun {
   Deadline scenario_deadline_ = Deadline::in(Seconds(0));
   dut::Dut* dut_ = nullptr;
   LabFakes* fakes_ = nullptr;
+  lab::PeerSilencer* silencer_ = nullptr;
 };
 
 dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut) {
@@ -205,16 +207,26 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           if (!ua) throw ConfigError(sc_.mark, "sip_call needs fakes.sip_ua in the scenario");
           std::string via = act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy();
           std::string why;
-          int status = ua->call(expand(act.to), via, deadlineIn(act.within), why,
-                                expand(act.auth_user), expand(act.auth_password));
+          int status = act.replay ? ua->replayCall(expand(act.to), via, deadlineIn(act.within), why)
+                                  : ua->call(expand(act.to), via, deadlineIn(act.within), why,
+                                             expand(act.auth_user), expand(act.auth_password));
           log_.emit("harness", "harness.call",
-                    {{"to", expand(act.to)}, {"via", via}, {"status", std::to_string(status)}},
-                    "call to " + expand(act.to) + " via " + via + ": " +
+                    {{"to", expand(act.to)},
+                     {"via", via},
+                     {"status", std::to_string(status)},
+                     {"replay", act.replay ? "yes" : "no"}},
+                    std::string(act.replay ? "replayed call" : "call") + " to " + expand(act.to) +
+                        " via " + via + ": " +
                         (status ? std::to_string(status) : "no final response") +
                         (why.empty() ? "" : " (" + why + ")"));
           if (status >= 200 && status < 300) {
             std::string ignore;
             ua->hangup(deadlineIn(5), ignore);
+          }
+          // Nothing was sent: the phone never challenged an earlier call, so there is no answer
+          // to replay.
+          if (act.replay && status == 0 && why.rfind("nothing to replay", 0) == 0) {
+            return dut::DutResult::fail(why);
           }
           return {};
         } else if constexpr (std::is_same_v<T, SipSendAction>) {
@@ -234,6 +246,12 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           return {};
         } else if constexpr (std::is_same_v<T, SipFuzzAction>) {
           return sipFuzz(act, dut);
+        } else if constexpr (std::is_same_v<T, SilenceAction>) {
+          silencer_->silence(expand(act.to));
+          return {};
+        } else if constexpr (std::is_same_v<T, UnsilenceAction>) {
+          silencer_->unsilence(expand(act.to));
+          return {};
         } else {
           static_assert(std::is_same_v<T, PingAction>);
           std::string to = expand(act.to), from = expand(act.from);
@@ -386,6 +404,10 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   lab::NetnsScope in_lab(seg.labNs());
   lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
   res_.evidence["capture"] = sc_.id + "/capture.pcap";
+  // Made before the fakes and the DUT, so gone after them: a silenced peer is heard again only
+  // once nothing is left to hear it.
+  lab::PeerSilencer silencer(seg.labNs(), seg.labIf(), lab_.mac, dir_, log_);
+  silencer_ = &silencer;
 
   LabFakes fakes(
       sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
@@ -430,6 +452,11 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   if (!crash.empty()) check("the phone keeps running", Verdict::Fail, crash);
   dut_ = nullptr;
   fakes_ = nullptr;
+  silencer_ = nullptr;
+  if (!silencer.silenced().empty()) {
+    log_.emit("harness", "harness.unsilence", {{"dropped", std::to_string(silencer.dropped())}},
+              "end of scenario: the silence rules are removed");
+  }
   // Destructors, in reverse order: DUT off, Kea stopped, capture closed, back to our namespace,
   // segment removed.
 }
@@ -459,6 +486,19 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "fakes.hostile_sip in the scenario"});
         }
       }
+    }
+    // A replay needs an earlier call that answers a challenge.
+    bool answered = false;
+    for (const auto& step : sc.steps) {
+      auto* act = std::get_if<scenario::ActStep>(&step.body);
+      auto* call = act ? std::get_if<scenario::SipCallAction>(&act->action) : nullptr;
+      if (!call) continue;
+      if (call->replay && !answered) {
+        diags.push_back({step.mark, "step '" + step.name +
+                                        "' replays the answer to a challenge, but no earlier "
+                                        "sip_call answers one (auth_user)"});
+      }
+      if (!call->auth_user.empty()) answered = true;
     }
     std::set<std::string> reported;
     forEachSetting(sc, [&](const std::string& name, const Mark& where) {

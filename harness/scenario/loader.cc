@@ -24,8 +24,9 @@ using Names = std::vector<std::string>;
 const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                              "timeout", "fakes", "dut",          "steps"};
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-const Names kActions = {"configure", "reboot",   "power_cycle", "fetch_config", "fetch_status",
-                        "ping",      "sip_call", "sip_send",    "sip_fuzz"};
+const Names kActions = {"configure",    "reboot",  "power_cycle", "fetch_config",
+                        "fetch_status", "ping",    "sip_call",    "sip_send",
+                        "sip_fuzz",     "silence", "unsilence"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -451,7 +452,8 @@ void Checker::fakes(const Entry& e, Fakes& out) {
     if (g) {
       if (const Entry* y = g->get("address")) r.address = text(*y).value_or(r.address);
       if (const Entry* y = g->get("mode")) {
-        static const Names modes = {"offer", "malformed", "nak", "silent", "ack-other-address"};
+        static const Names modes = {"offer",  "malformed",         "nak",
+                                    "silent", "ack-other-address", "nak-renewal"};
         r.mode = text(*y).value_or(r.mode);
         if (!contains(modes, r.mode)) {
           error(y->v, "unknown rogue_dhcp mode '" + r.mode + "'" + suggest(r.mode, modes) +
@@ -685,10 +687,10 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (name == "reboot") return RebootAction{};
     return PowerCycleAction{};
   }
-  if (name == "ping" || name == "configure") {
+  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence") {
     if (args.IsNull()) {
       error(key_node, "action '" + name + "' needs arguments: " +
-                          (name == "ping" ? "{to: ...}" : "{settings: {...}}"));
+                          (name == "configure" ? "{settings: {...}}" : "{to: ...}"));
       return std::nullopt;
     }
   }
@@ -739,7 +741,13 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
     if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
+    if (const Entry* x = f.get("replay")) c.replay = boolean(*x).value_or(false);
     if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
+    if (c.replay && !c.auth_user.empty()) {
+      error(f.get("replay")->k,
+            "'replay' sends the earlier Authorization again: it takes no "
+            "auth_user/auth_password");
+    }
     return c;
   }
   if (name == "sip_send") {
@@ -790,6 +798,14 @@ std::optional<Action> Checker::action(const Entry& e) {
       }
     }
     return z;
+  }
+  if (name == "silence" || name == "unsilence") {
+    Fields f = fields(args, {"to"}, name);
+    require(args, f, {"to"}, "'" + name + "'");
+    std::string to;
+    if (const Entry* x = f.get("to")) to = text(*x).value_or("");
+    if (name == "silence") return SilenceAction{to};
+    return UnsilenceAction{to};
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");

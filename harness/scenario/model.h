@@ -69,6 +69,9 @@ struct SipCallAction {
   std::string to;
   std::string via = "proxy";
   std::string auth_user, auth_password;
+  /// Send the Authorization the UA answered the last challenge with again, on a new INVITE (new
+  /// Call-ID and branch), and do not answer a new challenge: a replay.
+  bool replay = false;
   double within = 10;
 };
 /// The hostile SIP server (fakes.hostile_sip) sends one request to the phone and collects answers
@@ -90,12 +93,22 @@ struct SipFuzzAction {
   int limit = 0;  // first N cases only (0 = all)
 };
 
-using Action =
-    std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
-                 FetchStatusAction, PingAction, SipCallAction, SipSendAction, SipFuzzAction>;
+/// A lab-side peer goes silent for the DUT: nftables rules in the lab namespace drop what the DUT
+/// sends to `to` (an address, e.g. ${svc.sip}) until `unsilence` or the end of the scenario.
+struct SilenceAction {
+  std::string to;
+};
+/// Ends a `silence` of `to`.
+struct UnsilenceAction {
+  std::string to;
+};
+
+using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
+                            FetchStatusAction, PingAction, SipCallAction, SipSendAction,
+                            SipFuzzAction, SilenceAction, UnsilenceAction>;
 
 /// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping", "sip_call", "sip_send", "sip_fuzz".
+/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence".
 const char* actionName(const Action& a);
 
 // ---- steps ----
@@ -170,7 +183,7 @@ struct RogueDhcpFake {
   bool enabled = false;
   std::string address;  // default ${svc.rogue}
   /// offer (hostile but well-formed options) | malformed (the cases below) | nak | silent |
-  /// ack-other-address
+  /// ack-other-address | nak-renewal
   std::string mode = "malformed";
   std::vector<std::string> cases;  // malformed cases by name; empty = every case
   std::vector<DhcpOptionSpec> options;

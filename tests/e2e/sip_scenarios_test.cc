@@ -14,7 +14,7 @@ TEST(SipScenarios, PassAgainstTheConformantEmulator) {
   auto r = runSuite("sip-conformant", {}, {"scenarios/sip"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  EXPECT_GE(r.results["scenarios"].size(), 7u);
+  EXPECT_GE(r.results["scenarios"].size(), 11u);
   for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
@@ -40,8 +40,32 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"no-auth-invite", "sip-auth-invite-on", "initial-invite-challenged",
                                 "status was '100'"},
                       FaultCase{"auth-invite-accepts-any", "sip-auth-invite-on",
-                                "wrong-answer-rejected", "wanted status = 403"}),
+                                "wrong-answer-rejected", "wanted status = 403"},
+                      FaultCase{"auth-invite-nonce-replay", "sip-auth-invite-on",
+                                "replay-never-rings", "got sip.response"},
+                      FaultCase{"empty-restricted-domains-blocks-all", "sip-rad-empty",
+                                "options-answered", "expected sip.response with status = 200"},
+                      FaultCase{"default-transport-tcp", "sip-udp-default", "registers-over-udp",
+                                "expected sip.request with method = REGISTER"},
+                      FaultCase{"no-dhcp-renew-on-sip-timeout", "net-dhcp-renew-same",
+                                "renewal-requested", "expected dhcp.request"},
+                      FaultCase{"no-reset-on-address-change", "net-dhcp-renew-changed",
+                                "resets-with-discover", "expected dhcp.discover"}),
     [](const auto& info) { return testName(info.param); });
+
+// A NAK is the other answer that must reset the phone.
+TEST(SipFaultOtherScenario, NoResetOnAddressChangeIsCaughtByRenewNak) {
+  PHONELAB_REQUIRE_ROOT();
+  expectFaultCaught("sip", FaultCase{"no-reset-on-address-change", "net-dhcp-renew-nak",
+                                     "resets-with-discover", "expected dhcp.discover"});
+}
+
+// The same fault seen from the other outcome: without the renewal there is no reset either.
+TEST(SipFaultOtherScenario, NoDhcpRenewOnSipTimeoutIsCaughtByRenewChanged) {
+  PHONELAB_REQUIRE_ROOT();
+  expectFaultCaught("sip", FaultCase{"no-dhcp-renew-on-sip-timeout", "net-dhcp-renew-changed",
+                                     "renewal-requested", "expected dhcp.request"});
+}
 
 }  // namespace
 }  // namespace phonelab::e2e

@@ -42,9 +42,11 @@ TEST(EmuFaults, Registry) {
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
+                        "empty-restricted-domains-blocks-all",
+                        "default-transport-tcp",
                         "crash-on-long-header"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 30u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 32u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

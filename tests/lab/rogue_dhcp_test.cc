@@ -295,6 +295,23 @@ TEST(RogueDhcp, OfferModeBeatsKeaWithHostileOptions) {
   EXPECT_EQ(*ack->field("yiaddr"), p + ".150");
 }
 
+TEST(RogueDhcp, NakRenewalOnlyNaksRenewals) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(227);
+  fakes::RogueDhcpServer rogue(lab.rogueOptions("nak-renewal"), lab.log);
+  const std::string p = lab.seg.addr().prefix;
+  lab.send(dhcp::MessageType::Discover, 0x5, {});
+  lab.send(dhcp::MessageType::Request, 0x6, {}, lab.seg.addr().lab_ip);    // selecting
+  lab.send(dhcp::MessageType::Request, 0x7, *dhcp::parseIp4(p + ".120"));  // renewing
+  auto nak = lab.log.waitFor(EventMatcher("dhcp.nak").whereEq("xid", lab.xid(7)), 0,
+                             Deadline::in(Seconds(3)));
+  ASSERT_TRUE(nak);
+  auto sent = lab.log.matching(EventMatcher("rogue.sent"), 0);
+  ASSERT_EQ(sent.size(), 1u);  // the DISCOVER and the selecting REQUEST were left to Kea
+  EXPECT_EQ(*sent[0].field("case"), "nak-renewal");
+  EXPECT_EQ(*sent[0].field("xid"), lab.xid(7));
+}
+
 TEST(RogueDhcp, AckOtherAddressOnRenewal) {
   PHL_REQUIRE_ROOT();
   RogueLab lab(239);

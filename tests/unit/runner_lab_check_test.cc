@@ -1,0 +1,29 @@
+// checkAgainstLab: what a scenario asks of the lab that only the whole scenario shows.
+
+#include <gtest/gtest.h>
+
+#include "harness/dut/lab_file.h"
+#include "harness/runner/runner.h"
+#include "harness/scenario/loader.h"
+
+namespace phonelab::runner {
+namespace {
+
+const std::string kSrc = PHONELAB_SOURCE_DIR;
+
+TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
+  std::vector<Diagnostic> d;
+  const std::string path = kSrc + "/fixtures/scenarios-lab-check/replay-without-answer.yaml";
+  auto scenarios = scenario::loadScenarioFile(path, d);
+  ASSERT_TRUE(d.empty()) << d.front().str();
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  auto diags = checkAgainstLab(scenarios, lab);
+  ASSERT_EQ(diags.size(), 1u);  // the second replay follows an answer: fine
+  EXPECT_EQ(diags[0].where.line, 11) << diags[0].str();
+  EXPECT_NE(diags[0].message.find("step 'act-2' replays the answer to a challenge"),
+            std::string::npos)
+      << diags[0].message;
+}
+
+}  // namespace
+}  // namespace phonelab::runner
