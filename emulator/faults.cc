@@ -57,6 +57,16 @@ const std::vector<FaultDef>& faultTable() {
        "reboots the phone"},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
+      {"tls-accept-any-cert",
+       "SIP over TLS: the server certificate is not verified (any chain, any date, any usage)"},
+      {"tls-no-name-check",
+       "SIP over TLS: the server certificate's name is not checked (TLS_Name_Validate_1_ ignored)"},
+      {"tls-allow-tls10", "SIP over TLS: TLS 1.0 and 1.1 are accepted (security level 0)"},
+      {"tls-fallback-to-udp",
+       "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
+       "instead"},
+      {"sip-cleartext-despite-tls",
+       "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
   };
   return table;
 }

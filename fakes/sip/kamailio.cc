@@ -122,9 +122,14 @@ std::string kamailioConfig(const KamailioOptions& o) {
        "loadmodule \"usrloc.so\"\n"
        "loadmodule \"registrar.so\"\n"
        "loadmodule \"auth.so\"\n"
-       "loadmodule \"htable.so\"\n\n"
+       "loadmodule \"htable.so\"\n"
+       "loadmodule \"nathelper.so\"\n\n"
     << "modparam(\"ctl\", \"binrpc\", " << quote("unix:" + ctlPath(o.work_dir)) << ")\n"
     << "modparam(\"usrloc\", \"db_mode\", 0)\n"
+       "# A phone behind phonelab's TLS proxy registers a transport=tls Contact that only the\n"
+       "# proxy's UDP socket reaches: remember where it came from (received) and route there.\n"
+       "modparam(\"nathelper\", \"received_avp\", \"$avp(RECEIVED)\")\n"
+       "modparam(\"registrar\", \"received_avp\", \"$avp(RECEIVED)\")\n"
        "modparam(\"registrar\", \"max_expires\", 3600)\n"
        "modparam(\"registrar\", \"min_expires\", 10)\n"
        "modparam(\"rr\", \"enable_full_lr\", 1)\n"
@@ -190,6 +195,7 @@ std::string kamailioConfig(const KamailioOptions& o) {
        "    exit;\n"
        "  }\n"
        "  consume_credentials();\n"
+       "  if ($proto == \"udp\" && $ct =~ \"transport=tls\") { fix_nated_register(); }\n"
        "  if (!save(\"location\")) { sl_reply_error(); }\n"
        "  exit;\n"
        "}\n\n"
@@ -221,6 +227,9 @@ std::string kamailioConfig(const KamailioOptions& o) {
        "}\n\n"
        "onreply_route {\n"
        "  xlog(\"L_INFO\", \"reply $rs $rr for $rm from $si:$sp\\n\");\n"
+       "  if ($proto == \"udp\" && is_present_hf(\"Contact\") && $ct =~ \"transport=tls\") {\n"
+       "    fix_nated_contact();\n"
+       "  }\n"
        "}\n";
   return c.str();
 }

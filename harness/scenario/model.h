@@ -183,6 +183,16 @@ struct SipUaFake {
   std::string user, password;
 };
 
+/// The TLS front of the trusted proxy (fakes.tls_proxy): the phone's SIP proxy over TLS, relaying
+/// to `sip` (Kamailio). With a flaw it is a man in the middle presenting that one flaw.
+struct TlsProxyFake {
+  bool enabled = false;
+  std::string address;  // default ${svc.sip}
+  int port = 5061;
+  std::string name = "sip.lab.example";  // the DNS name its certificate is issued for
+  std::string flaw = "none";             // fakes::pki::flawNames()
+};
+
 struct Fakes {
   DhcpFake dhcp;
   ServiceFake dns, ntp, tftp, http, acs;
@@ -190,6 +200,7 @@ struct Fakes {
   SipProxyFake sip;
   SipUaFake sip_ua;
   ServiceFake hostile_sip;  // address default ${svc.hostile}, port 5060
+  TlsProxyFake tls_proxy;
 };
 
 /// How the DUT is brought up before the steps.
