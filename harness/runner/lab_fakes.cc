@@ -100,7 +100,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
   // is given, PEM) is expanded in the fakes' settings, e.g. a file the http fake serves.
   std::optional<fakes::pki::TestPki> pki;
   LabFakes::Expand expand = expand_vars;
-  if (f.tls_proxy.enabled) {
+  if (f.tls_proxy.enabled || (f.sip.enabled && f.sip.tls_port > 0)) {
     pki = fakes::pki::makePki(dir + "/pki");
     evidence["pki:trusted-ca"] = sc.id + "/pki/trusted-ca.crt";
     expand = [&expand_vars, pem = pki->trusted_ca.cert_pem](const std::string& s) {
@@ -160,6 +160,14 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     // Kamailio's ctl socket path must stay short (unix socket limit): its own folder.
     o.work_dir = dir + "/kamailio";
     fs::create_directories(o.work_dir);
+    if (f.sip.tls_port > 0) {
+      auto cert = fakes::pki::makeServerCert(*pki, expand(f.sip.tls_name), fakes::pki::Flaw::None,
+                                             "kamailio");
+      o.tls_port = f.sip.tls_port;
+      o.tls_cert_file = cert.cert_file;
+      o.tls_key_file = cert.key_file;
+      evidence["config:kamailio-tls"] = sc.id + "/kamailio/tls.cfg";
+    }
     evidence["log:kamailio"] = sc.id + "/kamailio/kamailio.log";
     evidence["config:kamailio"] = sc.id + "/kamailio/kamailio.cfg";
     impl_->kamailio.emplace(o, log);

@@ -417,8 +417,15 @@ void Checker::fakes(const Entry& e, Fakes& out) {
   if (const Entry* x = f.get("hostile_sip")) serviceFake(*x, out.hostile_sip, {}, "hostile");
   if (const Entry* x = f.get("sip")) {
     SipProxyFake& k = out.sip;
-    if (auto g = fakeSwitch(*x, k.enabled, {"address", "port", "domain", "users"})) {
+    if (auto g = fakeSwitch(*x, k.enabled,
+                            {"address", "port", "domain", "users", "tls_port", "tls_name"})) {
       if (const Entry* y = g->get("address")) k.address = text(*y).value_or("");
+      if (const Entry* y = g->get("tls_name")) k.tls_name = text(*y).value_or(k.tls_name);
+      if (const Entry* y = g->get("tls_port"); y && text(*y)) {
+        if (!YAML::convert<int>::decode(y->v, k.tls_port) || k.tls_port < 1 || k.tls_port > 65535) {
+          error(y->v, "'tls_port' must be a number from 1 to 65535");
+        }
+      }
       if (const Entry* y = g->get("domain")) k.domain = text(*y).value_or("");
       if (const Entry* y = g->get("users")) k.users = textMap(*y);
       if (const Entry* y = g->get("port"); y && text(*y)) {

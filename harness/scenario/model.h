@@ -174,6 +174,8 @@ struct SipProxyFake {
   int port = 5060;
   std::string domain;                        // SIP domain and realm; default the address
   std::map<std::string, std::string> users;  // user -> password
+  int tls_port = 0;  // Kamailio's own TLS listener (certificate from the run's test PKI); 0 = none
+  std::string tls_name = "sip.lab.example";  // the name of that certificate
 };
 /// The test UA, the far end of calls; registers to the proxy at start.
 struct SipUaFake {
