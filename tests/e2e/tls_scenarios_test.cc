@@ -30,7 +30,7 @@ TEST(TlsScenarios, PassAgainstTheConformantEmulatorAndTheCaptureDecrypts) {
   auto r = runSuite("tls-conformant", {}, {"scenarios/tls"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  EXPECT_GE(r.results["scenarios"].size(), 11u);
+  EXPECT_GE(r.results["scenarios"].size(), 12u);
   for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
 
   // Wireshark reads the proxy's NSS key log: the REGISTER is in the capture, encrypted.
@@ -66,6 +66,13 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"sip-cleartext-despite-tls", "sip-tls-signalling",
                                 "no-cleartext-sip-from-phone", "REGISTER"}),
     [](const auto& info) { return testName(info.param); });
+
+// Kamailio's own TLS listener: the same fault, seen on the wire there too.
+INSTANTIATE_TEST_SUITE_P(TlsKamailio, TlsFault,
+                         ::testing::Values(FaultCase{"sip-cleartext-despite-tls",
+                                                     "sip-tls-kamailio", "no-cleartext-sip",
+                                                     "REGISTER"}),
+                         [](const auto& info) { return testName(info.param); });
 
 }  // namespace
 }  // namespace phonelab::e2e
