@@ -493,6 +493,17 @@ void Checker::fakes(const Entry& e, Fakes& out) {
       if (const Entry* y = g->get("options")) dhcpOptions(*y, r.options);
     }
   }
+  // The test PKI exists only when a TLS server does.
+  if (!out.tls_proxy.enabled && !(out.sip.enabled && out.sip.tls_port > 0)) {
+    for (const auto* files : {&out.http.files, &out.tftp.files}) {
+      for (const auto& file : *files) {
+        if (file.content.find("${pki.") != std::string::npos)
+          error(file.mark,
+                "'${pki.trusted_ca}' needs a TLS server in the scenario (fakes.tls_proxy "
+                "or fakes.sip.tls_port)");
+      }
+    }
+  }
 }
 
 void Checker::dut(const Entry& e, DutSetup& out) {
