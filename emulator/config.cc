@@ -62,6 +62,7 @@ const std::vector<ParamDef>& paramTable() {
        "/$PSN.xml",
        {},
        false},
+      {"Custom_CA_Rule", kSys, "Configuration Profile", "Custom CA Rule", K::Text, "", {}, false},
       {"DHCP_Option_To_Use",
        kSys,
        "Configuration Profile",

@@ -63,6 +63,16 @@ const std::vector<FaultDef>& faultTable() {
        "not speak: with no transport set the phone never registers"},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
+      {"tls-accept-any-cert",
+       "SIP over TLS: the server certificate is not verified (any chain, any date, any usage)"},
+      {"tls-no-name-check",
+       "SIP over TLS: the server certificate's name is not checked (TLS_Name_Validate_1_ ignored)"},
+      {"tls-allow-tls10", "SIP over TLS: TLS 1.0 and 1.1 are accepted (security level 0)"},
+      {"tls-fallback-to-udp",
+       "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
+       "instead"},
+      {"sip-cleartext-despite-tls",
+       "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
   };
   return table;
 }
@@ -101,6 +111,8 @@ std::string_view faultArea(std::string_view name) {
       {"empty-restricted-domains-blocks-all", "sip"},
       {"default-transport-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
+      {"tls-", "tls"},  // every tls-<flaw>
+      {"sip-cleartext-despite-tls", "tls"},
   };
   for (const auto& [key, area] : areas) {
     if (name == key || (key.back() == '-' && name.substr(0, key.size()) == key)) return area;

@@ -344,6 +344,13 @@ struct Phone::Impl : PhoneControl {
         });
       };
     }
+    h.fetch = [this](const std::string& url, std::function<void(bool, const std::string&)> done) {
+      if (!services) {
+        done(false, "no DHCP services (Static IP)");
+        return;
+      }
+      services->fetch(url, std::move(done));
+    };
     h.reboot = [this](const std::string& why) { requestReboot(why); };
     h.resync = [this](const std::string& reason) {
       last_resync_reason = reason;

@@ -510,6 +510,19 @@ void NetServices::stop() {
   if (impl_) impl_->stopped = true;
 }
 
+void NetServices::fetch(const std::string& url,
+                        std::function<void(bool ok, const std::string& body_or_error)> done) {
+  auto self = impl_;
+  asio::co_spawn(
+      self->io,
+      [self, url, done = std::move(done)]() -> awaitable<void> {
+        auto r = co_await self->fetch(url);
+        if (self->stopped) co_return;
+        done(r.ok, r.body_or_error);
+      },
+      asio::detached);
+}
+
 void NetServices::resolve(const std::string& host,
                           std::function<void(std::optional<Ip4>, const std::string&)> done) {
   auto self = impl_;

@@ -57,6 +57,10 @@ class NetServices {
   /// provisioning names; `done` gets the address, or nullopt and why.
   void resolve(const std::string& host,
                std::function<void(std::optional<Ip4>, const std::string& error)> done);
+  /// GET `url` (http:// or tftp://, a host name resolved as above); `done` gets the body, or
+  /// not ok and why. Used for files the phone is told to fetch (Custom_CA_Rule).
+  void fetch(const std::string& url,
+             std::function<void(bool ok, const std::string& body_or_error)> done);
   /// Runs provisioning discovery and the profile fetch again (a SIP NOTIFY check-sync); the
   /// results arrive through the same callbacks as at boot.
   void resync();

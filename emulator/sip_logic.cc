@@ -173,6 +173,7 @@ std::optional<ProxyAddress> parseProxy(const std::string& value) {
     }
     if (n == 0 || n > 65535) return std::nullopt;
     p.port = static_cast<uint16_t>(n);
+    p.port_given = true;
   }
   return p;
 }

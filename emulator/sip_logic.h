@@ -95,6 +95,7 @@ const char* renewOutcomeName(DhcpRenewOutcome o);
 struct ProxyAddress {
   std::string host;
   uint16_t port = 5060;
+  bool port_given = false;  // the value named a port (else 5060, or 5061 for TLS)
 };
 std::optional<ProxyAddress> parseProxy(const std::string& value);
 

@@ -1,17 +1,28 @@
 #include "emulator/sip_ua.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <array>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 
 #include "emulator/log.h"
+#include "harness/proto/sip_stream.h"
 
 namespace asio = boost::asio;
 namespace sip = phonelab::proto::sip;
 namespace dhcp = phonelab::proto::dhcp;
+namespace ssl = boost::asio::ssl;
+using asio::ip::tcp;
 using asio::ip::udp;
 using std::chrono::steady_clock;
 
@@ -36,6 +47,8 @@ long toLong(const std::string& s, long def) {
   }
   return v;
 }
+
+constexpr double kTlsConnectTimeout = 5.0;  // TCP connect + TLS handshake
 
 constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY";
 constexpr size_t kLongHeader = 4096;
@@ -81,6 +94,21 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   std::string reg_state = "Not Registered", reg_proxy;
   long reg_expires = 0;
 
+  // SIP over TLS (SIP_Transport_1_ = TLS): one connection to the proxy, opened before the
+  // REGISTER; requests and responses from the proxy arrive on it as from *proxy_ep.
+  bool tls_mode = false;  // this registration runs over TLS
+  bool tls_up = false;
+  int tls_generation = 0;
+  std::shared_ptr<ssl::context> tls_ctx;
+  // Shared with the pending handlers: a closed stream lives until its last handler has run.
+  std::shared_ptr<ssl::stream<tcp::socket>> tls;
+  asio::steady_timer tls_timer;
+  std::array<char, 16384> tls_buf{};
+  std::string tls_in;
+  std::deque<std::string> tls_out;
+  bool tls_writing = false;
+  std::string tls_local;  // "ip:port" of our end (Via, Contact)
+
   // Calls.
   struct Call {
     std::string call_id, local_tag, invite_branch;
@@ -110,6 +138,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
         reg_timer(io_),
         dhcp_timer(io_),
         poll_timer(io_),
+        tls_timer(io_),
         call_timer(io_),
         auth(InviteAuth::Faults{f.has("auth-invite-accepts-any"),
                                 f.has("auth-invite-nonce-replay")}) {}
@@ -130,7 +159,9 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     running = true;
     logLine("sip: listening on udp " + own_ip + ":" + std::to_string(port) +
             (cfg.get("SIP_Transport_1_") != "UDP"
-                 ? " (SIP_Transport_1_ " + cfg.get("SIP_Transport_1_") + " not supported: UDP)"
+                 ? " (SIP_Transport_1_ " + cfg.get("SIP_Transport_1_") +
+                       (cfg.get("SIP_Transport_1_") == "TLS" ? ": TLS to the proxy)"
+                                                             : " not supported: UDP)")
                  : ""));
     receive();
     configureRad();
@@ -142,6 +173,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     running = false;
     boost::system::error_code ec;
     sock.close(ec);
+    closeTls();
     reg_timer.cancel();
     dhcp_timer.cancel();
     poll_timer.cancel();
@@ -209,10 +241,24 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void send(const sip::Message& m, const udp::endpoint& to) { sendRaw(sip::serialize(m), to, m); }
 
   void sendRaw(const std::string& data, const udp::endpoint& to, const sip::Message& m) {
-    boost::system::error_code ec;
-    sock.send_to(asio::buffer(data), to, 0, ec);
-    logLine("sip: -> " + m.startLine() + " to " + epString(to) +
+    boost::system::error_code ec = transmit(data, to);
+    logLine("sip: -> " + m.startLine() + " to " + epString(to) + (viaTls(to) ? " over TLS" : "") +
             (ec ? " (send failed: " + ec.message() + ")" : ""));
+  }
+
+  /// Messages to the proxy go down the TLS connection when this registration runs over TLS.
+  bool viaTls(const udp::endpoint& to) const { return tls_mode && proxy_ep && to == *proxy_ep; }
+
+  boost::system::error_code transmit(const std::string& data, const udp::endpoint& to) {
+    boost::system::error_code ec;
+    if (viaTls(to)) {
+      if (!tls_up) return asio::error::not_connected;
+      tls_out.push_back(data);
+      if (!tls_writing) tlsWriteNext();
+      return ec;
+    }
+    sock.send_to(asio::buffer(data), to, 0, ec);
+    return ec;
   }
 
   sip::Message response(const sip::Message& req, int status, const std::string& reason,
@@ -318,8 +364,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       // A re-INVITE inside our dialog: not challenged.
       if (call && call->call_id == m.callId() && m.toTag() == call->local_tag) {
         auto r = response(m, 200, "OK", call->local_tag);
-        r.add("Contact",
-              "<sip:" + cfg.get("User_ID_1_") + "@" + own_ip + ":" + std::to_string(port) + ">");
+        r.add("Contact", ownContact());
         r.add("Content-Type", "application/sdp");
         r.body = call->answer_sdp;
         send(r, src);
@@ -392,8 +437,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void answer() {
     Call& cl = *call;
     auto ok = response(cl.invite, 200, "OK", cl.local_tag);
-    ok.add("Contact",
-           "<sip:" + cfg.get("User_ID_1_") + "@" + own_ip + ":" + std::to_string(port) + ">");
+    ok.add("Contact", ownContact());
     ok.add("Allow", kAllow);
     ok.add("Content-Type", "application/sdp");
     ok.body = cl.answer_sdp;
@@ -422,8 +466,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
         self->call.reset();
         return;
       }
-      boost::system::error_code e;
-      self->sock.send_to(asio::buffer(cl.last_response), cl.peer, 0, e);
+      self->transmit(cl.last_response, cl.peer);
       logLine("sip: -> 200 OK (retransmission) to " + epString(cl.peer));
       cl.retx = std::min(cl.retx * 2, self->c.t2);
       self->retransmitOk();
@@ -484,7 +527,8 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
 
   std::string regSnapshot() const {
     return cfg.get("Proxy_1_") + "\n" + cfg.get("User_ID_1_") + "\n" + cfg.get("Password_1_") +
-           "\n" + cfg.get("Register_Expires_1_");
+           "\n" + cfg.get("Register_Expires_1_") + "\n" + cfg.get("SIP_Transport_1_") + "\n" +
+           cfg.get("TLS_Name_Validate_1_") + "\n" + cfg.get("Custom_CA_Rule");
   }
 
   void startRegistration() {
@@ -492,6 +536,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     const int gen = ++reg_generation;
     reg_timer.cancel();
     reg_pending = false;
+    closeTls();
     proxy_ep.reset();
     reg_proxy.clear();
     reg_expires = 0;
@@ -520,7 +565,12 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     reg_expires_req = toLong(cfg.get("Register_Expires_1_"), 3600);
     reg_callid = sip::randomToken(20) + "@" + own_ip;
     reg_tag = sip::randomToken(10);
-    const uint16_t pport = p->port;
+    tls_mode = cfg.get("SIP_Transport_1_") == "TLS";
+    if (tls_mode && faults.has("sip-cleartext-despite-tls")) {
+      logLine("sip: fault sip-cleartext-despite-tls: SIP_Transport_1_ is TLS, using UDP");
+      tls_mode = false;
+    }
+    const uint16_t pport = p->port_given ? p->port : (tls_mode ? 5061 : 5060);
     hooks.resolve(p->host, [self = shared_from_this(), gen, pport](std::optional<dhcp::Ip4> ip,
                                                                    const std::string& err) {
       if (!self->running || gen != self->reg_generation) return;
@@ -532,7 +582,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       }
       self->proxy_ep = udp::endpoint(asio::ip::make_address_v4(dhcp::ip4String(*ip)), pport);
       self->answered_nonce.clear();
-      self->sendRegister("");
+      if (self->tls_mode) {
+        self->startTls(gen);
+      } else {
+        self->sendRegister("");
+      }
     });
   }
 
@@ -549,10 +603,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     m.method = "REGISTER";
     m.uri = "sip:" + proxy_host;
     reg_branch = "z9hG4bK" + sip::randomToken(16);
+    const std::string sent_by = tls_mode ? tls_local : own_ip + ":" + std::to_string(port);
     const std::string contact =
-        "<sip:" + reg_user + "@" + own_ip + ":" + std::to_string(port) + ">";
-    m.add("Via", "SIP/2.0/UDP " + own_ip + ":" + std::to_string(port) + ";branch=" + reg_branch +
-                     ";rport");
+        "<sip:" + reg_user + "@" + sent_by + (tls_mode ? ";transport=tls>" : ">");
+    m.add("Via", std::string("SIP/2.0/") + (tls_mode ? "TLS " : "UDP ") + sent_by +
+                     ";branch=" + reg_branch + ";rport");
     m.add("Max-Forwards", "70");
     m.add("From", "<sip:" + reg_user + "@" + proxy_host + ">;tag=" + reg_tag);
     m.add("To", "<sip:" + reg_user + "@" + proxy_host + ">");
@@ -584,10 +639,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
         self->retryLater(gen);
         return;
       }
-      boost::system::error_code e;
-      auto data = sip::serialize(self->reg_req);
-      self->sock.send_to(asio::buffer(data), *self->proxy_ep, 0, e);
-      logLine("sip: -> REGISTER (retransmission) to " + epString(*self->proxy_ep));
+      if (!self->tls_mode) {  // RFC 3261 17.1.2.2: no timer E over a reliable transport
+        self->transmit(sip::serialize(self->reg_req), *self->proxy_ep);
+        logLine("sip: -> REGISTER (retransmission) to " + epString(*self->proxy_ep));
+      }
       self->reg_interval = std::min(self->reg_interval * 2, self->c.t2);
       self->scheduleRegisterRetransmit(gen);
     });
@@ -627,6 +682,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       reg_timer.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
         if (ec || !self->running || gen != self->reg_generation) return;
         logLine("sip: refreshing the registration");
+        if (self->tls_mode && !self->tls_up) {
+          self->startRegistration();
+          return;
+        }
         self->answered_nonce.clear();
         self->sendRegister("");
       });
@@ -663,6 +722,218 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     reg_state = "Failed: " + std::to_string(m.status) + (why.empty() ? "" : " (" + why + ")");
     logLine("sip: registration " + reg_state + "; trying again in " +
             std::to_string(static_cast<int>(c.retry_after)) + " s");
+    retryLater(gen);
+  }
+
+  std::string ownContact() const {
+    if (tls_mode && tls_up)
+      return "<sip:" + cfg.get("User_ID_1_") + "@" + tls_local + ";transport=tls>";
+    return "<sip:" + cfg.get("User_ID_1_") + "@" + own_ip + ":" + std::to_string(port) + ">";
+  }
+
+  // ---- SIP over TLS ----
+
+  void closeTls() {
+    ++tls_generation;
+    tls_up = false;
+    tls_writing = false;
+    tls_out.clear();
+    tls_in.clear();
+    tls_timer.cancel();
+    if (tls) {
+      boost::system::error_code ec;
+      tls->lowest_layer().close(ec);
+    }
+  }
+
+  /// Fetches the CA list (Custom_CA_Rule), connects to the proxy and runs the TLS handshake:
+  /// the chain must lead to that CA, the name must match Proxy_1_'s host when
+  /// TLS_Name_Validate_1_ is Yes, and nothing below TLS 1.2 is accepted.
+  void startTls(int gen) {
+    const std::string rule = cfg.get("Custom_CA_Rule");
+    if (rule.empty() || !hooks.fetch) {
+      connectTls(gen, "");
+      return;
+    }
+    hooks.fetch(rule, [self = shared_from_this(), gen, rule](bool ok, const std::string& body) {
+      if (!self->running || gen != self->reg_generation) return;
+      if (!ok) {
+        logLine("sip: TLS: cannot fetch the CA list " + rule + ": " + body);
+        self->connectTls(gen, "");
+        return;
+      }
+      logLine("sip: TLS: CA list from " + rule + " (" + std::to_string(body.size()) + " bytes)");
+      self->connectTls(gen, body);
+    });
+  }
+
+  void connectTls(int gen, const std::string& ca_pem) {
+    closeTls();
+    const int tgen = tls_generation;
+    const bool any_cert = faults.has("tls-accept-any-cert");
+    const bool no_name = faults.has("tls-no-name-check");
+    const bool old_tls = faults.has("tls-allow-tls10");
+    const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
+    tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX* ctx = tls_ctx->native_handle();
+    if (old_tls) {
+      logLine("sip: fault tls-allow-tls10: accepting TLS 1.0 and 1.1");
+      SSL_CTX_set_security_level(ctx, 0);
+      SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+      SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    } else {
+      SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    }
+    std::string ca_error;
+    if (!ca_pem.empty()) {
+      boost::system::error_code ec;
+      tls_ctx->add_certificate_authority(asio::buffer(ca_pem), ec);
+      if (ec) ca_error = ec.message();
+    }
+    if (!ca_error.empty()) logLine("sip: TLS: the CA list does not load: " + ca_error);
+    if (any_cert) {
+      logLine("sip: fault tls-accept-any-cert: the server certificate is not verified");
+      tls_ctx->set_verify_mode(ssl::verify_none);
+    } else {
+      tls_ctx->set_verify_mode(ssl::verify_peer);
+    }
+    tls = std::make_shared<ssl::stream<tcp::socket>>(io, *tls_ctx);
+    auto st = tls;
+    SSL* s = tls->native_handle();
+    const bool is_ip = dhcp::parseIp4(proxy_host).has_value();
+    if (!is_ip) SSL_set_tlsext_host_name(s, proxy_host.c_str());
+    if (name_check && !no_name && !any_cert) {
+      X509_VERIFY_PARAM* vp = SSL_get0_param(s);
+      if (is_ip) {
+        X509_VERIFY_PARAM_set1_ip_asc(vp, proxy_host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(vp, proxy_host.c_str(), 0);
+      }
+    } else if (no_name && name_check) {
+      logLine("sip: fault tls-no-name-check: not checking the certificate's name");
+    }
+    const tcp::endpoint ep(proxy_ep->address(), proxy_ep->port());
+    const std::string where = epString(*proxy_ep);
+    logLine("sip: TLS: connecting to " + where + " (" + proxy_host + ")");
+    tls_timer.expires_after(ms(kTlsConnectTimeout));
+    tls_timer.async_wait(
+        [self = shared_from_this(), tgen, st](const boost::system::error_code& ec) {
+          if (ec || tgen != self->tls_generation) return;
+          boost::system::error_code e;
+          st->lowest_layer().close(e);
+        });
+    boost::system::error_code ec;
+    tls->lowest_layer().open(tcp::v4(), ec);
+    if (!ec) tls->lowest_layer().bind(tcp::endpoint(asio::ip::make_address_v4(own_ip), 0), ec);
+    if (ec) {
+      tlsFailed(gen, tgen, "cannot open a TCP socket: " + ec.message());
+      return;
+    }
+    tls->lowest_layer().async_connect(
+        ep, [self = shared_from_this(), gen, tgen, st](const boost::system::error_code& ec) {
+          if (!self->running || tgen != self->tls_generation) return;
+          if (ec) {
+            self->tlsFailed(gen, tgen, "TCP connect: " + ec.message());
+            return;
+          }
+          st->async_handshake(ssl::stream_base::client, [self, gen, tgen,
+                                                         st](const boost::system::error_code& hec) {
+            if (!self->running || tgen != self->tls_generation) return;
+            if (hec) {
+              std::string why = hec.message();
+              long v = SSL_get_verify_result(st->native_handle());
+              if (v != X509_V_OK)
+                why = std::string("certificate rejected: ") + X509_verify_cert_error_string(v);
+              self->tlsFailed(gen, tgen, why);
+              return;
+            }
+            self->tls_timer.cancel();
+            self->tlsUp(gen, tgen);
+          });
+        });
+  }
+
+  void tlsFailed(int gen, int tgen, const std::string& why) {
+    if (tgen != tls_generation) return;
+    const std::string where = proxy_ep ? epString(*proxy_ep) : "?";
+    closeTls();
+    reg_state = "Failed: TLS to " + where + ": " + why;
+    logLine("sip: " + reg_state);
+    if (faults.has("tls-fallback-to-udp") && proxy_ep) {
+      logLine("sip: fault tls-fallback-to-udp: registering over UDP in cleartext instead");
+      tls_mode = false;
+      proxy_ep = udp::endpoint(proxy_ep->address(), 5060);
+      sendRegister("");
+      return;
+    }
+    retryLater(gen);
+  }
+
+  void tlsUp(int gen, int tgen) {
+    SSL* s = tls->native_handle();
+    boost::system::error_code ec;
+    auto le = tls->lowest_layer().local_endpoint(ec);
+    tls_local = own_ip + ":" + std::to_string(ec ? 0 : le.port());
+    tls_up = true;
+    logLine("sip: TLS to " + epString(*proxy_ep) + " established (" + SSL_get_version(s) + ", " +
+            SSL_get_cipher_name(s) + ")");
+    tlsRead(gen, tgen);
+    sendRegister("");
+  }
+
+  void tlsRead(int gen, int tgen) {
+    auto st = tls;
+    st->async_read_some(asio::buffer(tls_buf), [self = shared_from_this(), gen, tgen, st](
+                                                   const boost::system::error_code& ec, size_t n) {
+      if (!self->running || tgen != self->tls_generation) return;
+      if (ec) {
+        self->tlsLost(gen, "connection closed (" + ec.message() + ")");
+        return;
+      }
+      self->tls_in.append(self->tls_buf.data(), n);
+      std::string err;
+      auto msgs = proto::takeSipMessages(self->tls_in, err);
+      for (const auto& m : msgs) {
+        if (tgen != self->tls_generation) return;
+        self->onDatagram(m, *self->proxy_ep);
+      }
+      if (!err.empty()) {
+        self->tlsLost(gen, "not SIP: " + err);
+        return;
+      }
+      if (tgen == self->tls_generation) self->tlsRead(gen, tgen);
+    });
+  }
+
+  void tlsWriteNext() {
+    if (tls_out.empty() || !tls_up) {
+      tls_writing = false;
+      return;
+    }
+    tls_writing = true;
+    const int tgen = tls_generation;
+    auto st = tls;
+    auto data = std::make_shared<std::string>(std::move(tls_out.front()));
+    tls_out.pop_front();
+    asio::async_write(
+        *st, asio::buffer(*data),
+        [self = shared_from_this(), tgen, st, data](const boost::system::error_code& ec, size_t) {
+          if (!self->running || tgen != self->tls_generation) return;
+          if (ec) {
+            self->tlsLost(self->reg_generation, "write failed: " + ec.message());
+            return;
+          }
+          self->tlsWriteNext();
+        });
+  }
+
+  void tlsLost(int gen, const std::string& why) {
+    logLine("sip: TLS to " + (proxy_ep ? epString(*proxy_ep) : std::string("?")) + ": " + why);
+    closeTls();
+    if (gen != reg_generation) return;
+    reg_pending = false;
+    reg_timer.cancel();
+    reg_state = "Failed: TLS " + why;
     retryLater(gen);
   }
 

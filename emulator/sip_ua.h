@@ -1,8 +1,8 @@
 #pragma once
-/// The phone's SIP user agent over UDP (line 1): registration with digest auth, Restricted Access
-/// Domains, incoming calls (auto-answer), Auth INVITE, NOTIFY check-sync, and the DHCP renewal
-/// when a request of ours times out. Every wait has a deadline; malformed SIP is logged and
-/// dropped, never answered. The decisions live in sip_logic.h.
+/// The phone's SIP user agent over UDP, or TLS to the proxy (line 1): registration with digest
+/// auth, Restricted Access Domains, incoming calls (auto-answer), Auth INVITE, NOTIFY check-sync,
+/// and the DHCP renewal when a request of ours times out. Every wait has a deadline; malformed SIP
+/// is logged and dropped, never answered. The decisions live in sip_logic.h.
 
 #include <cstdint>
 #include <functional>
@@ -43,6 +43,9 @@ struct SipUaHooks {
   std::function<void(const std::string& why)> reboot;
   /// NOTIFY check-sync: fetch the profile again; `reason` goes to Last_Resync_Reason.
   std::function<void(const std::string& reason)> resync;
+  /// GET a URL the settings name (Custom_CA_Rule: the CA list for SIP over TLS); unset = none.
+  std::function<void(const std::string& url, std::function<void(bool ok, const std::string&)>)>
+      fetch;
 };
 
 class SipUa {

@@ -40,11 +40,17 @@ struct KamailioOptions {
   std::string work_dir;
   /// Challenge initial INVITEs from callers with 407 (proxy authentication).
   bool challenge_invites = false;
+  /// Kamailio's own TLS listener (tls module) on address:tls_port with this certificate and key,
+  /// TLS 1.2 at least, no client certificates (0 = none). Its tls.cfg goes to work_dir.
+  int tls_port = 0;
+  std::string tls_cert_file, tls_key_file;
 };
 
 /// The kamailio.cfg text for these options. Throws Error on options it cannot express (a user
 /// name with characters outside [A-Za-z0-9._+-], an empty domain or address).
 std::string kamailioConfig(const KamailioOptions& o);
+/// The tls module's tls.cfg for these options ("" without tls_port).
+std::string kamailioTlsConfig(const KamailioOptions& o);
 
 class KamailioServer {
  public:

@@ -330,6 +330,15 @@ Event decodeIpv4(Event e, Bytes ip) {
     if (fl & 0x20) flags += 'U';
     f["flags"] = flags;
     f["payload"] = std::to_string(l4.size() - doff);
+    // Cleartext SIP over TCP, on any port, when a segment starts with a SIP start line (a
+    // message that spans segments yields its first part: sip.malformed, still SIP on the wire).
+    if (Bytes data = l4.subspan(doff); !data.empty() && looksLikeSip(data)) {
+      if (auto sip = sipEvent(data, src, rd16(l4, 0), dst, rd16(l4, 2))) {
+        for (auto& [k, v] : f) sip->fields.emplace(k, v);
+        sip->fields["transport"] = "tcp";
+        return *sip;
+      }
+    }
     e.kind = "tcp";
     e.summary = "TCP " + src + ":" + f["src_port"] + " -> " + dst + ":" + f["dst_port"] + " [" +
                 flags + "] " + f["payload"] + " bytes";

@@ -13,6 +13,8 @@
 #include "fakes/ntp/ntp.h"
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/kamailio.h"
+#include "fakes/sip/pki.h"
+#include "fakes/sip/tls_proxy.h"
 #include "fakes/sip/ua.h"
 #include "fakes/tftp/tftp.h"
 #include "harness/core/error.h"
@@ -80,6 +82,7 @@ struct LabFakes::Impl {
   std::optional<fakes::HttpFake> http;
   std::optional<fakes::AcsFake> acs;
   std::optional<fakes::KamailioServer> kamailio;
+  std::optional<fakes::TlsProxy> tls_proxy;
   std::optional<fakes::TestUa> ua;
   std::optional<fakes::HostileSip> hostile;
   std::string proxy;
@@ -87,12 +90,27 @@ struct LabFakes::Impl {
   std::optional<fakes::RogueDhcpServer> rogue;
 };
 
-LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand,
+LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand_vars,
                    EventLog& log, const std::string& dir,
                    std::map<std::string, std::string>& evidence)
     : impl_(std::make_unique<Impl>()) {
   const auto& f = sc.fakes;
   const auto& addr = seg.addr();
+  // The per-run test PKI when the scenario has a TLS server: ${pki.trusted_ca} (the CA the phone
+  // is given, PEM) is expanded in the fakes' settings, e.g. a file the http fake serves.
+  std::optional<fakes::pki::TestPki> pki;
+  LabFakes::Expand expand = expand_vars;
+  if (f.tls_proxy.enabled || (f.sip.enabled && f.sip.tls_port > 0)) {
+    pki = fakes::pki::makePki(dir + "/pki");
+    evidence["pki:trusted-ca"] = sc.id + "/pki/trusted-ca.crt";
+    expand = [&expand_vars, pem = pki->trusted_ca.cert_pem](const std::string& s) {
+      std::string out = s;
+      const std::string var = "${pki.trusted_ca}";
+      for (size_t pos; (pos = out.find(var)) != std::string::npos;)
+        out.replace(pos, var.size(), pem);
+      return expand_vars(out);
+    };
+  }
   auto port = [](int p, int dflt) { return p > 0 ? p : dflt; };
 
   // Services first, so the phone finds them as soon as DHCP points it there.
@@ -142,10 +160,38 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     // Kamailio's ctl socket path must stay short (unix socket limit): its own folder.
     o.work_dir = dir + "/kamailio";
     fs::create_directories(o.work_dir);
+    if (f.sip.tls_port > 0) {
+      auto cert = fakes::pki::makeServerCert(*pki, expand(f.sip.tls_name), fakes::pki::Flaw::None,
+                                             "kamailio");
+      o.tls_port = f.sip.tls_port;
+      o.tls_cert_file = cert.cert_file;
+      o.tls_key_file = cert.key_file;
+      evidence["config:kamailio-tls"] = sc.id + "/kamailio/tls.cfg";
+    }
     evidence["log:kamailio"] = sc.id + "/kamailio/kamailio.log";
     evidence["config:kamailio"] = sc.id + "/kamailio/kamailio.cfg";
     impl_->kamailio.emplace(o, log);
     impl_->proxy = o.address + ":" + std::to_string(o.port);
+  }
+  if (f.tls_proxy.enabled) {
+    fakes::TlsProxyOptions o;
+    o.address = expand(f.tls_proxy.address);
+    o.port = f.tls_proxy.port;
+    o.flaw = f.tls_proxy.flaw;
+    auto flaw = fakes::pki::parseFlaw(o.flaw).value_or(fakes::pki::Flaw::None);
+    auto cert =
+        fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw);
+    o.cert_file = cert.cert_file;
+    o.key_file = cert.key_file;
+    if (f.sip.enabled) {
+      o.upstream_ip = expand(f.sip.address);
+      o.upstream_port = f.sip.port;
+    }
+    // Beside the capture, so Wireshark/tshark decrypt it (tls.keylog_file).
+    o.keylog_file = dir + "/tls-keys.log";
+    evidence["keylog"] = sc.id + "/tls-keys.log";
+    evidence["pki:server-cert"] = sc.id + "/pki/server-" + o.flaw + ".crt";
+    impl_->tls_proxy.emplace(o, log);
   }
   if (f.sip_ua.enabled) {
     fakes::UaOptions o;

@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "fakes/sip/pki.h"
 #include "harness/core/deadline.h"
 #include "harness/core/match.h"
 #include "harness/proto/dhcp_options.h"
@@ -393,10 +394,10 @@ void Checker::serviceFake(const Entry& e, ServiceFake& out, const Names& extra,
 
 void Checker::fakes(const Entry& e, Fakes& out) {
   if (!expect(e, YAML::NodeType::Map, "a map")) return;
-  Fields f = fields(
-      e.v,
-      {"dhcp", "dns", "ntp", "tftp", "http", "acs", "rogue_dhcp", "sip", "sip_ua", "hostile_sip"},
-      "fakes");
+  Fields f = fields(e.v,
+                    {"dhcp", "dns", "ntp", "tftp", "http", "acs", "rogue_dhcp", "sip", "sip_ua",
+                     "hostile_sip", "tls_proxy"},
+                    "fakes");
   if (const Entry* d = f.get("dhcp")) {
     if (auto g = fakeSwitch(*d, out.dhcp.enabled, {"pool_from", "pool_to", "lease", "options"})) {
       if (const Entry* x = g->get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
@@ -417,8 +418,15 @@ void Checker::fakes(const Entry& e, Fakes& out) {
   if (const Entry* x = f.get("hostile_sip")) serviceFake(*x, out.hostile_sip, {}, "hostile");
   if (const Entry* x = f.get("sip")) {
     SipProxyFake& k = out.sip;
-    if (auto g = fakeSwitch(*x, k.enabled, {"address", "port", "domain", "users"})) {
+    if (auto g = fakeSwitch(*x, k.enabled,
+                            {"address", "port", "domain", "users", "tls_port", "tls_name"})) {
       if (const Entry* y = g->get("address")) k.address = text(*y).value_or("");
+      if (const Entry* y = g->get("tls_name")) k.tls_name = text(*y).value_or(k.tls_name);
+      if (const Entry* y = g->get("tls_port"); y && text(*y)) {
+        if (!YAML::convert<int>::decode(y->v, k.tls_port) || k.tls_port < 1 || k.tls_port > 65535) {
+          error(y->v, "'tls_port' must be a number from 1 to 65535");
+        }
+      }
       if (const Entry* y = g->get("domain")) k.domain = text(*y).value_or("");
       if (const Entry* y = g->get("users")) k.users = textMap(*y);
       if (const Entry* y = g->get("port"); y && text(*y)) {
@@ -444,6 +452,27 @@ void Checker::fakes(const Entry& e, Fakes& out) {
     }
     if (u.enabled && u.address.empty()) u.address = "${svc.sip}";
   }
+  if (const Entry* x = f.get("tls_proxy")) {
+    TlsProxyFake& t = out.tls_proxy;
+    if (auto g = fakeSwitch(*x, t.enabled, {"address", "port", "name", "flaw"})) {
+      if (const Entry* y = g->get("address")) t.address = text(*y).value_or("");
+      if (const Entry* y = g->get("name")) t.name = text(*y).value_or(t.name);
+      if (const Entry* y = g->get("flaw")) {
+        t.flaw = text(*y).value_or(t.flaw);
+        const Names& flaws = fakes::pki::flawNames();
+        if (!contains(flaws, t.flaw)) {
+          error(y->v, "unknown tls_proxy flaw '" + t.flaw + "'" + suggest(t.flaw, flaws) +
+                          "; flaws: " + join(flaws));
+        }
+      }
+      if (const Entry* y = g->get("port"); y && text(*y)) {
+        if (!YAML::convert<int>::decode(y->v, t.port) || t.port < 1 || t.port > 65535) {
+          error(y->v, "'port' must be a number from 1 to 65535");
+        }
+      }
+    }
+    if (t.enabled && t.address.empty()) t.address = "${svc.sip}";
+  }
   if (const Entry* x = f.get("rogue_dhcp")) {
     RogueDhcpFake& r = out.rogue_dhcp;
     r.mark = mark(x->k);
@@ -464,6 +493,17 @@ void Checker::fakes(const Entry& e, Fakes& out) {
         for (auto& [c, m] : textList(*y)) r.cases.push_back(c);
       }
       if (const Entry* y = g->get("options")) dhcpOptions(*y, r.options);
+    }
+  }
+  // The test PKI exists only when a TLS server does.
+  if (!out.tls_proxy.enabled && !(out.sip.enabled && out.sip.tls_port > 0)) {
+    for (const auto* files : {&out.http.files, &out.tftp.files}) {
+      for (const auto& file : *files) {
+        if (file.content.find("${pki.") != std::string::npos)
+          error(file.mark,
+                "'${pki.trusted_ca}' needs a TLS server in the scenario (fakes.tls_proxy "
+                "or fakes.sip.tls_port)");
+      }
     }
   }
 }

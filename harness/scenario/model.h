@@ -197,6 +197,8 @@ struct SipProxyFake {
   int port = 5060;
   std::string domain;                        // SIP domain and realm; default the address
   std::map<std::string, std::string> users;  // user -> password
+  int tls_port = 0;  // Kamailio's own TLS listener (certificate from the run's test PKI); 0 = none
+  std::string tls_name = "sip.lab.example";  // the name of that certificate
 };
 /// The test UA, the far end of calls; registers to the proxy at start.
 struct SipUaFake {
@@ -206,6 +208,16 @@ struct SipUaFake {
   std::string user, password;
 };
 
+/// The TLS front of the trusted proxy (fakes.tls_proxy): the phone's SIP proxy over TLS, relaying
+/// to `sip` (Kamailio). With a flaw it is a man in the middle presenting that one flaw.
+struct TlsProxyFake {
+  bool enabled = false;
+  std::string address;  // default ${svc.sip}
+  int port = 5061;
+  std::string name = "sip.lab.example";  // the DNS name its certificate is issued for
+  std::string flaw = "none";             // fakes::pki::flawNames()
+};
+
 struct Fakes {
   DhcpFake dhcp;
   ServiceFake dns, ntp, tftp, http, acs;
@@ -213,6 +225,7 @@ struct Fakes {
   SipProxyFake sip;
   SipUaFake sip_ua;
   ServiceFake hostile_sip;  // address default ${svc.hostile}, port 5060
+  TlsProxyFake tls_proxy;
 };
 
 /// How the DUT is brought up before the steps.

@@ -24,6 +24,7 @@ const std::vector<std::string>& knownVariables() {
       "svc.rogue",
       "svc.sip",
       "svc.hostile",
+      "pki.trusted_ca",
       "dut.ip",
   };
   return names;

@@ -44,9 +44,14 @@ TEST(EmuFaults, Registry) {
                         "reboot-on-unlisted-notify",
                         "empty-restricted-domains-blocks-all",
                         "default-transport-tcp",
-                        "crash-on-long-header"})
+                        "crash-on-long-header",
+                        "tls-accept-any-cert",
+                        "tls-no-name-check",
+                        "tls-allow-tls10",
+                        "tls-fallback-to-udp",
+                        "sip-cleartext-despite-tls"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 32u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 37u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

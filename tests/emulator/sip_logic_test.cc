@@ -163,10 +163,12 @@ TEST(SipProxy, Parse) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->host, "proxy.lab.example");
   EXPECT_EQ(p->port, 5060);
+  EXPECT_FALSE(p->port_given);  // 5060, or 5061 over TLS
   p = parseProxy(" sip:198.18.252.1:5070;lr ");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->host, "198.18.252.1");
   EXPECT_EQ(p->port, 5070);
+  EXPECT_TRUE(p->port_given);
   EXPECT_FALSE(parseProxy(""));
   EXPECT_FALSE(parseProxy("host:0"));
   EXPECT_FALSE(parseProxy("host:99999"));

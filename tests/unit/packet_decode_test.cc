@@ -144,6 +144,35 @@ TEST(PacketDecode, TcpFlags) {
   EXPECT_EQ(*e->field("src_port"), "5060");
 }
 
+TEST(PacketDecode, CleartextSipOverTcpIsSip) {
+  Bytes t(20, 0);
+  t[0] = 0xc3;
+  t[1] = 0x50;  // 50000
+  t[2] = 0x13;
+  t[3] = 0xc4;  // 5060
+  t[12] = 0x50;
+  t[13] = 0x18;  // PSH+ACK
+  const std::string msg =
+      "OPTIONS sip:198.18.0.10 SIP/2.0\r\nVia: SIP/2.0/TCP 198.18.0.100:50000;branch=z9hG4bK1\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
+      "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+  t.insert(t.end(), msg.begin(), msg.end());
+  auto e = proto::decodeFrame(eth(kLabMac, kDutMac, 0x0800, ipv4(kDutIp, kLabIp, 6, t)), kDut);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->kind, "sip.request");
+  EXPECT_EQ(*e->field("method"), "OPTIONS");
+  EXPECT_EQ(*e->field("transport"), "tcp");
+  EXPECT_EQ(*e->field("src_mac"), kDut);
+  // TLS records on the same ports are not SIP.
+  Bytes tls(20, 0);
+  tls[12] = 0x50;
+  tls[13] = 0x18;
+  for (uint8_t b : {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00}) tls.push_back(b);
+  auto r = proto::decodeFrame(eth(kLabMac, kDutMac, 0x0800, ipv4(kDutIp, kLabIp, 6, tls)), kDut);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, "tcp");
+}
+
 TEST(PacketDecode, DhcpDiscover) {
   dhcp::Message m;
   m.xid = 0x3903f326;

@@ -33,11 +33,12 @@ TEST(Vars, ExpandKnownLeavesUnknown) {
 
 TEST(Vars, KnownSetIsClosed) {
   const auto& k = knownVariables();
-  for (const char* n : {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask",
-                        "net.static_ip", "net.pool_from", "net.pool_to", "dut.mac", "dut.ip"}) {
+  for (const char* n :
+       {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask", "net.static_ip",
+        "net.pool_from", "net.pool_to", "dut.mac", "dut.ip", "pki.trusted_ca"}) {
     EXPECT_NE(std::find(k.begin(), k.end(), n), k.end()) << n;
   }
-  EXPECT_EQ(k.size(), 21u);
+  EXPECT_EQ(k.size(), 22u);
 }
 
 }  // namespace

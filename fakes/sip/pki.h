@@ -1,0 +1,57 @@
+#pragma once
+/// The per-run test PKI of the TLS scenarios, made with the OpenSSL 3 API at run time (no key is
+/// ever committed): a CA the phone is given ("trusted"), a CA it is not ("untrusted"), and server
+/// certificates, each with at most one flaw. Keys are written 0600 in the run's own folder.
+///
+/// Keys are EC P-256 (fast to make) except for the weak-key flaw (RSA 1024). Certificates are X.509
+/// v3, SHA-256, with basicConstraints, keyUsage, extendedKeyUsage serverAuth and a DNS
+/// subjectAltName equal to the CN, unless the flaw says otherwise.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phonelab::fakes::pki {
+
+/// What is wrong with a server certificate (or with the TLS versions offered beside it).
+enum class Flaw {
+  None,          // honest: signed by the trusted CA, valid now, right name, serverAuth
+  UntrustedCa,   // signed by a CA the phone was not given
+  SelfSigned,    // issuer = subject, signed with its own key
+  Expired,       // notAfter in the past
+  NotYetValid,   // notBefore in the future
+  NameMismatch,  // CN and SAN both name another host
+  CnOnly,        // CN right, SAN names another host (RFC 6125: the SAN wins)
+  NoServerAuth,  // extendedKeyUsage clientAuth only
+  WeakKey,       // RSA 1024
+  Tls10Only,     // honest certificate, the server offers only TLS 1.0
+  Tls11Only,     // honest certificate, the server offers only TLS 1.1
+};
+
+/// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
+/// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only".
+std::string_view flawName(Flaw f);
+std::optional<Flaw> parseFlaw(std::string_view name);
+const std::vector<std::string>& flawNames();
+
+struct CertAndKey {
+  std::string cert_pem, key_pem;
+  std::string cert_file, key_file;  // where they were written
+};
+
+struct TestPki {
+  std::string dir;
+  CertAndKey trusted_ca;
+  CertAndKey untrusted_ca;
+};
+
+/// Makes both CAs under `dir` (created 0700). Throws Error naming the OpenSSL call that failed.
+TestPki makePki(const std::string& dir);
+
+/// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and .key
+/// (the leaf alone: the phone holds the CA). Throws Error.
+CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
+                          const std::string& stem);
+
+}  // namespace phonelab::fakes::pki

@@ -1,0 +1,66 @@
+#pragma once
+/// The TLS front of the trusted SIP proxy, and its man-in-the-middle variants.
+///
+/// The phone connects to it over TLS as to its SIP proxy. Each TLS connection gets its own UDP
+/// socket towards the upstream (the scenario's Kamailio): SIP messages are framed out of the TLS
+/// stream (Content-Length) and relayed verbatim as datagrams; what the upstream sends to that
+/// socket goes back down the TLS connection. Every decrypted message is an event, so checks can
+/// read the signalling the wire hides. Session keys go to an NSS key-log file (Wireshark's
+/// tls.keylog_file) beside the capture.
+///
+/// A flaw (pki::Flaw) makes it a MITM: it presents a certificate with that flaw, or offers only
+/// TLS 1.0 / 1.1 (at OpenSSL security level 0, which Debian 12 needs for them and for RSA-1024).
+/// It records whether the handshake completed, the alert the phone sent, and any SIP that followed.
+///
+/// It survives what a broken phone does: a handshake that stalls (closed after handshake_timeout),
+/// a reset, or garbage instead of a ClientHello; each connection is independent.
+///
+/// Events (source "tls_proxy"):
+///   tls.connect     peer ("ip:port")
+///   tls.handshake   peer flaw result ("ok" | "failed") alert (the alert the phone sent, OpenSSL's
+///                   long name, e.g. "unknown CA"; "" if none) alert_sent (ours) error version
+///                   cipher sni
+///   tls.sip.request / tls.sip.response / tls.sip.malformed
+///                   the fields of harness/proto/sip_event.h plus direction ("from-phone" |
+///                   "to-phone") and flaw
+///   tls.close       peer reason messages (SIP messages relayed on this connection)
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/core/event.h"
+
+namespace phonelab::fakes {
+
+struct TlsProxyOptions {
+  std::string address;  // listen address (a lab address)
+  int port = 5061;
+  std::string cert_file, key_file;  // the certificate it presents
+  std::string flaw = "none";        // pki::flawName(); tls1.0-only / tls1.1-only pin the version
+  /// Where SIP goes ("" = nowhere: a MITM with no upstream only records).
+  std::string upstream_ip;
+  int upstream_port = 5060;
+  /// NSS key-log file ("" = none). Created 0600.
+  std::string keylog_file;
+  double handshake_timeout = 5.0;  // seconds
+};
+
+class TlsProxy {
+ public:
+  /// Loads the certificate, binds and listens, starts its thread. Throws Error.
+  TlsProxy(const TlsProxyOptions& o, EventLog& log);
+  /// Closes every connection and joins the thread. Emits fake.stop.
+  ~TlsProxy();
+  TlsProxy(const TlsProxy&) = delete;
+  TlsProxy& operator=(const TlsProxy&) = delete;
+
+  int port() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phonelab::fakes
