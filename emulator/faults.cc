@@ -57,6 +57,15 @@ const std::vector<FaultDef>& faultTable() {
        "reboots the phone"},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
+      {"audio-one-way",
+       "audio: the call's RTP comes back as silence (the microphone path is dead: one-way audio)"},
+      {"audio-delay-250ms",
+       "audio: the loopback holds the audio 250 ms longer (round trip +250 ms)"},
+      {"audio-loss-5pct", "audio: every 20th RTP packet of the loopback is not sent (5 % loss)"},
+      {"audio-level-minus-12db", "audio: the looped-back audio is 12 dB quieter"},
+      {"audio-wrong-codec",
+       "audio: the loopback is sent in the other G.711 law (PCMA for PCMU and back) than the SDP "
+       "answer agreed"},
   };
   return table;
 }

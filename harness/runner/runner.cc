@@ -19,6 +19,7 @@
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
+#include "harness/runner/audio_call.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
 #include "harness/scenario/vars.h"
@@ -168,6 +169,18 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             ua->hangup(deadlineIn(5), ignore);
           }
           return {};
+        } else if constexpr (std::is_same_v<T, AudioCallAction>) {
+          fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
+          if (!ua) throw ConfigError(sc_.mark, "audio_call needs fakes.sip_ua in the scenario");
+          AudioCallRequest req{expand(act.to),
+                               act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy(),
+                               act.codec,
+                               current_step_,
+                               deadlineIn(act.within),
+                               scenario_deadline_,
+                               dir_,
+                               sc_.id};
+          return runAudioCall(req, *ua, log_, res_.evidence);
         } else if constexpr (std::is_same_v<T, SipSendAction>) {
           fakes::HostileSip* hostile = fakes_ ? fakes_->hostile() : nullptr;
           if (!hostile)
@@ -402,6 +415,11 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "' uses sip_call, which needs "
                                           "fakes.sip_ua (the test UA) in the scenario"});
         }
+        if (std::holds_alternative<scenario::AudioCallAction>(*a) && !sc.fakes.sip_ua.enabled) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses audio_call, which needs "
+                                          "fakes.sip_ua (the test UA) in the scenario"});
+        }
         if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
           diags.push_back({step.mark, "step '" + step.name +
                                           "' uses sip_send, which needs "
@@ -525,17 +543,17 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   ScenarioRun run(sc, lab_, opts_, log, res, dir);
   std::string missing;
   for (const auto& need : sc.dut.needs) {
-    if (!lab_.profile.has(need)) missing += (missing.empty() ? "" : ", ") + need;
+    if (!lab_.has(need)) missing += (missing.empty() ? "" : ", ") + need;
   }
   if (!missing.empty()) {
     // The device lacks a capability the scenario needs: nothing to run, nothing to judge.
-    res.checks.push_back(
-        CheckResult{"capabilities",
-                    Verdict::NotApplicable,
-                    "the device profile " + lab_.profile.file + " lacks " + missing,
-                    0,
-                    "setup",
-                    {}});
+    res.checks.push_back(CheckResult{"capabilities",
+                                     Verdict::NotApplicable,
+                                     "the device profile " + lab_.profile.file +
+                                         " (or the lab file " + lab_.file + ") lacks " + missing,
+                                     0,
+                                     "setup",
+                                     {}});
   } else {
     try {
       run.execute(lane, results_.run.dut);
