@@ -45,9 +45,9 @@ struct Stimulus {
 };
 
 /// Builds the stimulus with SoX in `work_dir` (stimulus.wav stays there): lead-in silence, a
-/// linear chirp 300-3400 Hz, silence, the 1004 Hz test tone at `tone_dbm0`, a multi-tone
-/// (404 + 1004 + 2804 Hz), an exponential sweep 200-3600 Hz, silence. About 3.2 s.
-/// Throws Error if sox fails.
+/// exponential chirp 300-3400 Hz (SoX "300-3400"), silence, the 1004 Hz test tone at `tone_dbm0`, a
+/// multi-tone (404 + 1004 + 2804 Hz), a linear sweep 200-3600 Hz (SoX "200:3600"), silence.
+/// About 3.2 s. Throws Error if sox fails.
 Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0 = -10);
 
 /// 16-bit mono 8 kHz WAV (libsndfile). Throws Error naming the file on failure.

@@ -452,6 +452,7 @@ Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catal
   results_.run.host = host;
   results_.run.dut["driver"] = lab_.driver;
   results_.run.dut["profile"] = lab_.profile.file;
+  results_.run.dut["audio_loopback"] = lab_.audio_loopback;
   results_.run.emulator_faults = lab_.emulator.faults;
   for (const auto& f : opts_.emulator_faults) results_.run.emulator_faults.push_back(f);
 }
