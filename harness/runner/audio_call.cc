@@ -131,6 +131,9 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
       {"thdn_db", num(m.thdn_db, "%.1f")},
       {"one_way", m.one_way ? "yes" : "no"},
       {"remote", media.ip + ":" + std::to_string(media.port)},
+      // Where the tone was measured in <call>-received.wav (samples), for a cross-check by SoX.
+      {"tone_from", std::to_string(m.tone_at)},
+      {"tone_samples", std::to_string(m.tone_len)},
   };
   if (m.latency_ms) f["latency_ms"] = num(*m.latency_ms);
   if (m.one_way) f["one_way_why"] = m.one_way_why;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <regex>
 
 #include "tests/e2e/e2e_util.h"
 
@@ -29,6 +31,30 @@ TEST(AudioScenarios, PassAgainstTheConformantEmulatorWithEvidence) {
       EXPECT_EQ(path.rfind(r.report_dir + "/audio-loopback/", 0), 0u) << path;
     }
   }
+  // The level the analyser reported is SoX's on the same WAV file, at the same place.
+  std::ifstream events(r.report_dir + "/audio-loopback/events.jsonl");
+  int results = 0;
+  for (std::string line; std::getline(events, line);) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (!e.is_object() || e["kind"] != "audio.result") continue;
+    ++results;
+    const auto& f = e["fields"];
+    lab::ProcessSpec sox;
+    sox.name = "sox";
+    sox.argv = {"sox",
+                r.report_dir + "/audio-loopback/" + f["call"].get<std::string>() + "-received.wav",
+                "-n",
+                "trim",
+                f["tone_from"].get<std::string>() + "s",
+                f["tone_samples"].get<std::string>() + "s",
+                "stats"};
+    auto out = lab::runToCompletion(sox, Deadline::in(Seconds(20)));
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(out.output, m, std::regex(R"(RMS lev dB\s+(-?[0-9.]+))")))
+        << out.output;
+    EXPECT_NEAR(std::stod(f["level_dbfs"].get<std::string>()), std::stod(m[1]), 0.1) << line;
+  }
+  EXPECT_EQ(results, 2);
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
