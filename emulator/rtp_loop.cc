@@ -142,7 +142,17 @@ struct RtpLoop::Impl : std::enable_shared_from_this<RtpLoop::Impl> {
       schedule();
     }
     // Calls are short: the sequence number relative to the first fits 16 bits signed.
-    const int64_t rel = static_cast<int16_t>(static_cast<uint16_t>(seq - first_seq));
+    int64_t rel = static_cast<int16_t>(static_cast<uint16_t>(seq - first_seq));
+    if (rel < 0 && tick == 0) {
+      // An earlier packet than the first one to arrive, before playout began: it starts the
+      // stream instead.
+      std::map<int64_t, std::vector<int16_t>> shifted;
+      for (auto& [k, v] : frames) shifted[k - rel] = std::move(v);
+      frames = std::move(shifted);
+      highest -= rel;
+      first_seq = seq;
+      rel = 0;
+    }
     if (rel < tick) return;  // too late for its playout time
     highest = std::max(highest, rel);
     frames[rel] = std::move(pcm);
