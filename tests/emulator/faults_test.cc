@@ -42,9 +42,14 @@ TEST(EmuFaults, Registry) {
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
-                        "crash-on-long-header"})
+                        "crash-on-long-header",
+                        "audio-one-way",
+                        "audio-delay-250ms",
+                        "audio-loss-5pct",
+                        "audio-level-minus-12db",
+                        "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 30u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 35u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

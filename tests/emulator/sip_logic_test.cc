@@ -221,13 +221,4 @@ TEST(SipSdp, MediaAddressOfTheFirstAudioStream) {
   EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n"));
 }
 
-TEST(Faults, AudioFaultsAreListed) {
-  for (const char* n : {"audio-one-way", "audio-delay-250ms", "audio-loss-5pct",
-                        "audio-level-minus-12db", "audio-wrong-codec"}) {
-    bool found = false;
-    for (const auto& f : faultTable()) found = found || f.name == std::string(n);
-    EXPECT_TRUE(found) << n;
-  }
-}
-
 }  // namespace
