@@ -420,6 +420,14 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "' uses audio_call, which needs "
                                           "fakes.sip_ua (the test UA) in the scenario"});
         }
+        if (std::holds_alternative<scenario::AudioCallAction>(*a) &&
+            std::find(sc.dut.needs.begin(), sc.dut.needs.end(), "audio_loopback") ==
+                sc.dut.needs.end()) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses audio_call: the scenario must declare "
+                                          "'dut: {needs: [audio_loopback]}' (a lab without one "
+                                          "cannot return audio)"});
+        }
         if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
           diags.push_back({step.mark, "step '" + step.name +
                                           "' uses sip_send, which needs "

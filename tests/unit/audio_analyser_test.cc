@@ -13,7 +13,10 @@
 #include <set>
 
 #include "fakes/audio/rtp_session.h"
+#include "harness/dut/lab_file.h"
 #include "harness/lab/process.h"
+#include "harness/runner/runner.h"
+#include "harness/scenario/loader.h"
 
 namespace phonelab::fakes::audio {
 namespace {
@@ -243,3 +246,34 @@ TEST(AudioSdp, FirstAudioStream) {
 
 }  // namespace
 }  // namespace phonelab::fakes::audio
+
+namespace phonelab::runner {
+namespace {
+
+TEST(AudioCallValidation, NeedsTheTestUaAndAnAudioLoopback) {
+  const std::string src = PHONELAB_SOURCE_DIR;
+  const std::string file = src + "/fixtures/audio/audio-call-without-needs.yaml";
+  std::vector<Diagnostic> diags;
+  auto scenarios = scenario::loadScenarioFile(file, diags);
+  ASSERT_TRUE(diags.empty()) << diags.front().str();
+  ASSERT_EQ(scenarios.size(), 2u);
+  auto lab = dut::loadLabFile(src + "/lab/emulated.yaml");
+  EXPECT_EQ(lab.audio_loopback, "emulator");
+  EXPECT_TRUE(lab.has("audio_loopback"));
+  auto found = checkAgainstLab(scenarios, lab);
+  std::vector<std::string> got;
+  for (const auto& d : found) got.push_back(d.str());
+  ASSERT_EQ(got.size(), 2u) << ::testing::PrintToString(got);
+  EXPECT_NE(got[0].find(file + ":9:5: step 'act-1' uses audio_call: the scenario must declare"),
+            std::string::npos)
+      << got[0];
+  EXPECT_NE(got[1].find(file + ":16:5: step 'act-1' uses audio_call, which needs fakes.sip_ua"),
+            std::string::npos)
+      << got[1];
+  lab.audio_loopback = "none";
+  EXPECT_FALSE(lab.has("audio_loopback"));
+  EXPECT_TRUE(lab.has("web_ui"));  // the profile's capabilities still count
+}
+
+}  // namespace
+}  // namespace phonelab::runner
