@@ -52,8 +52,9 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
                (status ? std::to_string(status) : "no final response") +
                (why.empty() ? "" : " (" + why + ")"));
   if (status < 200 || status >= 300) {
+    // why: the final response's start line, or what happened instead.
     return dut::DutResult::fail("the phone did not answer the " + r.codec +
-                                " call: " + (status ? std::to_string(status) + " " + why : why));
+                                " call: " + (why.empty() ? std::to_string(status) : why));
   }
   struct Hangup {
     fakes::TestUa& ua;
