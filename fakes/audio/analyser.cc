@@ -231,15 +231,15 @@ Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0) {
   const std::vector<Part> parts = {
       {"lead", 0.2, {"trim", "0", "0.2"}},
       {"chirp", 0.25, {"synth", "0.25", "sine", "300-3400", "gain", "-10"}},
-      {"gap", 0.25, {"trim", "0", "0.25"}},
-      {"tone", 1.2, {"synth", "1.2", "sine", "1004", "gain", tone_gain}},
+      {"gap", 0.15, {"trim", "0", "0.15"}},
+      {"tone", 0.8, {"synth", "0.8", "sine", "1004", "gain", tone_gain}},
       {"gap2", 0.1, {"trim", "0", "0.1"}},
       // Three channels mixed down, the peak normalised to -16 dBFS.
       {"multitone",
-       0.5,
-       {"synth", "0.5", "sine", "404", "sine", "1004", "sine", "2804", "remix", "-", "gain", "-n",
+       0.35,
+       {"synth", "0.35", "sine", "404", "sine", "1004", "sine", "2804", "remix", "-", "gain", "-n",
         "-16"}},
-      {"sweep", 0.5, {"synth", "0.5", "sine", "200:3600", "gain", "-13"}},
+      {"sweep", 0.35, {"synth", "0.35", "sine", "200:3600", "gain", "-13"}},
       {"tail", 0.2, {"trim", "0", "0.2"}},
   };
   std::vector<std::string> concat = {"sox"};
