@@ -73,6 +73,15 @@ const std::vector<FaultDef>& faultTable() {
        "instead"},
       {"sip-cleartext-despite-tls",
        "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
+      {"audio-one-way",
+       "audio: the call's RTP comes back as silence (the microphone path is dead: one-way audio)"},
+      {"audio-delay-250ms",
+       "audio: the loopback holds the audio 250 ms longer (round trip +250 ms)"},
+      {"audio-loss-5pct", "audio: every 20th RTP packet of the loopback is not sent (5 % loss)"},
+      {"audio-level-minus-12db", "audio: the looped-back audio is 12 dB quieter"},
+      {"audio-wrong-codec",
+       "audio: the loopback is sent in the other G.711 law (PCMA for PCMU and back) than the SDP "
+       "answer agreed"},
   };
   return table;
 }
@@ -113,6 +122,7 @@ std::string_view faultArea(std::string_view name) {
       {"crash-on-long-header", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
       {"sip-cleartext-despite-tls", "tls"},
+      {"audio-", "audio"},  // every audio-<impairment>
   };
   for (const auto& [key, area] : areas) {
     if (name == key || (key.back() == '-' && name.substr(0, key.size()) == key)) return area;

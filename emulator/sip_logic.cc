@@ -210,6 +210,47 @@ std::optional<std::string> sdpAnswer(const std::string& offer, const std::string
   return s;
 }
 
+std::optional<SdpMedia> sdpMedia(const std::string& sdp) {
+  SdpMedia m;
+  std::string session_ip, media_ip;
+  bool in_audio = false, seen_audio = false, seen_media = false;
+  std::istringstream in(sdp);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("m=", 0) == 0) {
+      seen_media = true;
+      in_audio = !seen_audio && line.rfind("m=audio ", 0) == 0;
+      if (!in_audio) continue;
+      seen_audio = true;
+      std::istringstream f(line.substr(8));
+      std::string port, proto, pt;
+      f >> port >> proto;
+      if (port.empty() || port.size() > 5 ||
+          port.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+      const long p = std::stol(port);
+      if (p <= 0 || p > 65535) return std::nullopt;
+      m.port = static_cast<uint16_t>(p);
+      while (f >> pt) {
+        if (!pt.empty() && pt.size() <= 3 &&
+            pt.find_first_not_of("0123456789") == std::string::npos)
+          m.payloads.push_back(std::stoi(pt));
+      }
+    } else if (line.rfind("c=IN IP4 ", 0) == 0) {
+      std::string ip = line.substr(9);
+      ip = ip.substr(0, ip.find('/'));
+      if (!seen_media) {
+        session_ip = ip;
+      } else if (in_audio) {
+        media_ip = ip;
+      }
+    }
+  }
+  m.ip = media_ip.empty() ? session_ip : media_ip;
+  if (!seen_audio || m.ip.empty()) return std::nullopt;
+  return m;
+}
+
 bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
   for (const auto& h : m.headers) {
     if (h.value.size() > limit) return true;

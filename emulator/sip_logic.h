@@ -104,6 +104,16 @@ std::optional<ProxyAddress> parseProxy(const std::string& value);
 std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
                                      uint16_t rtp_port, uint64_t session_id);
 
+/// The first audio stream of an SDP: the address to send RTP to (media-level c= over the
+/// session's), its port and payload types in order. nullopt without m=audio, a usable port or an
+/// IPv4 c= line.
+struct SdpMedia {
+  std::string ip;
+  uint16_t port = 0;
+  std::vector<int> payloads;
+};
+std::optional<SdpMedia> sdpMedia(const std::string& sdp);
+
 /// Is any header value longer than `limit` bytes? (fault crash-on-long-header)
 bool hasHeaderLongerThan(const proto::sip::Message& m, size_t limit);
 

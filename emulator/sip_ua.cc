@@ -16,6 +16,7 @@
 #include <deque>
 
 #include "emulator/log.h"
+#include "emulator/rtp_loop.h"
 #include "harness/proto/sip_stream.h"
 
 namespace asio = boost::asio;
@@ -119,6 +120,8 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     std::string last_response;  // serialized, for INVITE retransmissions
     steady_clock::time_point answered_at;
     double retx = 0.5;
+    uint16_t rtp_port = 0;
+    std::unique_ptr<RtpLoop> media;  // the audio loopback, from the 200 OK to the end of the call
   };
   std::optional<Call> call;
   asio::steady_timer call_timer;
@@ -178,6 +181,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     dhcp_timer.cancel();
     poll_timer.cancel();
     call_timer.cancel();
+    call.reset();  // and its audio loop
   }
 
   void poll() {
@@ -421,6 +425,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     cl.peer = src;
     cl.invite = m;
     cl.answer_sdp = *sdp;
+    cl.rtp_port = rtp;
     call = std::move(cl);
     send(response(m, 100, "Trying", ""), src);
     auto ringing = response(m, 180, "Ringing", call->local_tag);
@@ -450,7 +455,25 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     last_call_from = f ? sip::headerUri(*f) : "";
     logLine("sip: answering call " + cl.call_id + " from " + last_call_from);
     sendRaw(cl.last_response, cl.peer, ok);
+    startMedia(cl);
     retransmitOk();
+  }
+
+  /// The audio loopback of an answered call: to the offer's media address, in the answer's codec.
+  void startMedia(Call& cl) {
+    auto offer = sdpMedia(cl.invite.body);
+    auto answer = sdpMedia(cl.answer_sdp);
+    if (!offer || !answer || answer->payloads.empty()) {
+      logLine("sip: call " + cl.call_id + ": no media address in the offer, no audio");
+      return;
+    }
+    RtpLoopConfig rc;
+    rc.own_ip = own_ip;
+    rc.own_port = cl.rtp_port;
+    rc.peer_ip = offer->ip;
+    rc.peer_port = offer->port;
+    rc.payload_type = answer->payloads.front();
+    cl.media = std::make_unique<RtpLoop>(io, faults, rc);
   }
 
   /// RFC 3261 13.3.1.4: the 200 OK is repeated (T1 doubling up to T2) until the ACK, 64*T1 max.

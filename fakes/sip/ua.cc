@@ -29,25 +29,18 @@ std::string peerOf(const std::string& ip, int port) {
   return ip + ":" + std::to_string(port);
 }
 
-std::string sdp(const std::string& address, int rtp_port, const std::string& session) {
-  return "v=0\r\n"
-         "o=phonelab " +
-         session + " 1 IN IP4 " + address +
-         "\r\n"
-         "s=phonelab\r\n"
-         "c=IN IP4 " +
-         address +
-         "\r\n"
-         "t=0 0\r\n"
-         "m=audio " +
-         std::to_string(rtp_port) +
-         " RTP/AVP 0 8 101\r\n"
-         "a=rtpmap:0 PCMU/8000\r\n"
-         "a=rtpmap:8 PCMA/8000\r\n"
-         "a=rtpmap:101 telephone-event/8000\r\n"
-         "a=fmtp:101 0-15\r\n"
-         "a=ptime:20\r\n"
-         "a=sendrecv\r\n";
+/// Our SDP: PCMU (0), PCMA (8) and telephone-event (101), or only the payload types in `offer`.
+std::string sdp(const std::string& address, int rtp_port, const std::string& session,
+                const std::vector<int>& offer = {0, 8, 101}) {
+  std::string m = "m=audio " + std::to_string(rtp_port) + " RTP/AVP", attrs;
+  for (int pt : offer) {
+    m += " " + std::to_string(pt);
+    if (pt == 0) attrs += "a=rtpmap:0 PCMU/8000\r\n";
+    if (pt == 8) attrs += "a=rtpmap:8 PCMA/8000\r\n";
+    if (pt == 101) attrs += "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
+  }
+  return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
+         address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
 }
 
 std::string reasonFor(int status) {
@@ -121,6 +114,7 @@ struct TestUa::Impl {
   Dialog dialog;
   std::map<std::string, ServerInvite> server_invites;  // by Call-ID
   std::vector<sip::Message> received_requests;
+  std::vector<int> offer = {0, 8, 101};  // payload types our INVITEs offer
   std::string reg_call_id;
   std::string last_auth_header, last_auth_value;  // the last answer to a challenge in call()
   unsigned long reg_cseq = 0;
@@ -562,7 +556,12 @@ int TestUa::invite(const std::string& target_uri, const std::string& via, Deadli
     inv.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, MESSAGE, INFO, UPDATE");
     inv.add("Content-Type", "application/sdp");
     if (!auth_header.empty()) inv.add(auth_header, auth_value);
-    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq));
+    std::vector<int> offer;
+    {
+      std::lock_guard<std::mutex> lk(im.mu);
+      offer = im.offer;
+    }
+    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer);
     bool provisional = false;
     auto r = im.transact(inv, hop.first, hop.second, deadline, &provisional);
     if (!r) {
@@ -724,6 +723,13 @@ std::string TestUa::remoteSdp() const {
 std::vector<sip::Message> TestUa::receivedRequests() const {
   std::lock_guard<std::mutex> lk(impl_->mu);
   return impl_->received_requests;
+}
+void TestUa::setOffer(std::vector<int> payload_types) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  impl_->offer = payload_types.empty() ? std::vector<int>{0, 8, 101} : std::move(payload_types);
+}
+const UaOptions& TestUa::options() const {
+  return impl_->opt;
 }
 std::string TestUa::contactUri() const {
   return impl_->contact();

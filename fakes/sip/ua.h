@@ -10,7 +10,8 @@
 ///                          (number), cseq_method, peer ("ip:port"), ua ("user@address:port");
 ///                          ua.received of unparseable bytes has malformed = the parser's reason
 ///   summary: the start line and the peer, "INVITE sip:alice@sip.lab.example to 198.18.0.10:5060"
-/// No media: the SDP offers/answers a port (rtp_port) but no RTP is sent.
+/// No media of its own: the SDP offers/answers a port (rtp_port); the audio_call action binds it
+/// and sends RTP (fakes/audio/rtp_session.h).
 
 #include <memory>
 #include <string>
@@ -84,6 +85,10 @@ class TestUa {
   std::vector<proto::sip::Message> receivedRequests() const;
   /// "sip:user@address:port"
   std::string contactUri() const;
+  /// The payload types the SDP offer of our next INVITEs lists (empty = the default PCMU, PCMA,
+  /// telephone-event): an audio call offers only the codec under test.
+  void setOffer(std::vector<int> payload_types);
+  const UaOptions& options() const;
 
  private:
   int invite(const std::string& target_uri, const std::string& via, Deadline deadline,

@@ -7,6 +7,11 @@
 
 namespace phonelab::dut {
 
+bool LabFile::has(const std::string& capability) const {
+  if (capability == "audio_loopback") return audio_loopback != "none";
+  return profile.has(capability);
+}
+
 LabFile loadLabFile(const std::string& path) {
   YamlReader r(path);
   YAML::Node root = r.load();
@@ -39,7 +44,9 @@ LabFile loadLabFile(const std::string& path) {
   if (!d) {
     r.error(root, "missing required key 'dut'");
   } else if (r.isMap(d, "'dut'")) {
-    r.onlyKeys(d, {"driver", "profile", "mac", "admin", "boot_timeout", "emulator"}, "'dut'");
+    r.onlyKeys(d,
+               {"driver", "profile", "mac", "admin", "boot_timeout", "audio_loopback", "emulator"},
+               "'dut'");
     lab.driver = r.required(d, "driver", "'dut'");
     if (!lab.driver.empty() && lab.driver != "emulator") {
       r.error(d["driver"],
@@ -53,6 +60,12 @@ LabFile loadLabFile(const std::string& path) {
       r.error(d["mac"], "'mac' must be a lower-case MAC address like 02:00:c6:12:00:0a");
     }
     lab.boot_timeout = r.duration(d, "boot_timeout", lab.boot_timeout);
+    lab.audio_loopback = r.optional(d, "audio_loopback", lab.audio_loopback);
+    if (lab.audio_loopback != "emulator" && lab.audio_loopback != "coupler" &&
+        lab.audio_loopback != "cable" && lab.audio_loopback != "none") {
+      r.error(d["audio_loopback"], "'audio_loopback' is '" + lab.audio_loopback +
+                                       "': expected emulator, coupler, cable or none");
+    }
     if (YAML::Node a = d["admin"]; a && r.isMap(a, "'dut.admin'")) {
       r.onlyKeys(a, {"user", "password"}, "'dut.admin'");
       lab.admin_user = r.optional(a, "user", lab.admin_user);

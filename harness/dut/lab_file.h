@@ -29,8 +29,16 @@ struct LabFile {
   std::string admin_user = "admin";
   std::string admin_password;
   double boot_timeout = 40;  // power-on to addressed and answering its admin interface
+  /// How the DUT returns the audio of a lab call: emulator (the emulator loops RTP back),
+  /// coupler (an acoustic coupler between speaker and microphone), cable (a loopback cable on the
+  /// handset/headset port), none (it cannot: audio scenarios are not applicable).
+  std::string audio_loopback = "none";
   DeviceProfile profile;
   EmulatorConfig emulator;
+
+  /// A capability of the DUT in this lab: the device profile's, plus `audio_loopback` when the
+  /// lab loops audio back.
+  bool has(const std::string& capability) const;
 };
 
 /// Loads and validates a lab file and the device profile it names (relative to the lab file).

@@ -22,6 +22,7 @@
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/silence.h"
+#include "harness/runner/audio_call.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
 #include "harness/scenario/vars.h"
@@ -229,6 +230,18 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             return dut::DutResult::fail(why);
           }
           return {};
+        } else if constexpr (std::is_same_v<T, AudioCallAction>) {
+          fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
+          if (!ua) throw ConfigError(sc_.mark, "audio_call needs fakes.sip_ua in the scenario");
+          AudioCallRequest req{expand(act.to),
+                               act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy(),
+                               act.codec,
+                               current_step_,
+                               deadlineIn(act.within),
+                               scenario_deadline_,
+                               dir_,
+                               sc_.id};
+          return runAudioCall(req, *ua, log_, res_.evidence);
         } else if constexpr (std::is_same_v<T, SipSendAction>) {
           fakes::HostileSip* hostile = fakes_ ? fakes_->hostile() : nullptr;
           if (!hostile)
@@ -480,6 +493,19 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "' uses sip_call, which needs "
                                           "fakes.sip_ua (the test UA) in the scenario"});
         }
+        if (std::holds_alternative<scenario::AudioCallAction>(*a) && !sc.fakes.sip_ua.enabled) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses audio_call, which needs "
+                                          "fakes.sip_ua (the test UA) in the scenario"});
+        }
+        if (std::holds_alternative<scenario::AudioCallAction>(*a) &&
+            std::find(sc.dut.needs.begin(), sc.dut.needs.end(), "audio_loopback") ==
+                sc.dut.needs.end()) {
+          diags.push_back({step.mark, "step '" + step.name +
+                                          "' uses audio_call: the scenario must declare "
+                                          "'dut: {needs: [audio_loopback]}' (a lab without one "
+                                          "cannot return audio)"});
+        }
         if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
           diags.push_back({step.mark, "step '" + step.name +
                                           "' uses sip_send, which needs "
@@ -525,6 +551,7 @@ Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catal
   results_.run.host = host;
   results_.run.dut["driver"] = lab_.driver;
   results_.run.dut["profile"] = lab_.profile.file;
+  results_.run.dut["audio_loopback"] = lab_.audio_loopback;
   results_.run.emulator_faults = lab_.emulator.faults;
   for (const auto& f : opts_.emulator_faults) results_.run.emulator_faults.push_back(f);
 }
@@ -620,17 +647,17 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   ScenarioRun run(sc, lab_, opts_, log, res, dir);
   std::string missing;
   for (const auto& need : sc.dut.needs) {
-    if (!lab_.profile.has(need)) missing += (missing.empty() ? "" : ", ") + need;
+    if (!lab_.has(need)) missing += (missing.empty() ? "" : ", ") + need;
   }
   if (!missing.empty()) {
     // The device lacks a capability the scenario needs: nothing to run, nothing to judge.
-    res.checks.push_back(
-        CheckResult{"capabilities",
-                    Verdict::NotApplicable,
-                    "the device profile " + lab_.profile.file + " lacks " + missing,
-                    0,
-                    "setup",
-                    {}});
+    res.checks.push_back(CheckResult{"capabilities",
+                                     Verdict::NotApplicable,
+                                     "the device profile " + lab_.profile.file +
+                                         " (or the lab file " + lab_.file + ") lacks " + missing,
+                                     0,
+                                     "setup",
+                                     {}});
   } else {
     try {
       std::map<std::string, std::string> identity;

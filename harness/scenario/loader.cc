@@ -27,7 +27,7 @@ const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
 const Names kActions = {"configure",    "reboot",  "power_cycle", "fetch_config",
                         "fetch_status", "ping",    "sip_call",    "sip_send",
-                        "sip_fuzz",     "silence", "unsilence"};
+                        "sip_fuzz",     "silence", "unsilence",   "audio_call"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -788,6 +788,30 @@ std::optional<Action> Checker::action(const Entry& e) {
             "'replay' sends the earlier Authorization again: it takes no "
             "auth_user/auth_password");
     }
+    return c;
+  }
+  if (name == "audio_call") {
+    AudioCallAction c;
+    if (args.IsNull()) {
+      error(key_node, "action 'audio_call' needs arguments: {to: sip:..., codec: PCMU}");
+      return std::nullopt;
+    }
+    Fields f = fields(args, {"to", "codec", "via", "within"}, "audio_call");
+    require(args, f, {"to", "codec"}, "'audio_call'");
+    if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
+    if (const Entry* x = f.get("codec"); x && text(*x)) {
+      c.codec = x->v.Scalar();
+      if (c.codec != "PCMU" && c.codec != "PCMA") {
+        error(x->v, "'codec' is '" + c.codec + "': expected PCMU or PCMA");
+      }
+    }
+    if (const Entry* x = f.get("via"); x && text(*x)) {
+      c.via = x->v.Scalar();
+      if (c.via != "proxy" && c.via != "phone") {
+        error(x->v, "'via' is '" + c.via + "': expected proxy or phone");
+      }
+    }
+    if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
     return c;
   }
   if (name == "sip_send") {

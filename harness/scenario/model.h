@@ -103,12 +103,23 @@ struct UnsilenceAction {
   std::string to;
 };
 
+/// The test UA (fakes.sip_ua) calls offering only `codec`; once answered it sends the audio
+/// stimulus as RTP to the phone, which loops it back (lab file `audio_loopback`), records what
+/// returns, hangs up and emits an "audio.result" event with the analyser's measures (checked by
+/// later expect steps). Fails if the call is not answered within `within`.
+struct AudioCallAction {
+  std::string to;
+  std::string codec = "PCMU";  // PCMU | PCMA
+  std::string via = "proxy";
+  double within = 10;  // call setup
+};
+
 using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
                             FetchStatusAction, PingAction, SipCallAction, SipSendAction,
-                            SipFuzzAction, SilenceAction, UnsilenceAction>;
+                            SipFuzzAction, SilenceAction, UnsilenceAction, AudioCallAction>;
 
 /// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence".
+/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence", "audio_call".
 const char* actionName(const Action& a);
 
 // ---- steps ----

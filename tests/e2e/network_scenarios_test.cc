@@ -105,7 +105,10 @@ namespace phonelab::e2e {
 namespace {
 TEST(Capabilities, AScenarioTheDeviceCannotRunIsNotApplicable) {
   PHONELAB_REQUIRE_ROOT();
-  auto r = runSuite("not-applicable", {}, {"fixtures/e2e/needs-audio-loopback.yaml"});
+  const std::string dir = freshDir("not-applicable");
+  auto r = phonelab({"run", "--lab", "fixtures/e2e/lab-no-audio-loopback.yaml", "--report", dir,
+                     "fixtures/e2e/needs-audio-loopback.yaml"},
+                    dir);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   const auto* s = scenario(r, "needs-audio-loopback");
   ASSERT_NE(s, nullptr) << r.output;

@@ -1,0 +1,47 @@
+#pragma once
+/// The media half of a test call: sends a stimulus as G.711 RTP (20 ms packets, RFC 3550
+/// headers, paced on the media clock) to the address the DUT's SDP answer gave, and records every
+/// RTP packet that comes back, with its arrival time. One thread, poll() with deadlines.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fakes/audio/analyser.h"
+#include "harness/core/deadline.h"
+
+namespace phonelab::fakes::audio {
+
+struct RtpSessionOptions {
+  std::string local_ip;  // our m=audio address (bound in the calling thread's namespace)
+  int local_port = 40000;
+  std::string remote_ip;  // from the SDP answer (c=, m=audio)
+  int remote_port = 0;
+  int payload_type = 0;  // 0 PCMU, 8 PCMA
+  /// After the last packet is sent: stop once nothing came back for `quiet` seconds, or after
+  /// `max_tail` seconds at the latest.
+  double quiet = 0.4;
+  double max_tail = 1.5;
+  /// Polled every packet: true stops the exchange at once (scenario timeout, Ctrl-C).
+  std::function<bool()> cancelled;
+};
+
+struct RtpExchange {
+  std::vector<RtpPacket> sent;      // at = send time
+  std::vector<RtpPacket> received;  // at = arrival time (same clock), in arrival order
+  int malformed = 0;                // datagrams that were not RTP
+};
+
+/// Throws Error if the socket cannot be bound or a send fails.
+RtpExchange exchangeRtp(const RtpSessionOptions& o, const Stimulus& stim, Deadline deadline);
+
+/// What an SDP says about its first audio stream: c= address (session or media level), m=audio
+/// port, the first payload type. Empty ip / port 0 when absent.
+struct SdpAudio {
+  std::string ip;
+  int port = 0;
+  int payload_type = -1;
+};
+SdpAudio parseSdpAudio(const std::string& sdp);
+
+}  // namespace phonelab::fakes::audio

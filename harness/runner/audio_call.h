@@ -1,0 +1,36 @@
+#pragma once
+/// The audio_call action: a call from the test UA offering one codec, the stimulus sent as RTP,
+/// what the phone returns recorded and analysed (fakes/audio), the evidence written to the
+/// scenario's report folder, and one "audio.result" event with the measures.
+
+#include <map>
+#include <string>
+
+#include "harness/core/deadline.h"
+#include "harness/core/event.h"
+#include "harness/dut/dut.h"
+
+namespace phonelab::fakes {
+class TestUa;
+}
+
+namespace phonelab::runner {
+
+struct AudioCallRequest {
+  std::string to;     // SIP URI (expanded)
+  std::string via;    // "ip:port" of the next hop
+  std::string codec;  // PCMU | PCMA
+  std::string label;  // names the call's event and files: the step name
+  Deadline setup;     // the call must be answered by then
+  Deadline end;       // nothing of the call may outlast it (the scenario's deadline)
+  std::string dir;    // the scenario's report folder
+  std::string scenario_id;
+};
+
+/// Fails (with why) if the phone did not answer or its answer has no audio stream; otherwise the
+/// measures are in the "audio.result" event, whatever they are. Evidence files are added to
+/// `evidence` as "<scenario-id>/<file>".
+dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventLog& log,
+                            std::map<std::string, std::string>& evidence);
+
+}  // namespace phonelab::runner
