@@ -10,6 +10,8 @@ packages=(
   # the lab's real peers and tools
   iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils
+  # the report's PDF (headless print-to-pdf) and its rendering test
+  chromium
 )
 
 missing=()

@@ -96,8 +96,20 @@ std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
   return names;
 }
 
+/// --pdf: report.pdf next to index.html. A failure is a harness error (exit 3 unless the run
+/// already failed); the HTML, JUnit and JSON reports are written either way.
+int printPdf(const std::string& dir, int code) {
+  try {
+    std::cout << "phonelab: printed " << reports::writePdf(dir) << "\n";
+    return code;
+  } catch (const std::exception& e) {
+    std::cerr << "phonelab: " << e.what() << "\n";
+    return code == 0 ? 3 : code;
+  }
+}
+
 int cmdRun(const Common& c, const std::string& report_dir, const std::vector<std::string>& faults,
-           const std::string& command_line) {
+           const std::string& command_line, bool pdf) {
   Loaded l;
   try {
     l = loadAll(c);
@@ -156,7 +168,7 @@ int cmdRun(const Common& c, const std::string& report_dir, const std::vector<std
     std::cout << " " << counts[v] << " " << toString(v);
   }
   std::cout << "; report in " << report_dir << "/index.html\n";
-  return code;
+  return pdf ? printPdf(report_dir, code) : code;
 }
 
 int cmdValidate(const Common& c) {
@@ -191,7 +203,10 @@ int cmdList(const Common& c, bool requirements) {
           }
         }
         std::cout << r.id << "\t" << r.kind << "\t" << r.title << "\t"
-                  << (by.empty() ? "(no scenario yet)" : by) << "\n";
+                  << (by.empty() ? (r.planned.empty() ? std::string("(no scenario yet)")
+                                                      : "(not tested: planned " + r.planned + ")")
+                                 : by)
+                  << "\n";
       }
     } else {
       auto catalog = scenario::loadRequirements(c.requirements);
@@ -210,12 +225,12 @@ int cmdList(const Common& c, bool requirements) {
   }
 }
 
-int cmdReport(const std::string& dir) {
+int cmdReport(const std::string& dir, bool pdf) {
   try {
     auto results = reports::readJson(dir + "/results.json");
     reports::writeAll(results, dir);
     std::cout << "phonelab: re-rendered " << dir << "/index.html and junit.xml\n";
-    return 0;
+    return pdf ? printPdf(dir, 0) : 0;
   } catch (const ConfigError& e) {
     printDiagnostics(e);
     return kExitUsage;
@@ -250,6 +265,8 @@ int main(int argc, char** argv) {
   run->add_option("--report", report_dir, "report folder")->capture_default_str();
   run->add_option("--emulator-fault", faults, "start the emulator with this fault (repeatable)")
       ->allow_extra_args(false);
+  bool pdf = false;
+  run->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
 
   auto* validate = app.add_subcommand(
       "validate", "check scenarios, catalog and lab file; exit 2 on any problem");
@@ -265,6 +282,7 @@ int main(int argc, char** argv) {
   auto* report =
       app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
   report->add_option("dir", rerender_dir, "report folder")->required();
+  report->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
 
   try {
     app.parse(argc, argv);
@@ -273,10 +291,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   try {
-    if (*run) return cmdRun(common, report_dir, faults, command_line);
+    if (*run) return cmdRun(common, report_dir, faults, command_line, pdf);
     if (*validate) return cmdValidate(common);
     if (*list) return cmdList(common, list_requirements);
-    if (*report) return cmdReport(rerender_dir);
+    if (*report) return cmdReport(rerender_dir, pdf);
   } catch (const std::exception& e) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return 3;
