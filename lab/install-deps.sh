@@ -15,6 +15,8 @@ packages=(
   sox libsox-fmt-all tshark libxml2-utils
   # benchmarks and scripts
   jq
+  # the report's PDF (headless print-to-pdf) and its rendering test
+  chromium
 )
 
 missing=()

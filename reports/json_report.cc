@@ -52,7 +52,9 @@ ojson toJson(const ScenarioResult& s) {
                            {"message", c.message},
                            {"t", number(c.t)},
                            {"step", c.step},
-                           {"details", stringMap(c.details)}});
+                           {"details", stringMap(c.details)},
+                           {"expected", c.expected},
+                           {"observed", c.observed}});
   }
   return ojson{{"id", s.id},
                {"title", s.title},
@@ -95,8 +97,9 @@ class Reader {
     return v;
   }
 
-  void str(const json& obj, const std::string& path, const char* key, std::string& out) {
-    if (auto* v = typed(obj, path, key, json::value_t::string, "a string")) {
+  void str(const json& obj, const std::string& path, const char* key, std::string& out,
+           bool required = true) {
+    if (auto* v = typed(obj, path, key, json::value_t::string, "a string", required)) {
       out = v->get<std::string>();
     }
   }
@@ -237,7 +240,8 @@ std::string toJsonText(const RunResults& r) {
                                  {"kind", q.kind},
                                  {"spec", q.spec},
                                  {"notes", q.notes},
-                                 {"verdict", std::string(toString(rr.verdict))},
+                                 {"planned", q.planned},
+                                 {"verdict", rr.status()},
                                  {"scenarios", strings(rr.scenarios)}});
   }
   ojson counts = ojson::object();
@@ -311,6 +315,9 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
       rd.num(co, cp, "t", c.t);
       rd.str(co, cp, "step", c.step);
       rd.stringMap(co, cp, "details", c.details);
+      // Added later in schema 1: optional, so older results.json files still read.
+      rd.str(co, cp, "expected", c.expected, false);
+      rd.str(co, cp, "observed", c.observed, false);
       s.checks.push_back(std::move(c));
     });
     rd.stringMap(o, p, "evidence", s.evidence);
@@ -324,10 +331,13 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
     rd.str(o, p, "kind", q.kind);
     rd.str(o, p, "spec", q.spec);
     rd.str(o, p, "notes", q.notes);
-    // Derived: checked for type only.
+    rd.str(o, p, "planned", q.planned, false);  // added later in schema 1: optional
+    // Derived: checked for type only ("not-tested" is a requirement's state, not a verdict).
     Verdict ignored_verdict{};
     std::vector<std::string> ignored_ids;
-    rd.verdict(o, p, "verdict", ignored_verdict, false);
+    if (auto it = o.find("verdict"); it == o.end() || *it != kNotTested) {
+      rd.verdict(o, p, "verdict", ignored_verdict, false);
+    }
     rd.strings(o, p, "scenarios", ignored_ids, false);
     r.catalog.push_back(std::move(q));
   });

@@ -4,9 +4,12 @@
 // <testsuites name="phonelab" tests failures errors time>  (the schema has no "skipped" here)
 //   <testsuite name=AREA tests failures errors skipped time timestamp hostname>  per area: the
 //     scenario's first tag, else "scenarios"; in order of first appearance
-//     <properties> run facts (lab, harness version, DUT identity, ...)
+//     <properties> run facts (lab, harness version, DUT identity, ...), then the evidence files of
+//       the suite's scenarios: name "evidence:<scenario id>:<key>", value the path
+//       (results.json's evidence plus files of known kinds in the scenario's folder)
 //     <testcase name="ID: TITLE" classname="phonelab.AREA" time>
-//       fail                -> <failure message=FIRST type="fail">every failing check, a line each
+//       fail                -> <failure message=FIRST type="fail">every failing check, a line each,
+//                              with "expected:" and "observed:" lines where the check has them
 //       error, inconclusive -> <error message=FIRST type="error"|"inconclusive">...
 //       not-applicable      -> <skipped message=FIRST/>
 //       <system-out> "requirement: ID" lines, then "[[ATTACHMENT|path]]" per evidence file (the
@@ -16,10 +19,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "reports/report.h"
+#include "reports/report_folder.h"
 #include "reports/xml.h"
 
 namespace phonelab::reports {
@@ -47,6 +52,10 @@ std::string checkLine(const CheckResult& c) {
   if (!c.step.empty()) line += "[" + c.step + "] ";
   line += c.name;
   if (!c.message.empty()) line += (c.name.empty() ? "" : ": ") + c.message;
+  if (!c.expected.empty() || !c.observed.empty()) {
+    line += "\n    expected: " + (c.expected.empty() ? std::string("-") : c.expected) +
+            "\n    observed: " + (c.observed.empty() ? std::string("-") : c.observed);
+  }
   return line;
 }
 
@@ -97,20 +106,24 @@ std::string outcomeElement(const ScenarioResult& s) {
   return "";
 }
 
-std::string testcase(const ScenarioResult& s, const std::string& area) {
+std::string testcase(const ScenarioResult& s, const std::string& area,
+                     const std::vector<EvidenceFile>& evidence) {
   std::string name = s.title.empty() ? s.id : s.id + ": " + s.title;
   std::string out = "    <testcase" + attr("name", name) + attr("classname", "phonelab." + area) +
                     attr("time", seconds(s.duration)) + ">\n";
   out += outcomeElement(s);
   std::string sysout;
   for (const auto& r : s.requirements) sysout += "requirement: " + r + "\n";
-  for (const auto& [key, path] : s.evidence) sysout += "[[ATTACHMENT|" + path + "]]\n";
+  for (const auto& f : evidence) sysout += "[[ATTACHMENT|" + f.path + "]]\n";
   if (!sysout.empty()) out += "      <system-out>" + xmlEscape(sysout) + "</system-out>\n";
   out += "    </testcase>\n";
   return out;
 }
 
-std::string properties(const RunResults& r) {
+/// Run facts, then the evidence of the suite's scenarios as "evidence:<scenario>:<key>" (the
+/// schema allows properties only on testsuites, not on testcases).
+std::string properties(const RunResults& r,
+                       const std::vector<std::pair<std::string, EvidenceFile>>& evidence) {
   std::vector<std::pair<std::string, std::string>> props = {
       {"harness_version", r.run.harness_version},
       {"lab", r.run.lab},
@@ -123,6 +136,13 @@ std::string properties(const RunResults& r) {
   if (!r.run.interrupted.empty()) props.emplace_back("interrupted", r.run.interrupted);
   for (const auto& [k, v] : r.run.dut) props.emplace_back("dut." + k, v);
   for (const auto& f : r.run.emulator_faults) props.emplace_back("emulator_fault", f);
+  for (const auto& [id, f] : evidence) {
+    std::string name = f.key;
+    if (name.empty()) {
+      name = f.path.rfind(id + "/", 0) == 0 ? f.path.substr(id.size() + 1) : f.path;
+    }
+    props.emplace_back("evidence:" + id + ":" + name, f.path);
+  }
   std::string out = "    <properties>\n";
   for (const auto& [k, v] : props) {
     out += "      <property" + attr("name", k) + attr("value", v) + "/>\n";
@@ -133,7 +153,7 @@ std::string properties(const RunResults& r) {
 
 }  // namespace
 
-std::string toJUnitText(const RunResults& r) {
+std::string toJUnitText(const RunResults& r, const std::string& report_dir) {
   // Areas in order of first appearance.
   std::vector<std::string> areas;
   for (const auto& s : r.scenarios) {
@@ -142,11 +162,11 @@ std::string toJUnitText(const RunResults& r) {
   }
   Counts total;
   std::string suites;
-  const std::string props = properties(r);
   for (const auto& area : areas) {
     Counts c;
     std::string cases;
     std::string timestamp;
+    std::vector<std::pair<std::string, EvidenceFile>> suite_evidence;
     for (const auto& s : r.scenarios) {
       if (areaOf(s) != area) continue;
       c.add(s);
@@ -154,8 +174,11 @@ std::string toJUnitText(const RunResults& r) {
       if (timestamp.empty() || (!s.started_at.empty() && s.started_at < timestamp)) {
         timestamp = s.started_at;
       }
-      cases += testcase(s, area);
+      auto evidence = listEvidence(s, report_dir);
+      for (const auto& f : evidence) suite_evidence.emplace_back(s.id, f);
+      cases += testcase(s, area, evidence);
     }
+    const std::string props = properties(r, suite_evidence);
     if (timestamp.empty()) timestamp = r.run.started_at;
     suites += "  <testsuite" + attr("name", area) + attr("tests", std::to_string(c.tests)) +
               attr("failures", std::to_string(c.failures)) +
@@ -172,7 +195,7 @@ std::string toJUnitText(const RunResults& r) {
 }
 
 void writeJUnit(const RunResults& r, const std::string& path) {
-  writeFileAtomic(path, toJUnitText(r));
+  writeFileAtomic(path, toJUnitText(r, std::filesystem::path(path).parent_path().string()));
 }
 
 }  // namespace phonelab::reports

@@ -18,13 +18,21 @@ RunResults readJson(const std::string& path);
 /// <failure>/<error>/<skipped> from the verdict with the checks' messages, run facts as
 /// <properties>, requirement ids and evidence paths ([[ATTACHMENT|path]]) in <system-out>.
 void writeJUnit(const RunResults& r, const std::string& path);
-/// A self-contained HTML page (no network, no server, no script needed).
+/// A self-contained HTML page (no network, no server, no script needed); reads the report folder
+/// (the folder of path) for events and evidence files.
 void writeHtml(const RunResults& r, const std::string& path);
 /// results.json, junit.xml and index.html into dir (created if missing).
 void writeAll(const RunResults& r, const std::string& dir);
 
-/// The text writeJUnit and writeHtml write.
-std::string toJUnitText(const RunResults& r);
-std::string toHtmlText(const RunResults& r);
+/// The text writeJUnit and writeHtml write. report_dir is the folder the file goes to: the
+/// scenarios' events.jsonl (SIP ladder, DHCP timeline) and evidence files are read from there;
+/// "" renders from RunResults alone.
+std::string toJUnitText(const RunResults& r, const std::string& report_dir = "");
+std::string toHtmlText(const RunResults& r, const std::string& report_dir = "");
+
+/// Prints index.html of dir to dir/report.pdf with headless Chromium (--no-sandbox as root, a
+/// private profile in a temporary folder, killed by PID at the deadline). Throws phonelab::Error
+/// saying what failed (no Chromium, timeout, no PDF written).
+std::string writePdf(const std::string& dir, double timeout_seconds = 60);
 
 }  // namespace phonelab::reports

@@ -103,6 +103,18 @@ std::set<std::string> emulatorFaults(const dut::LabFile& lab) {
   return names;
 }
 
+/// --pdf: report.pdf next to index.html. A failure is a harness error (exit 3 unless the run
+/// already failed); the HTML, JUnit and JSON reports are written either way.
+int printPdf(const std::string& dir, int code) {
+  try {
+    std::cout << "phonelab: printed " << reports::writePdf(dir) << "\n";
+    return code;
+  } catch (const std::exception& e) {
+    std::cerr << "phonelab: " << e.what() << "\n";
+    return code == 0 ? 3 : code;
+  }
+}
+
 /// Runs `body` with SIGINT/SIGTERM/SIGHUP turned into calls of `on_signal` (from a thread of its
 /// own; the signals stay blocked in every other thread and are unblocked in children before exec).
 int withSignals(const std::function<void(const char*)>& on_signal,
@@ -152,6 +164,7 @@ struct RunArgs {
   std::vector<std::string> faults;
   int jobs = 1;
   std::string shard;  // "K/N" or empty
+  bool pdf = false;   // also print report.pdf
 };
 
 int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
@@ -219,7 +232,7 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     std::cout << " " << counts[v] << " " << toString(v);
   }
   std::cout << "; report in " << report_dir << "/index.html\n";
-  return code;
+  return a.pdf ? printPdf(report_dir, code) : code;
 }
 
 struct SelftestArgs {
@@ -319,7 +332,10 @@ int cmdList(const Common& c, bool requirements) {
           }
         }
         std::cout << r.id << "\t" << r.kind << "\t" << r.title << "\t"
-                  << (by.empty() ? "(no scenario yet)" : by) << "\n";
+                  << (by.empty() ? (r.planned.empty() ? std::string("(no scenario yet)")
+                                                      : "(not tested: planned " + r.planned + ")")
+                                 : by)
+                  << "\n";
       }
     } else {
       auto catalog = scenario::loadRequirements(c.requirements);
@@ -407,12 +423,12 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
   }
 }
 
-int cmdReport(const std::string& dir) {
+int cmdReport(const std::string& dir, bool pdf) {
   try {
     auto results = reports::readJson(dir + "/results.json");
     reports::writeAll(results, dir);
     std::cout << "phonelab: re-rendered " << dir << "/index.html and junit.xml\n";
-    return 0;
+    return pdf ? printPdf(dir, 0) : 0;
   } catch (const ConfigError& e) {
     printDiagnostics(e);
     return kExitUsage;
@@ -472,6 +488,8 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
   merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
   merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
+  run->add_flag("--pdf", run_args.pdf, "also print the report to report.pdf (headless Chromium)");
+  bool pdf = false;
 
   auto* validate = app.add_subcommand(
       "validate", "check scenarios, catalog and lab file; exit 2 on any problem");
@@ -487,6 +505,7 @@ int main(int argc, char** argv) {
   auto* report =
       app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
   report->add_option("dir", rerender_dir, "report folder")->required();
+  report->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
 
   try {
     app.parse(argc, argv);
@@ -500,7 +519,7 @@ int main(int argc, char** argv) {
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
     if (*list) return cmdList(common, list_requirements);
-    if (*report) return cmdReport(rerender_dir);
+    if (*report) return cmdReport(rerender_dir, pdf);
   } catch (const std::exception& e) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return 3;

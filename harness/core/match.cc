@@ -171,4 +171,10 @@ std::string EventMatcher::explainMismatch(const Event& e) const {
   return out;
 }
 
+size_t EventMatcher::failedConditions(const Event& e) const {
+  size_t n = 0;
+  for (const auto& [field, cond] : conditions_) n += cond.test(e.field(field)) ? 0 : 1;
+  return n;
+}
+
 }  // namespace phonelab

@@ -47,6 +47,8 @@ class EventMatcher {
   /// For an event of a matching kind that failed conditions: what it had instead,
   /// e.g. "Station_Name was '' (wanted Station_Name = lab-1)".
   std::string explainMismatch(const Event& e) const;
+  /// How many field conditions the event fails (0 = it matches, given a matching kind).
+  size_t failedConditions(const Event& e) const;
 
   const std::string& kind() const { return kind_; }
 

@@ -24,6 +24,10 @@ std::vector<RequirementResult> RunResults::requirementResults() const {
   return out;
 }
 
+std::string RequirementResult::status() const {
+  return std::string(tested() ? toString(verdict) : kNotTested);
+}
+
 std::map<Verdict, int> RunResults::counts() const {
   std::map<Verdict, int> c;
   for (const auto& s : scenarios) c[s.verdict]++;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/core/error.h"
 #include "harness/core/verdict.h"
 
 namespace phonelab {
@@ -44,14 +45,26 @@ struct Requirement {
   std::string kind;  // "documented" (the vendor's text states it) | "hardening" (implied)
   std::string spec;  // the spec text it comes from, in our own words
   std::string notes;
+  /// Not tested yet, on purpose: the issue that will add its scenario ("#5 TLS"). The coverage
+  /// gate (scenario::checkCoverage) accepts a requirement without a scenario only with this marker.
+  std::string planned;
+  Mark mark;  // where the catalog defines it (for diagnostics; not in results.json)
 };
 
 /// Requirement verdict, derived from the scenarios that name it.
 struct RequirementResult {
   Requirement requirement;
-  Verdict verdict = Verdict::NotApplicable;  // not-applicable when no scenario ran
-  std::vector<std::string> scenarios;        // ids
+  /// Combined from the scenarios' verdicts; meaningful only when tested.
+  Verdict verdict = Verdict::NotApplicable;
+  std::vector<std::string> scenarios;  // ids
+  /// False when no scenario of the run names it: "not tested" (planned or not in this run), which
+  /// is not "not-applicable" (that is for a scenario whose device lacks a capability).
+  bool tested() const { return !scenarios.empty(); }
+  /// The verdict's name, or "not-tested".
+  std::string status() const;
 };
+
+inline constexpr std::string_view kNotTested = "not-tested";
 
 struct RunInfo {
   std::string started_at;

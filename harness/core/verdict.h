@@ -24,8 +24,14 @@ struct CheckResult {
   std::string message;  // what was expected and what was observed, for a person
   double t = 0;         // seconds since scenario start when decided
   std::string step;     // the step that produced it ("" for setup/teardown)
-  /// Expected vs observed where the device profile decides (e.g. unlisted: drop|403).
+  /// Further facts for a person (e.g. the device profile's choice: unlisted: drop|403).
   std::map<std::string, std::string> details;
+  /// What the check wanted, with the device profile's choice named where it decided
+  /// ("status = 401 (device profile expect.auth_invite_challenge: 401)"), and what the capture
+  /// or the phone showed instead ("status = 100 in sip.response at 2.310 s"). Empty when the
+  /// check has nothing to compare (setup, timeouts).
+  std::string expected;
+  std::string observed;
 };
 
 /// A scenario's verdict from its checks: fail beats error beats inconclusive beats pass; a

@@ -82,8 +82,12 @@ class ScenarioRun {
   dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
-  void check(const std::string& name, Verdict v, const std::string& message) {
-    res_.checks.push_back(CheckResult{name, v, message, log_.now(), current_step_, {}});
+  std::string closestMiss(const EventMatcher& m, double since) const;
+  std::string profileChoices(const scenario::EventSpec& spec) const;
+  void check(const std::string& name, Verdict v, const std::string& message,
+             const std::string& expected = "", const std::string& observed = "") {
+    res_.checks.push_back(
+        CheckResult{name, v, message, log_.now(), current_step_, {}, expected, observed});
   }
 
   const Scenario& sc_;
@@ -178,6 +182,46 @@ std::string ScenarioRun::nearMisses(const EventMatcher& m, double since) const {
     out += near[i].kind + " at " + fmtT(near[i].t) + ": " + m.explainMismatch(near[i]);
   }
   if (near.size() > 3) out += " and " + std::to_string(near.size() - 3) + " more";
+  return out;
+}
+
+/// The event of the matcher's kind that came closest (fewest failed conditions, earliest first),
+/// as "sip.response at 2.310 s: status was '100' (wanted status = 401)"; "" if none.
+std::string ScenarioRun::closestMiss(const EventMatcher& m, double since) const {
+  std::optional<Event> best;
+  size_t best_n = 0;
+  for (const auto& e : log_.matching(EventMatcher("*"), since)) {
+    if (!m.kindMatches(e.kind) || m.matches(e)) continue;
+    size_t n = m.failedConditions(e);
+    if (!best || n < best_n) {
+      best = e;
+      best_n = n;
+    }
+  }
+  if (!best) return "";
+  return best->kind + " at " + fmtT(best->t) + ": " + m.explainMismatch(*best);
+}
+
+/// The device profile's choices a step's conditions use through ${expect.NAME}:
+/// "device profile lab/devices/x.yaml: expect.auth_invite_challenge = 401 (undocumented)".
+std::string ScenarioRun::profileChoices(const scenario::EventSpec& spec) const {
+  std::set<std::string> names;
+  for (const auto& c : spec.where) {
+    static const std::string open = "${expect.";
+    for (size_t p = c.operand.find(open); p != std::string::npos; p = c.operand.find(open, p + 1)) {
+      size_t end = c.operand.find('}', p);
+      if (end == std::string::npos) break;
+      names.insert(c.operand.substr(p + open.size(), end - p - open.size()));
+    }
+  }
+  std::string out;
+  for (const auto& name : names) {
+    auto it = lab_.profile.expect.find(name);
+    if (it == lab_.profile.expect.end()) continue;
+    out += (out.empty() ? "" : "; ") + std::string("expect.") + name + " = " + it->second.value +
+           (it->second.documented ? "" : " (the vendor's document does not say)");
+  }
+  if (!out.empty()) out = "device profile " + lab_.profile.file + ": " + out;
   return out;
 }
 
@@ -309,9 +353,14 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               rec.outcome = "ok: " + ev->describe();
             } else {
               rec.outcome = "timed out";
+              std::string observed = closestMiss(m, anchor(body.spec, start));
               check(step.name, Verdict::Inconclusive,
                     "precondition not met: waited " + formatSeconds(body.spec.within) + " for " +
-                        m.describe() + "; saw none" + nearMisses(m, anchor(body.spec, start)));
+                        m.describe() + "; saw none" + nearMisses(m, anchor(body.spec, start)),
+                    m.describe() + " within " + formatSeconds(body.spec.within),
+                    observed.empty()
+                        ? "no " + m.kind() + " within " + formatSeconds(body.spec.within)
+                        : observed);
               stop = true;
             }
           } else if constexpr (std::is_same_v<T, scenario::ActStep>) {
@@ -340,9 +389,12 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               ev = log_.waitFor(m, since, slice);
               if (ev || deadline.expired() || log_.cancelled()) break;
             }
+            std::string choices = profileChoices(body.spec);
+            std::string expected = m.describe() + " within " + formatSeconds(body.spec.within) +
+                                   (choices.empty() ? "" : " [" + choices + "]");
             if (ev) {
               rec.outcome = "ok";
-              check(step.name, Verdict::Pass, "saw " + ev->describe());
+              check(step.name, Verdict::Pass, "saw " + ev->describe(), expected, ev->describe());
             } else if (log_.cancelled()) {
               rec.outcome = "interrupted";
             } else {
@@ -351,7 +403,11 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
                                 formatSeconds(body.spec.within) + "; saw none" +
                                 nearMisses(m, since);
               if (!probe_error.empty()) msg += "; probe failed: " + probe_error;
-              check(step.name, Verdict::Fail, msg);
+              std::string observed = closestMiss(m, since);
+              if (observed.empty()) {
+                observed = "no " + m.kind() + " within " + formatSeconds(body.spec.within);
+              }
+              check(step.name, Verdict::Fail, msg, expected, observed);
             }
           } else {
             static_assert(std::is_same_v<T, scenario::ExpectNoneStep>);
@@ -362,19 +418,28 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
                 log_.epoch() +
                 std::chrono::duration_cast<Clock::duration>(Seconds(until + kCaptureGrace))));
             auto seen = log_.matching(m, since, until);
+            std::string choices = profileChoices(body.spec);
+            std::string expected = "no " + m.describe() + " within " +
+                                   formatSeconds(body.spec.within) +
+                                   (choices.empty() ? "" : " [" + choices + "]");
             if (!seen.empty()) {
               rec.outcome = "seen";
               std::string msg = "expected no " + m.describe() + " within " +
                                 formatSeconds(body.spec.within) + "; got " +
                                 seen.front().describe();
               if (seen.size() > 1) msg += " and " + std::to_string(seen.size() - 1) + " more";
-              check(step.name, Verdict::Fail, msg);
+              std::string observed = seen.front().describe();
+              if (seen.size() > 1) {
+                observed += " and " + std::to_string(seen.size() - 1) + " more";
+              }
+              check(step.name, Verdict::Fail, msg, expected, observed);
             } else if (!completed) {
               rec.outcome = "interrupted";
             } else {
               rec.outcome = "ok";
               check(step.name, Verdict::Pass,
-                    "no " + m.describe() + " in " + formatSeconds(body.spec.within));
+                    "no " + m.describe() + " in " + formatSeconds(body.spec.within), expected,
+                    "none");
             }
           }
         },

@@ -904,9 +904,10 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
       error(item, std::string("expected a requirement (a map), got ") + typeName(item));
       continue;
     }
-    Fields f = fields(item, {"id", "title", "kind", "spec", "notes"}, "requirement");
+    Fields f = fields(item, {"id", "title", "kind", "spec", "notes", "planned"}, "requirement");
     require(item, f, {"id", "title", "kind", "spec"}, "requirement");
     Requirement r;
+    r.mark = mark(item);
     if (const Entry* x = f.get("id"); x && text(*x)) {
       r.id = x->v.Scalar();
       if (!std::regex_match(r.id, id_re)) {
@@ -927,6 +928,12 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
     }
     if (const Entry* x = f.get("spec")) r.spec = text(*x).value_or("");
     if (const Entry* x = f.get("notes")) r.notes = text(*x).value_or("");
+    if (const Entry* x = f.get("planned")) {
+      r.planned = text(*x).value_or("");
+      if (r.planned.empty()) {
+        error(x->v, "'planned' is empty: name the issue that will test it (e.g. \"#5 TLS\")");
+      }
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -1052,6 +1059,38 @@ std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
   }
   if (!diags.empty()) throw ConfigError(std::move(diags));
   return out;
+}
+
+std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
+                                      const std::vector<Scenario>& scenarios) {
+  std::vector<Diagnostic> diags;
+  std::map<std::string, std::vector<std::string>> tested_by;
+  Names ids;
+  for (const auto& r : catalog) ids.push_back(r.id);
+  for (const auto& s : scenarios) {
+    for (size_t i = 0; i < s.requirements.size(); ++i) {
+      const auto& r = s.requirements[i];
+      tested_by[r].push_back(s.id);
+      if (!contains(ids, r)) {
+        Mark where = i < s.requirement_marks.size() ? s.requirement_marks[i] : s.id_mark;
+        diags.push_back({where, "scenario '" + s.id + "' names unknown requirement '" + r + "'" +
+                                    suggest(r, ids) + ": not in the requirement catalog"});
+      }
+    }
+  }
+  for (const auto& r : catalog) {
+    auto it = tested_by.find(r.id);
+    if (it == tested_by.end() && r.planned.empty()) {
+      diags.push_back({r.mark, "requirement '" + r.id +
+                                   "' has no scenario: add one that names it in 'requirements:', "
+                                   "or mark it 'planned: \"#<issue> <topic>\"'"});
+    } else if (it != tested_by.end() && !r.planned.empty()) {
+      diags.push_back({r.mark, "requirement '" + r.id + "' is marked planned (" + r.planned +
+                                   ") but scenario '" + it->second.front() +
+                                   "' tests it: remove the 'planned' marker"});
+    }
+  }
+  return diags;
 }
 
 }  // namespace phonelab::scenario

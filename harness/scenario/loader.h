@@ -30,4 +30,11 @@ std::vector<std::string> findScenarioFiles(const std::vector<std::string>& paths
 std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
                                 const std::vector<Requirement>& catalog);
 
+/// The requirement coverage gate, over a whole suite: a scenario naming a requirement the catalog
+/// lacks, a requirement no scenario names unless it carries `planned:` (an issue that will test
+/// it), and a `planned:` marker on a requirement a scenario already tests (stale). Returns every
+/// problem, placed at the catalog entry or the scenario's requirement.
+std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
+                                      const std::vector<Scenario>& scenarios);
+
 }  // namespace phonelab::scenario

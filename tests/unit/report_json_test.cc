@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/core/error.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
@@ -42,6 +44,8 @@ void expectSame(const CheckResult& a, const CheckResult& b) {
   EXPECT_EQ(a.t, b.t);
   EXPECT_EQ(a.step, b.step);
   EXPECT_EQ(a.details, b.details);
+  EXPECT_EQ(a.expected, b.expected);
+  EXPECT_EQ(a.observed, b.observed);
 }
 
 void expectSame(const RunResults& a, const RunResults& b) {
@@ -89,6 +93,7 @@ void expectSame(const RunResults& a, const RunResults& b) {
     EXPECT_EQ(a.catalog[i].kind, b.catalog[i].kind);
     EXPECT_EQ(a.catalog[i].spec, b.catalog[i].spec);
     EXPECT_EQ(a.catalog[i].notes, b.catalog[i].notes);
+    EXPECT_EQ(a.catalog[i].planned, b.catalog[i].planned);
   }
 }
 
@@ -115,13 +120,57 @@ TEST(ReportJson, WritesTheDocumentedShape) {
             std::string::npos);
   // Derived requirement verdicts: NET-1 is named by a pass and a fail scenario.
   EXPECT_NE(
-      text.find("\"id\": \"NET-1\",\n      \"title\": \"Static IP configuration\",\n      "
-                "\"kind\": \"documented\",\n      \"spec\": \"Network settings, static\",\n"
-                "      \"notes\": \"n1\",\n      \"verdict\": \"fail\",\n      "
-                "\"scenarios\": [\n        \"net-conn-static\",\n        \"sip-auth-invite\""),
+      text.find(
+          "\"id\": \"NET-1\",\n      \"title\": \"Static IP configuration\",\n      "
+          "\"kind\": \"documented\",\n      \"spec\": \"Network settings, static\",\n"
+          "      \"notes\": \"n1\",\n      \"planned\": \"\",\n      \"verdict\": \"fail\",\n      "
+          "\"scenarios\": [\n        \"net-conn-static\",\n        \"sip-auth-invite\""),
       std::string::npos);
   EXPECT_NE(text.find("\\u0001"), std::string::npos);
   EXPECT_EQ(text.back(), '\n');
+  // A requirement no scenario ran is "not tested", with the issue that plans it; not
+  // "not-applicable" (that is a scenario whose device lacks a capability).
+  EXPECT_NE(text.find("\"id\": \"NET-9\",\n      \"title\": \"Never ran\",\n      \"kind\": "
+                      "\"documented\",\n      \"spec\": \"\",\n      \"notes\": \"\",\n      "
+                      "\"planned\": \"#9 later\",\n      \"verdict\": \"not-tested\",\n      "
+                      "\"scenarios\": []"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"expected\": \"status = 401 [device profile x.yaml: "
+                      "expect.auth_invite_challenge = 401]\",\n          \"observed\": "
+                      "\"sip.response at 0.090 s: status was '200' (wanted status = 401)\""),
+            std::string::npos);
+}
+
+TEST(ReportJson, ReadsResultsWrittenBeforeExpectedObservedAndPlanned) {
+  auto doc = nlohmann::json::parse(toJsonText(reportSampleResults()));
+  for (auto& s : doc["scenarios"]) {
+    for (auto& c : s["checks"]) {
+      c.erase("expected");
+      c.erase("observed");
+    }
+  }
+  for (auto& q : doc["requirements"]) {
+    q.erase("planned");
+    q["verdict"] = "not-applicable";  // what older files said for a requirement nothing ran
+  }
+  RunResults back = fromJsonText(doc.dump(), "old.json");
+  EXPECT_EQ(back.scenarios[1].checks[0].expected, "");
+  EXPECT_EQ(back.catalog[3].planned, "");
+  EXPECT_EQ(back.requirementResults()[3].status(), "not-tested");
+}
+
+TEST(ReportJson, UnknownRequirementStateIsAnError) {
+  auto doc = nlohmann::json::parse(toJsonText(reportSampleResults()));
+  doc["requirements"][0]["verdict"] = "untested";
+  try {
+    fromJsonText(doc.dump(), "bad.json");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("requirements[0].verdict: unknown verdict \"untested\""),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ReportJson, NonFiniteAndInvalidUtf8AreStableAfterOneWrite) {

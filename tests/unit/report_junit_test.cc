@@ -86,6 +86,11 @@ TEST(ReportJUnit, CountsSuitesAndCases) {
                    "classname=\"phonelab.network\" time=\"12.346\">"),
             std::string::npos);
   EXPECT_NE(x.find("<property name=\"dut.model\" value=\"CP-8832\"/>"), std::string::npos);
+  // Evidence as suite properties (the schema has none on testcases).
+  EXPECT_NE(
+      x.find("<property name=\"evidence:sip-auth-invite:log:kamailio\" value=\"sip/k a.log\"/>"),
+      std::string::npos)
+      << x;
 }
 
 TEST(ReportJUnit, FailureErrorSkippedAndSystemOut) {
@@ -94,6 +99,10 @@ TEST(ReportJUnit, FailureErrorSkippedAndSystemOut) {
   EXPECT_NE(x.find("<failure message=\"expected 401 or 407, got 200 &lt;OK&gt; &amp; "
                    "&quot;ctl\\x01&quot; byte\" type=\"fail\">[challenged] INVITE is challenged: "
                    "expected 401 or 407, got 200 &lt;OK&gt; &amp; &quot;ctl\\x01&quot; byte&#10;"
+                   "    expected: status = 401 [device profile x.yaml: "
+                   "expect.auth_invite_challenge = 401]&#10;"
+                   "    observed: sip.response at 0.090 s: status was &#39;200&#39; (wanted "
+                   "status = 401)&#10;"
                    "[challenged] second failing check: line one&#10;line two&#10;</failure>"),
             std::string::npos)
       << x;

@@ -22,7 +22,7 @@ RunResults reportSampleResults() {
       {"HARD-TLS-1", "TLS 1.0 is refused", "hardening", "implied by the TLS section", ""},
       {"NET-1", "Static IP configuration", "documented", "Network settings, static", "n1"},
       {"SIP-3", "Auth INVITE is challenged", "documented", "Auth INVITE <yes/no> & co", ""},
-      {"NET-9", "Never ran", "documented", "", ""},
+      {"NET-9", "Never ran", "documented", "", "", "#9 later"},
   };
 
   ScenarioResult pass;
@@ -63,7 +63,9 @@ RunResults reportSampleResults() {
        "expected 401 or 407, got 200 <OK> & \"ctl\x01\" byte",
        0.1,
        "challenged",
-       {}},
+       {},
+       "status = 401 [device profile x.yaml: expect.auth_invite_challenge = 401]",
+       "sip.response at 0.090 s: status was '200' (wanted status = 401)"},
       {"second failing check",
        Verdict::Fail,
        "line one\nline two",
