@@ -606,6 +606,9 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
 Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
                std::vector<Scenario> scenarios)
     : opts_(std::move(opts)), lab_(std::move(lab)), scenarios_(std::move(scenarios)) {
+  // Daemons resolve relative paths against their own folders (Kamailio against its config's):
+  // every path handed to them derives from an absolute report folder.
+  opts_.report_dir = fs::absolute(opts_.report_dir).lexically_normal().string();
   results_.catalog = std::move(catalog);
   results_.run.harness_version = PHONELAB_VERSION;
   results_.run.lab = lab_.name;

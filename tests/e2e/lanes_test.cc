@@ -79,3 +79,24 @@ TEST(Lanes, BadShardIsAUsageError) {
 
 }  // namespace
 }  // namespace phonelab::e2e
+
+namespace phonelab::e2e {
+namespace {
+
+// A report folder given relative to the working directory (as lab/run-suite does): Kamailio
+// resolves relative paths against its config file's folder, so every path the harness hands a
+// daemon must be absolute. sip-tls-kamailio gives Kamailio a certificate and key from the run.
+TEST(ReportFolder, RelativePathWorksForDaemonsThatChangeFolder) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string abs = freshDir("relative-report");
+  const std::string rel = std::filesystem::relative(abs, kSrc).string();
+  if (rel.rfind("..", 0) == 0) GTEST_SKIP() << "build tree outside the source tree: " << rel;
+  auto r = phonelab({"run", "--report", rel, "scenarios/tls/sip-tls-kamailio.yaml"}, abs);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto* s = scenario(r, "sip-tls-kamailio");
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+}
+
+}  // namespace
+}  // namespace phonelab::e2e
