@@ -73,6 +73,9 @@ const std::vector<FaultDef>& faultTable() {
        "instead"},
       {"sip-cleartext-despite-tls",
        "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
+      {"media-srtp-with-tls",
+       "SIP over TLS: the call's media is encrypted too (SDP RTP/SAVP, scrambled payloads) instead "
+       "of staying plain RTP"},
       {"audio-one-way",
        "audio: the call's RTP comes back as silence (the microphone path is dead: one-way audio)"},
       {"audio-delay-250ms",
@@ -122,6 +125,7 @@ std::string_view faultArea(std::string_view name) {
       {"crash-on-long-header", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
       {"sip-cleartext-despite-tls", "tls"},
+      {"media-srtp-with-tls", "tls"},
       {"audio-", "audio"},  // every audio-<impairment>
   };
   for (const auto& [key, area] : areas) {

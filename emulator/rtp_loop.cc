@@ -206,6 +206,8 @@ struct RtpLoop::Impl : std::enable_shared_from_this<RtpLoop::Impl> {
       int v = one_way ? 0 : pcm[i];
       if (quieter) v = static_cast<int>(std::lround(v * kMinus12));
       pkt[12 + i] = pt == 8 ? linear_to_alaw(v) : linear_to_ulaw(v);
+      // Not real SRTP: enough that the payload on the wire is no longer plain G.711.
+      if (c.scramble) pkt[12 + i] ^= static_cast<uint8_t>(ssrc >> (8 * (i % 4))) ^ 0xA5;
     }
     boost::system::error_code ec;
     sock.send_to(asio::buffer(pkt), peer, 0, ec);

@@ -23,6 +23,8 @@ struct RtpLoopConfig {
   uint16_t peer_port = 0;
   int payload_type = 0;         // the answer's codec: 0 PCMU, 8 PCMA
   double jitter_buffer = 0.04;  // playout delay after the first packet, seconds
+  /// Payloads sent scrambled with a per-call keystream, as SRTP would (fault media-srtp-with-tls).
+  bool scramble = false;
 };
 
 class RtpLoop {

@@ -418,6 +418,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       respond(m, 488, "Not Acceptable Here", src);
       return;
     }
+    if (srtpFault()) {
+      auto at = sdp->find(" RTP/AVP");
+      if (at != std::string::npos) sdp->replace(at, 8, " RTP/SAVP");
+    }
     Call cl;
     cl.call_id = m.callId();
     cl.local_tag = sip::randomToken(10);
@@ -459,6 +463,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     retransmitOk();
   }
 
+  /// Fault media-srtp-with-tls: with SIP over TLS the media is encrypted too (RTP/SAVP), which the
+  /// vendor's document says it is not.
+  bool srtpFault() const { return tls_mode && faults.has("media-srtp-with-tls"); }
+
   /// The audio loopback of an answered call: to the offer's media address, in the answer's codec.
   void startMedia(Call& cl) {
     auto offer = sdpMedia(cl.invite.body);
@@ -473,6 +481,8 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     rc.peer_ip = offer->ip;
     rc.peer_port = offer->port;
     rc.payload_type = answer->payloads.front();
+    rc.scramble = srtpFault();
+    if (rc.scramble) logLine("media: fault media-srtp-with-tls: payloads scrambled (as SRTP)");
     cl.media = std::make_unique<RtpLoop>(io, faults, rc);
   }
 

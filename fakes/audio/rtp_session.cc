@@ -131,6 +131,7 @@ SdpAudio parseSdpAudio(const std::string& sdp) {
       std::string port, proto, pt;
       f >> port >> proto >> pt;
       a.port = std::atoi(port.c_str());
+      a.proto = proto;
       a.payload_type = pt.empty() ? -1 : std::atoi(pt.c_str());
     } else if (line.rfind("c=IN IP4 ", 0) == 0) {
       std::string ip = line.substr(9);

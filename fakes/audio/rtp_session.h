@@ -41,6 +41,7 @@ struct SdpAudio {
   std::string ip;
   int port = 0;
   int payload_type = -1;
+  std::string proto;  // the m=audio line's transport, e.g. "RTP/AVP"
 };
 SdpAudio parseSdpAudio(const std::string& sdp);
 

@@ -118,6 +118,7 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
       {"call", r.label},
       {"codec", m.codec},
       {"sdp_codec", m.sdp_codec},
+      {"sdp_proto", media.proto},
       {"offered_codec", r.codec},
       {"payload_type", std::to_string(m.payload_type)},
       {"packets_sent", std::to_string(m.packets_sent)},

@@ -50,13 +50,14 @@ TEST(EmuFaults, Registry) {
                         "tls-allow-tls10",
                         "tls-fallback-to-udp",
                         "sip-cleartext-despite-tls",
+                        "media-srtp-with-tls",
                         "audio-one-way",
                         "audio-delay-250ms",
                         "audio-loss-5pct",
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 42u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 43u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
