@@ -83,7 +83,9 @@ class ScenarioRun {
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
-  std::string profileChoices(const scenario::EventSpec& spec) const;
+  std::string profileChoices(const scenario::Step& step, const scenario::EventSpec& spec) const;
+  /// Empty when the step's `when` holds; else why it does not ("expect.x is 'drop', not '403'").
+  std::string unmetWhen(const scenario::Step& step) const;
   void check(const std::string& name, Verdict v, const std::string& message,
              const std::string& expected = "", const std::string& observed = "") {
     res_.checks.push_back(
@@ -202,10 +204,13 @@ std::string ScenarioRun::closestMiss(const EventMatcher& m, double since) const 
   return best->kind + " at " + fmtT(best->t) + ": " + m.explainMismatch(*best);
 }
 
-/// The device profile's choices a step's conditions use through ${expect.NAME}:
-/// "device profile lab/devices/x.yaml: expect.auth_invite_challenge = 401 (undocumented)".
-std::string ScenarioRun::profileChoices(const scenario::EventSpec& spec) const {
+/// The device profile's choices a step depends on, through ${expect.NAME} in its conditions or its
+/// `when`: "device profile lab/devices/x.yaml: expect.auth_invite_challenge = 401 (the vendor's
+/// document does not say)".
+std::string ScenarioRun::profileChoices(const scenario::Step& step,
+                                        const scenario::EventSpec& spec) const {
   std::set<std::string> names;
+  for (const auto& [var, value] : step.when) names.insert(var.substr(var.find('.') + 1));
   for (const auto& c : spec.where) {
     static const std::string open = "${expect.";
     for (size_t p = c.operand.find(open); p != std::string::npos; p = c.operand.find(open, p + 1)) {
@@ -222,6 +227,19 @@ std::string ScenarioRun::profileChoices(const scenario::EventSpec& spec) const {
            (it->second.documented ? "" : " (the vendor's document does not say)");
   }
   if (!out.empty()) out = "device profile " + lab_.profile.file + ": " + out;
+  return out;
+}
+
+std::string ScenarioRun::unmetWhen(const scenario::Step& step) const {
+  std::string out;
+  for (const auto& [var, wanted] : step.when) {
+    auto it = vars_.find(var);
+    std::string actual = it == vars_.end() ? "" : it->second;
+    if (actual == wanted) continue;
+    out +=
+        (out.empty() ? "" : "; ") + var + " is '" + actual + "', the step is for '" + wanted + "'";
+  }
+  if (!out.empty()) out += " (device profile " + lab_.profile.file + ")";
   return out;
 }
 
@@ -340,8 +358,14 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
       res_.steps.push_back(rec);
       continue;
     }
+    step_starts_[step.name] =
+        rec.started;  // also for a step not run: later `since` count from here
+    if (std::string unmet = unmetWhen(step); !unmet.empty()) {
+      rec.outcome = "not run: " + unmet;
+      res_.steps.push_back(rec);
+      continue;
+    }
     current_step_ = step.name;
-    step_starts_[step.name] = rec.started;
     const double start = rec.started;
     std::visit(
         [&](const auto& body) {
@@ -389,7 +413,7 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               ev = log_.waitFor(m, since, slice);
               if (ev || deadline.expired() || log_.cancelled()) break;
             }
-            std::string choices = profileChoices(body.spec);
+            std::string choices = profileChoices(step, body.spec);
             std::string expected = m.describe() + " within " + formatSeconds(body.spec.within) +
                                    (choices.empty() ? "" : " [" + choices + "]");
             if (ev) {
@@ -418,7 +442,7 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
                 log_.epoch() +
                 std::chrono::duration_cast<Clock::duration>(Seconds(until + kCaptureGrace))));
             auto seen = log_.matching(m, since, until);
-            std::string choices = profileChoices(body.spec);
+            std::string choices = profileChoices(step, body.spec);
             std::string expected = "no " + m.describe() + " within " +
                                    formatSeconds(body.spec.within) +
                                    (choices.empty() ? "" : " [" + choices + "]");

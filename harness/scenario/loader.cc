@@ -238,6 +238,7 @@ class Checker {
   void dut(const Entry& e, DutSetup& out);
   void steps(const Entry& e, std::vector<Step>& out);
   std::optional<Step> step(const YAML::Node& item, size_t index, Mark& name_mark);
+  void when(const Entry& e, std::map<std::string, std::string>& out);
   std::optional<EventSpec> eventSpec(const Entry& e, ExpectStep* expect);
   std::optional<Condition> condition(const Entry& e);
   std::optional<Action> action(const Entry& e);
@@ -566,6 +567,8 @@ std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& na
     if (key == "name") {
       if (name) error(e.k, "duplicate key 'name'");
       name.emplace(e);
+    } else if (key == "when") {
+      when(e, st.when);
     } else if (contains(kStepKinds, key)) {
       if (kind) {
         error(e.k, "step has two kinds, '" + kind->key + "' and '" + key +
@@ -576,7 +579,7 @@ std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& na
       }
     } else {
       error(e.k, "unknown step kind '" + key + "'" + suggest(key, kStepKinds) +
-                     "; a step is one of " + join(kStepKinds) + ", with an optional name");
+                     "; a step is one of " + join(kStepKinds) + ", with an optional name and when");
       reported = true;
     }
   }
@@ -607,6 +610,21 @@ std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& na
     }
   }
   return st;
+}
+
+void Checker::when(const Entry& e, std::map<std::string, std::string>& out) {
+  if (!expect(e, YAML::NodeType::Map,
+              "a map of device-profile choices, e.g. "
+              "{expect.unlisted_sip_request: drop}")) {
+    return;
+  }
+  Names choices;
+  for (const auto& v : knownVariables()) {
+    if (v.rfind("expect.", 0) == 0) choices.push_back(v);
+  }
+  for (const auto& f : fields(e.v, choices, "'when'").entries) {
+    if (auto t = text(f)) out[f.key] = *t;
+  }
 }
 
 std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_step) {

@@ -147,6 +147,9 @@ struct ExpectNoneStep {
 struct Step {
   std::string name;  // unique within the scenario; defaulted to "<kind>-<n>" (1-based)
   std::variant<WaitStep, ActStep, ExpectStep, ExpectNoneStep> body;
+  /// `when: {expect.NAME: value}`: the step runs only if the device profile chose these values for
+  /// the outcomes the vendor's document leaves open; otherwise it is recorded as not run.
+  std::map<std::string, std::string> when;
   Mark mark;
   /// "wait", "act", "expect", "expect_none"
   const char* kindName() const;

@@ -75,6 +75,37 @@ inline const nlohmann::json* scenario(const RunOutcome& r, const std::string& id
   return nullptr;
 }
 
+/// Whether the scenario has a check `name` with `verdict` whose expected outcome contains
+/// `expected`.
+inline bool hasCheck(const nlohmann::json& s, const std::string& name, const std::string& verdict,
+                     const std::string& expected) {
+  for (const auto& c : s["checks"]) {
+    if (c["name"] == name && c["verdict"] == verdict &&
+        c.value("expected", "").find(expected) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Whether the scenario's step `name` has an outcome starting with `prefix`.
+inline bool stepOutcomeStarts(const nlohmann::json& s, const std::string& name,
+                              const std::string& prefix) {
+  for (const auto& st : s["steps"]) {
+    if (st["name"] == name) return st.value("outcome", "").rfind(prefix, 0) == 0;
+  }
+  return false;
+}
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+inline void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
 /// Namespaces left behind by phonelab runs that have ended (their name carries the owner's pid:
 /// phl-<pid>x<hex>-...). Namespaces of runs still going (other tests, other developers) are not
 /// leftovers.

@@ -16,6 +16,55 @@ TEST(SipScenarios, PassAgainstTheConformantEmulator) {
   ASSERT_TRUE(r.results.is_object()) << r.output;
   EXPECT_GE(r.results["scenarios"].size(), 11u);
   for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+  // The profile's choice for the outcome the document leaves open is named in the report: the
+  // expected side of the check, and the step for the other choice is not run.
+  const auto* block = scenario(r, "sip-rad-block");
+  ASSERT_NE(block, nullptr);
+  EXPECT_TRUE(hasCheck(*block, "no-response-to-unlisted-server", "pass",
+                       "expect.unlisted_sip_request = drop (the vendor's document does not say)"))
+      << block->dump(2);
+  EXPECT_TRUE(stepOutcomeStarts(*block, "only-403-to-unlisted-server",
+                                "not run: expect.unlisted_sip_request is 'drop'"))
+      << block->dump(2);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+// A device profile that says an unlisted server gets 403: the same scenario then wants the 403
+// (and nothing else), so the conformant emulator, which drops, fails it, and the emulator that
+// answers 403 passes it.
+TEST(SipRadBlock, AProfileSaying403WantsA403) {
+  PHONELAB_REQUIRE_ROOT();
+  std::string dir = freshDir("sip-rad-block-403-lab");
+  std::filesystem::create_directories(dir + "/devices");
+  std::string profile = readFile(kSrc + "/lab/devices/cisco-8832-mpp.yaml");
+  const std::string drop = "unlisted_sip_request:\n    value: drop";
+  ASSERT_NE(profile.find(drop), std::string::npos);
+  profile.replace(profile.find(drop), drop.size(), "unlisted_sip_request:\n    value: \"403\"");
+  writeFile(dir + "/devices/cisco-8832-mpp.yaml", profile);
+  writeFile(dir + "/lab.yaml", readFile(kSrc + "/lab/emulated.yaml"));
+
+  for (bool answers_403 : {false, true}) {
+    std::string out = freshDir(answers_403 ? "sip-rad-block-403-fault" : "sip-rad-block-403");
+    std::vector<std::string> args = {"run", "--lab", dir + "/lab.yaml", "--report", out};
+    if (answers_403) args.insert(args.end(), {"--emulator-fault", "answer-unlisted-403"});
+    args.push_back("scenarios/sip/sip-rad-block.yaml");
+    auto r = phonelab(args, out);
+    ASSERT_TRUE(r.results.is_object()) << r.output;
+    const auto* s = scenario(r, "sip-rad-block");
+    ASSERT_NE(s, nullptr);
+    EXPECT_TRUE(stepOutcomeStarts(*s, "no-response-to-unlisted-server",
+                                  "not run: expect.unlisted_sip_request is '403'"))
+        << s->dump(2);
+    if (answers_403) {
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+    } else {
+      EXPECT_EQ(r.exit_code, 1) << r.output;
+      EXPECT_TRUE(
+          hasCheck(*s, "only-403-to-unlisted-server", "fail", "expect.unlisted_sip_request = 403"))
+          << s->dump(2);
+    }
+  }
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
