@@ -156,7 +156,8 @@ PreflightResult runPreflight(const PreflightOptions& o, Deadline deadline) {
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
     int r = ::poll(&p, 1, std::max(1, ms));
     if (r < 0 && errno != EINTR) throw Error(sysError("preflight: poll", errno));
-    for (;;) {
+    // Drain what arrived, but a busy wire must not hold us past the deadline.
+    while (!end.expired()) {
       sockaddr_ll from{};
       socklen_t fl = sizeof from;
       ssize_t n =
