@@ -20,6 +20,7 @@
 #include "harness/core/error.h"
 #include "harness/dut/lab_file.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/preflight.h"
 #include "harness/lab/process.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
@@ -177,7 +178,16 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     printDiagnostics(e);
     return kExitUsage;
   }
-  if (a.jobs > 1 && l.lab.driver != "emulator") {
+  if (l.lab.segment == "interface") {
+    // The lab file of a bench is validated (phonelab validate), but running on a NIC needs the
+    // bench segment, the preflight and the physical driver, which are not there yet (issue #8).
+    std::cerr << "phonelab: lab " << l.lab.file << ": segment: interface (a phone on NIC "
+              << l.lab.interface
+              << ") is not supported by run yet: the bench segment, its preflight and the "
+                 "physical driver are still to be written (issue #8); nothing was started\n";
+    return kExitUsage;
+  }
+  if (a.jobs > 1 && l.lab.driver == "physical") {
     std::cerr << "phonelab: --jobs " << a.jobs << " needs one DUT per lane; lab " << l.lab.file
               << " has one " << l.lab.driver << " device\n";
     return kExitUsage;
@@ -197,6 +207,11 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   }
   if (geteuid() != 0) {
     std::cerr << "phonelab: run needs root (it creates network namespaces)\n";
+    return kExitUsage;
+  }
+  if (!faults.empty() && l.lab.driver != "emulator") {
+    std::cerr << "phonelab: --emulator-fault needs driver: emulator (lab " << l.lab.file
+              << " has driver: " << l.lab.driver << "; a program's own options go in its argv)\n";
     return kExitUsage;
   }
   if (!faults.empty()) {
@@ -298,6 +313,51 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
             << runner::formatTable(result) << "selftest: table in " << a.report_dir
             << "/selftest.txt, each run's report in " << a.report_dir << "/<fault>/<scenario>/\n";
   return code;
+}
+
+/// `phonelab preflight`: the bench segment check on the lab file's interface, as it is now (in
+/// this namespace). Exit 0 if only the phone (or nothing) is there, 1 with what was seen.
+int cmdPreflight(const Common& c, const std::string& listen) {
+  dut::LabFile lab;
+  try {
+    lab = dut::loadLabFile(c.lab);
+  } catch (const ConfigError& e) {
+    printDiagnostics(e);
+    return kExitUsage;
+  }
+  double seconds = 0;
+  if (!parseDuration(listen, seconds) || seconds <= 0 || seconds > 60) {
+    std::cerr << "phonelab: --listen " << listen << ": expected a duration up to 60s, e.g. 3s\n";
+    return kExitUsage;
+  }
+  if (lab.segment != "interface") {
+    std::cerr << "phonelab: preflight checks a bench NIC; lab " << lab.file
+              << " has segment: " << lab.segment << "\n";
+    return kExitUsage;
+  }
+  if (lab.vlan != 0) {
+    std::cerr << "phonelab: preflight on a VLAN (vlan: " << lab.vlan
+              << ") is not supported yet; run it on an untagged port\n";
+    return kExitUsage;
+  }
+  if (geteuid() != 0) {
+    std::cerr << "phonelab: preflight needs root (a packet socket on " << lab.interface << ")\n";
+    return kExitUsage;
+  }
+  lab::PreflightOptions o;
+  o.iface = lab.interface;
+  o.phone_mac = lab.mac;
+  o.listen = seconds;
+  std::cout << "phonelab: preflight on " << o.iface << ": DHCP DISCOVERs from a throwaway MAC, "
+            << "listening " << formatSeconds(seconds) << "...\n";
+  auto r = lab::runPreflight(o, Deadline::in(Seconds(seconds + 5)));
+  if (r.ok()) {
+    std::cout << "phonelab: preflight passed: " << r.describe(o.iface) << " (" << r.discovers_sent
+              << " DISCOVERs from " << r.throwaway_mac << " unanswered)\n";
+    return 0;
+  }
+  std::cout << "phonelab: preflight refused the segment: " << r.describe(o.iface) << "\n";
+  return 1;
 }
 
 int cmdValidate(const Common& c) {
@@ -495,6 +555,13 @@ int main(int argc, char** argv) {
       "validate", "check scenarios, catalog and lab file; exit 2 on any problem");
   add_common(validate);
 
+  std::string preflight_listen = "3s";
+  auto* preflight = app.add_subcommand(
+      "preflight",
+      "check a bench NIC (segment: interface) for other DHCP servers and hosts; exit 1 if any");
+  preflight->add_option("--lab", common.lab, "lab file")->required();
+  preflight->add_option("--listen", preflight_listen, "how long to listen")->capture_default_str();
+
   bool list_requirements = false;
   auto* list = app.add_subcommand("list", "list scenarios, or the requirement catalog");
   add_common(list);
@@ -518,6 +585,7 @@ int main(int argc, char** argv) {
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
+    if (*preflight) return cmdPreflight(common, preflight_listen);
     if (*list) return cmdList(common, list_requirements);
     if (*report) return cmdReport(rerender_dir, pdf);
   } catch (const std::exception& e) {

@@ -11,48 +11,56 @@
 namespace phonelab::dut {
 namespace fs = std::filesystem;
 
+std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& argv,
+                                               const std::string& mac, const std::string& iface,
+                                               const std::string& state_dir) {
+  const std::map<std::string, std::string> vars = {
+      {"${dut.mac}", mac}, {"${dut.iface}", iface}, {"${state_dir}", state_dir}};
+  std::vector<std::string> out;
+  for (std::string arg : argv) {
+    for (const auto& [var, value] : vars) {
+      for (size_t at = arg.find(var); at != std::string::npos;
+           at = arg.find(var, at + value.size())) {
+        arg.replace(at, var.size(), value);
+      }
+    }
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
 namespace {
 
+/// A device that is a process in the DUT namespace: phone-emulator (driver: emulator, argv from
+/// the lab file's `emulator` section) or any program (driver: program, its argv with ${dut.mac},
+/// ${dut.iface} and ${state_dir} substituted). Powered off = stopped by its PID.
 class EmulatorPower : public PowerDriver {
  public:
-  EmulatorPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {}
+  EmulatorPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
+    name_ = lab_.driver == "program" && !lab_.program.empty()
+                ? fs::path(lab_.program.front()).filename().string()
+                : std::string("phone-emulator");
+  }
   ~EmulatorPower() override { off(); }
 
   void on() override {
     if (proc_ && proc_->running()) return;
-    std::string program = lab_.emulator.program;
+    fs::create_directories(stateDir());
+    lab::ProcessSpec spec;
+    spec.name = name_;
+    spec.argv = lab_.driver == "program" ? programArgv() : emulatorArgv();
+    // A bare program name is looked up beside the phonelab binary first, then on PATH.
+    std::string& program = spec.argv.front();
     if (program.find('/') == std::string::npos && !env_.bin_dir.empty() &&
         fs::exists(fs::path(env_.bin_dir) / program)) {
       program = (fs::path(env_.bin_dir) / program).string();
-    }
-    fs::create_directories(stateDir());
-    lab::ProcessSpec spec;
-    spec.name = "phone-emulator";
-    spec.argv = {program,
-                 "--iface",
-                 env_.iface,
-                 "--mac",
-                 lab_.mac,
-                 "--state-dir",
-                 stateDir(),
-                 "--model",
-                 lab_.emulator.model,
-                 "--serial",
-                 lab_.emulator.serial,
-                 "--boot-delay",
-                 std::to_string(lab_.emulator.boot_delay)};
-    std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
-    faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
-    for (const auto& f : faults) {
-      spec.argv.push_back("--fault");
-      spec.argv.push_back(f);
     }
     spec.netns = env_.dut_ns;
     spec.log_path = logPath();
     proc_ = std::make_unique<lab::Process>(spec);
     stopped_ = false;
     env_.log->emit("dut", "dut.power", {{"state", "on"}, {"pid", std::to_string(proc_->pid())}},
-                   "emulator powered on (pid " + std::to_string(proc_->pid()) + ")");
+                   what() + " powered on (pid " + std::to_string(proc_->pid()) + ")");
   }
 
   void off() override {
@@ -61,7 +69,7 @@ class EmulatorPower : public PowerDriver {
     stopped_ = true;
     int status = proc_->stop(Seconds(3));
     env_.log->emit("dut", "dut.power", {{"state", "off"}},
-                   "emulator powered off (" + lab::Process::describeStatus(status) + ")");
+                   what() + " powered off (" + lab::Process::describeStatus(status) + ")");
     proc_.reset();
   }
 
@@ -70,20 +78,51 @@ class EmulatorPower : public PowerDriver {
   std::string unexpectedExit() override {
     if (!exit_note_.empty()) return exit_note_;
     if (!proc_ || stopped_ || proc_->running()) return "";
-    return "the emulator exited on its own: " +
-           lab::Process::describeStatus(proc_->exitStatus().value_or(0));
+    return "the " + what() +
+           " exited on its own: " + lab::Process::describeStatus(proc_->exitStatus().value_or(0));
   }
 
   std::map<std::string, std::string> evidence() const override {
-    return {{"log:phone-emulator", logPath()}, {"dut-config", stateDir() + "/config.xml"}};
+    return {{"log:" + name_, logPath()}, {"dut-config", stateDir() + "/config.xml"}};
   }
 
  private:
   std::string stateDir() const { return env_.work_dir + "/dut-state"; }
-  std::string logPath() const { return env_.work_dir + "/phone-emulator.log"; }
+  std::string logPath() const { return env_.work_dir + "/" + name_ + ".log"; }
+  std::string what() const {
+    return lab_.driver == "program" ? "device program " + name_ : std::string("emulator");
+  }
+
+  std::vector<std::string> emulatorArgv() const {
+    std::vector<std::string> argv = {lab_.emulator.program,
+                                     "--iface",
+                                     env_.iface,
+                                     "--mac",
+                                     lab_.mac,
+                                     "--state-dir",
+                                     stateDir(),
+                                     "--model",
+                                     lab_.emulator.model,
+                                     "--serial",
+                                     lab_.emulator.serial,
+                                     "--boot-delay",
+                                     std::to_string(lab_.emulator.boot_delay)};
+    std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
+    faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
+    for (const auto& f : faults) {
+      argv.push_back("--fault");
+      argv.push_back(f);
+    }
+    return argv;
+  }
+
+  std::vector<std::string> programArgv() const {
+    return substituteProgramArgv(lab_.program, lab_.mac, env_.iface, stateDir());
+  }
 
   const LabFile& lab_;
   DutEnv env_;
+  std::string name_;
   std::unique_ptr<lab::Process> proc_;
   bool stopped_ = false;
   std::string exit_note_;

@@ -38,6 +38,12 @@ class PowerDriver {
   virtual std::map<std::string, std::string> evidence() const = 0;
 };
 
+/// driver: program: the lab file's argv with ${dut.mac}, ${dut.iface} and ${state_dir} replaced.
+std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& argv,
+                                               const std::string& mac, const std::string& iface,
+                                               const std::string& state_dir);
+
+/// driver: emulator or program: the device is a process in the DUT namespace.
 std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env);
 
 /// Result of an action on the DUT: ok, or why not (what the phone did or failed to do).

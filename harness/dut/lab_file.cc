@@ -1,5 +1,6 @@
 #include "harness/dut/lab_file.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -25,13 +26,51 @@ LabFile loadLabFile(const std::string& path) {
   if (!l) {
     r.error(root, "missing required key 'lab'");
   } else if (r.isMap(l, "'lab'")) {
-    r.onlyKeys(l, {"name", "description", "segment", "isolated"}, "'lab'");
+    r.onlyKeys(l, {"name", "description", "segment", "interface", "vlan", "subnet", "isolated"},
+               "'lab'");
     lab.name = r.required(l, "name", "'lab'");
     lab.description = r.optional(l, "description", "");
-    lab.segment = r.optional(l, "segment", lab.segment);
-    if (lab.segment != "namespaces") {
-      r.error(l["segment"],
-              "segment '" + lab.segment + "' is not supported yet (supported: namespaces)");
+    lab.segment = r.oneOf(l, "segment", {"namespaces", "interface"}, lab.segment);
+    if (lab.segment == "interface") {
+      lab.interface = r.required(l, "interface", "'lab' (segment: interface names the NIC)");
+      // IFNAMSIZ is 16 with the NUL.
+      static const std::regex if_re("^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$");
+      if (!lab.interface.empty() && !std::regex_match(lab.interface, if_re)) {
+        r.error(l["interface"], "'interface' '" + lab.interface +
+                                    "' is not a network interface name (1-15 letters, digits, "
+                                    "'-', '_', '.')");
+      }
+      if (YAML::Node v = l["vlan"]; v && !v.IsNull()) {
+        std::string vs = v.IsScalar() ? v.Scalar() : "";
+        static const std::regex num_re("^[0-9]{1,4}$");
+        if (std::regex_match(vs, num_re)) lab.vlan = std::stoi(vs);
+        if (lab.vlan < 1 || lab.vlan > 4094) {
+          r.error(v, "'vlan' must be a VLAN id from 1 to 4094");
+          lab.vlan = 0;
+        }
+      }
+      lab.subnet = r.required(l, "subnet", "'lab' (segment: interface needs the lab subnet)");
+      static const std::regex subnet_re(
+          "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\."
+          "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.0/24$");
+      if (!lab.subnet.empty() && !std::regex_match(lab.subnet, subnet_re)) {
+        r.error(l["subnet"], "'subnet' '" + lab.subnet +
+                                 "' must be an IPv4 /24 network such as 198.18.7.0/24 (the "
+                                 "harness numbers its services .1-.66 and the pool .100-.199)");
+      }
+      // On a real network the harness must be told, not assume, that hostile fakes are safe.
+      if (!l["isolated"]) {
+        r.error(l,
+                "missing required key 'isolated' in 'lab' (segment: interface must say "
+                "whether the segment is isolated: true only if nothing but the phone is on it)");
+      }
+    } else {
+      for (const char* key : {"interface", "vlan", "subnet"}) {
+        if (l[key]) {
+          r.error(l[key], "'" + std::string(key) + "' is only for segment: interface (segment is " +
+                              lab.segment + ")");
+        }
+      }
     }
     std::string iso = r.optional(l, "isolated", "true");
     if (iso != "true" && iso != "false") r.error(l["isolated"], "'isolated' must be true or false");
@@ -45,12 +84,99 @@ LabFile loadLabFile(const std::string& path) {
     r.error(root, "missing required key 'dut'");
   } else if (r.isMap(d, "'dut'")) {
     r.onlyKeys(d,
-               {"driver", "profile", "mac", "admin", "boot_timeout", "audio_loopback", "emulator"},
+               {"driver", "profile", "mac", "model", "admin", "boot_timeout", "audio_loopback",
+                "emulator", "program", "power", "snmp"},
                "'dut'");
     lab.driver = r.required(d, "driver", "'dut'");
-    if (!lab.driver.empty() && lab.driver != "emulator") {
+    const std::vector<std::string> drivers = {"emulator", "program", "physical"};
+    if (!lab.driver.empty() &&
+        std::find(drivers.begin(), drivers.end(), lab.driver) == drivers.end()) {
+      r.error(d["driver"], "driver '" + lab.driver +
+                               "' is not supported (supported: emulator, program, physical)" +
+                               didYouMean(lab.driver, drivers));
+    }
+    // A physical phone is on a NIC; a process is started in a namespace the harness creates.
+    if (lab.driver == "physical" && lab.segment != "interface") {
       r.error(d["driver"],
-              "driver '" + lab.driver + "' is not supported yet (supported: emulator)");
+              "driver 'physical' needs segment: interface in 'lab' (the NIC the "
+              "phone is cabled to); segment is " +
+                  lab.segment);
+    }
+    if ((lab.driver == "emulator" || lab.driver == "program") && lab.segment == "interface") {
+      r.error(d["driver"], "driver '" + lab.driver +
+                               "' runs the device in a namespace of the harness and needs "
+                               "segment: namespaces; a device on a NIC is driver: physical");
+    }
+    if (lab.driver == "physical") {
+      if (!d["power"]) {
+        r.error(d,
+                "missing required key 'power' in 'dut' (driver: physical: manual, web or "
+                "snmp)");
+      }
+      lab.power = r.oneOf(d, "power", {"manual", "web", "snmp"}, "manual");
+      lab.model = r.optional(d, "model", "");
+    } else {
+      for (const char* key : {"power", "snmp", "model"}) {
+        if (d[key]) {
+          r.error(d[key], "'" + std::string(key) + "' is only for driver: physical (driver is " +
+                              lab.driver + ")");
+        }
+      }
+    }
+    if (YAML::Node sn = d["snmp"]; sn && lab.driver == "physical") {
+      if (lab.power != "snmp") {
+        r.error(sn, "'snmp' is only used with power: snmp (power is " + lab.power + ")");
+      } else if (r.isMap(sn, "'dut.snmp'")) {
+        r.onlyKeys(sn, {"host", "community", "port_oid", "on_value", "off_value", "timeout"},
+                   "'dut.snmp'");
+        lab.snmp.host = r.required(sn, "host", "'dut.snmp'");
+        lab.snmp.community = r.required(sn, "community", "'dut.snmp'");
+        lab.snmp.port_oid = r.required(sn, "port_oid", "'dut.snmp'");
+        static const std::regex oid_re("^\\.?[0-9]+(\\.[0-9]+)+$");
+        if (!lab.snmp.port_oid.empty() && !std::regex_match(lab.snmp.port_oid, oid_re)) {
+          r.error(sn["port_oid"],
+                  "'port_oid' '" + lab.snmp.port_oid +
+                      "' must be a numeric OID such as 1.3.6.1.2.1.105.1.1.1.3.1.7");
+        }
+        lab.snmp.on_value = r.optional(sn, "on_value", lab.snmp.on_value);
+        lab.snmp.off_value = r.optional(sn, "off_value", lab.snmp.off_value);
+        lab.snmp.timeout = r.duration(sn, "timeout", lab.snmp.timeout);
+      }
+    } else if (lab.driver == "physical" && lab.power == "snmp") {
+      r.error(d,
+              "missing required key 'snmp' in 'dut' (power: snmp needs the switch's host, "
+              "community and port_oid)");
+    }
+    if (lab.driver == "program") {
+      if (!d["program"]) {
+        r.error(d,
+                "missing required key 'program' in 'dut' (driver: program: the argv that "
+                "starts the device)");
+      }
+      lab.program = r.list(d, "program");
+      if (d["program"] && d["program"].IsSequence() && lab.program.empty()) {
+        r.error(d["program"], "'program' must name at least the program to start");
+      }
+      static const std::regex var_re("\\$\\{([^}]*)\\}");
+      const std::vector<std::string> vars = {"dut.mac", "dut.iface", "state_dir"};
+      for (size_t i = 0; i < lab.program.size(); ++i) {
+        const std::string& arg = lab.program[i];
+        for (std::sregex_iterator it(arg.begin(), arg.end(), var_re), end; it != end; ++it) {
+          std::string v = (*it)[1];
+          if (std::find(vars.begin(), vars.end(), v) == vars.end()) {
+            r.error(d["program"][i], "unknown substitution '${" + v +
+                                         "}' in 'program' (known: ${dut.mac}, ${dut.iface}, "
+                                         "${state_dir})" +
+                                         didYouMean(v, vars));
+          }
+        }
+      }
+    } else if (d["program"]) {
+      r.error(d["program"], "'program' is only for driver: program (driver is " + lab.driver + ")");
+    }
+    if (d["emulator"] && lab.driver != "emulator") {
+      r.error(d["emulator"],
+              "'emulator' is only for driver: emulator (driver is " + lab.driver + ")");
     }
     profile_path = r.required(d, "profile", "'dut'");
     profile_node = d["profile"];
@@ -60,11 +186,12 @@ LabFile loadLabFile(const std::string& path) {
       r.error(d["mac"], "'mac' must be a lower-case MAC address like 02:00:c6:12:00:0a");
     }
     lab.boot_timeout = r.duration(d, "boot_timeout", lab.boot_timeout);
-    lab.audio_loopback = r.optional(d, "audio_loopback", lab.audio_loopback);
-    if (lab.audio_loopback != "emulator" && lab.audio_loopback != "coupler" &&
-        lab.audio_loopback != "cable" && lab.audio_loopback != "none") {
-      r.error(d["audio_loopback"], "'audio_loopback' is '" + lab.audio_loopback +
-                                       "': expected emulator, coupler, cable or none");
+    lab.audio_loopback =
+        r.oneOf(d, "audio_loopback", {"emulator", "coupler", "cable", "none"}, lab.audio_loopback);
+    if (lab.audio_loopback == "emulator" && lab.driver == "physical") {
+      r.error(d["audio_loopback"],
+              "'audio_loopback: emulator' is for the emulator; a bench phone "
+              "loops audio with a coupler, a cable, or none");
     }
     if (YAML::Node a = d["admin"]; a && r.isMap(a, "'dut.admin'")) {
       r.onlyKeys(a, {"user", "password"}, "'dut.admin'");
@@ -88,6 +215,14 @@ LabFile loadLabFile(const std::string& path) {
     throw ConfigError(r.mark(profile_node), "device profile '" + pp.string() + "' not found");
   }
   lab.profile = loadDeviceProfile(pp.lexically_normal().string());
+  if (!lab.model.empty() && std::find(lab.profile.models.begin(), lab.profile.models.end(),
+                                      lab.model) == lab.profile.models.end()) {
+    std::string list;
+    for (const auto& m : lab.profile.models) list += (list.empty() ? "" : ", ") + m;
+    throw ConfigError(r.mark(d["model"]), "model '" + lab.model + "' is not one of the models of " +
+                                              lab.profile.file + " (" + list + ")" +
+                                              didYouMean(lab.model, lab.profile.models));
+  }
   return lab;
 }
 

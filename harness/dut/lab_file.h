@@ -17,14 +17,40 @@ struct EmulatorConfig {
   std::vector<std::string> faults;
 };
 
+/// A PoE switch port that powers the phone (power: snmp): the port is switched off and on with
+/// net-snmp's `snmpset` (SNMPv2c, an INTEGER value on the port's OID).
+struct SnmpPower {
+  std::string host;       // the switch's address
+  std::string community;  // SNMPv2c write community
+  std::string port_oid;   // e.g. pethPsePortAdminEnable.1.7 = 1.3.6.1.2.1.105.1.1.1.3.1.7
+  std::string on_value = "1";
+  std::string off_value = "2";
+  double timeout = 5;  // deadline of one snmpset
+};
+
 struct LabFile {
   std::string file;
   std::string name;
   std::string description;
-  std::string segment = "namespaces";  // namespaces: veth between two namespaces (CI)
-  bool isolated = true;                // hostile fakes only run on an isolated segment
+  /// namespaces: veth between two namespaces the harness creates (CI, the emulator);
+  /// interface: a NIC of this host, cabled to the phone (a bench), moved into a namespace of the
+  /// harness for the run.
+  std::string segment = "namespaces";
+  std::string interface;  // segment: interface: the NIC ("enp3s0")
+  int vlan = 0;           // segment: interface: 802.1Q VLAN id on that NIC (0: untagged)
+  std::string subnet;     // segment: interface: the lab subnet, a /24 ("198.18.7.0/24")
+  bool isolated = true;   // hostile fakes only run on an isolated segment
   // DUT
+  /// emulator: phone-emulator in the DUT namespace; program: any program started there as the
+  /// device (`program`); physical: a real phone on the bench interface.
   std::string driver = "emulator";
+  std::vector<std::string> program;  // driver: program: argv, ${dut.mac} ${dut.iface} ${state_dir}
+  std::string model;                 // driver: physical: the model the phone must report
+  /// How the DUT is power cycled: emulator/program: the process (implicit); manual: the harness
+  /// asks the operator and waits for the phone's DHCP DISCOVER; web: /admin/reboot; snmp: a PoE
+  /// switch port (`snmp`).
+  std::string power = "process";
+  SnmpPower snmp;
   std::string mac;  // the DUT's MAC
   std::string admin_user = "admin";
   std::string admin_password;

@@ -62,13 +62,18 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
       s.mark = r.mark(kv.first);
       const YAML::Node& def = kv.second;
       if (!r.isMap(def, "setting '" + s.name + "'")) continue;
-      r.onlyKeys(def, {"element", "page", "field", "values", "restarts", "note"},
+      r.onlyKeys(def, {"element", "page", "field", "values", "restarts", "confirmed", "note"},
                  "setting '" + s.name + "'");
       s.element = r.required(def, "element", "setting '" + s.name + "'");
       s.page = r.required(def, "page", "setting '" + s.name + "'");
       s.field = r.optional(def, "field", s.element);
       s.values = r.scalarMap(def, "values");
       s.restarts = r.optional(def, "restarts", "false") == "true";
+      std::string confirmed = r.optional(def, "confirmed", "true");
+      if (confirmed != "true" && confirmed != "false") {
+        r.error(def["confirmed"], "'confirmed' must be true or false");
+      }
+      s.confirmed = confirmed == "true";
       s.note = r.optional(def, "note", "");
       if (!s.page.empty() && !p.admin.pages.count(s.page)) {
         r.error(def["page"], "page '" + s.page + "' of setting '" + s.name +

@@ -21,6 +21,9 @@ struct SettingDef {
   /// abstract value -> firmware value ("static" -> "Static IP"); values not listed pass through.
   std::map<std::string, std::string> values;
   bool restarts = false;  // the phone restarts to apply a change of it
+  /// false: the element name (or its values) is our choice, not a published one, and must be
+  /// confirmed on hardware (docs/lab-setup.md); reports and `phonelab validate` list these.
+  bool confirmed = true;
   std::string note;
   Mark mark;
 };

@@ -1,11 +1,36 @@
 #include "harness/dut/yaml_util.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "harness/core/deadline.h"
 
 namespace phonelab::dut {
+
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  };
+  const std::string* best = nullptr;
+  size_t best_d = 3;
+  for (const auto& c : candidates) {
+    size_t d = distance(word, c);
+    if (d < best_d) best_d = d, best = &c;
+  }
+  return best ? " (did you mean '" + *best + "'?)" : "";
+}
 
 YAML::Node YamlReader::load() {
   std::ifstream in(file_);
@@ -46,7 +71,9 @@ void YamlReader::onlyKeys(const YAML::Node& n, const std::set<std::string>& allo
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      error(kv.first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
+      error(kv.first, "unknown key '" + key + "' in " + what +
+                          didYouMean(key, {allowed.begin(), allowed.end()}) + " (allowed: " + list +
+                          ")");
     }
   }
 }
@@ -80,6 +107,18 @@ std::string YamlReader::optional(const YAML::Node& parent, const std::string& ke
     return dflt;
   }
   return n.Scalar();
+}
+
+std::string YamlReader::oneOf(const YAML::Node& parent, const std::string& key,
+                              const std::vector<std::string>& choices, const std::string& dflt) {
+  std::string v = optional(parent, key, dflt);
+  if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
+  std::string list;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  }
+  error(parent[key], "'" + key + "' is '" + v + "': expected " + list + didYouMean(v, choices));
+  return dflt;
 }
 
 double YamlReader::duration(const YAML::Node& parent, const std::string& key, double dflt) {

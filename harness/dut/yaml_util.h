@@ -13,6 +13,9 @@
 
 namespace phonelab::dut {
 
+/// " (did you mean 'x'?)" for the candidate nearest to `word` within edit distance 2, else "".
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
@@ -29,6 +32,10 @@ class YamlReader {
   std::string required(const YAML::Node& parent, const std::string& key, const std::string& what);
   /// Optional scalar child.
   std::string optional(const YAML::Node& parent, const std::string& key, const std::string& dflt);
+  /// Optional scalar child that must be one of `choices`; a wrong value is reported with the
+  /// choices and the nearest one ("did you mean").
+  std::string oneOf(const YAML::Node& parent, const std::string& key,
+                    const std::vector<std::string>& choices, const std::string& dflt);
   /// Optional duration child ("3s", "250ms", number).
   double duration(const YAML::Node& parent, const std::string& key, double dflt);
   /// Optional list of scalars.

@@ -627,6 +627,36 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
   return diags;
 }
 
+std::vector<std::string> hostileFakes(const Scenario& sc) {
+  std::vector<std::string> out;
+  if (sc.fakes.rogue_dhcp.enabled) out.push_back("rogue_dhcp (a second DHCP server)");
+  if (sc.fakes.hostile_sip.enabled) out.push_back("hostile_sip (spoofed SIP requests)");
+  if (sc.fakes.tls_proxy.enabled && sc.fakes.tls_proxy.flaw != "none") {
+    out.push_back("tls_proxy with flaw " + sc.fakes.tls_proxy.flaw + " (a TLS man in the middle)");
+  }
+  return out;
+}
+
+std::string notApplicableReason(const Scenario& sc, const dut::LabFile& lab) {
+  std::string missing;
+  for (const auto& need : sc.dut.needs) {
+    if (!lab.has(need)) missing += (missing.empty() ? "" : ", ") + need;
+  }
+  if (!missing.empty()) {
+    return "the device profile " + lab.profile.file + " (or the lab file " + lab.file + ") lacks " +
+           missing;
+  }
+  if (!lab.isolated) {
+    std::string hostile;
+    for (const auto& f : hostileFakes(sc)) hostile += (hostile.empty() ? "" : ", ") + f;
+    if (!hostile.empty()) {
+      return "the scenario runs hostile fakes (" + hostile + "), which run only on an isolated " +
+             "segment, and the lab file " + lab.file + " says isolated: false";
+    }
+  }
+  return "";
+}
+
 Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,
                std::vector<Scenario> scenarios)
     : opts_(std::move(opts)), lab_(std::move(lab)), scenarios_(std::move(scenarios)) {
@@ -737,19 +767,10 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   });
 
   ScenarioRun run(sc, lab_, opts_, log, res, dir);
-  std::string missing;
-  for (const auto& need : sc.dut.needs) {
-    if (!lab_.has(need)) missing += (missing.empty() ? "" : ", ") + need;
-  }
-  if (!missing.empty()) {
-    // The device lacks a capability the scenario needs: nothing to run, nothing to judge.
-    res.checks.push_back(CheckResult{"capabilities",
-                                     Verdict::NotApplicable,
-                                     "the device profile " + lab_.profile.file +
-                                         " (or the lab file " + lab_.file + ") lacks " + missing,
-                                     0,
-                                     "setup",
-                                     {}});
+  if (std::string why = notApplicableReason(sc, lab_); !why.empty()) {
+    // The device lacks a capability the scenario needs, or the segment is not one where hostile
+    // fakes may run: nothing to run, nothing to judge.
+    res.checks.push_back(CheckResult{"applicability", Verdict::NotApplicable, why, 0, "setup", {}});
   } else {
     try {
       std::map<std::string, std::string> identity;

@@ -36,6 +36,14 @@ struct RunOptions {
 std::vector<Diagnostic> checkAgainstLab(const std::vector<scenario::Scenario>& scenarios,
                                         const dut::LabFile& lab);
 
+/// Fakes of a scenario that attack the phone or the network (rogue DHCP server, hostile SIP
+/// server, TLS man in the middle): they run only on a segment the lab file marks isolated.
+std::vector<std::string> hostileFakes(const scenario::Scenario& sc);
+
+/// Why `sc` cannot run in `lab` (not-applicable): capabilities the device lacks, or hostile fakes
+/// on a segment that is not isolated. "" if it can run.
+std::string notApplicableReason(const scenario::Scenario& sc, const dut::LabFile& lab);
+
 class Runner {
  public:
   Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catalog,

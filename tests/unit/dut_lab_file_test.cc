@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness/dut/dut.h"
 #include "harness/dut/lab_file.h"
 
 namespace phonelab::dut {
@@ -25,6 +26,51 @@ TEST(LabFile, TheDefaultLabLoads) {
   EXPECT_EQ(lab.profile.admin.pages.at("system"), "/admin/voice/system");
   EXPECT_EQ(lab.profile.expect.at("auth_invite_challenge").value, "401");
   EXPECT_FALSE(lab.profile.expect.at("unlisted_sip_request").documented);
+}
+
+TEST(LabFile, TheBenchExamplesLoad) {
+  LabFile b8 = loadLabFile(kSrc + "/lab/examples/bench-8832.yaml");
+  EXPECT_EQ(b8.segment, "interface");
+  EXPECT_EQ(b8.interface, "enp3s0");
+  EXPECT_EQ(b8.vlan, 207);
+  EXPECT_EQ(b8.subnet, "198.18.7.0/24");
+  EXPECT_TRUE(b8.isolated);
+  EXPECT_EQ(b8.driver, "physical");
+  EXPECT_EQ(b8.power, "snmp");
+  EXPECT_EQ(b8.snmp.port_oid, "1.3.6.1.2.1.105.1.1.1.3.1.7");
+  EXPECT_DOUBLE_EQ(b8.snmp.timeout, 5);
+  EXPECT_EQ(b8.model, "CP-8832-3PCC");
+  EXPECT_TRUE(b8.has("audio_loopback"));
+
+  LabFile b7 = loadLabFile(kSrc + "/lab/examples/bench-7832.yaml");
+  EXPECT_EQ(b7.vlan, 0);
+  EXPECT_FALSE(b7.isolated);
+  EXPECT_EQ(b7.power, "manual");
+  EXPECT_EQ(b7.audio_loopback, "cable");
+  EXPECT_EQ(b7.profile.name, "Cisco IP Conference Phone 7832 (MPP)");
+  // The choices no public source confirms are marked, the published names are not.
+  const SettingDef* t = b7.profile.setting("dhcp_timeout_on_renewal");
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(t->confirmed);
+  const SettingDef* rad = b7.profile.setting("restricted_access_domains");
+  ASSERT_NE(rad, nullptr);
+  EXPECT_TRUE(rad->confirmed);
+}
+
+TEST(LabFile, ProgramArgvSubstitutions) {
+  auto argv = substituteProgramArgv({"phone-emulator", "--iface", "${dut.iface}",
+                                     "--mac=${dut.mac}", "${state_dir}/${state_dir}"},
+                                    "02:00:c6:12:00:0a", "eth0", "/r/s");
+  std::vector<std::string> want = {"phone-emulator", "--iface", "eth0", "--mac=02:00:c6:12:00:0a",
+                                   "/r/s//r/s"};
+  EXPECT_EQ(argv, want);
+}
+
+TEST(LabFile, TheEmulatorLabIsUnchanged) {
+  LabFile lab = loadLabFile(kSrc + "/lab/emulated.yaml");
+  EXPECT_EQ(lab.segment, "namespaces");
+  EXPECT_EQ(lab.power, "process");
+  EXPECT_TRUE(lab.interface.empty());
 }
 
 /// Each file in fixtures/labs-invalid starts with "# expect: <line>:<col>: <message part>".
@@ -55,7 +101,7 @@ TEST(LabFile, InvalidLabFilesAreRejectedWithFileLineCol) {
       EXPECT_TRUE(found) << entry.path() << ": wanted " << expect << "\ngot:\n" << e.what();
     }
   }
-  EXPECT_GE(cases, 5);
+  EXPECT_GE(cases, 20);
 }
 
 }  // namespace

@@ -25,5 +25,34 @@ TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
       << diags[0].message;
 }
 
+TEST(LabCheck, HostileFakesRunOnlyOnAnIsolatedSegment) {
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  scenario::Scenario sc;
+  sc.id = "rogue";
+  sc.fakes.rogue_dhcp.enabled = true;
+  EXPECT_EQ(notApplicableReason(sc, lab), "");  // the emulated lab is isolated
+  lab.isolated = false;
+  std::string why = notApplicableReason(sc, lab);
+  EXPECT_NE(why.find("rogue_dhcp"), std::string::npos) << why;
+  EXPECT_NE(why.find("isolated: false"), std::string::npos) << why;
+
+  scenario::Scenario mitm;
+  mitm.fakes.tls_proxy.enabled = true;
+  EXPECT_EQ(notApplicableReason(mitm, lab), "");  // a trusted TLS proxy is no attack
+  mitm.fakes.tls_proxy.flaw = "expired";
+  EXPECT_NE(notApplicableReason(mitm, lab).find("man in the middle"), std::string::npos);
+
+  scenario::Scenario plain;
+  plain.fakes.hostile_sip.enabled = false;
+  EXPECT_EQ(notApplicableReason(plain, lab), "");
+}
+
+TEST(LabCheck, MissingCapabilitiesComeFirst) {
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  scenario::Scenario sc;
+  sc.dut.needs = {"teleport"};
+  EXPECT_NE(notApplicableReason(sc, lab).find("lacks teleport"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace phonelab::runner
