@@ -573,6 +573,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
   } else {
+    // Boot_Count as the phone was ready: a bench phone's count goes on across scenarios, so a
+    // scenario says "not restarted" as ${dut.boot_count} and "restarted once" as
+    // ${dut.boot_count_next} (1 and 2 for an emulator, powered on for the scenario).
+    for (const auto& e : log_.matching(EventMatcher("dut.status"), 0)) {
+      const std::string* boots = e.field("Boot_Count");
+      if (!boots || boots->empty() || boots->find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      vars_["dut.boot_count"] = *boots;
+      vars_["dut.boot_count_next"] = std::to_string(std::stoll(*boots) + 1);
+    }
     // The identity read from the phone itself (status.xml), once per run.
     if (!identity.count("model")) {
       for (const auto& [k, v] : dut.identity()) identity[k] = v;
