@@ -95,7 +95,7 @@ std::unique_ptr<lab::Process> startPhone(const BenchWire& w, const std::string& 
   return std::make_unique<lab::Process>(spec);
 }
 
-TEST(Bench, NetworkScenariosPassAgainstAPhoneOnTheWire) {
+TEST(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
   PHONELAB_REQUIRE_ROOT();
   if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
   BenchWire wire("a");
@@ -104,11 +104,14 @@ TEST(Bench, NetworkScenariosPassAgainstAPhoneOnTheWire) {
   auto phone = startPhone(wire, dir);
   const std::string report = dir + "/report";
   auto r = phonelab({"run", "--lab", lab_file, "--report", report, "scenarios/network",
-                     "scenarios/dhcp/net-conn-dhcp.yaml", "scenarios/dhcp/opt-6-dns.yaml"},
+                     "scenarios/dhcp/net-conn-dhcp.yaml", "scenarios/dhcp/opt-6-dns.yaml",
+                     "scenarios/sip/sip-rad-block.yaml", "scenarios/sip/net-dhcp-renew-same.yaml",
+                     "scenarios/sip/sec-notify-unlisted.yaml"},
                     report);
   EXPECT_EQ(r.exit_code, 0) << r.output << "\n" << readFile(dir + "/phone-emulator.log");
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  for (const char* id : {"net-conn-static", "web-config", "net-conn-dhcp", "dhcp-opt-6-dns"}) {
+  for (const char* id : {"net-conn-static", "web-config", "net-conn-dhcp", "dhcp-opt-6-dns",
+                         "sip-rad-block", "net-dhcp-renew-same", "sec-notify-unlisted"}) {
     const auto* s = scenario(r, id);
     ASSERT_NE(s, nullptr) << id << "\n" << r.output;
     EXPECT_EQ((*s)["verdict"], "pass") << id << ": " << s->dump(2);
