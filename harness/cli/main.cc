@@ -178,13 +178,11 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     printDiagnostics(e);
     return kExitUsage;
   }
-  if (l.lab.segment == "interface") {
-    // The lab file of a bench is validated (phonelab validate), but running on a NIC needs the
-    // bench segment, the preflight and the physical driver, which are not there yet (issue #8).
-    std::cerr << "phonelab: lab " << l.lab.file << ": segment: interface (a phone on NIC "
-              << l.lab.interface
-              << ") is not supported by run yet: the bench segment, its preflight and the "
-                 "physical driver are still to be written (issue #8); nothing was started\n";
+  if (l.lab.driver == "physical" && l.lab.power == "snmp") {
+    // The lab file may say snmp (it validates), but switching a PoE port is not written yet.
+    std::cerr << "phonelab: lab " << l.lab.file
+              << ": power: snmp (a PoE switch port) is not implemented yet; use power: web or "
+                 "power: manual; nothing was started\n";
     return kExitUsage;
   }
   if (a.jobs > 1 && l.lab.driver == "physical") {

@@ -1,8 +1,10 @@
 #include "harness/dut/dut.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
+#include "harness/core/error.h"
 #include "harness/core/match.h"
 #include "harness/dut/web_form.h"
 #include "harness/lab/process.h"
@@ -128,6 +130,26 @@ class EmulatorPower : public PowerDriver {
   std::string exit_note_;
 };
 
+/// driver: physical: the phone is on the wire and powered by the bench; there is no process of
+/// ours. Dut::powerOn() does the restart (web, manual); off is a no-op (the phone stays on).
+class PhysicalPower : public PowerDriver {
+ public:
+  PhysicalPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {}
+  void on() override {}
+  void off() override {
+    if (!env_.log) return;
+    env_.log->emit("dut", "dut.power", {{"state", "left-on"}, {"power", lab_.power}},
+                   "the bench phone stays on (power: " + lab_.power + ")");
+  }
+  bool isOn() override { return true; }
+  std::string unexpectedExit() override { return ""; }
+  std::map<std::string, std::string> evidence() const override { return {}; }
+
+ private:
+  const LabFile& lab_;
+  DutEnv env_;
+};
+
 int toInt(const std::string* s, int dflt) {
   if (!s) return dflt;
   try {
@@ -143,8 +165,13 @@ std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv&
   return std::make_unique<EmulatorPower>(lab, env);
 }
 
+std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env) {
+  return std::make_unique<PhysicalPower>(lab, env);
+}
+
 Dut::Dut(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
-  power_ = makeEmulatorPower(lab_, env_);
+  power_ =
+      lab_.driver == "physical" ? makePhysicalPower(lab_, env_) : makeEmulatorPower(lab_, env_);
 }
 
 Dut::~Dut() {
@@ -152,7 +179,55 @@ Dut::~Dut() {
 }
 
 void Dut::powerOn() {
-  power_->on();
+  if (lab_.driver == "physical") {
+    physicalPowerOn();
+  } else {
+    power_->on();
+  }
+}
+
+void Dut::physicalPowerOn() {
+  const Deadline boot = Deadline::in(Seconds(lab_.boot_timeout));
+  if (lab_.power == "web") {
+    std::string addr = address();
+    if (addr.empty()) {
+      env_.log->emit("dut", "dut.power", {{"state", "waiting"}, {"power", "web"}},
+                     "power: web: where the phone is is not known yet: waiting for it to ask for "
+                     "an address (DHCP)");
+      return;
+    }
+    std::string why;
+    auto res =
+        admin("GET", lab_.profile.admin.reboot, "", boot.min(Deadline::in(Seconds(10))), why);
+    if (!res || res->status != 200) {
+      env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
+                     "power: web: could not reboot the phone at " + addr + " (" +
+                         (res ? "HTTP " + std::to_string(res->status) : why) +
+                         "): waiting for it to ask for an address");
+      return;
+    }
+    env_.log->emit("dut", "dut.power", {{"state", "rebooting"}, {"power", "web"}, {"ip", addr}},
+                   "power: web: reboot requested at http://" + addr + lab_.profile.admin.reboot);
+    return;
+  }
+  if (lab_.power == "manual") {
+    std::fprintf(stderr,
+                 "\nphonelab: power: manual: switch the phone %s off and on again now (unplug "
+                 "it, plug it in); waiting up to %s for its DHCP DISCOVER\n",
+                 lab_.mac.c_str(), formatSeconds(lab_.boot_timeout).c_str());
+    env_.log->emit("dut", "dut.power", {{"state", "prompted"}, {"power", "manual"}},
+                   "power: manual: the operator was asked to power cycle the phone");
+    auto seen = env_.log->waitFor(EventMatcher("dhcp.discover").whereEq("chaddr", lab_.mac),
+                                  env_.log->now(), boot);
+    env_.log->emit("dut", "dut.power",
+                   {{"state", seen ? "on" : "no-discover"}, {"power", "manual"}},
+                   seen ? "power: manual: the phone asks for an address"
+                        : "power: manual: no DHCP DISCOVER from the phone within " +
+                              formatSeconds(lab_.boot_timeout));
+    return;
+  }
+  // power: snmp is refused before a run starts (not implemented yet).
+  throw Error("power: " + lab_.power + " is not implemented yet");
 }
 void Dut::powerOff() {
   power_->off();
@@ -180,6 +255,7 @@ std::string Dut::address() const {
       at = e.t;
     }
   }
+  if (addr.empty()) addr = env_.known_address;
   return addr;
 }
 
@@ -240,7 +316,14 @@ DutResult Dut::waitReady(Deadline deadline) {
       return DutResult::fail("no DHCP ACK for " + lab_.mac + " within the boot timeout");
     }
   }
-  return fetchStatus(deadline);
+  auto r = fetchStatus(deadline);
+  // A bench phone must be the one the lab file describes.
+  if (r.ok && lab_.driver == "physical" && !lab_.model.empty() && identity_.count("model") &&
+      identity_.at("model") != lab_.model) {
+    return DutResult::fail("the phone at " + address() + " says it is a " + identity_.at("model") +
+                           ", the lab file says model " + lab_.model);
+  }
+  return r;
 }
 
 DutResult Dut::fetchStatus(Deadline deadline) {
@@ -296,6 +379,45 @@ DutResult Dut::waitRestarted(Clock::time_point since, Deadline deadline) {
 }
 
 DutResult Dut::configure(const std::map<std::string, std::string>& settings, Deadline deadline) {
+  if (lab_.driver == "physical") {
+    // The phone outlives the scenario: note what each setting was before its first change.
+    bool need = false;
+    for (const auto& [name, value] : settings) need = need || !originals_.count(name);
+    if (need) {
+      std::string why;
+      const std::string& path = lab_.profile.admin.config_xml;
+      auto page = admin("GET", path, "", deadline, why);
+      if (!page || page->status != 200) {
+        return DutResult::fail("could not read " + path + " before changing settings: " +
+                               (page ? "HTTP " + std::to_string(page->status) : why));
+      }
+      auto xml = parseFlatXml(page->body, why);
+      if (!xml) return DutResult::fail(path + ": " + why);
+      for (const auto& [name, value] : settings) {
+        const SettingDef* def = lab_.profile.setting(name);
+        if (!def || originals_.count(name)) continue;
+        auto it = xml->find(def->element);
+        if (it != xml->end()) originals_[name] = it->second;
+      }
+    }
+  }
+  return submit(settings, deadline);
+}
+
+DutResult Dut::restoreSettings(Deadline deadline) {
+  if (originals_.empty()) return {};
+  // Firmware values pass through the profile's value map unchanged.
+  auto back = std::move(originals_);
+  originals_.clear();
+  std::string summary;
+  for (const auto& [k, v] : back) summary += " " + k + "=" + v;
+  env_.log->emit("dut", "dut.restore", back, "end of scenario: settings put back:" + summary);
+  auto r = submit(back, deadline);
+  if (!r.ok) return r;
+  return fetchStatus(deadline);
+}
+
+DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadline deadline) {
   // Group the settings by web page, as a person would fill them in.
   std::map<std::string, std::vector<std::pair<const SettingDef*, std::string>>> by_page;
   for (const auto& [name, value] : settings) {

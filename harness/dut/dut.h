@@ -23,6 +23,9 @@ struct DutEnv {
   std::string work_dir;                   // scenario folder: emulator state and log go here
   std::string bin_dir;                    // where phone-emulator is looked up
   std::vector<std::string> extra_faults;  // --emulator-fault
+  /// driver: physical: where the phone was last seen (an earlier scenario), "" if unknown. Used
+  /// until this scenario's own DHCP ACK or ARP says otherwise (power: web reboots it there).
+  std::string known_address;
 };
 
 /// How a DUT is powered. Emulator: a process in the DUT namespace.
@@ -45,6 +48,9 @@ std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& a
 
 /// driver: emulator or program: the device is a process in the DUT namespace.
 std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env);
+/// driver: physical: a phone on the wire, never a process of ours. It is always on as far as the
+/// harness can tell; Dut::powerOn() restarts it the lab file's way (power: web or manual).
+std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env);
 
 /// Result of an action on the DUT: ok, or why not (what the phone did or failed to do).
 struct DutResult {
@@ -58,8 +64,15 @@ class Dut {
   Dut(const LabFile& lab, DutEnv env);
   ~Dut();
 
+  /// emulator/program: start the process. physical: restart the phone so it asks for an address
+  /// on this segment: power: web, /admin/reboot at its last known address (nothing if none is
+  /// known: the phone is expected to be asking already); power: manual, prompt the operator and
+  /// wait (boot timeout) for its DHCP DISCOVER.
   void powerOn();
   void powerOff();
+  /// driver: physical: sets back, through the web UI, the values the settings this scenario
+  /// configured had before (read from cfg.xml before the first change). Nothing to do otherwise.
+  DutResult restoreSettings(Deadline deadline);
   PowerDriver& power() { return *power_; }
 
   /// Waits until the phone is addressed (its DHCP ACK seen, or its static address known) and its
@@ -91,6 +104,8 @@ class Dut {
                             const std::string& body, Deadline deadline, std::string& why);
   std::optional<std::map<std::string, std::string>> readStatus(Deadline deadline, std::string& why);
   DutResult waitRestarted(Clock::time_point since, Deadline deadline);
+  DutResult submit(const std::map<std::string, std::string>& settings, Deadline deadline);
+  void physicalPowerOn();
 
   const LabFile& lab_;
   DutEnv env_;
@@ -98,6 +113,8 @@ class Dut {
   bool static_mode_ = false;
   std::string static_ip_;
   std::map<std::string, std::string> identity_;
+  /// driver: physical: setting name -> its firmware value before this scenario changed it.
+  std::map<std::string, std::string> originals_;
 };
 
 }  // namespace phonelab::dut

@@ -186,11 +186,11 @@ NetnsScope::~NetnsScope() {
   ::close(saved_fd_);
 }
 
-SegmentAddressing SegmentAddressing::forLane(int lane) {
-  if (lane < 0 || lane > 255) throw Error("lane " + std::to_string(lane) + " is not in 0..255");
+namespace {
+SegmentAddressing addressing(int lane, const std::string& prefix) {
   SegmentAddressing a;
   a.lane = lane;
-  a.prefix = "198.18." + std::to_string(lane);
+  a.prefix = prefix;
   a.lab_ip = a.prefix + ".1";
   a.remote_ip = "198.19." + std::to_string(lane) + ".1";
   a.static_ip = a.prefix + ".20";
@@ -210,6 +210,107 @@ SegmentAddressing SegmentAddressing::forLane(int lane) {
   }
   return a;
 }
+}  // namespace
+
+SegmentAddressing SegmentAddressing::forLane(int lane) {
+  if (lane < 0 || lane > 255) throw Error("lane " + std::to_string(lane) + " is not in 0..255");
+  return addressing(lane, "198.18." + std::to_string(lane));
+}
+
+SegmentAddressing SegmentAddressing::forSubnet(const std::string& subnet) {
+  static const std::regex re("^([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.0/24$");
+  std::smatch m;
+  if (!std::regex_match(subnet, m, re)) {
+    throw Error("subnet '" + subnet + "' is not an IPv4 /24 such as 198.18.7.0/24");
+  }
+  for (int i = 1; i <= 3; ++i) {
+    if (std::stoi(m[i].str()) > 255) throw Error("subnet '" + subnet + "' is not an IPv4 /24");
+  }
+  return addressing(std::stoi(m[3].str()), m[1].str() + "." + m[2].str() + "." + m[3].str());
+}
+
+void Segment::addLabAddresses() {
+  const std::string len = std::to_string(addr_.prefix_len);
+  ipCommand({"-n", lab_ns_, "addr", "add", addr_.lab_ip + "/" + len, "dev", lab_if_});
+  ipCommand({"-n", lab_ns_, "addr", "add", addr_.remote_ip + "/32", "dev", lab_if_});
+  for (const auto& [name, ip] : addr_.services) {
+    ipCommand({"-n", lab_ns_, "addr", "add", ip + "/" + len, "dev", lab_if_});
+  }
+  ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "up"});
+  ipCommand({"-n", lab_ns_, "link", "set", "lo", "up"});
+  auto j = nlohmann::json::parse(ipOutput({"-n", lab_ns_, "-j", "link", "show", lab_if_}));
+  lab_mac_ = j.at(0).at("address").get<std::string>();
+}
+
+Segment::Segment(const std::string& run_token, const BenchNic& nic)
+    : addr_(SegmentAddressing::forSubnet(nic.subnet)) {
+  lab_ns_ = "phl-" + run_token + "-" + std::to_string(addr_.lane) + "-lab";
+  if (tokenOf(lab_ns_).empty())
+    throw Error("run token \"" + run_token + "\" does not make a phonelab namespace name");
+  // The NIC is the host's: it must be here, and hold no IPv4 address (the host would lose it,
+  // and a NIC the host uses is not a bench NIC).
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ipOutput({"-j", "addr", "show", "dev", nic.iface}));
+  } catch (const std::exception& e) {
+    throw Error("the bench NIC " + nic.iface + " (lab file 'interface') is not a network " +
+                "interface of this host: " + e.what());
+  }
+  std::string v4;
+  for (const auto& a : j.at(0).value("addr_info", nlohmann::json::array())) {
+    if (a.value("family", "") == "inet") {
+      v4 += (v4.empty() ? "" : ", ") + a.value("local", "?") + "/" +
+            std::to_string(a.value("prefixlen", 0));
+    }
+  }
+  if (!v4.empty()) {
+    throw Error("the bench NIC " + nic.iface + " has IPv4 addresses on the host (" + v4 +
+                "): a bench NIC must have no address and no DHCP client (docs/lab-setup.md); "
+                "nothing was moved");
+  }
+  // `ip link set .. netns <id>` takes the namespace of a process (or thread): this thread's, where
+  // the NIC is now.
+  home_ = std::to_string(::syscall(SYS_gettid));
+  const std::string own_ns = home_;
+  bool created = false, moved = false;
+  try {
+    ipCommand({"netns", "add", lab_ns_});
+    created = true;
+    if (nic.vlan > 0) {
+      // A tagged sub-interface on the host's NIC; only it moves, the NIC itself stays (up).
+      lab_if_ = "phlv" + std::to_string(nic.vlan);
+      ipCommand({"link", "set", nic.iface, "up"});
+      try {
+        ipCommand({"link", "add", "link", nic.iface, "name", lab_if_, "netns", lab_ns_, "type",
+                   "vlan", "id", std::to_string(nic.vlan)});
+      } catch (const Error& e) {
+        throw Error(std::string(e.what()) +
+                    " (a VLAN needs the kernel's 802.1Q support, module 8021q)");
+      }
+      vlan_ = true;
+    } else {
+      lab_if_ = nic.iface;
+      ipCommand({"link", "set", nic.iface, "netns", lab_ns_});
+      moved = true;
+    }
+    addLabAddresses();
+  } catch (const std::exception& e) {
+    if (moved) {
+      try {
+        ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "down"});
+        ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "netns", own_ns});
+      } catch (...) {
+      }
+    }
+    if (created) {
+      try {
+        deleteNs(lab_ns_);
+      } catch (...) {
+      }
+    }
+    throw Error("cannot set up the bench segment on " + nic.iface + ": " + e.what());
+  }
+}
 
 Segment::Segment(const std::string& run_token, int lane) : addr_(SegmentAddressing::forLane(lane)) {
   const std::string base = "phl-" + run_token + "-" + std::to_string(lane);
@@ -226,18 +327,8 @@ Segment::Segment(const std::string& run_token, int lane) : addr_(SegmentAddressi
     created.push_back(dut_ns_);
     ipCommand({"-n", lab_ns_, "link", "add", "lab0", "type", "veth", "peer", "name", "eth0",
                "netns", dut_ns_});
-    ipCommand({"-n", lab_ns_, "addr", "add", addr_.lab_ip + "/" + std::to_string(addr_.prefix_len),
-               "dev", "lab0"});
-    ipCommand({"-n", lab_ns_, "addr", "add", addr_.remote_ip + "/32", "dev", "lab0"});
-    for (const auto& [name, ip] : addr_.services) {
-      ipCommand({"-n", lab_ns_, "addr", "add", ip + "/" + std::to_string(addr_.prefix_len), "dev",
-                 "lab0"});
-    }
-    ipCommand({"-n", lab_ns_, "link", "set", "lab0", "up"});
-    ipCommand({"-n", lab_ns_, "link", "set", "lo", "up"});
+    addLabAddresses();
     ipCommand({"-n", dut_ns_, "link", "set", "lo", "up"});
-    auto j = nlohmann::json::parse(ipOutput({"-n", lab_ns_, "-j", "link", "show", "lab0"}));
-    lab_mac_ = j.at(0).at("address").get<std::string>();
   } catch (const std::exception& e) {
     for (auto it = created.rbegin(); it != created.rend(); ++it) {
       try {
@@ -251,6 +342,33 @@ Segment::Segment(const std::string& run_token, int lane) : addr_(SegmentAddressi
 }
 
 Segment::~Segment() {
+  if (bench()) {
+    try {
+      killAllIn(lab_ns_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "phonelab: %s\n", e.what());
+    }
+    // A physical NIC would come back when its namespace goes, a veth end would be destroyed with
+    // it: move it back explicitly, without the lab's addresses. A VLAN sub-interface is ours.
+    try {
+      ipCommand({"-n", lab_ns_, "addr", "flush", "dev", lab_if_});
+      ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "down"});
+      if (vlan_) {
+        ipCommand({"-n", lab_ns_, "link", "del", lab_if_});
+      } else {
+        ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "netns", home_});
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "phonelab: cannot give the bench NIC %s back: %s\n", lab_if_.c_str(),
+                   e.what());
+    }
+    try {
+      deleteNs(lab_ns_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "phonelab: %s\n", e.what());
+    }
+    return;
+  }
   for (const auto& ns : {dut_ns_, lab_ns_}) {
     try {
       killAllIn(ns);

@@ -48,6 +48,16 @@ struct SegmentAddressing {
   /// kind), "rogue" .8 (the rogue DHCP server), "sip" .10, "hostile" .66.
   std::map<std::string, std::string> services;
   static SegmentAddressing forLane(int lane);
+  /// The same plan on a lab file's `subnet:` ("a.b.c.0/24", segment: interface): prefix "a.b.c",
+  /// lane c, the off-subnet address 198.19.c.1. Throws Error if it is not such a /24.
+  static SegmentAddressing forSubnet(const std::string& subnet);
+};
+
+/// A NIC of this host cabled to a phone (segment: interface).
+struct BenchNic {
+  std::string iface;   // the NIC, in the namespace the harness runs in ("enp3s0")
+  int vlan = 0;        // 802.1Q id: a sub-interface on iface is made and moved instead (0: none)
+  std::string subnet;  // the lab subnet, a /24
 };
 
 /// One lane's segment: created in the constructor, removed in the destructor (RAII).
@@ -57,20 +67,32 @@ class Segment {
   /// run_token should be runToken(): a token without an owner file is stale to other runs.
   /// The destructor SIGKILLs whatever still runs in the two namespaces, then deletes them.
   Segment(const std::string& run_token, int lane);
+  /// A bench segment: the NIC (or a VLAN sub-interface made on it) is moved into a lab namespace
+  /// phl-<token>-<c>-lab of its own and the subnet's lab addresses are put on it; there is no DUT
+  /// namespace (the phone is on the wire). Refuses a NIC that has IPv4 addresses on the host. The
+  /// destructor moves the NIC back into the namespace of the thread that made the segment (a VLAN
+  /// sub-interface is deleted) before deleting the lab namespace.
+  Segment(const std::string& run_token, const BenchNic& nic);
   ~Segment();
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
 
   const std::string& labNs() const { return lab_ns_; }
+  /// Empty on a bench segment.
   const std::string& dutNs() const { return dut_ns_; }
-  std::string labIf() const { return "lab0"; }
+  /// "lab0", or the bench NIC's name (a VLAN sub-interface: "phlv<id>").
+  const std::string& labIf() const { return lab_if_; }
+  bool bench() const { return dut_ns_.empty(); }
   std::string dutIf() const { return "eth0"; }
   const SegmentAddressing& addr() const { return addr_; }
   /// MAC of lab0 ("aa:bb:..").
   const std::string& labMac() const { return lab_mac_; }
 
  private:
-  std::string lab_ns_, dut_ns_, lab_mac_;
+  void addLabAddresses();
+  std::string lab_ns_, dut_ns_, lab_mac_, lab_if_ = "lab0";
+  bool vlan_ = false;
+  std::string home_;  // bench: the thread whose namespace the NIC came from (it goes back there)
   SegmentAddressing addr_;
 };
 

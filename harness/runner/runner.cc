@@ -21,6 +21,7 @@
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/preflight.h"
 #include "harness/lab/silence.h"
 #include "harness/runner/audio_call.h"
 #include "harness/runner/lab_fakes.h"
@@ -64,9 +65,10 @@ void forEachSetting(const Scenario& sc,
 /// Everything one scenario needs while it runs.
 class ScenarioRun {
  public:
+  /// phone_ip: where a bench phone was last seen (read and updated; one lane only).
   ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
-              ScenarioResult& res, const std::string& dir)
-      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir) {}
+              ScenarioResult& res, const std::string& dir, std::string* phone_ip = nullptr)
+      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir), phone_ip_(phone_ip) {}
 
   void execute(int lane, std::map<std::string, std::string>& identity);
   std::string currentStep() const { return current_step_; }
@@ -98,6 +100,7 @@ class ScenarioRun {
   EventLog& log_;
   ScenarioResult& res_;
   std::string dir_;
+  std::string* phone_ip_ = nullptr;
   std::map<std::string, std::string> vars_;
   std::map<std::string, double> step_starts_;
   std::string current_step_ = "setup";
@@ -475,8 +478,15 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
 
 void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity) {
   scenario_deadline_ = Deadline::in(Seconds(sc_.timeout));
-  auto addr = lab::SegmentAddressing::forLane(lane);
-  lab::Segment seg(lab::runToken(), lane);
+  // A bench (segment: interface): the lab file's NIC moved into a lab namespace, the phone on the
+  // wire, no DUT namespace. Otherwise a veth between two namespaces of this lane.
+  const bool bench = lab_.segment == "interface";
+  std::unique_ptr<lab::Segment> seg_owner =
+      bench ? std::make_unique<lab::Segment>(lab::runToken(),
+                                             lab::BenchNic{lab_.interface, lab_.vlan, lab_.subnet})
+            : std::make_unique<lab::Segment>(lab::runToken(), lane);
+  const lab::Segment& seg = *seg_owner;
+  const auto& addr = seg.addr();
   vars_ = {{"lab.ip", addr.lab_ip},
            {"lab.remote_ip", addr.remote_ip},
            {"lab.mac", seg.labMac()},
@@ -488,22 +498,50 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
            {"dut.mac", lab_.mac}};
   for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
   for (const auto& [name, outcome] : lab_.profile.expect) vars_["expect." + name] = outcome.value;
-  log_.emit("harness", "harness.segment",
-            {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
-            "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
+  if (bench) {
+    log_.emit("harness", "harness.segment",
+              {{"lab_ns", seg.labNs()}, {"iface", seg.labIf()}, {"lab_ip", addr.lab_ip}},
+              "bench segment: " + seg.labIf() + " in " + seg.labNs() + ", lab side " + addr.lab_ip +
+                  ", the phone " + lab_.mac + " on the wire");
+  } else {
+    log_.emit("harness", "harness.segment",
+              {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
+              "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
+  }
 
   // The phone speaks IPv4 (the vendor's document is IPv4 only): IPv6 chatter would only clutter
   // the evidence.
   for (const auto& ns : {seg.dutNs(), seg.labNs()}) {
+    if (ns.empty()) continue;
     lab::NetnsScope scope(ns);
     std::ofstream("/proc/sys/net/ipv6/conf/all/disable_ipv6") << "1\n";
     std::ofstream("/proc/sys/net/ipv6/conf/default/disable_ipv6") << "1\n";
   }
   // The cable is plugged in: the DUT side has carrier before the DHCP server opens its socket.
-  lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
+  if (!bench) lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
 
   // From here on this thread lives in the lab namespace: sockets and children are created there.
   lab::NetnsScope in_lab(seg.labNs());
+  if (bench) {
+    // Nothing of ours answers on a real wire before the preflight has found it quiet: no other
+    // DHCP server, no host but the phone.
+    lab::PreflightOptions po;
+    po.iface = seg.labIf();
+    po.phone_mac = lab_.mac;
+    po.listen = 3;
+    auto pf = lab::runPreflight(po, deadlineIn(po.listen + 5));
+    log_.emit("harness", "harness.preflight",
+              {{"iface", seg.labIf()},
+               {"findings", std::to_string(pf.findings.size())},
+               {"discovers", std::to_string(pf.discovers_sent)}},
+              "preflight on " + seg.labIf() + ": " + pf.describe(seg.labIf()));
+    if (!pf.ok()) {
+      check("setup: preflight", Verdict::Error,
+            "preflight refused the segment: " + pf.describe(seg.labIf()) +
+                "; nothing of the lab was started on it");
+      return;
+    }
+  }
   lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
   res_.evidence["capture"] = sc_.id + "/capture.pcap";
   // Made before the fakes and the DUT, so gone after them: a silenced peer is heard again only
@@ -518,7 +556,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   dut::DutEnv env;
   env.log = &log_;
   env.dut_ns = seg.dutNs();
-  env.iface = seg.dutIf();
+  env.iface = bench ? seg.labIf() : seg.dutIf();
+  env.known_address = phone_ip_ ? *phone_ip_ : "";
   env.work_dir = dir_;
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
@@ -534,6 +573,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
   } else {
+    // Boot_Count as the phone was ready: a bench phone's count goes on across scenarios, so a
+    // scenario says "not restarted" as ${dut.boot_count} and "restarted once" as
+    // ${dut.boot_count_next} (1 and 2 for an emulator, powered on for the scenario).
+    for (const auto& e : log_.matching(EventMatcher("dut.status"), 0)) {
+      const std::string* boots = e.field("Boot_Count");
+      if (!boots || boots->empty() || boots->find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      vars_["dut.boot_count"] = *boots;
+      vars_["dut.boot_count_next"] = std::to_string(std::stoll(*boots) + 1);
+    }
     // The identity read from the phone itself (status.xml), once per run.
     if (!identity.count("model")) {
       for (const auto& [k, v] : dut.identity()) identity[k] = v;
@@ -550,6 +599,18 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     if (res_.checks.empty()) runSteps(dut);
   }
   current_step_ = "teardown";
+  if (bench) {
+    // The phone outlives the scenario: put back what the scenario configured, and remember where
+    // the phone is for the next one (power: web reboots it there).
+    auto r = dut.restoreSettings(Deadline::in(Seconds(lab_.boot_timeout + 10)));
+    if (!r.ok) {
+      check("teardown: restore settings", Verdict::Error,
+            "could not put back the settings the scenario changed on the phone (later scenarios "
+            "may see them): " +
+                r.why);
+    }
+    if (phone_ip_ && !dut.address().empty()) *phone_ip_ = dut.address();
+  }
   std::string crash = dut.power().unexpectedExit();
   if (!crash.empty()) check("the phone keeps running", Verdict::Fail, crash);
   dut_ = nullptr;
@@ -766,7 +827,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
     }
   });
 
-  ScenarioRun run(sc, lab_, opts_, log, res, dir);
+  ScenarioRun run(sc, lab_, opts_, log, res, dir, &bench_phone_ip_);
   if (std::string why = notApplicableReason(sc, lab_); !why.empty()) {
     // The device lacks a capability the scenario needs, or the segment is not one where hostile
     // fakes may run: nothing to run, nothing to judge.

@@ -73,6 +73,8 @@ class Runner {
   std::set<std::string> running_;     // guarded by mu_: ids of the scenarios running now
   std::atomic<bool> interrupted_{false};
   std::string interrupt_reason_;  // guarded by mu_
+  /// segment: interface: where the bench phone was at the end of the last scenario (one lane).
+  std::string bench_phone_ip_;
 };
 
 }  // namespace phonelab::runner

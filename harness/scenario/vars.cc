@@ -26,6 +26,8 @@ const std::vector<std::string>& knownVariables() {
       "svc.hostile",
       "pki.trusted_ca",
       "dut.ip",
+      "dut.boot_count",
+      "dut.boot_count_next",
   };
   return names;
 }
