@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "fakes/sip/pki.h"
@@ -966,8 +967,44 @@ std::optional<std::vector<YAML::Node>> readYaml(const std::string& path,
     return std::nullopt;
   }
   std::vector<YAML::Node> docs;
+  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops forever, allocating, on a document that
+  // starts with a token no node can start with, e.g. ',' (jbeder/yaml-cpp#1040, fixed upstream by
+  // #1319). Each document is loaded on its own instead: documents are split at the markers '---'
+  // and '...' at column 0 (the YAML spec allows them nowhere else), padded with newlines so that
+  // marks keep the file's line numbers. A document that loads as nothing although it has content
+  // is that case, reported as a syntax error where its content starts.
+  std::vector<std::pair<int, std::string>> parts = {{0, ""}};  // (first line, text)
+  int lineno = 0;
+  for (std::string line; std::getline(in, line); ++lineno) {
+    auto marker = [&](const char* m) {
+      return line.rfind(m, 0) == 0 &&
+             (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    };
+    if (marker("---") || marker("...")) parts.push_back({lineno, ""});
+    parts.back().second += line + "\n";
+  }
   try {
-    docs = YAML::LoadAll(in);
+    for (const auto& [first, text] : parts) {
+      YAML::Node doc = YAML::Load(std::string(static_cast<size_t>(first), '\n') + text);
+      if (doc.IsNull()) {
+        std::istringstream lines(text);
+        int n = first;
+        for (std::string line; std::getline(lines, line); ++n) {
+          size_t col = line.find_first_not_of(" \t\r");
+          if (col == std::string::npos || line[col] == '#') continue;
+          if (line.rfind("---", 0) == 0 || line.rfind("...", 0) == 0) {
+            col = line.find_first_not_of(" \t\r", 3);
+            if (col == std::string::npos || line[col] == '#') continue;
+          }
+          if (std::string_view(",]}").find(line[col]) == std::string_view::npos) break;  // `~`
+          diags.push_back(
+              {Mark{path, n + 1, static_cast<int>(col) + 1},
+               "YAML syntax error: no YAML node can start with '" + line.substr(col, 1) + "'"});
+          return std::nullopt;
+        }
+      }
+      docs.push_back(doc);
+    }
   } catch (const YAML::Exception& e) {
     diags.push_back({Checker(path, diags).mark(e.mark), "YAML syntax error: " + e.msg});
     return std::nullopt;
