@@ -980,8 +980,9 @@ std::optional<std::vector<YAML::Node>> readYaml(const std::string& path,
       return line.rfind(m, 0) == 0 &&
              (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
     };
-    if (marker("---") || marker("...")) parts.push_back({lineno, ""});
+    if (marker("---")) parts.push_back({lineno, ""});  // starts a document
     parts.back().second += line + "\n";
+    if (marker("...")) parts.push_back({lineno + 1, ""});  // ends one
   }
   try {
     for (const auto& [first, text] : parts) {
