@@ -86,7 +86,8 @@ class ScenarioRun {
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
   std::string profileChoices(const scenario::Step& step, const scenario::EventSpec& spec) const;
-  /// Empty when the step's `when` holds; else why it does not ("expect.x is 'drop', not '403'").
+  /// Empty when the step's `when` holds; else why not ("expect.x is 'drop', the step is for
+  /// '403'").
   std::string unmetWhen(const scenario::Step& step) const;
   void check(const std::string& name, Verdict v, const std::string& message,
              const std::string& expected = "", const std::string& observed = "") {
