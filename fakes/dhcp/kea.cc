@@ -406,4 +406,16 @@ std::string KeaServer::command(const std::string& json_command) {
   return response;
 }
 
+void KeaServer::setAnswering(bool answering) {
+  const char* cmd = answering ? "dhcp-enable" : "dhcp-disable";
+  const std::string answer =
+      command(std::string(R"({"command": ")") + cmd + R"(", "service": ["dhcp4"]})");
+  // Kea answers one object per service, in a list, or a single object.
+  auto j = nlohmann::json::parse(answer, nullptr, false);
+  const nlohmann::json* r = j.is_array() && !j.empty() ? &j.front() : &j;
+  if (!r->is_object() || r->value("result", -1) != 0) {
+    throw Error(std::string("kea: ") + cmd + " refused: " + answer.substr(0, 300));
+  }
+}
+
 }  // namespace phonelab::fakes

@@ -69,6 +69,11 @@ class KeaServer {
   std::string configPath() const;
   /// Sends a command over the control socket, returns the JSON response text. Throws Error.
   std::string command(const std::string& json_command);
+  /// Stops (false) or resumes (true) answering DHCP, through Kea's dhcp-disable / dhcp-enable
+  /// commands; Kea keeps running. For a scenario in which only another server must answer (Kea
+  /// reads the wire through raw sockets, so nftables cannot silence it). Throws Error with Kea's
+  /// answer unless Kea says it did.
+  void setAnswering(bool answering);
 
  private:
   struct Impl;

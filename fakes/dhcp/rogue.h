@@ -2,7 +2,8 @@
 /// A DHCP server of our own for what Kea will not do: hostile but well-formed offers, malformed
 /// offers (one case per DISCOVER, in turn), NAKs, silence, and an ACK of a renewal with another
 /// address. It reads and writes raw frames on the lab interface (AF_PACKET) and answers at once,
-/// so it beats Kea to the phone.
+/// so it usually beats Kea to the phone; usually, not always (a loaded machine can let Kea win),
+/// so no scenario relies on the order.
 ///
 /// Events (source "rogue"):
 ///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id}  a DISCOVER/REQUEST/...

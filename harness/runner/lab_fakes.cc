@@ -255,6 +255,9 @@ fakes::TestUa* LabFakes::ua() {
 fakes::HostileSip* LabFakes::hostile() {
   return impl_->hostile ? &*impl_->hostile : nullptr;
 }
+fakes::KeaServer* LabFakes::kea() {
+  return impl_->kea ? &*impl_->kea : nullptr;
+}
 std::string LabFakes::proxy() const {
   return impl_->proxy;
 }

@@ -17,6 +17,7 @@ class Segment;
 namespace phonelab::fakes {
 class TestUa;
 class HostileSip;
+class KeaServer;
 }  // namespace phonelab::fakes
 
 namespace phonelab::runner {
@@ -33,6 +34,8 @@ class LabFakes {
   /// The test UA and the hostile SIP server, if the scenario named them (else nullptr).
   fakes::TestUa* ua();
   fakes::HostileSip* hostile();
+  /// The trusted DHCP server (Kea), if the scenario named fakes.dhcp (else nullptr).
+  fakes::KeaServer* kea();
   /// "ip:port" of the trusted SIP proxy ("" if none).
   std::string proxy() const;
   LabFakes& operator=(const LabFakes&) = delete;

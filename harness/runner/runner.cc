@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "fakes/dhcp/kea.h"
 #include "fakes/sip/fuzz.h"
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/ua.h"
@@ -330,6 +331,19 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           return {};
         } else if constexpr (std::is_same_v<T, UnsilenceAction>) {
           silencer_->unsilence(expand(act.to));
+          return {};
+        } else if constexpr (std::is_same_v<T, PauseDhcpAction> ||
+                             std::is_same_v<T, ResumeDhcpAction>) {
+          constexpr bool pause = std::is_same_v<T, PauseDhcpAction>;
+          fakes::KeaServer* kea = fakes_ ? fakes_->kea() : nullptr;
+          if (!kea) {
+            throw ConfigError(sc_.mark, std::string(pause ? "pause_dhcp" : "resume_dhcp") +
+                                            " needs fakes.dhcp in the scenario");
+          }
+          kea->setAnswering(!pause);
+          log_.emit("harness", pause ? "harness.dhcp-pause" : "harness.dhcp-resume", {},
+                    pause ? "Kea stops answering DHCP (dhcp-disable)"
+                          : "Kea answers DHCP again (dhcp-enable)");
           return {};
         } else {
           static_assert(std::is_same_v<T, PingAction>);
@@ -656,6 +670,12 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "' uses audio_call: the scenario must declare "
                                           "'dut: {needs: [audio_loopback]}' (a lab without one "
                                           "cannot return audio)"});
+        }
+        if ((std::holds_alternative<scenario::PauseDhcpAction>(*a) ||
+             std::holds_alternative<scenario::ResumeDhcpAction>(*a)) &&
+            !sc.fakes.dhcp.enabled) {
+          diags.push_back({step.mark, "step '" + step.name + "' uses " + scenario::actionName(*a) +
+                                          ", which needs fakes.dhcp (Kea) in the scenario"});
         }
         if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
           diags.push_back({step.mark, "step '" + step.name +

@@ -26,9 +26,9 @@ using Names = std::vector<std::string>;
 const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                              "timeout", "fakes", "dut",          "steps"};
 const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-const Names kActions = {"configure",    "reboot",  "power_cycle", "fetch_config",
-                        "fetch_status", "ping",    "sip_call",    "sip_send",
-                        "sip_fuzz",     "silence", "unsilence",   "audio_call"};
+const Names kActions = {"configure", "reboot",     "power_cycle", "fetch_config", "fetch_status",
+                        "ping",      "sip_call",   "sip_send",    "sip_fuzz",     "silence",
+                        "unsilence", "audio_call", "pause_dhcp",  "resume_dhcp"};
 const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                           "gt", "ge", "exists", "absent", "contains"};
 
@@ -741,9 +741,11 @@ std::optional<Action> Checker::action(const Entry& e) {
   }
   Entry a{name, key_node, args};
   bool no_args = args.IsNull() || (args.IsMap() && args.size() == 0);
-  if (name == "reboot" || name == "power_cycle") {
+  if (name == "reboot" || name == "power_cycle" || name == "pause_dhcp" || name == "resume_dhcp") {
     if (!no_args) error(args, "'" + name + "' takes no arguments");
     if (name == "reboot") return RebootAction{};
+    if (name == "pause_dhcp") return PauseDhcpAction{};
+    if (name == "resume_dhcp") return ResumeDhcpAction{};
     return PowerCycleAction{};
   }
   if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence") {

@@ -3,9 +3,10 @@
 namespace phonelab::scenario {
 
 const char* actionName(const Action& a) {
-  static constexpr const char* names[] = {"configure",    "reboot",  "power_cycle", "fetch_config",
-                                          "fetch_status", "ping",    "sip_call",    "sip_send",
-                                          "sip_fuzz",     "silence", "unsilence",   "audio_call"};
+  static constexpr const char* names[] = {
+      "configure", "reboot",     "power_cycle", "fetch_config", "fetch_status",
+      "ping",      "sip_call",   "sip_send",    "sip_fuzz",     "silence",
+      "unsilence", "audio_call", "pause_dhcp",  "resume_dhcp"};
   static_assert(std::size(names) == std::variant_size_v<Action>);
   return names[a.index()];
 }

@@ -102,6 +102,11 @@ struct SilenceAction {
 struct UnsilenceAction {
   std::string to;
 };
+/// The trusted DHCP server (Kea) stops answering anyone, or answers again: for a scenario in which
+/// only the rogue server may answer (nftables cannot silence Kea: it reads the wire through raw
+/// sockets).
+struct PauseDhcpAction {};
+struct ResumeDhcpAction {};
 
 /// The test UA (fakes.sip_ua) calls offering only `codec`; once answered it sends the audio
 /// stimulus as RTP to the phone, which loops it back (lab file `audio_loopback`), records what
@@ -116,10 +121,12 @@ struct AudioCallAction {
 
 using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
                             FetchStatusAction, PingAction, SipCallAction, SipSendAction,
-                            SipFuzzAction, SilenceAction, UnsilenceAction, AudioCallAction>;
+                            SipFuzzAction, SilenceAction, UnsilenceAction, AudioCallAction,
+                            PauseDhcpAction, ResumeDhcpAction>;
 
 /// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence", "audio_call".
+/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence", "audio_call",
+/// "pause_dhcp", "resume_dhcp".
 const char* actionName(const Action& a);
 
 // ---- steps ----

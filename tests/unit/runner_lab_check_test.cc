@@ -25,6 +25,23 @@ TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
       << diags[0].message;
 }
 
+TEST(LabCheck, PausingKeaNeedsKea) {
+  std::vector<Diagnostic> d;
+  const std::string path = kSrc + "/fixtures/scenarios-lab-check/pause-dhcp-without-kea.yaml";
+  auto scenarios = scenario::loadScenarioFile(path, d);
+  ASSERT_TRUE(d.empty()) << d.front().str();
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  auto diags = checkAgainstLab(scenarios, lab);
+  ASSERT_EQ(diags.size(), 2u);
+  EXPECT_EQ(diags[0].where.line, 8) << diags[0].str();
+  EXPECT_NE(diags[0].message.find("step 'pause' uses pause_dhcp, which needs fakes.dhcp"),
+            std::string::npos)
+      << diags[0].message;
+  EXPECT_EQ(diags[1].where.line, 10) << diags[1].str();
+  EXPECT_NE(diags[1].message.find("step 'resume' uses resume_dhcp"), std::string::npos)
+      << diags[1].message;
+}
+
 TEST(LabCheck, HostileFakesRunOnlyOnAnIsolatedSegment) {
   auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
   scenario::Scenario sc;
