@@ -150,6 +150,12 @@ class PhysicalPower : public PowerDriver {
   DutEnv env_;
 };
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
 int toInt(const std::string* s, int dflt) {
   if (!s) return dflt;
   try {
@@ -466,12 +472,45 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
   }
   static_mode_ = new_static;
   static_ip_ = new_static_ip;
-  if (!restarts) return {};
-  auto r = waitRestarted(submitted_at, deadline);
-  if (!r.ok) {
-    r.why = "after Submit All Changes the phone did not come back at " + address() + ": " + r.why;
+  if (restarts) {
+    auto r = waitRestarted(submitted_at, deadline);
+    if (!r.ok) {
+      r.why = "after Submit All Changes the phone did not come back at " + address() + ": " + r.why;
+      return r;
+    }
   }
-  return r;
+  std::map<std::string, std::string> submitted;
+  for (const auto& [page_id, items] : by_page) {
+    for (const auto& [def, value] : items) submitted[def->element] = value;
+  }
+  return verifySubmitted(submitted, deadline);
+}
+
+DutResult Dut::verifySubmitted(const std::map<std::string, std::string>& submitted,
+                               Deadline deadline) {
+  const std::string& path = lab_.profile.admin.config_xml;
+  std::string why;
+  auto page = admin("GET", path, "", deadline, why);
+  if (!page || page->status != 200) {
+    return DutResult::fail("could not read " + path + " to verify the change: " +
+                           (page ? "HTTP " + std::to_string(page->status) : why));
+  }
+  auto xml = parseFlatXml(page->body, why);
+  if (!xml) return DutResult::fail(path + ": " + why);
+  ReadBack rb = compareReadBack(submitted, *xml);
+  auto fields = rb.shown;
+  fields["result"] = rb.wrong.empty() ? "ok" : "mismatch";
+  const std::string wrong = join(rb.wrong, "; ");
+  env_.log->emit(
+      "dut", "dut.verify", fields,
+      rb.wrong.empty()
+          ? path + " shows every submitted value" +
+                (rb.masked.empty() ? "" : " (masked, not compared: " + join(rb.masked, ", ") + ")")
+          : path + " after Submit All Changes: " + wrong);
+  if (!rb.wrong.empty()) {
+    return DutResult::fail("the phone did not keep what was submitted: " + path + ": " + wrong);
+  }
+  return {};
 }
 
 DutResult Dut::reboot(Deadline deadline) {

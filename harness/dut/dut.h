@@ -78,8 +78,10 @@ class Dut {
   /// Waits until the phone is addressed (its DHCP ACK seen, or its static address known) and its
   /// admin interface answers.
   DutResult waitReady(Deadline deadline);
-  /// Applies abstract settings through the web UI (Submit All Changes), then waits until the
-  /// phone has applied them (restarted if the profile says the setting restarts it).
+  /// Applies abstract settings through the web UI (Submit All Changes), waits until the phone has
+  /// applied them (restarted if the profile says the setting restarts it), then reads cfg.xml
+  /// back: fails, naming each element, when it does not show a submitted value (a value the
+  /// firmware masks, all '*', is not compared). Emits dut.configure per page and dut.verify.
   DutResult configure(const std::map<std::string, std::string>& settings, Deadline deadline);
   /// /admin/reboot, then waits until the phone is back (uptime restarted).
   DutResult reboot(Deadline deadline);
@@ -105,6 +107,8 @@ class Dut {
   std::optional<std::map<std::string, std::string>> readStatus(Deadline deadline, std::string& why);
   DutResult waitRestarted(Clock::time_point since, Deadline deadline);
   DutResult submit(const std::map<std::string, std::string>& settings, Deadline deadline);
+  /// element -> firmware value, as submitted.
+  DutResult verifySubmitted(const std::map<std::string, std::string>& submitted, Deadline deadline);
   void physicalPowerOn();
 
   const LabFile& lab_;

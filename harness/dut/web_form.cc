@@ -227,4 +227,28 @@ std::optional<std::map<std::string, std::string>> parseFlatXml(const std::string
   return out;
 }
 
+ReadBack compareReadBack(const std::map<std::string, std::string>& submitted,
+                         const std::map<std::string, std::string>& cfg_xml) {
+  ReadBack r;
+  for (const auto& [element, value] : submitted) {
+    auto it = cfg_xml.find(element);
+    if (it == cfg_xml.end()) {
+      r.shown[element] = "(absent)";
+      r.wrong.push_back(element + " is not in it (submitted '" + value + "')");
+      continue;
+    }
+    const std::string& shown = it->second;
+    // A firmware that masks secrets in cfg.xml ("********") shows nothing to compare.
+    if (!value.empty() && !shown.empty() && shown.find_first_not_of('*') == std::string::npos) {
+      r.shown[element] = "(masked)";
+      r.masked.push_back(element);
+      continue;
+    }
+    r.shown[element] = shown;
+    if (shown != value)
+      r.wrong.push_back(element + " is '" + shown + "' (submitted '" + value + "')");
+  }
+  return r;
+}
+
 }  // namespace phonelab::dut

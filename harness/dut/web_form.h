@@ -33,4 +33,16 @@ std::optional<WebForm> parseFirstForm(const std::string& html);
 std::optional<std::map<std::string, std::string>> parseFlatXml(const std::string& xml,
                                                                std::string& error);
 
+/// Submitted values (element -> firmware value) against what cfg.xml shows after the change.
+struct ReadBack {
+  /// element -> what cfg.xml shows: the value, "(absent)", or "(masked)" (a value the firmware
+  /// hides, all '*': not compared).
+  std::map<std::string, std::string> shown;
+  /// One line per element that did not keep its value: "Station_Name is '' (submitted 'x')".
+  std::vector<std::string> wrong;
+  std::vector<std::string> masked;
+};
+ReadBack compareReadBack(const std::map<std::string, std::string>& submitted,
+                         const std::map<std::string, std::string>& cfg_xml);
+
 }  // namespace phonelab::dut

@@ -48,8 +48,11 @@ INSTANTIATE_TEST_SUITE_P(
     Spine, NetworkFault,
     ::testing::Values(FaultCase{"static-ip-ignored", "net-conn-static", "switch-to-static",
                                 "did not come back at 198.18.0.20"},
-                      FaultCase{"web-submit-ignored", "web-config", "value-in-cfg-xml",
-                                "Restricted_Access_Domains was ''"},
+                      // The driver reads cfg.xml back after Submit All Changes.
+                      FaultCase{"web-submit-ignored", "web-config", "submit",
+                                "did not keep what was submitted: /admin/cfg.xml: "
+                                "Restricted_Access_Domains is '' (submitted 'lab.example; "
+                                "sip.lab.example')"},
                       FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
                                 "Restricted_Access_Domains was ''"}),
     [](const auto& info) { return testName(info.param); });

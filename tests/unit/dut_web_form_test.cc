@@ -71,5 +71,31 @@ TEST(FlatXml, MalformedSaysWhere) {
   EXPECT_NE(err.find("malformed XML at byte"), std::string::npos) << err;
 }
 
+TEST(ReadBack, KeptChangedAbsentAndMaskedValues) {
+  std::map<std::string, std::string> submitted = {{"Station_Name", "lab"},
+                                                  {"Restricted_Access_Domains", "a.example"},
+                                                  {"Proxy_1_", "198.18.0.10"},
+                                                  {"Password_1_", "secret"},
+                                                  {"Display_Name_1_", ""}};
+  std::map<std::string, std::string> cfg = {{"Station_Name", "lab"},
+                                            {"Restricted_Access_Domains", ""},
+                                            {"Password_1_", "*************"},
+                                            {"Display_Name_1_", ""}};
+  ReadBack r = compareReadBack(submitted, cfg);
+  ASSERT_EQ(r.wrong.size(), 2u);
+  EXPECT_EQ(r.wrong[0], "Proxy_1_ is not in it (submitted '198.18.0.10')");
+  EXPECT_EQ(r.wrong[1], "Restricted_Access_Domains is '' (submitted 'a.example')");
+  EXPECT_EQ(r.masked, std::vector<std::string>{"Password_1_"});
+  EXPECT_EQ(r.shown.at("Password_1_"), "(masked)");
+  EXPECT_EQ(r.shown.at("Proxy_1_"), "(absent)");
+  EXPECT_EQ(r.shown.at("Station_Name"), "lab");
+
+  // A mask shown where an empty value was submitted is compared: the phone kept something.
+  r = compareReadBack({{"Password_1_", ""}}, {{"Password_1_", "****"}});
+  ASSERT_EQ(r.wrong.size(), 1u);
+  EXPECT_TRUE(r.masked.empty());
+  EXPECT_TRUE(compareReadBack(submitted, {}).wrong.size() == submitted.size());
+}
+
 }  // namespace
 }  // namespace phonelab::dut
