@@ -98,7 +98,7 @@ inline bool stepOutcomeStarts(const nlohmann::json& s, const std::string& name,
 }
 
 inline std::string readFile(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }
 

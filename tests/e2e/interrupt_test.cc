@@ -14,9 +14,7 @@ namespace phonelab::e2e {
 namespace {
 
 bool fileContains(const std::string& path, const std::string& needle) {
-  std::ifstream in(path);
-  std::string all((std::istreambuf_iterator<char>(in)), {});
-  return all.find(needle) != std::string::npos;
+  return readFile(path).find(needle) != std::string::npos;
 }
 
 TEST(Interrupt, SigintTearsDownAndStillWritesTheReport) {

@@ -89,16 +89,12 @@ TEST(Cli, ReportRerendersIdenticalFiles) {
   PHONELAB_REQUIRE_ROOT();
   auto r = runSuite("rerender", {}, {"scenarios/network/web-config.yaml"});
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  std::string html = slurp(r.report_dir + "/index.html");
-  std::string junit = slurp(r.report_dir + "/junit.xml");
+  std::string html = readFile(r.report_dir + "/index.html");
+  std::string junit = readFile(r.report_dir + "/junit.xml");
   auto again = phonelab({"report", r.report_dir});
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(slurp(r.report_dir + "/index.html"), html);
-  EXPECT_EQ(slurp(r.report_dir + "/junit.xml"), junit);
+  EXPECT_EQ(readFile(r.report_dir + "/index.html"), html);
+  EXPECT_EQ(readFile(r.report_dir + "/junit.xml"), junit);
 }
 
 }  // namespace

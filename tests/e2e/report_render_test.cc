@@ -20,11 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 /// Headless Chromium with a deadline and a private profile; returns its stdout+stderr.
 std::string chromium(std::vector<std::string> args, const std::string& profile) {
   lab::ProcessSpec spec;
@@ -73,7 +68,7 @@ document.body.appendChild(pre);
 )";
 
 nlohmann::json probe(const std::string& report_dir, const std::string& profile) {
-  std::string html = slurp(report_dir + "/index.html");
+  std::string html = readFile(report_dir + "/index.html");
   auto body_end = html.rfind("</body>");
   if (body_end == std::string::npos) return {};
   const std::string page = report_dir + "/probe.html";
@@ -144,7 +139,7 @@ TEST(ReportRender, ARealRunReadsRightInChromiumAndPrintsToPdf) {
   EXPECT_EQ(req_state["WEB-CONFIG"], "not-tested");  // not in this run
 
   // The PDF: Chromium's print of index.html.
-  std::string pdf = slurp(dir + "/report.pdf");
+  std::string pdf = readFile(dir + "/report.pdf");
   EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u) << r.output;
   size_t pages = 0;
   for (size_t p = pdf.find("/Type /Page"); p != std::string::npos;
@@ -154,7 +149,7 @@ TEST(ReportRender, ARealRunReadsRightInChromiumAndPrintsToPdf) {
   EXPECT_GE(pages, 2u) << "pages in report.pdf";
 
   // junit.xml: valid for Jenkins, with the expected/observed text and evidence properties.
-  std::string junit = slurp(dir + "/junit.xml");
+  std::string junit = readFile(dir + "/junit.xml");
   EXPECT_EQ(std::system(("xmllint --noout --schema '" + kSrc +
                          "/fixtures/junit/jenkins-junit.xsd' '" + dir + "/junit.xml' 1>&2")
                             .c_str()),
@@ -165,11 +160,11 @@ TEST(ReportRender, ARealRunReadsRightInChromiumAndPrintsToPdf) {
             std::string::npos);
 
   // `phonelab report` re-renders the same bytes, ladder and timeline included.
-  std::string html = slurp(dir + "/index.html");
+  std::string html = readFile(dir + "/index.html");
   auto again = phonelab({"report", dir});
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(slurp(dir + "/index.html"), html);
-  EXPECT_EQ(slurp(dir + "/junit.xml"), junit);
+  EXPECT_EQ(readFile(dir + "/index.html"), html);
+  EXPECT_EQ(readFile(dir + "/junit.xml"), junit);
 
   // What a person sees, computed by the browser.
   const std::string profile = dir + "/../report-render-chromium";
@@ -226,7 +221,7 @@ TEST(ReportRender, ARealRunReadsRightInChromiumAndPrintsToPdf) {
   chromium({"--window-size=1400,5000", "--hide-scrollbars", "--screenshot=" + shot,
             "file://" + dir + "/index.html"},
            profile);
-  std::string png = slurp(shot);
+  std::string png = readFile(shot);
   EXPECT_EQ(png.rfind("\x89PNG", 0), 0u);
   EXPECT_GT(png.size(), 20000u);
   std::cout << "report screenshot: " << shot << "\nreport PDF: " << dir << "/report.pdf\n";
