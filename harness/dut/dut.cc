@@ -150,6 +150,29 @@ class PhysicalPower : public PowerDriver {
   DutEnv env_;
 };
 
+std::string xmlEscape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
@@ -384,7 +407,16 @@ DutResult Dut::waitRestarted(Clock::time_point since, Deadline deadline) {
   return DutResult::fail(why.empty() ? "interrupted" : why);
 }
 
-DutResult Dut::configure(const std::map<std::string, std::string>& settings, Deadline deadline) {
+void Dut::Addressing::apply(const SettingDef& def, const std::string& firmware_value) {
+  if (def.name == "connection_type") {
+    auto it = def.values.find("static");
+    is_static = firmware_value == (it == def.values.end() ? "static" : it->second);
+  }
+  if (def.name == "static_ip") static_ip = firmware_value;
+}
+
+DutResult Dut::noteOriginals(const std::map<std::string, std::string>& settings,
+                             Deadline deadline) {
   if (lab_.driver == "physical") {
     // The phone outlives the scenario: note what each setting was before its first change.
     bool need = false;
@@ -407,7 +439,78 @@ DutResult Dut::configure(const std::map<std::string, std::string>& settings, Dea
       }
     }
   }
+  return {};
+}
+
+DutResult Dut::configure(const std::map<std::string, std::string>& settings, Deadline deadline) {
+  if (auto r = noteOriginals(settings, deadline); !r.ok) return r;
   return submit(settings, deadline);
+}
+
+std::optional<std::string> Dut::flatProfile(const std::map<std::string, std::string>& settings,
+                                            std::string& why) const {
+  std::string out = "<flat-profile>\n";
+  for (const auto& [name, value] : settings) {
+    const SettingDef* def = lab_.profile.setting(name);
+    if (!def) {
+      why = "the device profile has no setting '" + name + "'";
+      return std::nullopt;
+    }
+    out += "  <" + def->element + " ua=\"na\">" +
+           xmlEscape(lab_.profile.firmwareValue(*def, value)) + "</" + def->element + ">\n";
+  }
+  return out + "</flat-profile>\n";
+}
+
+DutResult Dut::configureByProfile(const std::map<std::string, std::string>& settings,
+                                  const std::string& url, Deadline deadline) {
+  if (auto r = noteOriginals(settings, deadline); !r.ok) return r;
+  std::map<std::string, std::string> submitted;
+  bool restarts = false;
+  Addressing next = addressing();
+  for (const auto& [name, value] : settings) {
+    const SettingDef* def = lab_.profile.setting(name);
+    if (!def) return DutResult::fail("the device profile has no setting '" + name + "'");
+    const std::string fw = lab_.profile.firmwareValue(*def, value);
+    submitted[def->element] = fw;
+    restarts = restarts || def->restarts;
+    next.apply(*def, fw);
+  }
+  const std::string& resync = lab_.profile.admin.resync;
+  const std::string target = resync + "?" + url;
+  const double asked = env_.log->now();
+  auto asked_at = Clock::now();
+  std::string why;
+  auto res = admin("GET", target, "", deadline, why);
+  if (!res) return DutResult::fail("resync: " + why);
+  if (res->status != 200) {
+    return DutResult::fail("GET " + target + " answered HTTP " + std::to_string(res->status) +
+                           ": " + res->body.substr(0, 200));
+  }
+  std::string summary = "resync from " + url + ":";
+  for (const auto& [k, v] : submitted) summary += " " + k + "=" + v;
+  auto fields = submitted;
+  fields["url"] = url;
+  env_.log->emit("dut", "dut.configure", fields, summary);
+  // The phone fetches the profile (a real one may answer the resync request first).
+  const std::string path = url.substr(std::min(url.size(), url.find('/', url.find("//") + 2)));
+  auto fetched = env_.log->waitFor(
+      EventMatcher("http.request").whereEq("target", path).whereEq("status", "200"), asked,
+      deadline);
+  if (!fetched) {
+    return DutResult::fail("the phone did not fetch " + url + " after GET " + resync);
+  }
+  static_mode_ = next.is_static;
+  static_ip_ = next.static_ip;
+  if (restarts) {
+    auto r = waitRestarted(asked_at, deadline);
+    if (!r.ok) {
+      r.why = "after the resync the phone did not come back at " + address() + ": " + r.why;
+      return r;
+    }
+  }
+  // A phone may apply a profile a moment after fetching it: look again for a few seconds.
+  return verifySubmitted(submitted, deadline, deadline.min(Deadline::in(Seconds(10))), "resync");
 }
 
 DutResult Dut::restoreSettings(Deadline deadline) {
@@ -432,8 +535,7 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
     by_page[def->page].emplace_back(def, lab_.profile.firmwareValue(*def, value));
   }
   bool restarts = false;
-  bool new_static = static_mode_;
-  std::string new_static_ip = static_ip_;
+  Addressing next = addressing();
   auto submitted_at = Clock::now();
   for (const auto& [page_id, items] : by_page) {
     const std::string& path = lab_.profile.admin.pages.at(page_id);
@@ -452,11 +554,7 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
       }
       fields[def->element] = value;
       restarts = restarts || def->restarts;
-      if (def->name == "connection_type") {
-        auto it = def->values.find("static");
-        new_static = value == (it == def->values.end() ? "static" : it->second);
-      }
-      if (def->name == "static_ip") new_static_ip = value;
+      next.apply(*def, value);
     }
     std::string action = form->action.empty() ? path : form->action;
     submitted_at = Clock::now();
@@ -470,8 +568,8 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
     for (const auto& [k, v] : fields) summary += " " + k + "=" + v;
     env_.log->emit("dut", "dut.configure", fields, summary);
   }
-  static_mode_ = new_static;
-  static_ip_ = new_static_ip;
+  static_mode_ = next.is_static;
+  static_ip_ = next.static_ip;
   if (restarts) {
     auto r = waitRestarted(submitted_at, deadline);
     if (!r.ok) {
@@ -483,34 +581,40 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
   for (const auto& [page_id, items] : by_page) {
     for (const auto& [def, value] : items) submitted[def->element] = value;
   }
-  return verifySubmitted(submitted, deadline);
+  return verifySubmitted(submitted, deadline, Deadline::in(Seconds(0)), "Submit All Changes");
 }
 
 DutResult Dut::verifySubmitted(const std::map<std::string, std::string>& submitted,
-                               Deadline deadline) {
+                               Deadline deadline, Deadline settle, const std::string& after) {
   const std::string& path = lab_.profile.admin.config_xml;
-  std::string why;
-  auto page = admin("GET", path, "", deadline, why);
-  if (!page || page->status != 200) {
-    return DutResult::fail("could not read " + path + " to verify the change: " +
-                           (page ? "HTTP " + std::to_string(page->status) : why));
+  for (;;) {
+    std::string why;
+    auto page = admin("GET", path, "", deadline, why);
+    if (!page || page->status != 200) {
+      return DutResult::fail("could not read " + path + " to verify the change: " +
+                             (page ? "HTTP " + std::to_string(page->status) : why));
+    }
+    auto xml = parseFlatXml(page->body, why);
+    if (!xml) return DutResult::fail(path + ": " + why);
+    ReadBack rb = compareReadBack(submitted, *xml);
+    if (!rb.wrong.empty() && !settle.expired() && !env_.log->cancelled()) {
+      if (env_.log->waitUntil(settle.min(Deadline::in(Seconds(0.5))))) continue;
+    }
+    auto fields = rb.shown;
+    fields["result"] = rb.wrong.empty() ? "ok" : "mismatch";
+    const std::string wrong = join(rb.wrong, "; ");
+    env_.log->emit(
+        "dut", "dut.verify", fields,
+        rb.wrong.empty()
+            ? path + " shows every value of the " + after +
+                  (rb.masked.empty() ? ""
+                                     : " (masked, not compared: " + join(rb.masked, ", ") + ")")
+            : path + " after the " + after + ": " + wrong);
+    if (!rb.wrong.empty()) {
+      return DutResult::fail("the phone did not keep what was submitted: " + path + ": " + wrong);
+    }
+    return {};
   }
-  auto xml = parseFlatXml(page->body, why);
-  if (!xml) return DutResult::fail(path + ": " + why);
-  ReadBack rb = compareReadBack(submitted, *xml);
-  auto fields = rb.shown;
-  fields["result"] = rb.wrong.empty() ? "ok" : "mismatch";
-  const std::string wrong = join(rb.wrong, "; ");
-  env_.log->emit(
-      "dut", "dut.verify", fields,
-      rb.wrong.empty()
-          ? path + " shows every submitted value" +
-                (rb.masked.empty() ? "" : " (masked, not compared: " + join(rb.masked, ", ") + ")")
-          : path + " after Submit All Changes: " + wrong);
-  if (!rb.wrong.empty()) {
-    return DutResult::fail("the phone did not keep what was submitted: " + path + ": " + wrong);
-  }
-  return {};
 }
 
 DutResult Dut::reboot(Deadline deadline) {

@@ -83,6 +83,18 @@ class Dut {
   /// back: fails, naming each element, when it does not show a submitted value (a value the
   /// firmware masks, all '*', is not compared). Emits dut.configure per page and dut.verify.
   DutResult configure(const std::map<std::string, std::string>& settings, Deadline deadline);
+  /// The same through the phone's provisioning instead of its web forms: GET
+  /// /admin/resync?<url>, where `url` (http://lab-side/...) serves flatProfile(settings); waits
+  /// for the phone to fetch it (an http.request event for its path, status 200), for the restart
+  /// a setting needs, and (up to 10 s, a phone may apply it after fetching) until cfg.xml shows
+  /// every value. Emits dut.configure (with `url`) and dut.verify.
+  DutResult configureByProfile(const std::map<std::string, std::string>& settings,
+                               const std::string& url, Deadline deadline);
+  /// The flat profile (<flat-profile><Element ua="na">value</Element>...) that sets these
+  /// abstract settings, with the device profile's element names and values. nullopt and `why`
+  /// for a setting the device profile lacks.
+  std::optional<std::string> flatProfile(const std::map<std::string, std::string>& settings,
+                                         std::string& why) const;
   /// /admin/reboot, then waits until the phone is back (uptime restarted).
   DutResult reboot(Deadline deadline);
   /// GET cfg.xml; emits dut.config with every element as a field.
@@ -107,8 +119,19 @@ class Dut {
   std::optional<std::map<std::string, std::string>> readStatus(Deadline deadline, std::string& why);
   DutResult waitRestarted(Clock::time_point since, Deadline deadline);
   DutResult submit(const std::map<std::string, std::string>& settings, Deadline deadline);
-  /// element -> firmware value, as submitted.
-  DutResult verifySubmitted(const std::map<std::string, std::string>& submitted, Deadline deadline);
+  /// driver: physical: reads cfg.xml before the first change of each setting (originals_).
+  DutResult noteOriginals(const std::map<std::string, std::string>& settings, Deadline deadline);
+  /// Reads cfg.xml and compares it with `submitted` (element -> firmware value); until `settle`
+  /// it looks again while a value differs. `after` names the change in messages.
+  DutResult verifySubmitted(const std::map<std::string, std::string>& submitted, Deadline deadline,
+                            Deadline settle, const std::string& after);
+  /// Where the phone will be after a change: static or DHCP, and its static address.
+  struct Addressing {
+    bool is_static = false;
+    std::string static_ip;
+    void apply(const SettingDef& def, const std::string& firmware_value);
+  };
+  Addressing addressing() const { return {static_mode_, static_ip_}; }
   void physicalPowerOn();
 
   const LabFile& lab_;

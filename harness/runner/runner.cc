@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fakes/dhcp/kea.h"
+#include "fakes/http/http.h"
 #include "fakes/sip/fuzz.h"
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/ua.h"
@@ -83,6 +84,8 @@ class ScenarioRun {
     return Deadline::in(Seconds(seconds)).min(scenario_deadline_);
   }
   dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
+  dut::DutResult configureByProfile(const std::map<std::string, std::string>& settings,
+                                    dut::Dut& dut);
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
@@ -248,6 +251,30 @@ std::string ScenarioRun::unmetWhen(const scenario::Step& step) const {
   return out;
 }
 
+// configure via: profile: the flat profile is served for this step only, over HTTP from the
+// segment's lab address on a port of its own (not a fake the scenario names), and kept as
+// evidence beside the scenario's report.
+dut::DutResult ScenarioRun::configureByProfile(const std::map<std::string, std::string>& settings,
+                                               dut::Dut& dut) {
+  std::string why;
+  auto xml = dut.flatProfile(settings, why);
+  if (!xml) return dut::DutResult::fail(why);
+  const std::string name = "profile-" + current_step_ + ".xml";
+  {
+    std::ofstream out(fs::path(dir_) / name, std::ios::binary);
+    out << *xml;
+  }
+  res_.evidence["profile:" + current_step_] = sc_.id + "/" + name;
+  fakes::HttpOptions o;
+  o.address = expand("${lab.ip}");
+  o.port = 0;
+  const std::string path = "/phonelab/" + name;
+  o.files[path] = fakes::HttpFile{*xml, "application/xml"};
+  fakes::HttpFake server(o, log_);
+  const std::string url = "http://" + o.address + ":" + std::to_string(server.port()) + path;
+  return dut.configureByProfile(settings, url, deadlineIn(lab_.boot_timeout + 10));
+}
+
 dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& seq) {
   using namespace scenario;
   return std::visit(
@@ -257,6 +284,7 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           std::map<std::string, std::string> settings;
           for (const auto& [k, v] : act.settings) settings[k] = expand(v);
           // Applying may restart the phone: allow it a boot.
+          if (act.via == "profile") return configureByProfile(settings, dut);
           return dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
         } else if constexpr (std::is_same_v<T, RebootAction>) {
           return dut.reboot(deadlineIn(lab_.boot_timeout + 10));

@@ -766,11 +766,8 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("via"); x && text(*x)) {
       c.via = x->v.Scalar();
-      if (c.via == "profile") {
-        error(x->v,
-              "'via: profile' is not supported yet: configure through the web UI ('via: web')");
-      } else if (c.via != "web") {
-        error(x->v, "'via' is '" + c.via + "': expected web");
+      if (c.via != "web" && c.via != "profile") {
+        error(x->v, "'via' is '" + c.via + "': expected web or profile");
       }
     }
     return c;

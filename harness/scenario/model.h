@@ -35,8 +35,9 @@ struct EventSpec {
 
 // ---- actions (the closed set of things a step can do) ----
 
-/// Configure the DUT through its own admin interface (web UI "Submit All Changes"), with abstract
-/// setting names from the device profile: {connection_type: static, static_ip: ${net.static_ip}}.
+/// Configure the DUT through its own admin interface, with abstract setting names from the device
+/// profile: {connection_type: static, static_ip: ${net.static_ip}}. via web: the web UI ("Submit
+/// All Changes"); via profile: a flat profile the harness serves and /admin/resync?URL.
 struct ConfigureAction {
   std::map<std::string, std::string> settings;
   std::string via = "web";  // web | profile

@@ -57,6 +57,36 @@ INSTANTIATE_TEST_SUITE_P(
                                 "Restricted_Access_Domains was ''"}),
     [](const auto& info) { return testName(info.param); });
 
+// configure via: profile: a flat profile served by the harness and /admin/resync?URL, the
+// driver's second channel. It does not touch the web forms, so a phone whose forms store nothing
+// (web-submit-ignored) is still configured this way, while via: web fails on it.
+TEST(ConfigureViaProfile, ResyncAppliesTheServedProfileWithoutTheWebForms) {
+  PHONELAB_REQUIRE_ROOT();
+  for (const std::string fault : {"", "web-submit-ignored"}) {
+    SCOPED_TRACE("fault: " + (fault.empty() ? std::string("none") : fault));
+    std::vector<std::string> faults;
+    if (!fault.empty()) faults.push_back(fault);
+    auto r = runSuite("via-profile" + fault, faults, {"fixtures/e2e/configure-via-profile.yaml"});
+    const auto* s = scenario(r, "configure-via-profile");
+    ASSERT_NE(s, nullptr) << r.output;
+    EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+    // The profile the phone was given is kept as evidence.
+    const std::string profile = (*s)["evidence"].value("profile:by-profile", std::string("(none)"));
+    EXPECT_EQ(profile, "configure-via-profile/profile-by-profile.xml");
+    EXPECT_NE(readFile(r.report_dir + "/" + profile)
+                  .find("<Station_Name ua=\"na\">profile &amp; &lt;resync&gt;</Station_Name>"),
+              std::string::npos);
+    const std::string events = readFile(r.report_dir + "/configure-via-profile/events.jsonl");
+    EXPECT_NE(events.find("shows every value of the resync"), std::string::npos);
+  }
+  // The same fault breaks the web channel, so the pass above is the profile's doing.
+  auto web =
+      runSuite("via-web-broken", {"web-submit-ignored"}, {"scenarios/network/web-config.yaml"});
+  const auto* s = scenario(web, "web-config");
+  ASSERT_NE(s, nullptr) << web.output;
+  EXPECT_EQ((*s)["verdict"], "fail");
+}
+
 TEST(Cli, ValidateReportsFileLineColAndExits2) {
   auto r = phonelab({"validate", "fixtures/scenarios-invalid"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
