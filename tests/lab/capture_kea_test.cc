@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -138,6 +139,51 @@ TEST(LabCapture, SeesTrafficAndWritesPcap) {
   EXPECT_EQ(static_cast<uint8_t>(data[2]), 0xb2);
   EXPECT_EQ(static_cast<uint8_t>(data[3]), 0xa1);
   EXPECT_GT(data.size(), 24u + packets * 16);
+}
+
+// A burst larger than libpcap's default ring (2 MiB: a few dozen frames of the snap length in
+// immediate mode), as an ARP sweep of the subnet makes: every frame is kept, and the capture says
+// how many it received and dropped when it ends (capture.stats).
+TEST(LabCapture, ABurstOfFramesIsKeptWhole) {
+  PHL_REQUIRE_ROOT();
+  TempDir tmp;
+  Segment seg(runToken(), 21);
+  EventLog log;
+  constexpr int kFrames = 400;
+  {
+    Capture cap(seg.labNs(), seg.labIf(), tmp / "capture.pcap", log, "");
+    ipCommand({"-n", seg.dutNs(), "link", "set", "eth0", "up"});
+    NetnsScope scope(seg.dutNs());
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    sockaddr_ll ll{};
+    ll.sll_family = AF_PACKET;
+    ll.sll_ifindex = static_cast<int>(::if_nametoindex("eth0"));
+    ll.sll_halen = 6;
+    std::memset(ll.sll_addr, 0xff, 6);
+    for (int i = 1; i <= kFrames; ++i) {
+      // Broadcast, IEEE local experimental ethertype 0x88b5; the last frame is one byte longer.
+      Bytes f(i == kFrames ? 61 : 60, 0);
+      std::memset(f.data(), 0xff, 6);
+      f[12] = 0x88;
+      f[13] = 0xb5;
+      f[14] = static_cast<uint8_t>(i >> 8);
+      f[15] = static_cast<uint8_t>(i);
+      ASSERT_EQ(::sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&ll), sizeof ll),
+                static_cast<ssize_t>(f.size()))
+          << std::strerror(errno);
+    }
+    ::close(fd);
+    auto last =
+        log.waitFor(EventMatcher("ether").whereEq("length", "61"), 0, Deadline::in(Seconds(10)));
+    ASSERT_TRUE(last) << "the burst's last frame was not captured";
+    EXPECT_EQ(log.matching(EventMatcher("ether").whereEq("ethertype", "0x88b5"), 0).size(),
+              static_cast<size_t>(kFrames));
+  }
+  auto stats = log.matching(EventMatcher("capture.stats"), 0);
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(*stats[0].field("dropped"), "0") << stats[0].summary;
+  EXPECT_GE(std::stoi(*stats[0].field("received")), kFrames) << stats[0].summary;
 }
 
 TEST(LabCapture, OpenFailureThrows) {
