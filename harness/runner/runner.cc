@@ -86,6 +86,7 @@ class ScenarioRun {
   dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
   dut::DutResult configureByProfile(const std::map<std::string, std::string>& settings,
                                     dut::Dut& dut);
+  std::string sweepForPhone(const lab::SegmentAddressing& addr);
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
@@ -249,6 +250,27 @@ std::string ScenarioRun::unmetWhen(const scenario::Step& step) const {
   }
   if (!out.empty()) out += " (device profile " + lab_.profile.file + ")";
   return out;
+}
+
+// The first scenario of a bench run does not know where the phone is. A phone that kept a lease
+// on this subnet (an earlier run) sends no DHCP until it renews, so power: web would have nothing
+// to reboot: ask every address of the segment (an echo request each; the kernel ARPs for every
+// one) and take the address the phone's MAC answers for (arp.reply in the capture).
+std::string ScenarioRun::sweepForPhone(const lab::SegmentAddressing& addr) {
+  const double t0 = log_.now();
+  for (int host = 1; host < 255; ++host) {
+    const std::string ip = addr.prefix + "." + std::to_string(host);
+    if (ip != addr.lab_ip) sendEchoRequest("", ip, 0x7073, static_cast<uint16_t>(host));
+  }
+  auto reply =
+      log_.waitFor(EventMatcher("arp.reply").whereEq("sender_mac", lab_.mac), t0, deadlineIn(3));
+  const std::string* ip = reply ? reply->field("sender_ip") : nullptr;
+  log_.emit("harness", "harness.sweep",
+            {{"subnet", addr.prefix + ".0/24"}, {"found", ip ? *ip : ""}},
+            ip ? "ARP sweep of " + addr.prefix + ".0/24: the phone " + lab_.mac + " is at " + *ip
+               : "ARP sweep of " + addr.prefix + ".0/24: the phone " + lab_.mac +
+                     " answered for no address (it has none here yet)");
+  return ip ? *ip : "";
 }
 
 // configure via: profile: the flat profile is served for this step only, over HTTP from the
@@ -601,6 +623,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   env.dut_ns = seg.dutNs();
   env.iface = bench ? seg.labIf() : seg.dutIf();
   env.known_address = phone_ip_ ? *phone_ip_ : "";
+  if (bench && lab_.power == "web" && env.known_address.empty()) {
+    env.known_address = sweepForPhone(addr);
+  }
   env.work_dir = dir_;
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
