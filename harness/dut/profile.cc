@@ -62,7 +62,8 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
       s.mark = r.mark(kv.first);
       const YAML::Node& def = kv.second;
       if (!r.isMap(def, "setting '" + s.name + "'")) continue;
-      r.onlyKeys(def, {"element", "page", "field", "values", "restarts", "confirmed", "note"},
+      r.onlyKeys(def,
+                 {"element", "page", "field", "values", "restarts", "confirmed", "note", "factory"},
                  "setting '" + s.name + "'");
       s.element = r.required(def, "element", "setting '" + s.name + "'");
       s.page = r.required(def, "page", "setting '" + s.name + "'");
@@ -75,6 +76,20 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
       }
       s.confirmed = confirmed == "true";
       s.note = r.optional(def, "note", "");
+      if (def["factory"]) {
+        s.factory = r.optional(def, "factory", "");
+        // A setting with a list of values has a factory value from that list (either spelling).
+        if (!s.values.empty()) {
+          bool known = s.values.count(*s.factory) > 0;
+          for (const auto& [abstract, firmware] : s.values) known = known || firmware == *s.factory;
+          if (!known) {
+            std::string names;
+            for (const auto& [abstract, firmware] : s.values) names += " " + abstract;
+            r.error(def["factory"], "factory value '" + *s.factory + "' of setting '" + s.name +
+                                        "' is none of its values:" + names);
+          }
+        }
+      }
       if (!s.page.empty() && !p.admin.pages.count(s.page)) {
         r.error(def["page"], "page '" + s.page + "' of setting '" + s.name +
                                  "' is not listed under admin.pages");

@@ -21,6 +21,10 @@ struct SettingDef {
   /// abstract value -> firmware value ("static" -> "Static IP"); values not listed pass through.
   std::map<std::string, std::string> values;
   bool restarts = false;  // the phone restarts to apply a change of it
+  /// The value (abstract, like a scenario's) a factory-reset phone has; lab file `reset: factory`
+  /// sets it back before a bench run. None: the setting is left as found (e.g. the admin
+  /// password, which the lab file holds).
+  std::optional<std::string> factory;
   /// false: the element name (or its values) is our choice, not a published one, and must be
   /// confirmed on hardware (docs/lab-setup.md); reports and `phonelab validate` list these.
   bool confirmed = true;

@@ -5,6 +5,7 @@
 
 #include "harness/dut/dut.h"
 #include "harness/dut/lab_file.h"
+#include "harness/dut/profile.h"
 
 namespace phonelab::dut {
 namespace {
@@ -102,6 +103,32 @@ TEST(LabFile, InvalidLabFilesAreRejectedWithFileLineCol) {
     }
   }
   EXPECT_GE(cases, 20);
+}
+
+TEST(DeviceProfile, FactoryValues) {
+  for (const char* file :
+       {"/lab/devices/cisco-8832-mpp.yaml", "/lab/devices/cisco-7832-mpp.yaml"}) {
+    SCOPED_TRACE(file);
+    DeviceProfile p = loadDeviceProfile(kSrc + file);
+    ASSERT_TRUE(p.setting("connection_type"));
+    EXPECT_EQ(p.setting("connection_type")->factory.value_or("(none)"), "dhcp");
+    EXPECT_EQ(p.setting("line1.auth_invite")->factory.value_or("(none)"), "no");
+    EXPECT_EQ(p.setting("restricted_access_domains")->factory.value_or("(none)"), "");
+    // The lab file holds the admin password: a reset must not change it.
+    EXPECT_FALSE(p.setting("admin_password")->factory.has_value());
+  }
+  const std::string bad = kSrc + "/fixtures/profiles-invalid/factory-not-a-value.yaml";
+  try {
+    loadDeviceProfile(bad);
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ":9:"), std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "factory value 'static' of setting 'connection_type' is none of its values: dhcp"),
+        std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
