@@ -535,6 +535,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   // The cable is plugged in: the DUT side has carrier before the DHCP server opens its socket.
   if (!bench) lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
 
+  // The harness's own namespace, kept open for what must run there later (power: snmp's snmpset:
+  // the PoE switch is on the management network).
+  lab::NetnsHandle home_ns;
   // From here on this thread lives in the lab namespace: sockets and children are created there.
   lab::NetnsScope in_lab(seg.labNs());
   if (bench) {
@@ -576,6 +579,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   env.work_dir = dir_;
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
+  env.home_netns_fd = home_ns.fd();
   dut::Dut dut(lab_, env);
   dut_ = &dut;
   for (const auto& [name, path] : dut.power().evidence()) {
