@@ -821,16 +821,22 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   fs::remove_all(dir);
   fs::create_directories(dir);
 
-  EventLog log;
+  // Declared before the log, so they outlive every call of its sink.
   std::ofstream events(dir + "/events.jsonl");
+  std::mutex events_mu;
+  EventLog log;
   res.evidence["events"] = sc.id + "/events.jsonl";
-  log.setSink([&events](const Event& e) {
+  // The sink is called on whichever thread emits (the capture's, the fakes', this one), under no
+  // lock of the log's: one line at a time, or two events' lines interleave in the file.
+  log.setSink([&events, &events_mu](const Event& e) {
     nlohmann::json j = {{"t", e.t},
                         {"source", e.source},
                         {"kind", e.kind},
                         {"fields", e.fields},
                         {"summary", e.summary}};
-    events << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::lock_guard lock(events_mu);
+    events << line << "\n";
     events.flush();
   });
   {

@@ -216,12 +216,14 @@ std::string writeSnmpLab(const std::string& dir, const BenchWire& w, const std::
   return path;
 }
 
-/// The dut.power events of a scenario's events.jsonl.
+/// The dut.power events of a scenario's events.jsonl (every line must be an event).
 std::vector<nlohmann::json> powerEvents(const std::string& report, const std::string& id) {
   std::vector<nlohmann::json> out;
   std::istringstream in(readFile(report + "/" + id + "/events.jsonl"));
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line, nullptr, false);
+    // One event per line, whichever threads emitted them at the same time.
+    EXPECT_TRUE(j.is_object()) << id << "/events.jsonl: not one JSON object: " << line;
     if (j.is_object() && j.value("kind", "") == "dut.power") out.push_back(j);
   }
   return out;
