@@ -13,6 +13,8 @@ packages=(
   # the lab's real peers and tools
   iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils
+  # power: snmp (snmpset switches a PoE port) and the fake PoE switch of its test (snmpd)
+  snmp snmpd
   # benchmarks and scripts
   jq
   # the report's PDF (headless print-to-pdf) and its rendering test
@@ -39,7 +41,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Packaged daemons must not run on their own: the harness starts its own instances per scenario.
-for svc in kea-dhcp4-server kamailio; do
+for svc in kea-dhcp4-server kamailio snmpd; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
 echo "install-deps: done"

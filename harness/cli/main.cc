@@ -178,13 +178,6 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     printDiagnostics(e);
     return kExitUsage;
   }
-  if (l.lab.driver == "physical" && l.lab.power == "snmp") {
-    // The lab file may say snmp (it validates), but switching a PoE port is not written yet.
-    std::cerr << "phonelab: lab " << l.lab.file
-              << ": power: snmp (a PoE switch port) is not implemented yet; use power: web or "
-                 "power: manual; nothing was started\n";
-    return kExitUsage;
-  }
   if (a.jobs > 1 && l.lab.driver == "physical") {
     std::cerr << "phonelab: --jobs " << a.jobs << " needs one DUT per lane; lab " << l.lab.file
               << " has one " << l.lab.driver << " device\n";

@@ -26,6 +26,9 @@ struct DutEnv {
   /// driver: physical: where the phone was last seen (an earlier scenario), "" if unknown. Used
   /// until this scenario's own DHCP ACK or ARP says otherwise (power: web reboots it there).
   std::string known_address;
+  /// The harness's own network namespace (lab::NetnsHandle), where power: snmp runs snmpset: the
+  /// PoE switch is on the management network. -1: the calling thread's namespace.
+  int home_netns_fd = -1;
 };
 
 /// How a DUT is powered. Emulator: a process in the DUT namespace.
@@ -49,7 +52,7 @@ std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& a
 /// driver: emulator or program: the device is a process in the DUT namespace.
 std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env);
 /// driver: physical: a phone on the wire, never a process of ours. It is always on as far as the
-/// harness can tell; Dut::powerOn() restarts it the lab file's way (power: web or manual).
+/// harness can tell; Dut::powerOn() restarts it the lab file's way (power: web, manual or snmp).
 std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env);
 
 /// Result of an action on the DUT: ok, or why not (what the phone did or failed to do).
@@ -67,7 +70,9 @@ class Dut {
   /// emulator/program: start the process. physical: restart the phone so it asks for an address
   /// on this segment: power: web, /admin/reboot at its last known address (nothing if none is
   /// known: the phone is expected to be asking already); power: manual, prompt the operator and
-  /// wait (boot timeout) for its DHCP DISCOVER.
+  /// wait (boot timeout) for its DHCP DISCOVER; power: snmp, switch its PoE port off, wait
+  /// off_time, switch it on (snmpset) and wait (boot timeout) for its DHCP DISCOVER. Throws Error
+  /// if snmpset fails.
   void powerOn();
   void powerOff();
   /// driver: physical: sets back, through the web UI, the values the settings this scenario
@@ -133,6 +138,11 @@ class Dut {
   };
   Addressing addressing() const { return {static_mode_, static_ip_}; }
   void physicalPowerOn();
+  /// power: snmp: the port off, off_time, the port on, then a wait (boot) for the DHCP DISCOVER.
+  void snmpPowerCycle();
+  /// snmpset the port OID to value; a dut.power event {state, power: snmp, host, oid, value}.
+  /// Throws Error naming the switch, the OID and snmpset's output if it fails.
+  void snmpSet(const std::string& state, const std::string& value);
 
   const LabFile& lab_;
   DutEnv env_;

@@ -127,9 +127,21 @@ LabFile loadLabFile(const std::string& path) {
       if (lab.power != "snmp") {
         r.error(sn, "'snmp' is only used with power: snmp (power is " + lab.power + ")");
       } else if (r.isMap(sn, "'dut.snmp'")) {
-        r.onlyKeys(sn, {"host", "community", "port_oid", "on_value", "off_value", "timeout"},
-                   "'dut.snmp'");
+        r.onlyKeys(
+            sn, {"host", "community", "port_oid", "on_value", "off_value", "timeout", "off_time"},
+            "'dut.snmp'");
         lab.snmp.host = r.required(sn, "host", "'dut.snmp'");
+        // An IPv4 address or a host name, with an optional UDP port.
+        static const std::regex host_re(
+            "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,5}))?$");
+        std::smatch hm;
+        if (!lab.snmp.host.empty() &&
+            (!std::regex_match(lab.snmp.host, hm, host_re) ||
+             (hm[3].matched && (std::stoi(hm[3].str()) < 1 || std::stoi(hm[3].str()) > 65535)))) {
+          r.error(sn["host"], "'host' '" + lab.snmp.host +
+                                  "' must be the switch's address or name, optionally with a UDP "
+                                  "port (198.51.100.20 or 198.51.100.20:1161)");
+        }
         lab.snmp.community = r.required(sn, "community", "'dut.snmp'");
         lab.snmp.port_oid = r.required(sn, "port_oid", "'dut.snmp'");
         static const std::regex oid_re("^\\.?[0-9]+(\\.[0-9]+)+$");
@@ -140,7 +152,25 @@ LabFile loadLabFile(const std::string& path) {
         }
         lab.snmp.on_value = r.optional(sn, "on_value", lab.snmp.on_value);
         lab.snmp.off_value = r.optional(sn, "off_value", lab.snmp.off_value);
+        static const std::regex int_re("^-?[0-9]{1,10}$");
+        for (const char* key : {"on_value", "off_value"}) {
+          const std::string& v =
+              std::string(key) == "on_value" ? lab.snmp.on_value : lab.snmp.off_value;
+          if (!std::regex_match(v, int_re)) {
+            r.error(sn[key], "'" + std::string(key) + "' '" + v +
+                                 "' must be an integer (snmpset sets it as INTEGER)");
+          }
+        }
         lab.snmp.timeout = r.duration(sn, "timeout", lab.snmp.timeout);
+        if (sn["timeout"] && lab.snmp.timeout <= 0) {
+          r.error(sn["timeout"], "'timeout' must be more than 0s");
+        }
+        lab.snmp.off_time = r.duration(sn, "off_time", lab.snmp.off_time);
+        if (lab.snmp.off_time > 600) {
+          r.error(sn["off_time"],
+                  "'off_time' must be at most 10m (how long the PoE port stays "
+                  "off before it is switched on again)");
+        }
       }
     } else if (lab.driver == "physical" && lab.power == "snmp") {
       r.error(d,

@@ -19,13 +19,18 @@ struct EmulatorConfig {
 
 /// A PoE switch port that powers the phone (power: snmp): the port is switched off and on with
 /// net-snmp's `snmpset` (SNMPv2c, an INTEGER value on the port's OID).
+/// snmpset runs in the harness's own network namespace (the switch is on the management network,
+/// not on the lab segment).
 struct SnmpPower {
-  std::string host;       // the switch's address
-  std::string community;  // SNMPv2c write community
-  std::string port_oid;   // e.g. pethPsePortAdminEnable.1.7 = 1.3.6.1.2.1.105.1.1.1.3.1.7
-  std::string on_value = "1";
-  std::string off_value = "2";
-  double timeout = 5;  // deadline of one snmpset
+  std::string host;             // the switch's address or name, optionally ":port" (default 161)
+  std::string community;        // SNMPv2c write community
+  std::string port_oid;         // e.g. pethPsePortAdminEnable.1.7 = 1.3.6.1.2.1.105.1.1.1.3.1.7
+  std::string on_value = "1";   // an INTEGER
+  std::string off_value = "2";  // an INTEGER
+  double timeout = 5;           // snmpset -t: one request's timeout (one retry: -r 1)
+  double off_time = 3;          // how long the port stays off before it is switched on again
+  /// snmpset's agent argument: "udp:host:port" for "host:port", else "udp:host" (port 161).
+  std::string agent() const { return "udp:" + host; }
 };
 
 struct LabFile {

@@ -186,6 +186,15 @@ NetnsScope::~NetnsScope() {
   ::close(saved_fd_);
 }
 
+NetnsHandle::NetnsHandle() {
+  fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw Error(sysError("open /proc/thread-self/ns/net", errno));
+}
+
+NetnsHandle::~NetnsHandle() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 namespace {
 SegmentAddressing addressing(int lane, const std::string& prefix) {
   SegmentAddressing a;

@@ -32,6 +32,22 @@ class NetnsScope {
   int saved_fd_ = -1;
 };
 
+/// An open handle on the network namespace of the thread that made it, closed on destruction. A
+/// process can be started there later (ProcessSpec::netns_fd) by a thread that has entered another
+/// namespace since: power: snmp runs snmpset in the harness's own namespace (the management
+/// network) while the runner's thread lives in the lab namespace.
+class NetnsHandle {
+ public:
+  NetnsHandle();
+  ~NetnsHandle();
+  NetnsHandle(const NetnsHandle&) = delete;
+  NetnsHandle& operator=(const NetnsHandle&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
 /// Addresses of one lane's segment.
 struct SegmentAddressing {
   int lane = 0;

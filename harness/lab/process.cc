@@ -73,7 +73,7 @@ std::string stageText(const ProcessSpec& spec, int stage) {
     case kPdeathsig:
       return "prctl(PR_SET_PDEATHSIG)";
     case kSetns:
-      return "setns " + spec.netns;
+      return "setns " + (spec.netns.empty() ? "fd " + std::to_string(spec.netns_fd) : spec.netns);
     case kSetpgid:
       return "setpgid";
     case kDup:
@@ -149,6 +149,7 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     ns_fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (ns_fd.fd < 0) throw Error("cannot start " + who + ": " + sysError("open " + path, errno));
   }
+  const int child_ns = ns_fd.fd >= 0 ? ns_fd.fd : spec.netns_fd;
   Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (devnull.fd < 0) throw Error(sysError("open /dev/null", errno));
   Fd log_fd;
@@ -178,7 +179,7 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(sig, SIG_DFL);
-    if (ns_fd.fd >= 0 && ::setns(ns_fd.fd, CLONE_NEWNET) != 0) childFail(ew, kSetns);
+    if (child_ns >= 0 && ::setns(child_ns, CLONE_NEWNET) != 0) childFail(ew, kSetns);
     if (::setpgid(0, 0) != 0) childFail(ew, kSetpgid);
     if (!dupTo(devnull.fd, 0) || !dupTo(child_out, 1) || !dupTo(child_err, 2)) childFail(ew, kDup);
     if (cwd && ::chdir(cwd) != 0) childFail(ew, kChdir);

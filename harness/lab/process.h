@@ -20,9 +20,13 @@ struct ProcessSpec {
   std::string name;                        // "kea", "emulator": used in events and messages
   std::vector<std::string> argv;           // argv[0] is the program (PATH is searched)
   std::map<std::string, std::string> env;  // added to the environment
-  std::string netns;                       // "" = the harness's own namespace
+  std::string netns;                       // "" = the calling thread's namespace
   std::string log_path;                    // stdout+stderr go here (appended); "" = /dev/null
   std::string cwd;                         // "" = unchanged
+  /// Instead of netns: an open namespace fd (lab::NetnsHandle; not taken over), e.g. the
+  /// harness's own namespace for a tool started while this thread is in a lab namespace. Last, so
+  /// that brace-initialised specs keep their meaning.
+  int netns_fd = -1;
 };
 
 class Process {

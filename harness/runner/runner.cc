@@ -585,6 +585,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   // The cable is plugged in: the DUT side has carrier before the DHCP server opens its socket.
   if (!bench) lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
 
+  // The harness's own namespace, kept open for what must run there later (power: snmp's snmpset:
+  // the PoE switch is on the management network).
+  lab::NetnsHandle home_ns;
   // From here on this thread lives in the lab namespace: sockets and children are created there.
   lab::NetnsScope in_lab(seg.labNs());
   if (bench) {
@@ -629,6 +632,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   env.work_dir = dir_;
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
+  env.home_netns_fd = home_ns.fd();
   dut::Dut dut(lab_, env);
   dut_ = &dut;
   for (const auto& [name, path] : dut.power().evidence()) {
@@ -870,16 +874,22 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   fs::remove_all(dir);
   fs::create_directories(dir);
 
-  EventLog log;
+  // Declared before the log, so they outlive every call of its sink.
   std::ofstream events(dir + "/events.jsonl");
+  std::mutex events_mu;
+  EventLog log;
   res.evidence["events"] = sc.id + "/events.jsonl";
-  log.setSink([&events](const Event& e) {
+  // The sink is called on whichever thread emits (the capture's, the fakes', this one), under no
+  // lock of the log's: one line at a time, or two events' lines interleave in the file.
+  log.setSink([&events, &events_mu](const Event& e) {
     nlohmann::json j = {{"t", e.t},
                         {"source", e.source},
                         {"kind", e.kind},
                         {"fields", e.fields},
                         {"summary", e.summary}};
-    events << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::lock_guard lock(events_mu);
+    events << line << "\n";
     events.flush();
   });
   {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "bench_wire.h"
 #include "e2e_util.h"
 #include "fakes/dhcp/kea.h"
 #include "harness/core/event.h"
@@ -15,47 +16,6 @@
 
 namespace phonelab::e2e {
 namespace {
-
-/// The test's wire: namespace phl-<pid>x<tag>-phone with the phone's end, the bench NIC in the
-/// root namespace. Removed at the end (also when an assertion fails or phonelab died).
-struct BenchWire {
-  std::string ns;
-  std::string nic;    // the bench NIC (root namespace)
-  std::string phone;  // the phone's end (in ns)
-  explicit BenchWire(const std::string& tag) {
-    const std::string id = std::to_string(::getpid() % 100000);
-    ns = "phl-" + std::to_string(::getpid()) + "x" + tag + "-phone";
-    nic = "phb" + tag + id;
-    phone = "php" + tag + id;
-    cleanup();
-    lab::ipCommand({"netns", "add", ns});
-    lab::ipCommand({"link", "add", nic, "type", "veth", "peer", "name", phone});
-    lab::ipCommand({"link", "set", phone, "netns", ns});
-    lab::ipCommand({"-n", ns, "link", "set", "lo", "up"});
-    lab::ipCommand({"-n", ns, "link", "set", phone, "up"});
-  }
-  ~BenchWire() { cleanup(); }
-  void cleanup() {
-    // The bench NIC is back in the root namespace after a run; deleting it removes its peer.
-    try {
-      lab::ipCommand({"link", "del", nic});
-    } catch (...) {
-    }
-    try {
-      lab::ipCommand({"netns", "del", ns});
-    } catch (...) {
-    }
-  }
-  /// Is the bench NIC in the root namespace (phonelab gave it back)?
-  bool nicHome() const {
-    try {
-      lab::ipOutput({"link", "show", nic});
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
-};
 
 const char* kPhoneMac = "02:00:c6:12:f4:0a";
 

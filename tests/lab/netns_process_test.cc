@@ -139,6 +139,22 @@ TEST(LabProcess, SeesItsNamespace) {
   EXPECT_EQ(r.output.find("lab0"), std::string::npos) << r.output;
 }
 
+TEST(LabProcess, ANamespaceHandleStartsAProcessBackHome) {
+  PHL_REQUIRE_ROOT();
+  Segment seg(runToken(), 9);
+  // What power: snmp does: the thread is in the lab namespace, snmpset must run where it came from.
+  NetnsHandle home;
+  NetnsScope in_lab(seg.labNs());
+  ProcessSpec here{"ip", {"ip", "-o", "link"}, {}, "", "", ""};
+  auto r = runToCompletion(here, Deadline::in(Seconds(5)));
+  EXPECT_NE(r.output.find("lab0"), std::string::npos) << r.output;
+  ProcessSpec back = here;
+  back.netns_fd = home.fd();
+  r = runToCompletion(back, Deadline::in(Seconds(5)));
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.output.find("lab0"), std::string::npos) << r.output;
+}
+
 TEST(LabProcess, EnvCwdAndLog) {
   TempDir tmp;
   Process p({"env",

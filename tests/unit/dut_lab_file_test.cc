@@ -40,6 +40,8 @@ TEST(LabFile, TheBenchExamplesLoad) {
   EXPECT_EQ(b8.power, "snmp");
   EXPECT_EQ(b8.snmp.port_oid, "1.3.6.1.2.1.105.1.1.1.3.1.7");
   EXPECT_DOUBLE_EQ(b8.snmp.timeout, 5);
+  EXPECT_DOUBLE_EQ(b8.snmp.off_time, 5);
+  EXPECT_EQ(b8.snmp.agent(), "udp:198.51.100.20");
   EXPECT_EQ(b8.model, "CP-8832-3PCC");
   EXPECT_TRUE(b8.has("audio_loopback"));
 
@@ -72,6 +74,23 @@ TEST(LabFile, TheEmulatorLabIsUnchanged) {
   EXPECT_EQ(lab.segment, "namespaces");
   EXPECT_EQ(lab.power, "process");
   EXPECT_TRUE(lab.interface.empty());
+}
+
+TEST(LabFile, SnmpOffTimeDefaultsToThreeSecondsAndTheHostMayNameAPort) {
+  const std::string path = ::testing::TempDir() + "/lab-snmp-port.yaml";
+  std::ofstream(path) << "lab: {name: snmp, segment: interface, interface: enp3s0,\n"
+                         "      subnet: 198.18.7.0/24, isolated: true}\n"
+                         "dut:\n  driver: physical\n  profile: "
+                      << kSrc
+                      << "/lab/devices/cisco-8832-mpp.yaml\n"
+                         "  mac: \"02:00:c6:12:00:0a\"\n  power: snmp\n"
+                         "  snmp: {host: \"switch-3.lab:1161\", community: c,\n"
+                         "         port_oid: .1.3.6.1.2.1.105.1.1.1.3.1.7}\n";
+  LabFile lab = loadLabFile(path);
+  EXPECT_DOUBLE_EQ(lab.snmp.off_time, 3);
+  EXPECT_EQ(lab.snmp.agent(), "udp:switch-3.lab:1161");
+  EXPECT_EQ(lab.snmp.on_value, "1");
+  EXPECT_EQ(lab.snmp.off_value, "2");
 }
 
 /// Each file in fixtures/labs-invalid starts with "# expect: <line>:<col>: <message part>".

@@ -1,0 +1,55 @@
+#pragma once
+// The wire of a bench test (bench_test.cc, bench_snmp_test.cc): a veth pair made in the root
+// namespace, one end moved into a namespace the test owns (where the test runs phone-emulator as
+// "the phone"), the other end, left in the root namespace, is the bench NIC the lab file names.
+
+#include <unistd.h>
+
+#include <string>
+
+#include "harness/lab/netns.h"
+
+namespace phonelab::e2e {
+
+/// The test's wire: namespace phl-<pid>x<tag>-phone with the phone's end, the bench NIC in the
+/// root namespace. Removed at the end (also when an assertion fails or phonelab died).
+struct BenchWire {
+  std::string ns;
+  std::string nic;    // the bench NIC (root namespace)
+  std::string phone;  // the phone's end (in ns)
+  explicit BenchWire(const std::string& tag) {
+    const std::string id = std::to_string(::getpid() % 100000);
+    ns = "phl-" + std::to_string(::getpid()) + "x" + tag + "-phone";
+    nic = "phb" + tag + id;
+    phone = "php" + tag + id;
+    cleanup();
+    lab::ipCommand({"netns", "add", ns});
+    lab::ipCommand({"link", "add", nic, "type", "veth", "peer", "name", phone});
+    lab::ipCommand({"link", "set", phone, "netns", ns});
+    lab::ipCommand({"-n", ns, "link", "set", "lo", "up"});
+    lab::ipCommand({"-n", ns, "link", "set", phone, "up"});
+  }
+  ~BenchWire() { cleanup(); }
+  void cleanup() {
+    // The bench NIC is back in the root namespace after a run; deleting it removes its peer.
+    try {
+      lab::ipCommand({"link", "del", nic});
+    } catch (...) {
+    }
+    try {
+      lab::ipCommand({"netns", "del", ns});
+    } catch (...) {
+    }
+  }
+  /// Is the bench NIC in the root namespace (phonelab gave it back)?
+  bool nicHome() const {
+    try {
+      lab::ipOutput({"link", "show", nic});
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+};
+
+}  // namespace phonelab::e2e
