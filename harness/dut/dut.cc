@@ -607,6 +607,37 @@ DutResult Dut::restoreSettings(Deadline deadline) {
   return fetchStatus(deadline);
 }
 
+DutResult Dut::resetToFactory(Deadline deadline) {
+  const std::string& path = lab_.profile.admin.config_xml;
+  std::string why;
+  auto page = admin("GET", path, "", deadline, why);
+  if (!page || page->status != 200) {
+    return DutResult::fail("could not read " + path + " before the factory reset: " +
+                           (page ? "HTTP " + std::to_string(page->status) : why));
+  }
+  auto xml = parseFlatXml(page->body, why);
+  if (!xml) return DutResult::fail(path + ": " + why);
+  std::map<std::string, std::string> differ;  // abstract name -> factory value
+  std::map<std::string, std::string> fields;
+  std::string summary;
+  for (const auto& [name, def] : lab_.profile.settings) {
+    if (!def.factory) continue;
+    const std::string factory = lab_.profile.firmwareValue(def, *def.factory);
+    auto it = xml->find(def.element);
+    if (it != xml->end() && it->second == factory) continue;
+    differ[name] = *def.factory;
+    fields[def.element] = it == xml->end() ? "(absent)" : it->second;
+    summary += " " + def.element + " '" + fields[def.element] + "' -> '" + factory + "'";
+  }
+  fields["changed"] = std::to_string(differ.size());
+  env_.log->emit("dut", "dut.reset", fields,
+                 differ.empty() ? "factory reset: every setting of the profile already has its "
+                                  "factory value"
+                                : "factory reset:" + summary);
+  if (differ.empty()) return {};
+  return submit(differ, deadline);
+}
+
 DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadline deadline) {
   // Group the settings by web page, as a person would fill them in.
   std::map<std::string, std::vector<std::pair<const SettingDef*, std::string>>> by_page;

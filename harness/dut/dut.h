@@ -78,6 +78,10 @@ class Dut {
   /// driver: physical: sets back, through the web UI, the values the settings this scenario
   /// configured had before (read from cfg.xml before the first change). Nothing to do otherwise.
   DutResult restoreSettings(Deadline deadline);
+  /// Sets every setting with a factory value in the device profile back to it, through the web
+  /// UI, where cfg.xml shows another value (the phone restarts if one of them needs it); verified
+  /// like configure. Emits dut.reset {changed, settings}. Not put back at the end of a scenario.
+  DutResult resetToFactory(Deadline deadline);
   PowerDriver& power() { return *power_; }
 
   /// Waits until the phone is addressed (its DHCP ACK seen, or its static address known) and its

@@ -85,7 +85,7 @@ LabFile loadLabFile(const std::string& path) {
   } else if (r.isMap(d, "'dut'")) {
     r.onlyKeys(d,
                {"driver", "profile", "mac", "model", "admin", "boot_timeout", "audio_loopback",
-                "emulator", "program", "power", "snmp"},
+                "emulator", "program", "power", "snmp", "reset"},
                "'dut'");
     lab.driver = r.required(d, "driver", "'dut'");
     const std::vector<std::string> drivers = {"emulator", "program", "physical"};
@@ -115,8 +115,9 @@ LabFile loadLabFile(const std::string& path) {
       }
       lab.power = r.oneOf(d, "power", {"manual", "web", "snmp"}, "manual");
       lab.model = r.optional(d, "model", "");
+      lab.reset = r.oneOf(d, "reset", {"none", "factory"}, "none");
     } else {
-      for (const char* key : {"power", "snmp", "model"}) {
+      for (const char* key : {"power", "snmp", "model", "reset"}) {
         if (d[key]) {
           r.error(d[key], "'" + std::string(key) + "' is only for driver: physical (driver is " +
                               lab.driver + ")");

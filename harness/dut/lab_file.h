@@ -51,6 +51,10 @@ struct LabFile {
   std::string driver = "emulator";
   std::vector<std::string> program;  // driver: program: argv, ${dut.mac} ${dut.iface} ${state_dir}
   std::string model;                 // driver: physical: the model the phone must report
+  /// driver: physical: factory: before the first scenario of a run, every setting with a factory
+  /// value in the device profile that differs on the phone is set back to it (a known start);
+  /// none: the phone is taken as found.
+  std::string reset = "none";
   /// How the DUT is power cycled: emulator/program: the process (implicit); manual: the harness
   /// asks the operator and waits for the phone's DHCP DISCOVER; web: /admin/reboot; snmp: a PoE
   /// switch port (`snmp`).

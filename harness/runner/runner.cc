@@ -67,10 +67,19 @@ void forEachSetting(const Scenario& sc,
 /// Everything one scenario needs while it runs.
 class ScenarioRun {
  public:
-  /// phone_ip: where a bench phone was last seen (read and updated; one lane only).
+  /// phone_ip: where a bench phone was last seen (read and updated; one lane only). reset_done:
+  /// the lab file's reset: factory is done (read and set; one lane only).
   ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
-              ScenarioResult& res, const std::string& dir, std::string* phone_ip = nullptr)
-      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir), phone_ip_(phone_ip) {}
+              ScenarioResult& res, const std::string& dir, std::string* phone_ip = nullptr,
+              bool* reset_done = nullptr)
+      : sc_(sc),
+        lab_(lab),
+        opts_(opts),
+        log_(log),
+        res_(res),
+        dir_(dir),
+        phone_ip_(phone_ip),
+        reset_done_(reset_done) {}
 
   void execute(int lane, std::map<std::string, std::string>& identity);
   std::string currentStep() const { return current_step_; }
@@ -107,6 +116,7 @@ class ScenarioRun {
   ScenarioResult& res_;
   std::string dir_;
   std::string* phone_ip_ = nullptr;
+  bool* reset_done_ = nullptr;
   std::map<std::string, std::string> vars_;
   std::map<std::string, double> step_starts_;
   std::string current_step_ = "setup";
@@ -659,7 +669,19 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     if (!identity.count("model")) {
       for (const auto& [k, v] : dut.identity()) identity[k] = v;
     }
-    if (!sc_.dut.settings.empty()) {
+    bool reset_failed = false;
+    if (bench && lab_.reset == "factory" && reset_done_ && !*reset_done_) {
+      // A known start: once per run, before anything is configured.
+      auto r = dut.resetToFactory(deadlineIn(lab_.boot_timeout + 10));
+      if (r.ok) {
+        *reset_done_ = true;
+      } else {
+        reset_failed = true;
+        check("setup: factory reset", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+              "precondition not met: could not set the phone back to its factory values: " + r.why);
+      }
+    }
+    if (!reset_failed && !sc_.dut.settings.empty()) {
       std::map<std::string, std::string> settings;
       for (const auto& [k, v] : sc_.dut.settings) settings[k] = expand(v);
       auto r = dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
@@ -911,7 +933,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
     }
   });
 
-  ScenarioRun run(sc, lab_, opts_, log, res, dir, &bench_phone_ip_);
+  ScenarioRun run(sc, lab_, opts_, log, res, dir, &bench_phone_ip_, &bench_reset_done_);
   if (std::string why = notApplicableReason(sc, lab_); !why.empty()) {
     // The device lacks a capability the scenario needs, or the segment is not one where hostile
     // fakes may run: nothing to run, nothing to judge.

@@ -75,6 +75,8 @@ class Runner {
   std::string interrupt_reason_;  // guarded by mu_
   /// segment: interface: where the bench phone was at the end of the last scenario (one lane).
   std::string bench_phone_ip_;
+  /// reset: factory was done (once per run, in its first scenario).
+  bool bench_reset_done_ = false;
 };
 
 }  // namespace phonelab::runner

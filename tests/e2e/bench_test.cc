@@ -6,6 +6,7 @@
 // through the wire and the phone's web UI, exactly as it would a real one.
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "bench_wire.h"
@@ -19,8 +20,9 @@ namespace {
 
 const char* kPhoneMac = "02:00:c6:12:f4:0a";
 
-std::string writeLab(const std::string& dir, const BenchWire& w, const std::string& subnet) {
-  const std::string path = dir + "/bench.yaml";
+std::string writeLab(const std::string& dir, const BenchWire& w, const std::string& subnet,
+                     const std::string& extra = "", const std::string& name = "bench.yaml") {
+  const std::string path = dir + "/" + name;
   std::ofstream(path) << "lab:\n  name: e2e-bench\n  segment: interface\n  interface: " << w.nic
                       << "\n  subnet: " << subnet
                       << "\n  isolated: true\n"
@@ -30,7 +32,8 @@ std::string writeLab(const std::string& dir, const BenchWire& w, const std::stri
                          "  model: CP-8832-3PCC\n  mac: \""
                       << kPhoneMac
                       << "\"\n  admin: {user: admin, password: \"\"}\n  power: web\n"
-                         "  audio_loopback: cable\n  boot_timeout: 100s\n";
+                         "  audio_loopback: cable\n  boot_timeout: 100s\n"
+                      << extra;
   return path;
 }
 
@@ -56,14 +59,48 @@ std::unique_ptr<lab::Process> startPhone(const BenchWire& w, const std::string& 
   return std::make_unique<lab::Process>(spec);
 }
 
-TEST(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
-  PHONELAB_REQUIRE_ROOT();
-  if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
-  BenchWire wire("a");
-  const std::string dir = freshDir("bench-network");
-  const std::string lab_file = writeLab(dir, wire, "198.18.244.0/24");
-  auto phone = startPhone(wire, dir);
-  const std::string report = dir + "/report";
+/// Every bench test: root, Kea, a wire of its own, a report folder and the lab file naming the
+/// wire's NIC.
+class Bench : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PHONELAB_REQUIRE_ROOT();
+    if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
+  }
+  /// The wire (tag: a letter of its own per test), dir = freshDir(name), lab_file on `subnet`.
+  void rig(const std::string& tag, const std::string& name, const std::string& subnet) {
+    wire = std::make_unique<BenchWire>(tag);
+    dir = freshDir(name);
+    this->subnet = subnet;
+    lab_file = writeLab(dir, *wire, subnet);
+    report = dir + "/report";
+  }
+  /// phonelab run --lab <lab> --report <report_dir> <paths>.
+  RunOutcome run(const std::string& lab, const std::string& report_dir,
+                 const std::vector<std::string>& paths) {
+    std::vector<std::string> args = {"run", "--lab", lab, "--report", report_dir};
+    args.insert(args.end(), paths.begin(), paths.end());
+    return phonelab(args, report_dir);
+  }
+  std::unique_ptr<BenchWire> wire;
+  std::string dir, subnet, lab_file, report;
+};
+
+/// The events of one scenario of a report with this kind, parsed.
+std::vector<nlohmann::json> eventsOf(const std::string& report, const std::string& id,
+                                     const std::string& kind) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(report + "/" + id + "/events.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("kind", "") == kind) out.push_back(e);
+  }
+  return out;
+}
+
+TEST_F(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
+  rig("a", "bench-network", "198.18.244.0/24");
+  auto phone = startPhone(*wire, dir);
 #if defined(__SANITIZE_ADDRESS__)
   // Under ASan (several times slower) a slice of each kind of scenario; Release runs them all.
   auto r = phonelab({"run", "--lab", lab_file, "--report", report, "scenarios/network",
@@ -105,7 +142,7 @@ TEST(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
   EXPECT_NE(readFile(report + "/web-config/events.jsonl").find("power: web: reboot requested"),
             std::string::npos);
   // Every scenario gave the NIC back to the root namespace and removed its own namespace.
-  EXPECT_TRUE(wire.nicHome());
+  EXPECT_TRUE(wire->nicHome());
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
   for (const auto& ns : lab::listNamespaces()) {
     EXPECT_EQ(ns.find("-244-lab"), std::string::npos)
@@ -114,26 +151,20 @@ TEST(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
   phone->stop();
 }
 
-TEST(Bench, ASecondDhcpServerOnTheWireRefusesTheRun) {
-  PHONELAB_REQUIRE_ROOT();
-  if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
-  BenchWire wire("b");
-  const std::string dir = freshDir("bench-preflight");
-  const std::string lab_file = writeLab(dir, wire, "198.18.245.0/24");
+TEST_F(Bench, ASecondDhcpServerOnTheWireRefusesTheRun) {
+  rig("b", "bench-preflight", "198.18.245.0/24");
   // Someone else's DHCP server on the phone's side of the wire.
-  lab::ipCommand({"-n", wire.ns, "addr", "add", "198.18.245.9/24", "dev", wire.phone});
+  lab::ipCommand({"-n", wire->ns, "addr", "add", "198.18.245.9/24", "dev", wire->phone});
   EventLog log;
   fakes::KeaOptions k;
-  k.netns = wire.ns;
-  k.iface = wire.phone;
+  k.netns = wire->ns;
+  k.iface = wire->phone;
   k.subnet = "198.18.245.0/24";
   k.pool_from = "198.18.245.150";
   k.pool_to = "198.18.245.199";
   k.work_dir = dir + "/kea";
   fakes::KeaServer kea(k, log);
-  const std::string report = dir + "/report";
-  auto r = phonelab(
-      {"run", "--lab", lab_file, "--report", report, "scenarios/network/web-config.yaml"}, report);
+  auto r = run(lab_file, report, {"scenarios/network/web-config.yaml"});
   EXPECT_EQ(r.exit_code, 3) << r.output;
   const auto* s = scenario(r, "web-config");
   ASSERT_NE(s, nullptr) << r.output;
@@ -150,19 +181,14 @@ TEST(Bench, ASecondDhcpServerOnTheWireRefusesTheRun) {
   EXPECT_TRUE(refused) << s->dump(2);
   // Nothing of the lab ran: no step started.
   for (const auto& st : (*s)["steps"]) EXPECT_NE(st.value("outcome", ""), "ok") << st.dump();
-  EXPECT_TRUE(wire.nicHome());
+  EXPECT_TRUE(wire->nicHome());
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
-TEST(Bench, ANicWithAnAddressOnTheHostIsRefused) {
-  PHONELAB_REQUIRE_ROOT();
-  BenchWire wire("c");
-  const std::string dir = freshDir("bench-addressed");
-  const std::string lab_file = writeLab(dir, wire, "198.18.246.0/24");
-  lab::ipCommand({"addr", "add", "198.18.246.77/24", "dev", wire.nic});
-  const std::string report = dir + "/report";
-  auto r = phonelab(
-      {"run", "--lab", lab_file, "--report", report, "scenarios/network/web-config.yaml"}, report);
+TEST_F(Bench, ANicWithAnAddressOnTheHostIsRefused) {
+  rig("c", "bench-addressed", "198.18.246.0/24");
+  lab::ipCommand({"addr", "add", "198.18.246.77/24", "dev", wire->nic});
+  auto r = run(lab_file, report, {"scenarios/network/web-config.yaml"});
   EXPECT_NE(r.exit_code, 0) << r.output;
   const auto* s = scenario(r, "web-config");
   ASSERT_NE(s, nullptr) << r.output;
@@ -170,8 +196,75 @@ TEST(Bench, ANicWithAnAddressOnTheHostIsRefused) {
   EXPECT_NE(s->dump().find("has IPv4 addresses on the host (198.18.246.77/24)"), std::string::npos)
       << s->dump(2);
   // Left where it was, with its address.
-  EXPECT_NE(lab::ipOutput({"addr", "show", "dev", wire.nic}).find("198.18.246.77"),
+  EXPECT_NE(lab::ipOutput({"addr", "show", "dev", wire->nic}).find("198.18.246.77"),
             std::string::npos);
+}
+
+// A phone left on after a run keeps its lease and sends no DHCP: the next run's first scenario
+// has nowhere to reboot it (power: web) unless it finds it. It sweeps the lab subnet by ARP.
+TEST_F(Bench, APhoneThatKeptItsLeaseIsFoundByAnArpSweep) {
+  rig("d", "bench-sweep", "198.18.253.0/24");
+  auto phone = startPhone(*wire, dir);
+  auto first = run(lab_file, dir + "/first", {"scenarios/network/web-config.yaml"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  // The phone stays on with its lease from the first run.
+  auto second = run(lab_file, dir + "/second", {"scenarios/network/web-config.yaml"});
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  const auto* s = scenario(second, "web-config");
+  ASSERT_NE(s, nullptr) << second.output;
+  EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+  auto sweeps = eventsOf(dir + "/second", "web-config", "harness.sweep");
+  ASSERT_EQ(sweeps.size(), 1u);
+  const std::string found = sweeps[0]["fields"].value("found", "");
+  EXPECT_EQ(found.rfind("198.18.253.", 0), 0u) << sweeps[0].dump();
+  bool rebooted_there = false;
+  for (const auto& e : eventsOf(dir + "/second", "web-config", "dut.power")) {
+    rebooted_there = rebooted_there || (e["fields"].value("state", "") == "rebooting" &&
+                                        e["fields"].value("ip", "") == found);
+  }
+  EXPECT_TRUE(rebooted_there) << "power: web did not reboot the phone where the sweep found it";
+  EXPECT_TRUE(phone->running());
+  phone->stop();
+}
+
+// reset: factory: a phone someone else configured (SIP over TLS, Auth INVITE on, a stale domain
+// list) fails SIP-UDP-DEFAULT as found, and passes once the harness has set the profile's factory
+// values back before the first scenario.
+TEST_F(Bench, ResetFactoryGivesAKnownStart) {
+  rig("e", "bench-reset", "198.18.254.0/24");
+  std::filesystem::create_directories(dir + "/phone");
+  writeFile(dir + "/phone/config.xml",
+            "<flat-profile>\n"
+            "  <SIP_Transport_1_>TLS</SIP_Transport_1_>\n"
+            "  <Auth_INVITE_1_>Yes</Auth_INVITE_1_>\n"
+            "  <Restricted_Access_Domains>stale.example</Restricted_Access_Domains>\n"
+            "  <Station_Name>someone else's</Station_Name>\n"
+            "</flat-profile>\n");
+  auto phone = startPhone(*wire, dir);
+  const std::vector<std::string> paths = {"scenarios/sip/sip-udp-default.yaml"};
+
+  auto as_found = run(lab_file, dir + "/as-found", paths);
+  const auto* s = scenario(as_found, "sip-udp-default");
+  ASSERT_NE(s, nullptr) << as_found.output;
+  EXPECT_EQ((*s)["verdict"], "fail") << "the phone as found registers over TLS: " << s->dump(2);
+  EXPECT_TRUE(eventsOf(dir + "/as-found", "sip-udp-default", "dut.reset").empty());
+
+  const std::string reset_lab =
+      writeLab(dir, *wire, subnet, "  reset: factory\n", "bench-reset.yaml");
+  auto reset = run(reset_lab, dir + "/reset", paths);
+  s = scenario(reset, "sip-udp-default");
+  ASSERT_NE(s, nullptr) << reset.output;
+  EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+  auto resets = eventsOf(dir + "/reset", "sip-udp-default", "dut.reset");
+  ASSERT_EQ(resets.size(), 1u);
+  EXPECT_EQ(resets[0]["fields"].value("changed", ""), "4") << resets[0].dump();
+  EXPECT_EQ(resets[0]["fields"].value("SIP_Transport_1_", ""), "TLS") << resets[0].dump();
+  // The factory values stay (only what a scenario configures is put back).
+  const std::string flash = readFile(dir + "/phone/config.xml");
+  EXPECT_NE(flash.find(">UDP</SIP_Transport_1_>"), std::string::npos) << flash;
+  EXPECT_NE(flash.find(">No</Auth_INVITE_1_>"), std::string::npos) << flash;
+  EXPECT_EQ(flash.find("stale.example"), std::string::npos) << flash;
+  phone->stop();
 }
 
 }  // namespace
