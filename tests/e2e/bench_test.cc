@@ -21,7 +21,8 @@ namespace {
 const char* kPhoneMac = "02:00:c6:12:f4:0a";
 
 std::string writeLab(const std::string& dir, const BenchWire& w, const std::string& subnet,
-                     const std::string& extra = "", const std::string& name = "bench.yaml") {
+                     const std::string& extra = "", const std::string& name = "bench.yaml",
+                     const std::string& power = "web") {
   const std::string path = dir + "/" + name;
   std::ofstream(path) << "lab:\n  name: e2e-bench\n  segment: interface\n  interface: " << w.nic
                       << "\n  subnet: " << subnet
@@ -31,7 +32,8 @@ std::string writeLab(const std::string& dir, const BenchWire& w, const std::stri
                       << "/lab/devices/cisco-8832-mpp.yaml\n"
                          "  model: CP-8832-3PCC\n  mac: \""
                       << kPhoneMac
-                      << "\"\n  admin: {user: admin, password: \"\"}\n  power: web\n"
+                      << "\"\n  admin: {user: admin, password: \"\"}\n  power: " << power
+                      << "\n"
                          "  audio_loopback: cable\n  boot_timeout: 100s\n"
                       << extra;
   return path;
@@ -264,6 +266,59 @@ TEST_F(Bench, ResetFactoryGivesAKnownStart) {
   EXPECT_NE(flash.find(">UDP</SIP_Transport_1_>"), std::string::npos) << flash;
   EXPECT_NE(flash.find(">No</Auth_INVITE_1_>"), std::string::npos) << flash;
   EXPECT_EQ(flash.find("stale.example"), std::string::npos) << flash;
+  phone->stop();
+}
+
+// power: manual: phonelab prints a prompt on the console and waits for the phone's DHCP DISCOVER.
+// The test plays the operator: each prompt in phonelab's output, it switches the phone off and on
+// (stops phone-emulator and starts it again).
+TEST_F(Bench, PowerManualPromptsTheOperatorAndWaitsForTheDiscover) {
+  rig("f", "bench-manual", "198.18.251.0/24");
+  const std::string lab = writeLab(dir, *wire, subnet, "", "bench-manual.yaml", "manual");
+  auto phone = startPhone(*wire, dir);
+  lab::ProcessSpec spec;
+  spec.name = "phonelab";
+  spec.argv = {kBin + "/phonelab",
+               "run",
+               "--lab",
+               lab,
+               "--report",
+               report,
+               "scenarios/network/web-config.yaml",
+               "fixtures/e2e/power-cycle.yaml"};
+  spec.cwd = kSrc;
+  spec.env["CI"] = "true";
+  spec.log_path = dir + "/phonelab.log";
+  lab::Process run(spec);
+  const std::string prompt = "power: manual: switch the phone";
+  size_t answered = 0;
+  const Deadline deadline = Deadline::in(Seconds(300));
+  std::optional<int> status;
+  while (!(status = run.wait(Deadline::in(Seconds(0.1)))) && !deadline.expired()) {
+    const std::string out = readFile(spec.log_path);
+    size_t prompts = 0;
+    for (size_t at = out.find(prompt); at != std::string::npos; at = out.find(prompt, at + 1)) {
+      ++prompts;
+    }
+    for (; answered < prompts; ++answered) {
+      phone->stop();
+      phone = startPhone(*wire, dir);
+    }
+  }
+  ASSERT_TRUE(status) << "phonelab did not finish: " << readFile(spec.log_path);
+  EXPECT_EQ(WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, 0) << readFile(spec.log_path);
+  // One prompt per scenario, one more for the power cycle.
+  EXPECT_EQ(answered, 3u) << readFile(spec.log_path);
+  std::ifstream in(report + "/results.json");
+  auto results = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(results.is_object());
+  for (const auto& s : results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+  bool waited = false;
+  for (const auto& e : eventsOf(report, "power-cycle", "dut.power")) {
+    waited = waited ||
+             (e["fields"].value("power", "") == "manual" && e["fields"].value("state", "") == "on");
+  }
+  EXPECT_TRUE(waited) << "no dut.power {power: manual, state: on}";
   phone->stop();
 }
 
