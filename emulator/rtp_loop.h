@@ -22,7 +22,9 @@ struct RtpLoopConfig {
   std::string peer_ip;  // the offer's c= address
   uint16_t peer_port = 0;
   int payload_type = 0;         // the answer's codec: 0 PCMU, 8 PCMA
-  double jitter_buffer = 0.04;  // playout delay after the first packet, seconds
+  /// Playout delay after the first packet, seconds. 80 ms: a loaded CI machine (a dozen lanes on
+  /// two cores) stalls a process for 40 ms now and then, and a 40 ms buffer lost packets to it.
+  double jitter_buffer = 0.08;
   /// Payloads sent scrambled with a per-call keystream, as SRTP would (fault media-srtp-with-tls).
   bool scramble = false;
 };

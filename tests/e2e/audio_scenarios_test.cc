@@ -69,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
     Audio, AudioFault,
     ::testing::Values(
         FaultCase{"audio-one-way", "audio-loopback", "pcmu-two-way", "one_way was 'yes'"},
-        FaultCase{"audio-delay-250ms", "audio-loopback", "pcmu-latency", "latency_ms was '2"},
+        FaultCase{"audio-delay-250ms", "audio-loopback", "pcmu-latency", "latency_ms was '3"},
         FaultCase{"audio-loss-5pct", "audio-loopback", "pcmu-loss", "loss_pct was '5"},
         FaultCase{"audio-level-minus-12db", "audio-loopback", "pcmu-level", "level_dbm0 was '-2"},
         FaultCase{"audio-wrong-codec", "audio-loopback", "pcmu-codec", "codec was 'PCMA'"}),
