@@ -147,7 +147,8 @@ inline std::string testName(const FaultCase& c) {
 /// Runs `folder/<file>.yaml` against the emulator with the fault: the run fails (exit 1), the
 /// scenario fails, and the failing check named by the case says what was wrong.
 inline void expectFaultCaught(const std::string& folder, const FaultCase& c) {
-  auto r = runSuite(folder + "-fault-" + c.fault, {c.fault},
+  // A folder per fault and scenario: ctest runs cases of one fault against two scenarios at once.
+  auto r = runSuite(folder + "-fault-" + c.fault + "-" + c.file, {c.fault},
                     {"scenarios/" + folder + "/" + c.file + ".yaml"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
