@@ -21,7 +21,7 @@ struct RtpLoopConfig {
   uint16_t own_port = 0;
   std::string peer_ip;  // the offer's c= address
   uint16_t peer_port = 0;
-  int payload_type = 0;         // the answer's codec: 0 PCMU, 8 PCMA
+  int payload_type = 0;  // the answer's codec: 0 PCMU, 8 PCMA
   /// Playout delay after the first packet, seconds. 80 ms: a loaded CI machine (a dozen lanes on
   /// two cores) stalls a process for 40 ms now and then, and a 40 ms buffer lost packets to it.
   double jitter_buffer = 0.08;
