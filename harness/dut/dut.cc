@@ -6,6 +6,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/match.h"
+#include "harness/core/text.h"
 #include "harness/dut/web_form.h"
 #include "harness/lab/process.h"
 #include "harness/net/http/http_client.h"
@@ -150,29 +151,6 @@ class PhysicalPower : public PowerDriver {
   const LabFile& lab_;
   DutEnv env_;
 };
-
-std::string xmlEscape(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
@@ -504,14 +482,8 @@ DutResult Dut::noteOriginals(const std::map<std::string, std::string>& settings,
     for (const auto& [name, value] : settings) need = need || !originals_.count(name);
     if (need) {
       std::string why;
-      const std::string& path = lab_.profile.admin.config_xml;
-      auto page = admin("GET", path, "", deadline, why);
-      if (!page || page->status != 200) {
-        return DutResult::fail("could not read " + path + " before changing settings: " +
-                               (page ? "HTTP " + std::to_string(page->status) : why));
-      }
-      auto xml = parseFlatXml(page->body, why);
-      if (!xml) return DutResult::fail(path + ": " + why);
+      auto xml = readConfig(deadline, "before changing settings", why);
+      if (!xml) return DutResult::fail(why);
       for (const auto& [name, value] : settings) {
         const SettingDef* def = lab_.profile.setting(name);
         if (!def || originals_.count(name)) continue;
@@ -538,7 +510,8 @@ std::optional<std::string> Dut::flatProfile(const std::map<std::string, std::str
       return std::nullopt;
     }
     out += "  <" + def->element + " ua=\"na\">" +
-           xmlEscape(lab_.profile.firmwareValue(*def, value)) + "</" + def->element + ">\n";
+           escapeMarkup(lab_.profile.firmwareValue(*def, value), "&apos;") + "</" + def->element +
+           ">\n";
   }
   return out + "</flat-profile>\n";
 }
@@ -607,16 +580,25 @@ DutResult Dut::restoreSettings(Deadline deadline) {
   return fetchStatus(deadline);
 }
 
-DutResult Dut::resetToFactory(Deadline deadline) {
+std::optional<std::map<std::string, std::string>> Dut::readConfig(Deadline deadline,
+                                                                  const std::string& purpose,
+                                                                  std::string& why) {
   const std::string& path = lab_.profile.admin.config_xml;
-  std::string why;
   auto page = admin("GET", path, "", deadline, why);
   if (!page || page->status != 200) {
-    return DutResult::fail("could not read " + path + " before the factory reset: " +
-                           (page ? "HTTP " + std::to_string(page->status) : why));
+    why = "could not read " + path + " " + purpose + ": " +
+          (page ? "HTTP " + std::to_string(page->status) : why);
+    return std::nullopt;
   }
   auto xml = parseFlatXml(page->body, why);
-  if (!xml) return DutResult::fail(path + ": " + why);
+  if (!xml) why = path + ": " + why;
+  return xml;
+}
+
+DutResult Dut::resetToFactory(Deadline deadline) {
+  std::string why;
+  auto xml = readConfig(deadline, "before the factory reset", why);
+  if (!xml) return DutResult::fail(why);
   std::map<std::string, std::string> differ;  // abstract name -> factory value
   std::map<std::string, std::string> fields;
   std::string summary;
@@ -701,13 +683,8 @@ DutResult Dut::verifySubmitted(const std::map<std::string, std::string>& submitt
   const std::string& path = lab_.profile.admin.config_xml;
   for (;;) {
     std::string why;
-    auto page = admin("GET", path, "", deadline, why);
-    if (!page || page->status != 200) {
-      return DutResult::fail("could not read " + path + " to verify the change: " +
-                             (page ? "HTTP " + std::to_string(page->status) : why));
-    }
-    auto xml = parseFlatXml(page->body, why);
-    if (!xml) return DutResult::fail(path + ": " + why);
+    auto xml = readConfig(deadline, "to verify the change", why);
+    if (!xml) return DutResult::fail(why);
     ReadBack rb = compareReadBack(submitted, *xml);
     if (!rb.wrong.empty() && !settle.expired() && !env_.log->cancelled()) {
       if (env_.log->waitUntil(settle.min(Deadline::in(Seconds(0.5))))) continue;

@@ -128,6 +128,10 @@ class Dut {
   std::optional<std::map<std::string, std::string>> readStatus(Deadline deadline, std::string& why);
   DutResult waitRestarted(Clock::time_point since, Deadline deadline);
   DutResult submit(const std::map<std::string, std::string>& settings, Deadline deadline);
+  /// GET and parse cfg.xml; nullopt and `why` ("could not read /admin/cfg.xml <purpose>: ...").
+  std::optional<std::map<std::string, std::string>> readConfig(Deadline deadline,
+                                                               const std::string& purpose,
+                                                               std::string& why);
   /// driver: physical: reads cfg.xml before the first change of each setting (originals_).
   DutResult noteOriginals(const std::map<std::string, std::string>& settings, Deadline deadline);
   /// Reads cfg.xml and compares it with `submitted` (element -> firmware value); until `settle`

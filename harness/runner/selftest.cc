@@ -221,12 +221,10 @@ SelftestResult Selftest::run() {
     const auto& needs = u.sc->dut.needs;
     return std::find(needs.begin(), needs.end(), "audio_loopback") != needs.end();
   };
-  std::stable_partition(im.units.begin(), im.units.end(),
-                        [&](const Impl::Unit& u) { return !alone(u); });
-  const size_t shared = static_cast<size_t>(std::count_if(
-      im.units.begin(), im.units.end(), [&](const Impl::Unit& u) { return !alone(u); }));
-  std::vector<Impl::Unit> last(im.units.begin() + static_cast<long>(shared), im.units.end());
-  im.units.resize(shared);
+  auto first_alone = std::stable_partition(im.units.begin(), im.units.end(),
+                                           [&](const Impl::Unit& u) { return !alone(u); });
+  std::vector<Impl::Unit> last(first_alone, im.units.end());
+  im.units.erase(first_alone, im.units.end());
   const int lanes = std::clamp(im.opts.jobs, 1, 200);
   std::vector<std::thread> threads;
   for (int k = 0; k < lanes; ++k) threads.emplace_back([&im, k] { im.worker(k); });

@@ -163,24 +163,7 @@ class FakePoeSwitch {
     phone_running_ = running;
   }
   std::unique_ptr<lab::Process> startPhone() {
-    lab::ProcessSpec spec;
-    spec.name = "phone-emulator";
-    spec.argv = {kBin + "/phone-emulator",
-                 "--iface",
-                 wire_.phone,
-                 "--mac",
-                 kSnmpPhoneMac,
-                 "--state-dir",
-                 dir_ + "/phone",
-                 "--model",
-                 "CP-8832-3PCC",
-                 "--serial",
-                 "FCH2300PHLS",
-                 "--boot-delay",
-                 "0.3"};
-    spec.netns = wire_.ns;
-    spec.log_path = dir_ + "/phone-emulator.log";
-    return std::make_unique<lab::Process>(spec);
+    return startBenchPhone(wire_, dir_, kSnmpPhoneMac, "FCH2300PHLS");
   }
 
   std::string dir_;

@@ -41,24 +41,7 @@ std::string writeLab(const std::string& dir, const BenchWire& w, const std::stri
 
 /// phone-emulator in the test's namespace, as the phone on the bench.
 std::unique_ptr<lab::Process> startPhone(const BenchWire& w, const std::string& dir) {
-  lab::ProcessSpec spec;
-  spec.name = "phone-emulator";
-  spec.argv = {kBin + "/phone-emulator",
-               "--iface",
-               w.phone,
-               "--mac",
-               kPhoneMac,
-               "--state-dir",
-               dir + "/phone",
-               "--model",
-               "CP-8832-3PCC",
-               "--serial",
-               "FCH2300PHLB",
-               "--boot-delay",
-               "0.3"};
-  spec.netns = w.ns;
-  spec.log_path = dir + "/phone-emulator.log";
-  return std::make_unique<lab::Process>(spec);
+  return startBenchPhone(w, dir, kPhoneMac, "FCH2300PHLB");
 }
 
 /// Every bench test: root, Kea, a wire of its own, a report folder and the lab file naming the

@@ -5,9 +5,12 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 
+#include "e2e_util.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/process.h"
 
 namespace phonelab::e2e {
 
@@ -51,5 +54,30 @@ struct BenchWire {
     }
   }
 };
+
+/// phone-emulator started in the wire's namespace as "the phone" (an 8832 with this MAC and
+/// serial; its flash in <dir>/phone, its log <dir>/phone-emulator.log). phonelab never starts it.
+inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const std::string& dir,
+                                                     const std::string& mac,
+                                                     const std::string& serial) {
+  lab::ProcessSpec spec;
+  spec.name = "phone-emulator";
+  spec.argv = {kBin + "/phone-emulator",
+               "--iface",
+               w.phone,
+               "--mac",
+               mac,
+               "--state-dir",
+               dir + "/phone",
+               "--model",
+               "CP-8832-3PCC",
+               "--serial",
+               serial,
+               "--boot-delay",
+               "0.3"};
+  spec.netns = w.ns;
+  spec.log_path = dir + "/phone-emulator.log";
+  return std::make_unique<lab::Process>(spec);
+}
 
 }  // namespace phonelab::e2e

@@ -69,6 +69,19 @@ struct RogueLab {
     cap.setDutMac(dut_mac);
   }
 
+  /// Kea on the lab side, serving the segment's pool.
+  fakes::KeaOptions keaOptions() const {
+    fakes::KeaOptions k;
+    k.netns = seg.labNs();
+    k.iface = seg.labIf();
+    k.subnet = seg.addr().prefix + ".0/24";
+    k.pool_from = seg.addr().pool_from;
+    k.pool_to = seg.addr().pool_to;
+    k.router = seg.addr().lab_ip;
+    k.work_dir = tmp / "kea";
+    return k;
+  }
+
   fakes::RogueOptions rogueOptions(const std::string& mode) const {
     fakes::RogueOptions o;
     o.netns = seg.labNs();
@@ -264,15 +277,7 @@ TEST(RogueDhcp, OfferModeOffersHostileOptionsBesideKea) {
   if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
   RogueLab lab(238);
   const std::string p = lab.seg.addr().prefix;
-  fakes::KeaOptions k;
-  k.netns = lab.seg.labNs();
-  k.iface = lab.seg.labIf();
-  k.subnet = p + ".0/24";
-  k.pool_from = lab.seg.addr().pool_from;
-  k.pool_to = lab.seg.addr().pool_to;
-  k.router = lab.seg.addr().lab_ip;
-  k.work_dir = lab.tmp / "kea";
-  fakes::KeaServer kea(k, lab.log);
+  fakes::KeaServer kea(lab.keaOptions(), lab.log);
   auto o = lab.rogueOptions("offer");
   o.options = {{3, p + ".66"}, {6, p + ".66"}, {66, "evil.example"}, {160, "http://evil/x.xml"}};
   fakes::RogueDhcpServer rogue(o, lab.log);
@@ -312,16 +317,7 @@ TEST(RogueDhcp, OnlyTheRogueAnswersWhileKeaIsPaused) {
   PHL_REQUIRE_ROOT();
   if (::access("/usr/sbin/kea-dhcp4", X_OK) != 0) GTEST_SKIP() << "kea-dhcp4 not installed";
   RogueLab lab(242);
-  const std::string p = lab.seg.addr().prefix;
-  fakes::KeaOptions k;
-  k.netns = lab.seg.labNs();
-  k.iface = lab.seg.labIf();
-  k.subnet = p + ".0/24";
-  k.pool_from = lab.seg.addr().pool_from;
-  k.pool_to = lab.seg.addr().pool_to;
-  k.router = lab.seg.addr().lab_ip;
-  k.work_dir = lab.tmp / "kea";
-  fakes::KeaServer kea(k, lab.log);
+  fakes::KeaServer kea(lab.keaOptions(), lab.log);
   fakes::RogueDhcpServer rogue(lab.rogueOptions("offer"), lab.log);
   const std::string rogue_ip = lab.seg.addr().services.at("rogue");
   auto offerFrom = [&](uint32_t xid, const std::string& server) {

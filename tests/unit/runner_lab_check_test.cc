@@ -11,13 +11,17 @@ namespace {
 
 const std::string kSrc = PHONELAB_SOURCE_DIR;
 
-TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
+/// checkAgainstLab on a fixtures/scenarios-lab-check/ file (which must load without a problem)
+/// and the emulated lab.
+std::vector<Diagnostic> checkFixture(const std::string& name) {
   std::vector<Diagnostic> d;
-  const std::string path = kSrc + "/fixtures/scenarios-lab-check/replay-without-answer.yaml";
-  auto scenarios = scenario::loadScenarioFile(path, d);
-  ASSERT_TRUE(d.empty()) << d.front().str();
-  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
-  auto diags = checkAgainstLab(scenarios, lab);
+  auto scenarios = scenario::loadScenarioFile(kSrc + "/fixtures/scenarios-lab-check/" + name, d);
+  EXPECT_TRUE(d.empty()) << d.front().str();
+  return checkAgainstLab(scenarios, dut::loadLabFile(kSrc + "/lab/emulated.yaml"));
+}
+
+TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
+  auto diags = checkFixture("replay-without-answer.yaml");
   ASSERT_EQ(diags.size(), 1u);  // the second replay follows an answer: fine
   EXPECT_EQ(diags[0].where.line, 11) << diags[0].str();
   EXPECT_NE(diags[0].message.find("step 'act-2' replays the answer to a challenge"),
@@ -26,12 +30,7 @@ TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
 }
 
 TEST(LabCheck, PausingKeaNeedsKea) {
-  std::vector<Diagnostic> d;
-  const std::string path = kSrc + "/fixtures/scenarios-lab-check/pause-dhcp-without-kea.yaml";
-  auto scenarios = scenario::loadScenarioFile(path, d);
-  ASSERT_TRUE(d.empty()) << d.front().str();
-  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
-  auto diags = checkAgainstLab(scenarios, lab);
+  auto diags = checkFixture("pause-dhcp-without-kea.yaml");
   ASSERT_EQ(diags.size(), 2u);
   EXPECT_EQ(diags[0].where.line, 8) << diags[0].str();
   EXPECT_NE(diags[0].message.find("step 'pause' uses pause_dhcp, which needs fakes.dhcp"),
