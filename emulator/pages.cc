@@ -143,6 +143,7 @@ std::string renderStatusXml(const PhoneStatus& s) {
   auto el = [&](const char* n, const std::string& v) {
     out += std::string("<") + n + ">" + xmlEscape(v) + "</" + n + ">";
   };
+  // The fields the device profiles map (admin.status_fields).
   el("Product_Name", s.model);
   el("Serial_Number", s.serial);
   el("MAC_Address", s.mac);
@@ -152,27 +153,29 @@ std::string renderStatusXml(const PhoneStatus& s) {
   el("Current_Netmask", s.netmask);
   el("Current_Gateway", s.gateway);
   el("Uptime_Seconds", std::to_string(s.uptime_seconds));
-  el("Boot_Count", std::to_string(s.boot_count));
-  el("DHCP_Server", s.dhcp_server);
-  el("Lease_Seconds", std::to_string(s.lease_seconds));
-  el("T1_Seconds", std::to_string(s.t1_seconds));
   el("Current_DNS", s.dns);
   el("Domain_Name", s.domain);
   el("NTP_Server", s.ntp_server);
   el("NTP_Synced", s.ntp_synced ? "Yes" : "No");
   el("Time_Offset", std::to_string(s.time_offset));
-  el("Local_Time", s.local_time);
-  el("Provisioning_Source", s.provisioning_source);
-  el("Last_Resync_Status", s.last_resync_status);
-  el("ACS_URL", s.acs_url);
   el("Registration_State", s.registration_state);
   el("Registered_Proxy", s.registered_proxy);
-  el("Registration_Expires", std::to_string(s.registration_expires));
-  el("Calls_Received", std::to_string(s.calls_received));
-  el("Calls_Answered", std::to_string(s.calls_answered));
-  el("Last_Call_From", s.last_call_from);
-  el("Last_SIP_Request", s.last_sip_request);
-  el("Last_Resync_Reason", s.last_resync_reason);
+  el("Call_State_1_", s.call_state);
+  // The emulator's own diagnostics: evidence for a person, never read by a scenario.
+  el("Emulator_Boot_Count", std::to_string(s.boot_count));
+  el("Emulator_DHCP_Server", s.dhcp_server);
+  el("Emulator_Lease_Seconds", std::to_string(s.lease_seconds));
+  el("Emulator_T1_Seconds", std::to_string(s.t1_seconds));
+  el("Emulator_Local_Time", s.local_time);
+  el("Emulator_Provisioning_Source", s.provisioning_source);
+  el("Emulator_Last_Resync_Status", s.last_resync_status);
+  el("Emulator_ACS_URL", s.acs_url);
+  el("Emulator_Registration_Expires", std::to_string(s.registration_expires));
+  el("Emulator_Calls_Received", std::to_string(s.calls_received));
+  el("Emulator_Calls_Answered", std::to_string(s.calls_answered));
+  el("Emulator_Last_Call_From", s.last_call_from);
+  el("Emulator_Last_SIP_Request", s.last_sip_request);
+  el("Emulator_Last_Resync_Reason", s.last_resync_reason);
   out += "</status>\n";
   return out;
 }

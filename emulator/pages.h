@@ -10,7 +10,10 @@
 
 namespace phonelab::emulator {
 
-/// What the Info page and status.xml show.
+/// What the Info page and status.xml show. status.xml shows the elements the device profiles
+/// map (lab/devices/*.yaml admin.status_fields) under those names, and the emulator's own extras
+/// (boot count, lease timers, call counters...) only under names starting "Emulator_", which no
+/// scenario may read: a real phone has no such fields.
 struct PhoneStatus {
   std::string model;
   std::string mac;
@@ -36,6 +39,7 @@ struct PhoneStatus {
   std::string registration_state = "Not Registered";  // Registered / Failed: <why> / Not Registered
   std::string registered_proxy;                       // ip:port of the registrar that said 200
   long registration_expires = 0;                      // granted expiry (s)
+  std::string call_state = "Idle";                    // line 1: Idle / Ringing / Connected
   long calls_received = 0, calls_answered = 0;
   std::string last_call_from;      // URI of the From of the last answered INVITE
   std::string last_sip_request;    // "INVITE from 198.18.0.66"

@@ -1036,6 +1036,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     s.registration_expires = reg_expires;
     s.calls_received = calls_received;
     s.calls_answered = calls_answered;
+    if (call) s.call_state = call->state == Call::State::Ringing ? "Ringing" : "Connected";
     s.last_call_from = last_call_from;
     s.last_sip_request = last_sip_request;
   }

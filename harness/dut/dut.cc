@@ -390,8 +390,8 @@ std::optional<std::map<std::string, std::string>> Dut::readStatus(Deadline deadl
     return std::nullopt;
   }
   std::map<std::string, std::string> fields = *xml;
-  for (const auto& [key, element] : lab_.profile.admin.status_fields) {
-    auto it = xml->find(element);
+  for (const auto& [key, def] : lab_.profile.admin.status_fields) {
+    auto it = xml->find(def.element);
     if (it != xml->end()) fields[key] = it->second;
   }
   return fields;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "harness/core/status_fields.h"
 #include "harness/dut/yaml_util.h"
 
 namespace phonelab::dut {
@@ -20,6 +21,55 @@ bool DeviceProfile::has(const std::string& capability) const {
   return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
 }
 
+const StatusFieldDef* DeviceProfile::statusField(const std::string& name) const {
+  auto it = admin.status_fields.find(name);
+  return it == admin.status_fields.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+/// `confirmed: true|false` (default true) of a setting or status field.
+bool confirmedFlag(YamlReader& r, const YAML::Node& def) {
+  std::string confirmed = r.optional(def, "confirmed", "true");
+  if (confirmed != "true" && confirmed != "false") {
+    r.error(def["confirmed"], "'confirmed' must be true or false");
+  }
+  return confirmed == "true";
+}
+
+/// admin.status_fields: abstract name -> element, or -> {element, confirmed, note}.
+void readStatusFields(YamlReader& r, const YAML::Node& admin, DeviceProfile& p) {
+  YAML::Node fields = admin["status_fields"];
+  if (!fields || !r.isMap(fields, "'status_fields'")) return;
+  for (const auto& kv : fields) {
+    StatusFieldDef f;
+    f.name = kv.first.Scalar();
+    f.mark = r.mark(kv.first);
+    if (!isStatusField(f.name)) {
+      std::string all;
+      for (const auto& n : statusFieldNames()) all += (all.empty() ? "" : ", ") + n;
+      r.error(kv.first, "unknown status field '" + f.name + "'" +
+                            didYouMean(f.name, statusFieldNames()) + "; status fields: " + all);
+      continue;
+    }
+    const std::string what = "status field '" + f.name + "'";
+    if (kv.second.IsScalar()) {
+      f.element = kv.second.Scalar();
+    } else if (r.isMap(kv.second, what)) {
+      r.onlyKeys(kv.second, {"element", "confirmed", "note"}, what);
+      f.element = r.required(kv.second, "element", what);
+      f.confirmed = confirmedFlag(r, kv.second);
+      f.note = r.optional(kv.second, "note", "");
+    } else {
+      continue;
+    }
+    if (f.element.empty()) r.error(kv.second, what + ": the element name is empty");
+    p.admin.status_fields[f.name] = f;
+  }
+}
+
+}  // namespace
+
 DeviceProfile loadDeviceProfile(const std::string& path) {
   YamlReader r(path);
   YAML::Node root = r.load();
@@ -33,10 +83,11 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
   if (!dev) {
     r.error(root, "missing required key 'device'");
   } else if (r.isMap(dev, "'device'")) {
-    r.onlyKeys(dev, {"name", "vendor", "models", "capabilities"}, "'device'");
+    r.onlyKeys(dev, {"name", "vendor", "models", "psn", "capabilities"}, "'device'");
     p.name = r.required(dev, "name", "'device'");
     p.vendor = r.optional(dev, "vendor", "");
     p.models = r.list(dev, "models");
+    p.psn = r.required(dev, "psn", "'device'");
     p.capabilities = r.list(dev, "capabilities");
   }
 
@@ -49,7 +100,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
     p.admin.status_xml = r.optional(admin, "status_xml", p.admin.status_xml);
     p.admin.reboot = r.optional(admin, "reboot", p.admin.reboot);
     p.admin.resync = r.optional(admin, "resync", p.admin.resync);
-    p.admin.status_fields = r.scalarMap(admin, "status_fields");
+    readStatusFields(r, admin, p);
   }
 
   YAML::Node settings = root["settings"];
@@ -70,11 +121,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
       s.field = r.optional(def, "field", s.element);
       s.values = r.scalarMap(def, "values");
       s.restarts = r.optional(def, "restarts", "false") == "true";
-      std::string confirmed = r.optional(def, "confirmed", "true");
-      if (confirmed != "true" && confirmed != "false") {
-        r.error(def["confirmed"], "'confirmed' must be true or false");
-      }
-      s.confirmed = confirmed == "true";
+      s.confirmed = confirmedFlag(r, def);
       s.note = r.optional(def, "note", "");
       if (def["factory"]) {
         s.factory = r.optional(def, "factory", "");

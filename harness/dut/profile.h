@@ -40,14 +40,25 @@ struct ExpectedOutcome {
   std::string note;
 };
 
+/// Where the phone's status page shows one abstract status field (harness/core/status_fields.h).
+struct StatusFieldDef {
+  std::string name;     // abstract: "netmask"
+  std::string element;  // status.xml element: "Current_Netmask"
+  /// false: no public source names the element; confirm it on hardware (docs/lab-setup.md).
+  bool confirmed = true;
+  std::string note;
+  Mark mark;
+};
+
 struct AdminPages {
   std::map<std::string, std::string> pages;  // page id -> path ("system" -> "/admin/voice/system")
   std::string config_xml = "/admin/cfg.xml";
   std::string status_xml = "/admin/status.xml";
   std::string reboot = "/admin/reboot";
   std::string resync = "/admin/resync";
-  /// identity key -> status.xml element: model, mac, firmware, serial, ip, uptime
-  std::map<std::string, std::string> status_fields;
+  /// abstract status field -> its status.xml element. Only the fields mapped here exist for
+  /// scenarios: one that needs another is not applicable to this phone.
+  std::map<std::string, StatusFieldDef> status_fields;
 };
 
 struct DeviceProfile {
@@ -55,6 +66,9 @@ struct DeviceProfile {
   std::string name;
   std::string vendor;
   std::vector<std::string> models;
+  /// The product series number, $PSN in the firmware's Profile_Rule (/$PSN.xml): "8832".
+  /// Scenarios name the file a phone asks for as ${dut.psn}.xml.
+  std::string psn;
   std::vector<std::string> capabilities;
   AdminPages admin;
   std::map<std::string, SettingDef> settings;
@@ -65,6 +79,8 @@ struct DeviceProfile {
   /// The firmware value for an abstract value of a setting.
   std::string firmwareValue(const SettingDef& s, const std::string& abstract_value) const;
   bool has(const std::string& capability) const;
+  /// The status.xml element of an abstract status field; nullptr if this profile does not map it.
+  const StatusFieldDef* statusField(const std::string& name) const;
 };
 
 /// Loads and validates a profile. Throws ConfigError (file:line:col) on any problem.

@@ -131,7 +131,9 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     fakes::TftpOptions o;
     o.address = expand(f.tftp.address);
     o.port = port(f.tftp.port, 69);
-    for (const auto& file : f.tftp.files) o.files[file.name] = fileContent(file, sc.file, expand);
+    for (const auto& file : f.tftp.files) {
+      o.files[expand(file.name)] = fileContent(file, sc.file, expand);
+    }
     impl_->tftp.emplace(o, log);
   }
   if (f.http.enabled) {
@@ -139,7 +141,8 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     o.address = expand(f.http.address);
     o.port = port(f.http.port, 80);
     for (const auto& file : f.http.files) {
-      std::string path = file.name.empty() || file.name[0] != '/' ? "/" + file.name : file.name;
+      std::string name = expand(file.name);
+      std::string path = name.empty() || name[0] != '/' ? "/" + name : name;
       o.files[path].content = fileContent(file, sc.file, expand);
     }
     impl_->http.emplace(o, log);

@@ -20,6 +20,7 @@
 #include "fakes/sip/ua.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
+#include "harness/core/status_fields.h"
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
 #include "harness/lab/netns.h"
@@ -570,7 +571,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
            {"net.static_ip", addr.static_ip},
            {"net.pool_from", addr.pool_from},
            {"net.pool_to", addr.pool_to},
-           {"dut.mac", lab_.mac}};
+           {"dut.mac", lab_.mac},
+           {"dut.psn", lab_.profile.psn}};
   for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
   for (const auto& [name, outcome] : lab_.profile.expect) vars_["expect." + name] = outcome.value;
   if (bench) {
@@ -655,15 +657,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
   } else {
-    // Boot_Count as the phone was ready: a bench phone's count goes on across scenarios, so a
-    // scenario says "not restarted" as ${dut.boot_count} and "restarted once" as
-    // ${dut.boot_count_next} (1 and 2 for an emulator, powered on for the scenario).
-    for (const auto& e : log_.matching(EventMatcher("dut.status"), 0)) {
-      const std::string* boots = e.field("Boot_Count");
-      if (!boots || boots->empty() || boots->find_first_not_of("0123456789") != std::string::npos)
-        continue;
-      vars_["dut.boot_count"] = *boots;
-      vars_["dut.boot_count_next"] = std::to_string(std::stoll(*boots) + 1);
+    // The model as the phone itself says it (status.xml, through the profile's status fields).
+    if (auto it = dut.identity().find("model"); it != dut.identity().end()) {
+      vars_["dut.model"] = it->second;
     }
     // The identity read from the phone itself (status.xml), once per run.
     if (!identity.count("model")) {
@@ -806,6 +802,16 @@ std::string notApplicableReason(const Scenario& sc, const dut::LabFile& lab) {
   if (!missing.empty()) {
     return "the device profile " + lab.profile.file + " (or the lab file " + lab.file + ") lacks " +
            missing;
+  }
+  std::string unmapped;
+  for (const auto& field : scenario::statusFieldsUsed(sc)) {
+    if (isStatusField(field) && !lab.profile.statusField(field)) {
+      unmapped += (unmapped.empty() ? "" : ", ") + field;
+    }
+  }
+  if (!unmapped.empty()) {
+    return "the device profile " + lab.profile.file + " maps no status.xml element for " +
+           unmapped + " (admin.status_fields), which the scenario reads";
   }
   if (!lab.isolated) {
     std::string hostile;

@@ -14,6 +14,7 @@
 #include "fakes/sip/pki.h"
 #include "harness/core/deadline.h"
 #include "harness/core/match.h"
+#include "harness/core/status_fields.h"
 #include "harness/proto/dhcp_options.h"
 #include "harness/scenario/vars.h"
 
@@ -359,6 +360,7 @@ void Checker::servedFiles(const Entry& e, std::vector<ServedFile>& out) {
     ServedFile sf;
     sf.name = item.key;
     sf.mark = mark(item.k);
+    checkVariables(item.k);  // names may use variables: "${dut.psn}.xml"
     if (!expect(item, YAML::NodeType::Map, "a map {content: ...} or {file: ...}")) continue;
     Fields f = fields(item.v, {"content", "file"}, "served file");
     const Entry* c = f.get("content");
@@ -655,6 +657,18 @@ std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_s
       } else if (auto c = condition(cond)) {
         spec.where.push_back(std::move(*c));
       }
+    }
+  }
+  // status.xml is read through the device profile's abstract status fields, never by a raw
+  // element name that only one firmware (or the emulator) has.
+  if (spec.event == "dut.status") {
+    for (const auto& c : spec.where) {
+      if (isStatusField(c.field)) continue;
+      error(c.mark, "'" + c.field + "' is not a status field" +
+                        suggest(c.field, statusFieldNames()) +
+                        " (dut.status is matched on the device profile's abstract status "
+                        "fields: " +
+                        join(statusFieldNames()) + ")");
     }
   }
   if (const Entry* x = f.get("within")) spec.within = duration(*x).value_or(spec.within);

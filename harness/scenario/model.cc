@@ -1,5 +1,9 @@
 #include "harness/scenario/model.h"
 
+#include <algorithm>
+
+#include "harness/core/match.h"
+
 namespace phonelab::scenario {
 
 const char* actionName(const Action& a) {
@@ -15,6 +19,24 @@ const char* Step::kindName() const {
   static constexpr const char* names[] = {"wait", "act", "expect", "expect_none"};
   static_assert(std::size(names) == std::variant_size_v<decltype(body)>);
   return names[body.index()];
+}
+
+std::vector<std::string> statusFieldsUsed(const Scenario& sc) {
+  std::vector<std::string> out;
+  auto add = [&out](const EventSpec& spec) {
+    if (!globMatch(spec.event, "dut.status")) return;
+    for (const auto& c : spec.where) {
+      if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
+    }
+  };
+  for (const auto& step : sc.steps) {
+    std::visit(
+        [&add](const auto& b) {
+          if constexpr (requires { b.spec; }) add(b.spec);
+        },
+        step.body);
+  }
+  return out;
 }
 
 }  // namespace phonelab::scenario

@@ -274,4 +274,9 @@ struct Scenario {
   std::vector<Mark> requirement_marks;  // parallel to `requirements`, for catalog diagnostics
 };
 
+/// The abstract status fields (harness/core/status_fields.h) the scenario reads: the `where`
+/// fields of its steps on `dut.status` events. The phone's device profile must map each, or the
+/// scenario is not applicable to that phone.
+std::vector<std::string> statusFieldsUsed(const Scenario& sc);
+
 }  // namespace phonelab::scenario

@@ -15,6 +15,7 @@ const std::vector<std::string>& knownVariables() {
       "dut.mac",
       "expect.auth_invite_challenge",
       "expect.unlisted_sip_request",
+      "expect.auth_invite_wrong_answer",
       "svc.dns",
       "svc.ntp",
       "svc.tftp",
@@ -26,8 +27,8 @@ const std::vector<std::string>& knownVariables() {
       "svc.hostile",
       "pki.trusted_ca",
       "dut.ip",
-      "dut.boot_count",
-      "dut.boot_count_next",
+      "dut.model",
+      "dut.psn",
   };
   return names;
 }

@@ -29,12 +29,13 @@ TEST(SipScenarios, PassAgainstTheConformantEmulator) {
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
-// A device profile that says an unlisted server gets 403: the same scenario then wants the 403
-// (and nothing else), so the conformant emulator, which drops, fails it, and the emulator that
-// answers 403 passes it.
-TEST(SipRadBlock, AProfileSaying403WantsA403) {
+// A device profile that says an unlisted server gets 403: the same scenarios then want the 403
+// (and nothing else), so the conformant emulator, which drops, fails them, and a phone that
+// answers 403 (the emulator with answer-unlisted-403, a correct phone for this profile) passes:
+// SIP-RAD-BLOCK's INVITE and SEC-NOTIFY-UNLISTED's check-sync NOTIFY alike.
+TEST(UnlistedServer, AProfileSaying403WantsA403) {
   PHONELAB_REQUIRE_ROOT();
-  std::string dir = freshDir("sip-rad-block-403-lab");
+  std::string dir = freshDir("unlisted-403-lab");
   std::filesystem::create_directories(dir + "/devices");
   std::string profile = readFile(kSrc + "/lab/devices/cisco-8832-mpp.yaml");
   const std::string drop = "unlisted_sip_request:\n    value: drop";
@@ -43,26 +44,38 @@ TEST(SipRadBlock, AProfileSaying403WantsA403) {
   writeFile(dir + "/devices/cisco-8832-mpp.yaml", profile);
   writeFile(dir + "/lab.yaml", readFile(kSrc + "/lab/emulated.yaml"));
 
-  for (bool answers_403 : {false, true}) {
-    std::string out = freshDir(answers_403 ? "sip-rad-block-403-fault" : "sip-rad-block-403");
-    std::vector<std::string> args = {"run", "--lab", dir + "/lab.yaml", "--report", out};
-    if (answers_403) args.insert(args.end(), {"--emulator-fault", "answer-unlisted-403"});
-    args.push_back("scenarios/sip/sip-rad-block.yaml");
-    auto r = phonelab(args, out);
-    ASSERT_TRUE(r.results.is_object()) << r.output;
-    const auto* s = scenario(r, "sip-rad-block");
-    ASSERT_NE(s, nullptr);
-    EXPECT_TRUE(stepOutcomeStarts(*s, "no-response-to-unlisted-server",
-                                  "not run: expect.unlisted_sip_request is '403'"))
-        << s->dump(2);
-    if (answers_403) {
-      EXPECT_EQ(r.exit_code, 0) << r.output;
-      EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
-    } else {
-      EXPECT_EQ(r.exit_code, 1) << r.output;
+  struct Case {
+    const char* id;
+    const char* file;
+    const char* drop_step;
+    const char* step_403;
+  };
+  for (const Case& c : {Case{"sip-rad-block", "scenarios/sip/sip-rad-block.yaml",
+                             "no-response-to-unlisted-server", "only-403-to-unlisted-server"},
+                        Case{"sec-notify-unlisted", "scenarios/sip/sec-notify-unlisted.yaml",
+                             "no-response", "only-403"}}) {
+    SCOPED_TRACE(c.id);
+    for (bool answers_403 : {false, true}) {
+      std::string out =
+          freshDir(std::string(c.id) + (answers_403 ? "-403-profile-fault" : "-403-profile"));
+      std::vector<std::string> args = {"run", "--lab", dir + "/lab.yaml", "--report", out};
+      if (answers_403) args.insert(args.end(), {"--emulator-fault", "answer-unlisted-403"});
+      args.push_back(c.file);
+      auto r = phonelab(args, out);
+      ASSERT_TRUE(r.results.is_object()) << r.output;
+      const auto* s = scenario(r, c.id);
+      ASSERT_NE(s, nullptr);
       EXPECT_TRUE(
-          hasCheck(*s, "only-403-to-unlisted-server", "fail", "expect.unlisted_sip_request = 403"))
+          stepOutcomeStarts(*s, c.drop_step, "not run: expect.unlisted_sip_request is '403'"))
           << s->dump(2);
+      if (answers_403) {
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_EQ((*s)["verdict"], "pass") << s->dump(2);
+      } else {
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_TRUE(hasCheck(*s, c.step_403, "fail", "expect.unlisted_sip_request = 403"))
+            << s->dump(2);
+      }
     }
   }
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});

@@ -540,7 +540,7 @@ class EmuDhcpServicesLab : public ::testing::Test {
 };
 
 bool provisionedAndSynced(const std::string& s) {
-  return element(s, "Last_Resync_Status").rfind("Success", 0) == 0 &&
+  return element(s, "Emulator_Last_Resync_Status").rfind("Success", 0) == 0 &&
          element(s, "NTP_Synced") == "Yes";
 }
 
@@ -551,11 +551,11 @@ TEST_F(EmuDhcpServicesLab, Option66NameViaDnsTftpProfileAndNtp) {
   EXPECT_EQ(element(status, "Domain_Name"), "lab.example");
   EXPECT_EQ(element(status, "NTP_Server"), ip(3));
   EXPECT_EQ(element(status, "Time_Offset"), "-3600");
-  EXPECT_EQ(element(status, "Provisioning_Source"), "option 66 tftp://tftp/8832.xml");
-  EXPECT_EQ(element(status, "DHCP_Server"), ip(1));
-  EXPECT_EQ(element(status, "Lease_Seconds"), "600");
-  EXPECT_EQ(element(status, "T1_Seconds"), "300");
-  EXPECT_NE(element(status, "Local_Time").find("-01:00"), std::string::npos) << status;
+  EXPECT_EQ(element(status, "Emulator_Provisioning_Source"), "option 66 tftp://tftp/8832.xml");
+  EXPECT_EQ(element(status, "Emulator_DHCP_Server"), ip(1));
+  EXPECT_EQ(element(status, "Emulator_Lease_Seconds"), "600");
+  EXPECT_EQ(element(status, "Emulator_T1_Seconds"), "300");
+  EXPECT_NE(element(status, "Emulator_Local_Time").find("-01:00"), std::string::npos) << status;
 
   // The name was asked with the search domain, of the option-6 server.
   auto q = servers_->dnsQueries();
@@ -571,7 +571,7 @@ TEST_F(EmuDhcpServicesLab, Option66NameViaDnsTftpProfileAndNtp) {
 
 TEST_F(EmuDhcpServicesLab, IgnoreOption15QueriesTheBareName) {
   auto failed = [](const std::string& s) {
-    return element(s, "Last_Resync_Status").rfind("Failed", 0) == 0;
+    return element(s, "Emulator_Last_Resync_Status").rfind("Failed", 0) == 0;
   };
   std::string status = boot({"ignore-option-15"}, failed);
   ASSERT_TRUE(failed(status)) << status;
@@ -584,9 +584,9 @@ TEST_F(EmuDhcpServicesLab, IgnoreOption15QueriesTheBareName) {
 
 TEST_F(EmuDhcpServicesLab, IgnoreOption42SendsNoNtpRequest) {
   std::string status = boot({"ignore-option-42"}, [](const std::string& s) {
-    return element(s, "Last_Resync_Status").rfind("Success", 0) == 0;
+    return element(s, "Emulator_Last_Resync_Status").rfind("Success", 0) == 0;
   });
-  ASSERT_EQ(element(status, "Last_Resync_Status").rfind("Success", 0), 0u) << status;
+  ASSERT_EQ(element(status, "Emulator_Last_Resync_Status").rfind("Success", 0), 0u) << status;
   std::this_thread::sleep_for(1s);  // an NTP request would have gone out right after the ACK
   EXPECT_EQ(servers_->ntpRequests(), 0);
   EXPECT_EQ(element(status, "NTP_Synced"), "No");
@@ -612,7 +612,7 @@ TEST_F(EmuDhcpServicesLab, Option43InformToTheAcsWithTheNameResolved) {
       {"code": 43, "csv-format": false, "always-send": true, "data": "01)" +
                             std::string(len) + hex(url) + "\"}";
   auto informed = [this](const std::string& s) {
-    return element(s, "ACS_URL") == "http://acs/cwmp" && !servers_->acsRequests().empty();
+    return element(s, "Emulator_ACS_URL") == "http://acs/cwmp" && !servers_->acsRequests().empty();
   };
   std::string status = boot({}, informed, opt43);
   ASSERT_TRUE(informed(status)) << status;

@@ -71,21 +71,17 @@ TEST(EmuPages, IndexInfoStatus) {
   s.boot_count = 2;
   std::string info = renderInfoPage(s);
   for (auto& v : {s.model, s.mac, s.serial, s.firmware, s.ip}) EXPECT_TRUE(has(info, v)) << v;
-  EXPECT_EQ(renderStatusXml(s),
-            "<status><Product_Name>CP-8832-3PCC</Product_Name><Serial_Number>FCH2300ABCD</"
-            "Serial_Number><MAC_Address>02:00:c6:12:00:0a</MAC_Address><Software_Version>sip88xx."
-            "12-0-1MPP-emu</Software_Version><Connection_Type>Static IP</Connection_Type><Current_"
-            "IP>198.18.250.10</Current_IP><Current_Netmask>255.255.255.0</Current_Netmask><Current_"
-            "Gateway>198.18.250.1</Current_Gateway><Uptime_Seconds>12</Uptime_Seconds><Boot_Count>2"
-            "</Boot_Count><DHCP_Server></DHCP_Server><Lease_Seconds>0</Lease_Seconds><T1_Seconds>0"
-            "</T1_Seconds><Current_DNS></Current_DNS><Domain_Name></Domain_Name><NTP_Server></"
-            "NTP_Server><NTP_Synced>No</NTP_Synced><Time_Offset>0</Time_Offset><Local_Time></"
-            "Local_Time><Provisioning_Source></Provisioning_Source><Last_Resync_Status></"
-            "Last_Resync_Status><ACS_URL></ACS_URL><Registration_State>Not Registered</"
-            "Registration_State><Registered_Proxy></Registered_Proxy><Registration_Expires>0</"
-            "Registration_Expires><Calls_Received>0</Calls_Received><Calls_Answered>0</"
-            "Calls_Answered><Last_Call_From></Last_Call_From><Last_SIP_Request></"
-            "Last_SIP_Request><Last_Resync_Reason></Last_Resync_Reason></status>\n");
+  const std::string xml = renderStatusXml(s);
+  EXPECT_EQ(xml.rfind("<status><Product_Name>CP-8832-3PCC</Product_Name><Serial_Number>FCH2300ABCD"
+                      "</Serial_Number><MAC_Address>02:00:c6:12:00:0a</MAC_Address>",
+                      0),
+            0u)
+      << xml;
+  for (auto* want : {"<Current_Netmask>255.255.255.0</Current_Netmask>",
+                     "<Uptime_Seconds>12</Uptime_Seconds>", "<Call_State_1_>Idle</Call_State_1_>",
+                     "<Registration_State>Not Registered</Registration_State>",
+                     "<Emulator_Boot_Count>2</Emulator_Boot_Count>"})
+    EXPECT_TRUE(has(xml, want)) << want;
   s.dns = "198.18.0.2,198.18.0.7";
   s.domain = "lab.example";
   s.ntp_server = "198.18.0.3";
@@ -94,12 +90,12 @@ TEST(EmuPages, IndexInfoStatus) {
   s.provisioning_source = "option 66 tftp://198.18.0.4/8832.xml";
   s.acs_url = "http://198.18.0.6/acs";
   std::string x = renderStatusXml(s);
-  for (auto* want :
-       {"<Current_DNS>198.18.0.2,198.18.0.7</Current_DNS>",
-        "<Domain_Name>lab.example</Domain_Name>", "<NTP_Synced>Yes</NTP_Synced>",
-        "<Time_Offset>-3600</Time_Offset>",
-        "<Provisioning_Source>option 66 tftp://198.18.0.4/8832.xml</Provisioning_Source>",
-        "<ACS_URL>http://198.18.0.6/acs</ACS_URL>"})
+  for (auto* want : {"<Current_DNS>198.18.0.2,198.18.0.7</Current_DNS>",
+                     "<Domain_Name>lab.example</Domain_Name>", "<NTP_Synced>Yes</NTP_Synced>",
+                     "<Time_Offset>-3600</Time_Offset>",
+                     "<Emulator_Provisioning_Source>option 66 tftp://198.18.0.4/8832.xml"
+                     "</Emulator_Provisioning_Source>",
+                     "<Emulator_ACS_URL>http://198.18.0.6/acs</Emulator_ACS_URL>"})
     EXPECT_TRUE(has(x, want)) << want;
   EXPECT_TRUE(has(renderSubmitted({"Static_IP"}, true), "Changes submitted"));
 }

@@ -150,5 +150,33 @@ TEST(DeviceProfile, FactoryValues) {
   }
 }
 
+TEST(DeviceProfile, StatusFieldsAreAbstractNamesMappedToElements) {
+  for (const char* file :
+       {"/lab/devices/cisco-8832-mpp.yaml", "/lab/devices/cisco-7832-mpp.yaml"}) {
+    SCOPED_TRACE(file);
+    DeviceProfile p = loadDeviceProfile(kSrc + file);
+    ASSERT_TRUE(p.statusField("netmask"));
+    EXPECT_EQ(p.statusField("netmask")->element, "Current_Netmask");
+    // No public source names the MPP status.xml elements: each is marked for confirmation.
+    EXPECT_FALSE(p.statusField("netmask")->confirmed);
+    EXPECT_EQ(p.statusField("boot_count"), nullptr);
+  }
+  EXPECT_EQ(loadDeviceProfile(kSrc + "/lab/devices/cisco-7832-mpp.yaml").psn, "7832");
+  EXPECT_EQ(loadDeviceProfile(kSrc + "/lab/devices/cisco-8832-mpp.yaml").psn, "8832");
+
+  const std::string bad = kSrc + "/fixtures/profiles-invalid/status-field-typo.yaml";
+  try {
+    loadDeviceProfile(bad);
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(bad + ":6:5: unknown status field 'netmsk' (did you mean 'netmask'?)"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find(bad + ":7:"), std::string::npos) << what;
+    EXPECT_NE(what.find("'confirmed' must be true or false"), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace phonelab::dut

@@ -1,0 +1,30 @@
+// The whole suite against the emulator as each model the device profiles describe: a verdict must
+// not depend on the model (the provisioning file is $PSN.xml: 7832.xml on a 7832). The 8832 is the
+// default lab (lab/emulated.yaml), run by the self-test's conformant pass; this is the 7832.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace phonelab::e2e {
+namespace {
+
+TEST(Models, The7832PassesTheWholeSuite) {
+  PHONELAB_REQUIRE_ROOT();
+  std::string dir = freshDir("model-7832");
+  auto r =
+      phonelab({"run", "--jobs", "4", "--lab", "lab/emulated-7832.yaml", "--report", dir}, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  EXPECT_EQ(r.results["run"]["dut"]["model"], "CP-7832-3PCC");
+  ASSERT_GE(r.results["scenarios"].size(), 40u);
+  for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+  // The provisioning scenarios served and saw the 7832's own file name.
+  const auto* opt66 = scenario(r, "dhcp-opt-66-tftp-server-name");
+  ASSERT_NE(opt66, nullptr);
+  EXPECT_NE(readFile(dir + "/dhcp-opt-66-tftp-server-name/events.jsonl").find("7832.xml"),
+            std::string::npos);
+  EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace phonelab::e2e
