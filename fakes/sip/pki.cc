@@ -103,7 +103,9 @@ struct Spec {
   std::string san;  // "" = none
   std::string eku = "serverAuth";
   bool ca = false;
-  long not_before = -3600;           // seconds from now
+  // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
+  // (real) time, also if it misapplies its time zone (up to 14 h either way) or drifts.
+  long not_before = -2L * 24 * 3600;
   long not_after = 30L * 24 * 3600;  // seconds from now
 };
 
