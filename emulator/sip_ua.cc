@@ -270,6 +270,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   sip::Message response(const sip::Message& req, int status, const std::string& reason,
                         const std::string& tag) {
     auto r = sip::makeResponse(req, status, reason, tag);
+    // RFC 3261 12.1.1: a response that establishes a dialog (101-299 to an INVITE) carries the
+    // request's Record-Route, so the caller's ACK and BYE go through the proxies that asked.
+    if (req.method == "INVITE" && status > 100 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
+    }
     r.add("Server", "Cisco-" + c.product + "/12.0.1 (phone-emulator)");
     return r;
   }
