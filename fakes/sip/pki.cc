@@ -225,6 +225,7 @@ TestPki makePki(const std::string& dir) {
     Spec s;
     s.cn = "phonelab trusted test CA";
     s.ca = true;
+    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
     s.not_after = 365L * 24 * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
     p.trusted_ca = save(dir, "trusted-ca", c.get(), k.get());
@@ -234,6 +235,7 @@ TestPki makePki(const std::string& dir) {
     Spec s;
     s.cn = "phonelab untrusted test CA";
     s.ca = true;
+    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
     s.not_after = 365L * 24 * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
     p.untrusted_ca = save(dir, "untrusted-ca", c.get(), k.get());
