@@ -29,6 +29,15 @@ int main(int argc, char** argv) {
   app.add_option("--boot-delay", opt.boot_delay, "seconds between shutdown and boot on a reboot")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 600.0));
+  app.add_option("--tls-refusal", opt.tls_refusal,
+                 "how SIP over TLS refuses a bad server certificate: alert (a fatal TLS alert) or "
+                 "close (closes the connection without an alert)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"alert", "close"}));
+  app.add_option("--clock-offset", opt.clock_offset,
+                 "seconds the phone's clock is off before NTP sets it (negative: behind)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1e10, 1e10));
   app.add_option("--http-port", http_port, "web UI port")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));

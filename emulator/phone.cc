@@ -85,12 +85,7 @@ struct Phone::Impl : PhoneControl {
       s.dhcp_server = dhcp::ip4String(cur_lease->server);
     }
     s.ntp_synced = ntp_synced;
-    double utc =
-        ntp_synced
-            ? ntp_unix + std::chrono::duration<double>(steady_clock::now() - ntp_at).count()
-            : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-    s.local_time = localTime(utc, s.time_offset);
+    s.local_time = localTime(clock(), s.time_offset);
     s.provisioning_source = prov_source;
     s.last_resync_status = resync_status;
     if (sip) sip->fillStatus(s);
@@ -98,6 +93,15 @@ struct Phone::Impl : PhoneControl {
     return s;
   }
   ConfigStore& config() override { return cfg; }
+  /// The phone's clock (UTC, Unix seconds): the NTP time once the server answered, before that
+  /// its own clock (the host's, off by --clock-offset).
+  double clock() const {
+    if (ntp_synced)
+      return ntp_unix + std::chrono::duration<double>(steady_clock::now() - ntp_at).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+               .count() +
+           opt.clock_offset;
+  }
   void resyncDone(const std::string& source, const std::string& status) override {
     last_resync_reason = "/admin/resync";
     prov_source = source;
@@ -134,7 +138,9 @@ struct Phone::Impl : PhoneControl {
     for (auto& f : opt.faults.active()) faults += " " + f;
     logLine("power on: " + opt.model + " serial " + opt.serial + " mac " +
             dhcp::macString(opt.mac) + " on " + opt.iface + ", firmware " + kFirmwareVersion +
-            ", state dir " + opt.state_dir + ", faults:" + (faults.empty() ? " none" : faults));
+            ", state dir " + opt.state_dir + ", faults:" + (faults.empty() ? " none" : faults) +
+            (opt.tls_refusal != "alert" ? ", TLS refusal: " + opt.tls_refusal : "") +
+            (opt.clock_offset != 0 ? ", clock off by " + formatSeconds(opt.clock_offset) : ""));
     std::error_code ec;
     std::filesystem::create_directories(opt.state_dir, ec);
     if (ec) throw Error("cannot create state dir " + opt.state_dir + ": " + ec.message());
@@ -313,7 +319,9 @@ struct Phone::Impl : PhoneControl {
     SipUaConfig c;
     c.own_ip = ip;
     c.product = opt.model;
+    c.tls_refusal = opt.tls_refusal;
     SipUaHooks h;
+    h.clock = [this] { return std::make_pair(clock(), ntp_synced); };
     h.resolve = [this](const std::string& host, SipUaHooks::Resolved done) {
       if (auto a = dhcp::parseIp4(host)) {
         done(*a, "");

@@ -19,6 +19,13 @@ struct PhoneOptions {
   std::string serial = "FCH2300ABCD";
   double boot_delay = 0.3;  // seconds between shutdown and boot on a reboot
   uint16_t http_port = 80;
+  /// How SIP over TLS refuses a server certificate it does not accept: "alert" (a fatal TLS alert,
+  /// e.g. unknown CA) or "close" (the connection closed without an alert, as many embedded TLS
+  /// stacks do). Both are correct.
+  std::string tls_refusal = "alert";
+  /// The phone's own clock before NTP sets it: the host's clock plus this many seconds (a phone
+  /// without a battery-backed clock starts far off). Once NTP answers, the NTP time counts.
+  double clock_offset = 0;
   Faults faults;
 };
 

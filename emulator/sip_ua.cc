@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -16,6 +17,7 @@
 #include <deque>
 
 #include "emulator/log.h"
+#include "emulator/netproto.h"
 #include "emulator/rtp_loop.h"
 #include "harness/proto/sip_stream.h"
 
@@ -268,6 +270,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   sip::Message response(const sip::Message& req, int status, const std::string& reason,
                         const std::string& tag) {
     auto r = sip::makeResponse(req, status, reason, tag);
+    // RFC 3261 12.1.1: a response that establishes a dialog (101-299 to an INVITE) carries the
+    // request's Record-Route, so the caller's ACK and BYE go through the proxies that asked.
+    if (req.method == "INVITE" && status > 100 && status < 300) {
+      for (const auto& rr : req.headerValues("Record-Route")) r.add("Record-Route", rr);
+    }
     r.add("Server", "Cisco-" + c.product + "/12.0.1 (phone-emulator)");
     return r;
   }
@@ -845,6 +852,13 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     } else if (no_name && name_check) {
       logLine("sip: fault tls-no-name-check: not checking the certificate's name");
     }
+    // Validity is judged by the phone's clock: the NTP time once it has it, else its own.
+    if (hooks.clock) {
+      auto [now, synced] = hooks.clock();
+      X509_VERIFY_PARAM_set_time(SSL_get0_param(s), static_cast<time_t>(now));
+      logLine("sip: TLS: certificate validity checked against " + isoTime(now) +
+              (synced ? " (NTP)" : " (the phone's own clock, not set by NTP)"));
+    }
     const tcp::endpoint ep(proxy_ep->address(), proxy_ep->port());
     const std::string where = epString(*proxy_ep);
     logLine("sip: TLS: connecting to " + where + " (" + proxy_host + ")");
@@ -861,6 +875,20 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     if (ec) {
       tlsFailed(gen, tgen, "cannot open a TCP socket: " + ec.message());
       return;
+    }
+    if (c.tls_refusal == "close" && !any_cert) {
+      // Refusing by closing: the connection ends (FIN) when the certificate fails, before
+      // OpenSSL writes its alert, which then goes nowhere.
+      const int fd = tls->lowest_layer().native_handle();
+      tls->set_verify_callback([fd](bool preverified, ssl::verify_context& vc) {
+        if (!preverified) {
+          logLine(std::string("sip: TLS: certificate rejected (") +
+                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc.native_handle())) +
+                  "): closing the connection without an alert");
+          ::shutdown(fd, SHUT_RDWR);
+        }
+        return preverified;
+      });
     }
     tls->lowest_layer().async_connect(
         ep, [self = shared_from_this(), gen, tgen, st](const boost::system::error_code& ec) {

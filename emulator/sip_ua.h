@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "emulator/config.h"
 #include "emulator/faults.h"
@@ -32,6 +33,9 @@ struct SipUaConfig {
   double answer_delay = 0.2;          // 180 Ringing -> 200 OK
   double retry_after = 30.0;          // a failed/timed-out registration is tried again after this
   double config_poll = 1.0;  // how often Restricted_Access_Domains / Proxy_1_... are re-read
+  /// How a server certificate is refused: "alert" (a fatal TLS alert) or "close" (the TCP
+  /// connection is closed without an alert).
+  std::string tls_refusal = "alert";
 };
 
 struct SipUaHooks {
@@ -46,6 +50,9 @@ struct SipUaHooks {
   /// GET a URL the settings name (Custom_CA_Rule: the CA list for SIP over TLS); unset = none.
   std::function<void(const std::string& url, std::function<void(bool ok, const std::string&)>)>
       fetch;
+  /// The phone's clock (Unix seconds) and whether NTP set it: certificates are checked against
+  /// it. Unset = the host's clock.
+  std::function<std::pair<double, bool>()> clock;
 };
 
 class SipUa {

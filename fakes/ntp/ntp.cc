@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include "fakes/common/socket.h"
@@ -45,6 +47,19 @@ void putTimestamp(uint8_t* p, double unix_seconds) {
 
 double unixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// "2026-12-05T10:11:12.345Z"
+std::string isoUtc(double unix_seconds) {
+  const auto whole = static_cast<time_t>(std::floor(unix_seconds));
+  std::tm tm{};
+  ::gmtime_r(&whole, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf,
+                static_cast<int>((unix_seconds - std::floor(unix_seconds)) * 1000));
+  return out;
 }
 
 const char* modeName(int mode) {
@@ -82,6 +97,9 @@ struct NtpFake::Impl {
     const int version = (p[0] >> 3) & 7;
     const int mode = p[0] & 7;
     const bool answer = mode == 3 && version >= 1 && version <= 4;
+    double transmit = 0;
+    bool sent = false;
+    std::string send_error;
     if (answer) {
       uint8_t r[kPacketLen] = {};
       r[0] = static_cast<uint8_t>((version << 3) | 4);  // LI 0, same version, mode 4 (server)
@@ -94,8 +112,11 @@ struct NtpFake::Impl {
       putTimestamp(r + 16, received + o.offset_seconds - 16);  // reference: "synced 16 s ago"
       std::memcpy(r + 24, p + 40, 8);                          // originate = client's transmit
       putTimestamp(r + 32, received + o.offset_seconds);
-      putTimestamp(r + 40, unixNow() + o.offset_seconds);
-      ::sendto(sock, r, sizeof r, 0, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+      transmit = unixNow() + o.offset_seconds;
+      putTimestamp(r + 40, transmit);
+      sent = ::sendto(sock, r, sizeof r, 0, reinterpret_cast<const sockaddr*>(&from),
+                      sizeof from) == static_cast<ssize_t>(sizeof r);
+      if (!sent) send_error = std::strerror(errno);
     }
     log->emit("ntp", "ntp.request",
               {{"src_ip", src},
@@ -106,6 +127,26 @@ struct NtpFake::Impl {
               "NTP v" + std::to_string(version) + " " + modeName(mode) + " request from " + src +
                   (answer ? " -> answered (stratum " + std::to_string(o.stratum) + ")"
                           : " -> not answered"));
+    if (!answer) return;
+    if (!sent) {
+      log->emit("ntp", "fake.error", {{"name", "ntp"}, {"error", "sendto: " + send_error}},
+                "ntp could not answer " + src + ": " + send_error);
+      return;
+    }
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.3f", transmit);
+    log->emit("ntp", "ntp.reply",
+              {{"dst_ip", src},
+               {"dst_port", sport},
+               {"version", std::to_string(version)},
+               {"stratum", std::to_string(o.stratum)},
+               {"transmit", secs},
+               {"time", isoUtc(transmit)},
+               {"offset", std::to_string(o.offset_seconds)}},
+              "NTP reply to " + src + ":" + sport + ": " + isoUtc(transmit) +
+                  (o.offset_seconds != 0
+                       ? " (the real time shifted by " + std::to_string(o.offset_seconds) + " s)"
+                       : ""));
   }
 
   void run() {

@@ -26,6 +26,8 @@ struct NtpOptions {
 /// Events (source "ntp"):
 ///   fake.start / fake.stop  name address port
 ///   ntp.request    src_ip src_port version mode answered ("yes" | "no")
+///   ntp.reply      dst_ip dst_port version stratum transmit (the time served, Unix seconds)
+///                  time (the same, ISO 8601 UTC) offset (offset_seconds); after its request
 ///   ntp.malformed  src_ip src_port reason ("23 bytes, an NTP packet has at least 48")
 class NtpFake {
  public:

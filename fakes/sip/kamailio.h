@@ -12,7 +12,12 @@
 ///   initial request to a local user       lookup("location") + record_route + t_relay; 404 if the
 ///                                         user has no binding
 ///   initial request to another domain     403 "Relaying Forbidden"
-///   in-dialog requests                    loose_route + t_relay
+///   REGISTER from a TLS phone             fix_nated_register: the binding keeps where it came
+///                                         from (its TLS connection, or the TLS proxy's socket)
+///   in-dialog requests                    loose_route + handle_ruri_alias + t_relay
+///   replies with a transport=tls Contact  add_contact_alias: in-dialog requests to the phone
+///                                         go back over the connection it opened
+///   requests to a TLS phone               set_forward_no_connect: that connection or nothing
 ///   INVITE with challenge_invites         407 + Proxy-Authenticate unless the caller proves a
 ///                                         listed user's password (403 when wrong)
 /// Every request and reply Kamailio sees is logged (xlog) to kamailio.log.

@@ -103,7 +103,9 @@ struct Spec {
   std::string san;  // "" = none
   std::string eku = "serverAuth";
   bool ca = false;
-  long not_before = -3600;           // seconds from now
+  // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
+  // (real) time, also if it misapplies its time zone (up to 14 h either way) or drifts.
+  long not_before = -2L * 24 * 3600;
   long not_after = 30L * 24 * 3600;  // seconds from now
 };
 
@@ -223,6 +225,7 @@ TestPki makePki(const std::string& dir) {
     Spec s;
     s.cn = "phonelab trusted test CA";
     s.ca = true;
+    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
     s.not_after = 365L * 24 * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
     p.trusted_ca = save(dir, "trusted-ca", c.get(), k.get());
@@ -232,6 +235,7 @@ TestPki makePki(const std::string& dir) {
     Spec s;
     s.cn = "phonelab untrusted test CA";
     s.ca = true;
+    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
     s.not_after = 365L * 24 * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
     p.untrusted_ca = save(dir, "untrusted-ca", c.get(), k.get());

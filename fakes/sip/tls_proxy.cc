@@ -141,16 +141,17 @@ struct Conn : std::enable_shared_from_this<Conn> {
     if (ec) {
       f["result"] = "failed";
       f["error"] = timed_out ? "timed out after the handshake deadline" : ec.message();
-      p.emit(
-          "tls.handshake", f,
-          "TLS handshake with " + peer + " failed: " + f["error"] +
-              (alert_received.empty() ? "" : " (the phone sent alert '" + alert_received + "')"));
+      f["ended_by"] = endedBy(ec, timed_out);
+      p.emit("tls.handshake", f,
+             "TLS handshake with " + peer + " failed: " + f["error"] + " (" +
+                 describeEnd(f["ended_by"]) + ")");
       close(timed_out ? "handshake timed out" : "handshake failed");
       return;
     }
     const char* sni = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
     f["result"] = "ok";
     f["error"] = "";
+    f["ended_by"] = "completed";
     f["version"] = SSL_get_version(s);
     f["cipher"] = SSL_get_cipher_name(s);
     f["sni"] = sni ? sni : "";
@@ -169,6 +170,29 @@ struct Conn : std::enable_shared_from_this<Conn> {
       receiveUpstream();
     }
     read();
+  }
+
+  /// How a failed handshake ended, from the proxy's side: the phone refused with an alert
+  /// (phone-alert) or by closing the connection without one (phone-close: a FIN or a reset, legal
+  /// and common in embedded TLS stacks); we refused with an alert of ours (proxy-alert); the phone
+  /// stalled until our deadline (timeout); anything else (error).
+  std::string endedBy(const boost::system::error_code& ec, bool timed_out) const {
+    if (!alert_received.empty()) return "phone-alert";
+    if (timed_out) return "timeout";
+    if (!alert_sent.empty()) return "proxy-alert";
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+        ec == asio::error::connection_aborted)
+      return "phone-close";
+    return "error";
+  }
+
+  std::string describeEnd(const std::string& ended_by) const {
+    if (ended_by == "phone-alert") return "the phone sent alert '" + alert_received + "'";
+    if (ended_by == "phone-close") return "the phone closed the connection without an alert";
+    if (ended_by == "proxy-alert") return "we sent alert '" + alert_sent + "'";
+    if (ended_by == "timeout") return "the phone neither finished nor refused";
+    return "no alert either way";
   }
 
   void read() {

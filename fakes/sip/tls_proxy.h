@@ -19,7 +19,9 @@
 ///   tls.connect     peer ("ip:port")
 ///   tls.handshake   peer flaw result ("ok" | "failed") alert (the alert the phone sent, OpenSSL's
 ///                   long name, e.g. "unknown CA"; "" if none) alert_sent (ours) error version
-///                   cipher sni
+///                   cipher sni ended_by (how the handshake ended: "completed" | "phone-alert" |
+///                   "phone-close" (the phone closed without an alert) | "proxy-alert" |
+///                   "timeout" | "error"; a refusal by the phone is phone-alert or phone-close)
 ///   tls.sip.request / tls.sip.response / tls.sip.malformed
 ///                   the fields of harness/proto/sip_event.h plus direction ("from-phone" |
 ///                   "to-phone") and flaw

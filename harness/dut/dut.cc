@@ -109,7 +109,11 @@ class EmulatorPower : public PowerDriver {
                                      "--serial",
                                      lab_.emulator.serial,
                                      "--boot-delay",
-                                     std::to_string(lab_.emulator.boot_delay)};
+                                     std::to_string(lab_.emulator.boot_delay),
+                                     "--tls-refusal",
+                                     lab_.emulator.tls_refusal,
+                                     "--clock-offset",
+                                     std::to_string(lab_.emulator.clock_offset)};
     std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
     faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
     for (const auto& f : faults) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "harness/core/deadline.h"
 #include "harness/dut/yaml_util.h"
 
 namespace phonelab::dut {
@@ -230,12 +231,28 @@ LabFile loadLabFile(const std::string& path) {
       lab.admin_password = r.optional(a, "password", "");
     }
     if (YAML::Node e = d["emulator"]; e && r.isMap(e, "'dut.emulator'")) {
-      r.onlyKeys(e, {"program", "model", "serial", "boot_delay", "faults"}, "'dut.emulator'");
+      r.onlyKeys(
+          e, {"program", "model", "serial", "boot_delay", "faults", "tls_refusal", "clock_offset"},
+          "'dut.emulator'");
       lab.emulator.program = r.optional(e, "program", lab.emulator.program);
       lab.emulator.model = r.optional(e, "model", lab.emulator.model);
       lab.emulator.serial = r.optional(e, "serial", lab.emulator.serial);
       lab.emulator.boot_delay = r.duration(e, "boot_delay", lab.emulator.boot_delay);
       lab.emulator.faults = r.list(e, "faults");
+      lab.emulator.tls_refusal =
+          r.oneOf(e, "tls_refusal", {"alert", "close"}, lab.emulator.tls_refusal);
+      if (YAML::Node c = e["clock_offset"]; c && !c.IsNull()) {
+        // A duration (s, ms, m, h) with an optional minus sign, e.g. -9600h: 400 days behind.
+        std::string v = c.IsScalar() ? c.Scalar() : "";
+        const bool behind = !v.empty() && v[0] == '-';
+        double s = 0;
+        if (!parseDuration(behind ? v.substr(1) : v, s)) {
+          r.error(c,
+                  "'clock_offset' must be a duration such as 90s, -2h or 48h (negative: behind)");
+        } else {
+          lab.emulator.clock_offset = behind ? -s : s;
+        }
+      }
     }
   }
   r.throwIfErrors();

@@ -15,6 +15,10 @@ struct EmulatorConfig {
   std::string serial = "FCH2300PHL1";
   double boot_delay = 0.3;  // seconds the emulated firmware takes to boot
   std::vector<std::string> faults;
+  /// How it refuses a bad TLS server certificate: "alert" or "close" (no alert; both correct).
+  std::string tls_refusal = "alert";
+  /// Seconds its clock is off until NTP sets it (negative: behind).
+  double clock_offset = 0;
 };
 
 /// A PoE switch port that powers the phone (power: snmp): the port is switched off and on with

@@ -29,6 +29,7 @@
 #include "harness/runner/audio_call.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
+#include "harness/runner/tls_checks.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
 
@@ -63,6 +64,22 @@ void forEachSetting(const Scenario& sc,
       if (ex->probe) visit(*ex->probe);
     }
   }
+}
+
+/// Does the scenario put line 1 on SIP over TLS (setup or a configure step)?
+bool setsSipOverTls(const Scenario& sc) {
+  auto tls = [](const std::map<std::string, std::string>& settings) {
+    auto it = settings.find("line1.sip_transport");
+    return it != settings.end() && (it->second == "tls" || it->second == "TLS");
+  };
+  if (tls(sc.dut.settings)) return true;
+  for (const auto& step : sc.steps) {
+    if (auto* act = std::get_if<scenario::ActStep>(&step.body)) {
+      if (auto* c = std::get_if<scenario::ConfigureAction>(&act->action); c && tls(c->settings))
+        return true;
+    }
+  }
+  return false;
 }
 
 /// Everything one scenario needs while it runs.
@@ -686,7 +703,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
               "precondition not met: could not configure the phone: " + r.why);
       }
     }
-    if (res_.checks.empty()) runSteps(dut);
+    if (res_.checks.empty()) {
+      runSteps(dut);
+      if (setsSipOverTls(sc_) && !log_.cancelled()) {
+        // Run-wide: the capture's last frames are in before the log is read.
+        log_.waitUntil(Deadline::in(Seconds(kCaptureGrace)));
+        for (auto& c : sipOverTlsChecks(log_, TlsRunInfo{lab_.mac, vars_["svc.sip"]})) {
+          res_.checks.push_back(std::move(c));
+        }
+      }
+    }
   }
   current_step_ = "teardown";
   if (bench) {

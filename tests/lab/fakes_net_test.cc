@@ -367,6 +367,17 @@ TEST_F(FakesNet, NtpAnswersClientRequests) {
   auto sym = waitEvent(log_, EventMatcher("ntp.request").whereEq("mode", "1"));
   ASSERT_TRUE(sym);
   EXPECT_EQ(*sym->field("answered"), "no");
+  // One reply, to the client, with the real time it served.
+  auto reply = waitEvent(log_, EventMatcher("ntp.reply"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply->field("dst_ip"), kDutIp);
+  EXPECT_EQ(*reply->field("stratum"), "2");
+  const double served = std::stod(*reply->field("transmit"));
+  const double unix_now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(served, unix_now, 5);
+  EXPECT_EQ(reply->field("time")->size(), std::string("2026-12-05T10:11:12.345Z").size());
+  EXPECT_EQ(log_.matching(EventMatcher("ntp.reply"), 0).size(), 1u);
   stopPromptly(fake);
 }
 

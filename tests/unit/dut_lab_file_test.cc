@@ -76,6 +76,22 @@ TEST(LabFile, TheEmulatorLabIsUnchanged) {
   EXPECT_TRUE(lab.interface.empty());
 }
 
+TEST(LabFile, EmulatorTlsRefusalAndClockOffset) {
+  LabFile dflt = loadLabFile(kSrc + "/lab/emulated.yaml");
+  EXPECT_EQ(dflt.emulator.tls_refusal, "alert");
+  EXPECT_DOUBLE_EQ(dflt.emulator.clock_offset, 0);
+  const std::string path = ::testing::TempDir() + "/lab-emulator-tls.yaml";
+  std::ofstream(path) << "lab: {name: e, segment: namespaces, isolated: true}\n"
+                         "dut:\n  driver: emulator\n  profile: "
+                      << kSrc
+                      << "/lab/devices/cisco-8832-mpp.yaml\n"
+                         "  mac: \"02:00:c6:12:00:0a\"\n"
+                         "  emulator: {tls_refusal: close, clock_offset: -240h}\n";
+  LabFile lab = loadLabFile(path);
+  EXPECT_EQ(lab.emulator.tls_refusal, "close");
+  EXPECT_DOUBLE_EQ(lab.emulator.clock_offset, -240 * 3600.0);
+}
+
 TEST(LabFile, SnmpOffTimeDefaultsToThreeSecondsAndTheHostMayNameAPort) {
   const std::string path = ::testing::TempDir() + "/lab-snmp-port.yaml";
   std::ofstream(path) << "lab: {name: snmp, segment: interface, interface: enp3s0,\n"
