@@ -18,6 +18,7 @@
 #include <tuple>
 
 #include "harness/core/error.h"
+#include "harness/core/event_catalog.h"
 #include "harness/dut/lab_file.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
@@ -364,7 +365,11 @@ int cmdValidate(const Common& c) {
   }
 }
 
-int cmdList(const Common& c, bool requirements) {
+int cmdList(const Common& c, bool requirements, bool events) {
+  if (events) {
+    std::cout << eventCatalogMarkdown();
+    return 0;
+  }
   try {
     if (requirements) {
       auto catalog = scenario::loadRequirements(c.requirements);
@@ -554,10 +559,14 @@ int main(int argc, char** argv) {
   preflight->add_option("--listen", preflight_listen, "how long to listen")->capture_default_str();
 
   bool list_requirements = false;
-  auto* list = app.add_subcommand("list", "list scenarios, or the requirement catalog");
+  bool list_events = false;
+  auto* list =
+      app.add_subcommand("list", "list scenarios, the requirement catalog, or the event kinds");
   add_common(list);
   list->add_flag("--requirements", list_requirements,
                  "list requirements and the scenarios testing them");
+  list->add_flag("--events", list_events,
+                 "the event catalogue: every event kind, its source and fields (Markdown)");
 
   std::string rerender_dir;
   auto* report =
@@ -577,7 +586,7 @@ int main(int argc, char** argv) {
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
     if (*preflight) return cmdPreflight(common, preflight_listen);
-    if (*list) return cmdList(common, list_requirements);
+    if (*list) return cmdList(common, list_requirements, list_events);
     if (*report) return cmdReport(rerender_dir, pdf);
   } catch (const std::exception& e) {
     std::cerr << "phonelab: " << e.what() << "\n";

@@ -13,6 +13,7 @@
 
 #include "fakes/sip/pki.h"
 #include "harness/core/deadline.h"
+#include "harness/core/event_catalog.h"
 #include "harness/core/match.h"
 #include "harness/core/status_fields.h"
 #include "harness/proto/dhcp_options.h"
@@ -242,6 +243,7 @@ class Checker {
   std::optional<Step> step(const YAML::Node& item, size_t index, Mark& name_mark);
   void when(const Entry& e, std::map<std::string, std::string>& out);
   std::optional<EventSpec> eventSpec(const Entry& e, ExpectStep* expect);
+  void checkEventSpec(const EventSpec& spec, const YAML::Node& event_node);
   std::optional<Condition> condition(const Entry& e);
   std::optional<Action> action(const Entry& e);
 
@@ -630,6 +632,35 @@ void Checker::when(const Entry& e, std::map<std::string, std::string>& out) {
   }
 }
 
+void Checker::checkEventSpec(const EventSpec& spec, const YAML::Node& event_node) {
+  // Against the event catalogue: a misspelt kind or field would otherwise match nothing, and an
+  // expect_none on it would pass whatever the phone did.
+  const auto kinds = eventKindsMatching(spec.event);
+  if (kinds.empty()) {
+    Names all;
+    for (const auto& k : eventCatalog()) all.push_back(k.kind);
+    const bool glob = spec.event.find_first_of("*?") != std::string::npos;
+    error(event_node, (glob ? "no event kind matches '" : "unknown event kind '") + spec.event +
+                          "'" + suggest(spec.event, all) +
+                          " (the event kinds are listed in docs/scenario-format.md)");
+    return;
+  }
+  for (const auto& c : spec.where) {
+    if (std::any_of(kinds.begin(), kinds.end(),
+                    [&](const EventKindInfo* k) { return eventHasField(*k, c.field); })) {
+      continue;
+    }
+    Names fields;
+    for (const auto* k : kinds) {
+      for (const auto& f : k->fields) {
+        if (!contains(fields, f)) fields.push_back(f);
+      }
+    }
+    error(c.mark, "'" + spec.event + "' events have no field '" + c.field + "'" +
+                      suggest(c.field, fields) + "; fields: " + join(fields));
+  }
+}
+
 std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_step) {
   if (!expect(e, YAML::NodeType::Map, "a map with 'event'")) return std::nullopt;
   Names keys = {"event", "where", "within", "since"};
@@ -659,6 +690,7 @@ std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_s
       }
     }
   }
+  if (!spec.event.empty()) checkEventSpec(spec, f.get("event")->v);
   // status.xml is read through the device profile's abstract status fields, never by a raw
   // element name that only one firmware (or the emulator) has.
   if (spec.event == "dut.status") {

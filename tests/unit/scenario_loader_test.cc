@@ -91,9 +91,9 @@ TEST(Loader, FullExampleParsesIntoTheModel) {
   ASSERT_EQ(ex.spec.where.size(), 3u);
   EXPECT_EQ(ex.spec.where[1].op, "eq");
   EXPECT_EQ(ex.spec.where[1].operand, "${lab.remote_ip}");
-  EXPECT_EQ(ex.spec.where[2].field, "uptime");
-  EXPECT_EQ(ex.spec.where[2].op, "lt");
-  EXPECT_EQ(ex.spec.where[2].operand, "30");
+  EXPECT_EQ(ex.spec.where[2].field, "ttl");
+  EXPECT_EQ(ex.spec.where[2].op, "gt");
+  EXPECT_EQ(ex.spec.where[2].operand, "0");
   EXPECT_EQ(ex.spec.where[2].mark.line, 21);
   ASSERT_TRUE(ex.probe.has_value());
   EXPECT_EQ(std::get<PingAction>(*ex.probe).to, "${net.static_ip}");
@@ -170,7 +170,7 @@ TEST(Loader, DocumentIsNotModifiedByValidation) {
   const std::string file = kSource + "/fixtures/scenarios-valid/full-example.yaml";
   auto a = loadClean(file), b = loadClean(file);
   ASSERT_EQ(a.size(), b.size());
-  EXPECT_EQ(std::get<ExpectStep>(a[0].steps[5].body).spec.where[2].operand, "30");
+  EXPECT_EQ(std::get<ExpectStep>(a[0].steps[5].body).spec.where[2].operand, "0");
   EXPECT_STREQ(actionName(std::get<ActStep>(a[0].steps[3].body).action), "ping");
 }
 
