@@ -3,6 +3,10 @@
 // default lab (lab/emulated.yaml), run by the self-test's conformant pass; this is the 7832.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "harness/core/event_catalog.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {
@@ -23,6 +27,24 @@ TEST(Models, The7832PassesTheWholeSuite) {
   ASSERT_NE(opt66, nullptr);
   EXPECT_NE(readFile(dir + "/dhcp-opt-66-tftp-server-name/events.jsonl").find("7832.xml"),
             std::string::npos);
+  // Every event the whole suite produced is in the event catalogue, with fields it lists: the
+  // catalogue is what the loader holds scenarios to, so it must know all the code emits.
+  size_t events = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path() / "events.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto e = nlohmann::json::parse(line);
+      ++events;
+      const std::string kind = e["kind"];
+      const auto* info = findEventKind(kind);
+      ASSERT_NE(info, nullptr) << "not in the event catalogue: " << line;
+      for (const auto& [field, value] : e["fields"].items()) {
+        EXPECT_TRUE(eventHasField(*info, field))
+            << kind << " has field '" << field << "', which the catalogue does not list";
+      }
+    }
+  }
+  EXPECT_GT(events, 1000u);
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
 }
 
