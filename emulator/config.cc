@@ -16,6 +16,7 @@ namespace phonelab::emulator {
 namespace {
 constexpr std::string_view kSys = "system";
 constexpr std::string_view kExt1 = "ext1";
+constexpr std::string_view kUser = "user";
 using K = ParamKind;
 }  // namespace
 
@@ -116,6 +117,17 @@ const std::vector<ParamDef>& paramTable() {
       {"User_ID_1_", kExt1, "Subscriber Information", "User ID", K::Text, "", {}, false},
       {"Password_1_", kExt1, "Subscriber Information", "Password", K::Password, "", {}, false},
       {"Display_Name_1_", kExt1, "Subscriber Information", "Display Name", K::Text, "", {}, false},
+      // Voice > User > Supplementary Services: whether an INVITE that asks for auto-answer (a
+      // page or intercom call) is answered without anyone picking up. The MPP admin guides name
+      // it for the desk phones, default Yes.
+      {"Auto_Answer_Page",
+       kUser,
+       "Supplementary Services",
+       "Auto Answer Page",
+       K::Select,
+       "Yes",
+       {"Yes", "No"},
+       false},
   };
   return table;
 }

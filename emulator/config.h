@@ -22,7 +22,7 @@ enum class ParamKind {
 /// One row of the parameter table. Adding a parameter is adding one row to paramTable().
 struct ParamDef {
   std::string_view name;     // flat-profile element name, also the web form field name
-  std::string_view page;     // web page: "system" | "ext1"
+  std::string_view page;     // web page: "system" | "ext1" | "user"
   std::string_view section;  // section heading on that page
   std::string_view label;    // label in the web UI
   ParamKind kind = ParamKind::Text;

@@ -24,6 +24,7 @@ const std::vector<VoicePage>& voicePages() {
   static const std::vector<VoicePage> pages = {
       {"/admin/voice/system", "system", "System"},
       {"/admin/voice/ext1", "ext1", "Ext 1"},
+      {"/admin/voice/user", "user", "User"},
   };
   return pages;
 }

@@ -34,6 +34,7 @@ struct Phone::Impl : PhoneControl {
   PhoneOptions opt;
   asio::io_context io;  // destroyed after everything that uses it
   asio::signal_set signals{io, SIGTERM, SIGINT};
+  asio::signal_set answer_key{io, SIGUSR1};  // a person presses the answer key (README)
   asio::steady_timer boot_timer{io};
   NetIf netif;
   ConfigStore cfg;
@@ -519,6 +520,18 @@ struct Phone::Impl : PhoneControl {
     io.stop();
   }
 
+  void waitAnswerKey() {
+    answer_key.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec || shutting_down) return;
+      if (sip) {
+        sip->pickUp();
+      } else {
+        logLine("sip: answer key: the phone has no line up");
+      }
+      waitAnswerKey();
+    });
+  }
+
   int run() {
     try {
       powerOn();
@@ -529,6 +542,7 @@ struct Phone::Impl : PhoneControl {
     signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (!ec) shutdown(sig);
     });
+    waitAnswerKey();
     for (;;) {
       try {
         io.run();

@@ -258,4 +258,17 @@ bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
   return false;
 }
 
+std::optional<long> autoAnswerAfter(const sip::Message& invite) {
+  for (const auto& v : invite.headerValues("Call-Info")) {
+    auto after = sip::headerParam(v, "answer-after");
+    if (!after) continue;
+    const std::string n = trimmed(*after);
+    if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos) {
+      continue;  // not a delta-seconds value: not a request we understand
+    }
+    return std::stol(n);
+  }
+  return std::nullopt;
+}
+
 }  // namespace phonelab::emulator

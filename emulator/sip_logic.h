@@ -114,6 +114,12 @@ struct SdpMedia {
 };
 std::optional<SdpMedia> sdpMedia(const std::string& sdp);
 
+/// Auto-answer as MPP paging/intercom calls ask for it: a Call-Info value with an answer-after
+/// parameter, the seconds to ring before answering ("Call-Info: <sip:proxy>;answer-after=0").
+/// nullopt when the INVITE does not ask (or the value is not a number up to 9999): it rings until
+/// someone answers. Whether the phone honours it is Auto_Answer_Page's business.
+std::optional<long> autoAnswerAfter(const proto::sip::Message& invite);
+
 /// Is any header value longer than `limit` bytes? (fault crash-on-long-header)
 bool hasHeaderLongerThan(const proto::sip::Message& m, size_t limit);
 

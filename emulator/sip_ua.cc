@@ -19,6 +19,7 @@
 #include "emulator/log.h"
 #include "emulator/netproto.h"
 #include "emulator/rtp_loop.h"
+#include "harness/core/deadline.h"
 #include "harness/proto/sip_stream.h"
 
 namespace asio = boost::asio;
@@ -442,12 +443,45 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     auto ringing = response(m, 180, "Ringing", call->local_tag);
     call->last_response = sip::serialize(ringing);
     send(ringing, src);
-    call_timer.expires_after(ms(c.answer_delay));
+    // A phone rings until someone picks up. It answers by itself only for an INVITE that asks
+    // for auto-answer (a page or intercom call), and only when Auto_Answer_Page allows it.
     const std::string id = call->call_id;
+    const auto after = autoAnswerAfter(m);
+    const bool allowed = cfg.get("Auto_Answer_Page") == "Yes";
+    if (after && allowed) {
+      logLine("sip: call " + id + " from " + ip +
+              " asks for auto-answer (Call-Info answer-after=" + std::to_string(*after) +
+              "), Auto_Answer_Page is Yes: answering after " + std::to_string(*after) + " s");
+      call_timer.expires_after(std::chrono::seconds(*after));
+      call_timer.async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
+        if (ec || !self->running || !self->call || self->call->call_id != id) return;
+        if (self->call->state == Call::State::Ringing) self->answer();
+      });
+      return;
+    }
+    logLine("sip: call " + id + " from " + ip + " ringing" +
+            (after ? " (it asks for auto-answer, but Auto_Answer_Page is No)" : "") +
+            ": until someone answers or the caller cancels");
+    call_timer.expires_after(ms(c.ring_timeout));
     call_timer.async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
       if (ec || !self->running || !self->call || self->call->call_id != id) return;
-      self->answer();
+      Call& cl = *self->call;
+      if (cl.state != Call::State::Ringing) return;
+      logLine("sip: call " + id + " rang " + formatSeconds(self->c.ring_timeout) +
+              " without an answer: 480");
+      self->send(self->response(cl.invite, 480, "Temporarily Unavailable", cl.local_tag), cl.peer);
+      self->call.reset();
     });
+  }
+
+  /// The answer key: the ringing call is answered as a person would pick it up.
+  void pickUp() {
+    if (!running || !call || call->state != Call::State::Ringing) {
+      logLine("sip: answer key: no call is ringing");
+      return;
+    }
+    logLine("sip: answer key: picking up call " + call->call_id);
+    answer();
   }
 
   void answer() {
@@ -1084,6 +1118,10 @@ void SipUa::start() {
 
 void SipUa::stop() {
   if (impl_) impl_->stop();
+}
+
+void SipUa::pickUp() {
+  if (impl_) impl_->pickUp();
 }
 
 void SipUa::fillStatus(PhoneStatus& s) const {

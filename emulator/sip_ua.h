@@ -1,8 +1,9 @@
 #pragma once
 /// The phone's SIP user agent over UDP, or TLS to the proxy (line 1): registration with digest
-/// auth, Restricted Access Domains, incoming calls (auto-answer), Auth INVITE, NOTIFY check-sync,
-/// and the DHCP renewal when a request of ours times out. Every wait has a deadline; malformed SIP
-/// is logged and dropped, never answered. The decisions live in sip_logic.h.
+/// auth, Restricted Access Domains, incoming calls (they ring; answered when someone picks up, or
+/// by auto-answer when Auto_Answer_Page is Yes and the INVITE asks for it), Auth INVITE, NOTIFY
+/// check-sync, and the DHCP renewal when a request of ours times out. Every wait has a deadline;
+/// malformed SIP is logged and dropped, never answered. The decisions live in sip_logic.h.
 
 #include <cstdint>
 #include <functional>
@@ -30,9 +31,10 @@ struct SipUaConfig {
   double t1 = 0.5;                    // RFC 3261 T1: first retransmission
   double t2 = 4.0;                    // retransmission cap
   double transaction_timeout = 32.0;  // 64*T1
-  double answer_delay = 0.2;          // 180 Ringing -> 200 OK
-  double retry_after = 30.0;          // a failed/timed-out registration is tried again after this
-  double config_poll = 1.0;  // how often Restricted_Access_Domains / Proxy_1_... are re-read
+  /// A call nobody answers and the caller does not CANCEL stops ringing after this (480).
+  double ring_timeout = 180.0;
+  double retry_after = 30.0;  // a failed/timed-out registration is tried again after this
+  double config_poll = 1.0;   // how often Restricted_Access_Domains / Proxy_1_... are re-read
   /// How a server certificate is refused: "alert" (a fatal TLS alert) or "close" (the TCP
   /// connection is closed without an alert).
   std::string tls_refusal = "alert";
@@ -68,6 +70,9 @@ class SipUa {
   void start();
   /// Cancels every timer and closes the socket; no hook runs afterwards.
   void stop();
+  /// The answer key: someone picks up the ringing call (200 OK with SDP, audio loopback).
+  /// Nothing when no call rings.
+  void pickUp();
   /// Copies the SIP fields of status.xml.
   void fillStatus(PhoneStatus& s) const;
 

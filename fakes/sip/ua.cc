@@ -169,10 +169,21 @@ struct TestUa::Impl {
     return m;
   }
 
+  /// How a transaction's provisional responses went (INVITE).
+  struct Provisional {
+    bool any = false;  // any provisional (stops Timer A)
+    int ringing = 0;   // the last one above 100 (180, 183)
+    bool ring_window_passed = false;
+  };
+
   /// Sends `req` and waits for its final response, retransmitting per RFC 3261 17.1 (INVITE:
-  /// Timer A until a provisional; others: Timer E). Provisional responses go to *provisional.
+  /// Timer A until a provisional; others: Timer E). Provisional responses are noted in *prov;
+  /// with ring_window >= 0 the wait ends that long after the first one above 100 (nullopt,
+  /// prov->ring_window_passed), and on_ringing runs (without the lock) when it arrives.
   std::optional<sip::Message> transact(const sip::Message& req, const std::string& ip, int port,
-                                       Deadline deadline, bool* got_provisional = nullptr) {
+                                       Deadline deadline, Provisional* prov = nullptr,
+                                       double ring_window = -1,
+                                       const std::function<void(int)>& on_ringing = {}) {
     const bool invite = req.method == "INVITE";
     const std::string call_id = req.callId();
     const auto cseq = req.cseq();
@@ -180,23 +191,39 @@ struct TestUa::Impl {
     send(req, ip, port);
     double interval = kT1;
     auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(interval));
-    bool provisional = false;
+    Provisional local;
+    Provisional& p = prov ? *prov : local;
+    std::optional<Deadline> ring_end;
     std::unique_lock<std::mutex> lk(mu);
     for (;;) {
-      for (auto it = responses.begin(); it != responses.end(); ++it) {
-        if (it->callId() != call_id || it->cseq() != cseq) continue;
-        sip::Message r = std::move(*it);
-        responses.erase(it);
-        if (r.status < 200) {
-          provisional = true;
-          if (got_provisional) *got_provisional = true;
-          break;
+      for (auto it = responses.begin(); it != responses.end();) {
+        if (it->callId() != call_id || it->cseq() != cseq) {
+          ++it;
+          continue;
         }
-        return r;
+        sip::Message r = std::move(*it);
+        it = responses.erase(it);
+        if (r.status >= 200) return r;
+        p.any = true;
+        if (r.status > 100) {
+          const bool first = p.ringing == 0;
+          p.ringing = r.status;
+          if (first && ring_window >= 0) ring_end = Deadline::in(Seconds(ring_window));
+          if (first && on_ringing) {
+            lk.unlock();
+            on_ringing(r.status);
+            lk.lock();
+            it = responses.begin();  // the queue may have changed meanwhile
+          }
+        }
       }
       if (deadline.expired() || log->cancelled()) return std::nullopt;
+      if (ring_end && ring_end->expired()) {
+        p.ring_window_passed = true;
+        return std::nullopt;
+      }
       // Retransmit until a provisional (INVITE) or final (others) response.
-      if (Clock::now() >= next && !(invite && provisional)) {
+      if (Clock::now() >= next && !(invite && p.any)) {
         lk.unlock();
         sock->send(ip, port, bytes);
         emit("ua.sent", req, peerOf(ip, port), true);
@@ -204,7 +231,10 @@ struct TestUa::Impl {
         interval = invite ? interval * 2 : std::min(interval * 2, kT2);
         next = Clock::now() + std::chrono::duration_cast<Clock::duration>(Seconds(interval));
       }
-      cv.wait_until(lk, std::min(deadline.when(), next));
+      auto until = std::min(deadline.when(), next);
+      if (invite && p.any) until = deadline.when();  // nothing to retransmit
+      if (ring_end) until = std::min(until, ring_end->when());
+      cv.wait_until(lk, until);
     }
   }
 
@@ -518,11 +548,28 @@ bool TestUa::registerNow(Deadline deadline, std::string& why) {
 
 int TestUa::call(const std::string& target_uri, const std::string& via, Deadline deadline,
                  std::string& why, const std::string& auth_user, const std::string& auth_password) {
-  return invite(target_uri, via, deadline, why, auth_user, auth_password, "", "");
+  CallOptions o;
+  o.auth_user = auth_user;
+  o.auth_password = auth_password;
+  CallOutcome out = invite(target_uri, via, deadline, o, "", "");
+  why = out.why;
+  return out.status;
+}
+
+CallOutcome TestUa::call(const std::string& target_uri, const std::string& via, Deadline deadline,
+                         const CallOptions& options) {
+  return invite(target_uri, via, deadline, options, "", "");
 }
 
 int TestUa::replayCall(const std::string& target_uri, const std::string& via, Deadline deadline,
                        std::string& why) {
+  CallOutcome out = replayCall(target_uri, via, deadline, CallOptions{});
+  why = out.why;
+  return out.status;
+}
+
+CallOutcome TestUa::replayCall(const std::string& target_uri, const std::string& via,
+                               Deadline deadline, const CallOptions& options) {
   std::string header, value;
   {
     std::lock_guard<std::mutex> lk(impl_->mu);
@@ -531,17 +578,25 @@ int TestUa::replayCall(const std::string& target_uri, const std::string& via, De
   }
   if (header.empty()) {
     impl_->last_status = 0;
-    why = "nothing to replay: no earlier call answered a challenge";
-    return 0;
+    CallOutcome out;
+    out.replay = true;
+    out.why = "nothing to replay: no earlier call answered a challenge";
+    return out;
   }
-  return invite(target_uri, via, deadline, why, "", "", header, value);
+  CallOptions o = options;
+  o.auth_user.clear();  // a new challenge is not answered
+  o.auth_password.clear();
+  CallOutcome out = invite(target_uri, via, deadline, o, header, value);
+  out.replay = true;
+  return out;
 }
 
-int TestUa::invite(const std::string& target_uri, const std::string& via, Deadline deadline,
-                   std::string& why, const std::string& auth_user, const std::string& auth_password,
-                   const std::string& preset_header, const std::string& preset_value) {
+CallOutcome TestUa::invite(const std::string& target_uri, const std::string& via, Deadline deadline,
+                           const CallOptions& options, const std::string& preset_header,
+                           const std::string& preset_value) {
   Impl& im = *impl_;
   im.last_status = 0;
+  CallOutcome out;
   const auto hop = sipudp::splitHostPort(via);
   const std::string from =
       "<sip:" + im.opt.user + "@" + im.domain() + ">;tag=" + sip::randomToken(10);
@@ -549,11 +604,20 @@ int TestUa::invite(const std::string& target_uri, const std::string& via, Deadli
   const std::string call_id = sip::randomToken(16) + "@" + im.opt.address;
   unsigned long cseq = 1;
   std::string auth_header = preset_header, auth_value = preset_value;
+  bool rang = false;     // on_ringing runs once per call, not once per INVITE of it
+  bool crossed = false;  // a 2xx crossed our CANCEL
   for (int attempt = 0; attempt < 3; ++attempt) {
     const std::string br = branch();
     sip::Message inv = im.request("INVITE", target_uri, from, to, call_id, cseq, br);
     inv.add("Contact", "<" + im.contact() + ">");
     inv.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, MESSAGE, INFO, UPDATE");
+    for (const auto& h : options.headers) {
+      const size_t colon = h.find(':');
+      if (colon == std::string::npos) continue;
+      std::string value = h.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      inv.add(h.substr(0, colon), value);
+    }
     inv.add("Content-Type", "application/sdp");
     if (!auth_header.empty()) inv.add(auth_header, auth_value);
     std::vector<int> offer;
@@ -562,43 +626,65 @@ int TestUa::invite(const std::string& target_uri, const std::string& via, Deadli
       offer = im.offer;
     }
     inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer);
-    bool provisional = false;
-    auto r = im.transact(inv, hop.first, hop.second, deadline, &provisional);
-    if (!r) {
-      why = "no final response to INVITE " + target_uri + " via " + via + " before the deadline";
-      if (provisional) {  // stop the ringing: CANCEL, then ACK the 487
-        sip::Message cancel = im.request("CANCEL", target_uri, from, to, call_id, cseq, br);
-        im.transact(cancel, hop.first, hop.second, Deadline::in(Seconds(2)));
-        if (auto fin = im.awaitFinal(call_id, {cseq, "INVITE"}, Deadline::in(Seconds(2)));
-            fin && fin->status >= 300) {
-          const std::string* fto = fin->header("To");
-          im.send(im.request("ACK", target_uri, from, fto ? *fto : to, call_id, cseq, br),
-                  hop.first, hop.second);
-        }
+    Impl::Provisional prov;
+    auto on_ringing = [&](int status) {
+      if (!rang && options.on_ringing) options.on_ringing(status);
+      rang = true;
+    };
+    auto r =
+        im.transact(inv, hop.first, hop.second, deadline, &prov, options.ring_window, on_ringing);
+    if (prov.ringing) out.ringing = prov.ringing;
+    if (!r && prov.any) {
+      // Ringing past the ring window or the deadline: stop it. CANCEL (RFC 3261 9.1), then the
+      // INVITE's final response: 487 (ACKed), or a 2xx that crossed the CANCEL (a dialog).
+      sip::Message cancel = im.request("CANCEL", target_uri, from, to, call_id, cseq, br);
+      im.transact(cancel, hop.first, hop.second, Deadline::in(Seconds(2)));
+      out.cancelled = true;
+      out.why = prov.ring_window_passed
+                    ? "rang (" + std::to_string(prov.ringing) + ") and was not answered within " +
+                          formatSeconds(options.ring_window) + ": cancelled"
+                    : "no final response to INVITE " + target_uri + " via " + via +
+                          " before the deadline: cancelled";
+      r = im.awaitFinal(call_id, {cseq, "INVITE"}, Deadline::in(Seconds(2)));
+      if (!r) {
+        out.why += " (no final response to the INVITE after the CANCEL)";
+        return out;
       }
-      return 0;
+      if (r->status < 300) {
+        out.cancelled = false;
+        crossed = true;
+        out.why = "answered as it was cancelled";
+      }
+    } else if (!r) {
+      out.why = "no response to INVITE " + target_uri + " via " + via + " before the deadline";
+      return out;
     }
     im.last_status = r->status;
+    out.status = r->status;
     const std::string* rto = r->header("To");
     if (r->status >= 300) {
       // ACK of a non-2xx final response: same branch and Request-URI, hop by hop.
       sip::Message ack = im.request("ACK", target_uri, from, rto ? *rto : to, call_id, cseq, br);
       im.send(ack, hop.first, hop.second);
+      if (out.cancelled) {
+        out.why += " (" + r->startLine() + ")";
+        return out;
+      }
       const bool challenged = r->status == 401 || r->status == 407;
-      if (!challenged || auth_user.empty() || attempt > 0) {
-        why = r->startLine();
-        return r->status;
+      if (!challenged || options.auth_user.empty() || attempt > 0) {
+        out.why = r->startLine();
+        return out;
       }
       const std::string* chal =
           r->header(r->status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate");
       auto ch = chal ? sip::parseChallenge(*chal) : std::nullopt;
       if (!ch) {
-        why = r->startLine() + " without a usable challenge";
-        return r->status;
+        out.why = r->startLine() + " without a usable challenge";
+        return out;
       }
       auth_header = r->status == 401 ? "Authorization" : "Proxy-Authorization";
-      auth_value = sip::formatCredentials(
-          sip::answerChallenge(*ch, auth_user, auth_password, "INVITE", target_uri));
+      auth_value = sip::formatCredentials(sip::answerChallenge(
+          *ch, options.auth_user, options.auth_password, "INVITE", target_uri));
       {
         std::lock_guard<std::mutex> lk(im.mu);
         im.last_auth_header = auth_header;
@@ -630,11 +716,12 @@ int TestUa::invite(const std::string& target_uri, const std::string& via, Deadli
       std::lock_guard<std::mutex> lk(im.mu);
       im.dialog = std::move(d);
     }
-    why.clear();
-    return r->status;
+    if (!crossed) out.why.clear();
+    return out;
   }
-  why = "INVITE challenged too often";
-  return im.last_status;
+  out.why = "INVITE challenged too often";
+  out.status = im.last_status;
+  return out;
 }
 
 bool TestUa::hangup(Deadline deadline, std::string& why) {

@@ -13,6 +13,7 @@
 /// No media of its own: the SDP offers/answers a port (rtp_port); the audio_call action binds it
 /// and sends RTP (fakes/audio/rtp_session.h).
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,30 @@ struct UaOptions {
   int answer_status = 200;  // final status for INVITEs we receive (e.g. 486 to decline)
 };
 
+/// How call() places a call.
+struct CallOptions {
+  std::string auth_user, auth_password;  // answer the phone's 401/407 with these (once)
+  std::vector<std::string> headers;      // "Name: value" lines added to the INVITE
+  /// Once the call rings (a provisional response above 100) and no final response came for this
+  /// many seconds, CANCEL it: a call that rings is all some checks need. < 0: wait for an answer
+  /// until the deadline (then CANCEL).
+  double ring_window = -1;
+  /// Called once, on the calling thread, at the first provisional response above 100.
+  std::function<void(int status)> on_ringing;
+};
+
+/// What became of a call.
+struct CallOutcome {
+  int status = 0;          // the final response (0 = none); 487 after our CANCEL
+  int ringing = 0;         // the last provisional response above 100 (180, 183); 0 = none
+  bool cancelled = false;  // we CANCELled it: it rang past the ring window, or the deadline
+  bool replay = false;     // replayCall(): the Authorization of an earlier call, verbatim
+  std::string why;         // the final response's start line, or what happened instead
+  /// What a call "got": the final response, or the ringing when we cancelled it.
+  int reported() const { return cancelled && ringing ? ringing : status; }
+  bool answered() const { return status >= 200 && status < 300; }
+};
+
 class TestUa {
  public:
   /// Binds the socket and starts the receive thread. Throws Error if it cannot bind.
@@ -53,11 +78,14 @@ class TestUa {
   /// INVITE target (a SIP URI, sent to `via`: "ip:port" of the proxy or the phone itself) with an
   /// SDP offer (PCMU/PCMA, m=audio rtp_port); answers 401/407 challenges with
   /// auth_user/auth_password if given (once per realm); waits for a final response and ACKs it.
-  /// Returns the final status (0 = none before the deadline; a pending INVITE is then
-  /// CANCELled). A 2xx establishes the dialog hangup() ends.
+  /// Returns the final status (0 = none before the deadline; a ringing INVITE is then CANCELled
+  /// and its 487 ACKed). A 2xx establishes the dialog hangup() ends.
   int call(const std::string& target_uri, const std::string& via, Deadline deadline,
            std::string& why, const std::string& auth_user = "",
            const std::string& auth_password = "");
+  /// The same with options (extra headers, a ring window, a ringing callback): the whole outcome.
+  CallOutcome call(const std::string& target_uri, const std::string& via, Deadline deadline,
+                   const CallOptions& options);
 
   /// A replayed answer: INVITE target_uri with the Authorization (or Proxy-Authorization) header
   /// that answered the last challenge in call(), copied verbatim onto a new transaction (new
@@ -65,6 +93,9 @@ class TestUa {
   /// as call() does; 0 with `why` when no call has answered a challenge yet.
   int replayCall(const std::string& target_uri, const std::string& via, Deadline deadline,
                  std::string& why);
+  /// The same with options (auth_user/auth_password are not used).
+  CallOutcome replayCall(const std::string& target_uri, const std::string& via, Deadline deadline,
+                         const CallOptions& options);
 
   /// BYE in the current dialog (placed by call() or answered by this UA), through its route set.
   /// True when the BYE got a 2xx.
@@ -91,9 +122,9 @@ class TestUa {
   const UaOptions& options() const;
 
  private:
-  int invite(const std::string& target_uri, const std::string& via, Deadline deadline,
-             std::string& why, const std::string& auth_user, const std::string& auth_password,
-             const std::string& preset_header, const std::string& preset_value);
+  CallOutcome invite(const std::string& target_uri, const std::string& via, Deadline deadline,
+                     const CallOptions& options, const std::string& preset_header,
+                     const std::string& preset_value);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

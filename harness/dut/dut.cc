@@ -252,6 +252,15 @@ void Dut::physicalPowerOn() {
   throw Error("power: " + lab_.power + " is not a power method of driver: physical");
 }
 
+void Dut::promptAnswer(double timeout) {
+  std::fprintf(stderr,
+               "\nphonelab: answer: operator: the phone %s is ringing: pick it up now (answer the "
+               "call); waiting up to %s for its 200 OK\n",
+               lab_.mac.c_str(), formatSeconds(timeout).c_str());
+  env_.log->emit("dut", "dut.answer", {{"state", "prompted"}, {"method", "operator"}},
+                 "answer: operator: the operator was asked to pick up the ringing phone");
+}
+
 void Dut::snmpSet(const std::string& state, const std::string& value) {
   const SnmpPower& sn = lab_.snmp;
   const std::string where = "the PoE switch " + sn.host + ", port OID " + sn.port_oid;

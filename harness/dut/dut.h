@@ -112,6 +112,12 @@ class Dut {
   /// element).
   DutResult fetchStatus(Deadline deadline);
 
+  /// The device profile's answer method operator: the phone rings, so the person at the bench is
+  /// asked on the terminal to pick it up within `timeout` seconds (as power: manual asks for a
+  /// power cycle). Emits dut.answer {state: prompted, method: operator}. Whether the phone
+  /// answered is what the caller sees next: its 200 OK.
+  void promptAnswer(double timeout);
+
   /// The address the harness currently expects the phone at ("" if unknown).
   std::string address() const;
   const std::string& mac() const { return lab_.mac; }

@@ -1,9 +1,12 @@
 #include "harness/dut/profile.h"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "harness/core/status_fields.h"
 #include "harness/dut/yaml_util.h"
+#include "harness/scenario/vars.h"
 
 namespace phonelab::dut {
 
@@ -68,6 +71,82 @@ void readStatusFields(YamlReader& r, const YAML::Node& admin, DeviceProfile& p) 
   }
 }
 
+/// "Name: value" with a token name (RFC 3261 25.1) and a value on one line.
+bool isHeaderLine(const std::string& h) {
+  const size_t colon = h.find(':');
+  if (colon == 0 || colon == std::string::npos) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    const char c = h[i];
+    const bool token = std::isalnum(static_cast<unsigned char>(c)) ||
+                       std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  if (h.find_first_of("\r\n") != std::string::npos) return false;
+  return h.find_first_not_of(" \t", colon + 1) != std::string::npos;
+}
+
+void loadAnswer(YamlReader& r, const YAML::Node& node, DeviceProfile& p) {
+  if (!r.isMap(node, "'answer'")) return;
+  AnswerMethod& a = p.answer;
+  a.mark = r.mark(node);
+  r.onlyKeys(node, {"method", "setting", "header", "timeout", "confirmed", "note"}, "'answer'");
+  if (!node["method"]) {
+    r.error(node, "'answer' needs a 'method': auto_answer or operator");
+  } else {
+    a.method = r.oneOf(node, "method", {"auto_answer", "operator"}, "");
+  }
+  a.setting = r.optional(node, "setting", "");
+  a.header = r.optional(node, "header", "");
+  a.timeout = r.duration(node, "timeout", a.timeout);
+  const std::string confirmed = r.optional(node, "confirmed", "true");
+  if (confirmed != "true" && confirmed != "false") {
+    r.error(node["confirmed"], "'confirmed' must be true or false");
+  }
+  a.confirmed = confirmed == "true";
+  a.note = r.optional(node, "note", "");
+  if (a.method == "auto_answer") {
+    if (!node["setting"]) {
+      r.error(node, "answer method auto_answer needs 'setting': the setting that allows it");
+    }
+    if (!node["header"]) {
+      r.error(node, "answer method auto_answer needs 'header': what the INVITE carries to ask");
+    }
+    if (node["timeout"]) {
+      r.error(node["timeout"], "'timeout' is for answer method operator (the person's time)");
+    }
+  }
+  if (a.method == "operator" && node["setting"]) {
+    r.error(node["setting"], "answer method operator takes no 'setting' (a person picks up)");
+  }
+  if (node["setting"] && !a.setting.empty()) {
+    const SettingDef* s = p.setting(a.setting);
+    if (!s) {
+      std::vector<std::string> names;
+      for (const auto& [name, def] : p.settings) names.push_back(name);
+      r.error(node["setting"], "answer setting '" + a.setting +
+                                   "' is not a setting of this profile" +
+                                   didYouMean(a.setting, names));
+    } else if (!s->values.empty() && !s->values.count("yes")) {
+      r.error(node["setting"],
+              "answer setting '" + a.setting +
+                  "' has no value 'yes' (it is set to 'yes' for an answered call)");
+    }
+  }
+  if (node["header"] && !isHeaderLine(a.header)) {
+    r.error(node["header"], "answer header '" + a.header + "' is not 'Name: value' on one line");
+  } else if (node["header"]) {
+    bool malformed = false;
+    const auto& known = scenario::knownVariables();
+    for (const auto& v : scenario::variablesIn(a.header, &malformed)) {
+      if (std::find(known.begin(), known.end(), v) == known.end()) {
+        r.error(node["header"],
+                "answer header: unknown variable ${" + v + "}" + didYouMean(v, known));
+      }
+    }
+    if (malformed) r.error(node["header"], "answer header: '${' without a closing '}'");
+  }
+}
+
 }  // namespace
 
 DeviceProfile loadDeviceProfile(const std::string& path) {
@@ -77,7 +156,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
   p.file = path;
   r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
   if (!r.isMap(root, "a device profile")) r.throwIfErrors();
-  r.onlyKeys(root, {"device", "admin", "settings", "expect"}, "the device profile");
+  r.onlyKeys(root, {"device", "admin", "settings", "expect", "answer"}, "the device profile");
 
   YAML::Node dev = root["device"];
   if (!dev) {
@@ -158,6 +237,7 @@ DeviceProfile loadDeviceProfile(const std::string& path) {
       p.expect[o.name] = o;
     }
   }
+  if (YAML::Node answer = root["answer"]) loadAnswer(r, answer, p);
   r.throwIfErrors();
   return p;
 }

@@ -50,6 +50,24 @@ struct StatusFieldDef {
   Mark mark;
 };
 
+/// How a call to the phone gets answered when a scenario needs it answered (audio_call, sip_call
+/// with answer: true). A phone rings until someone picks up; the profile says who does.
+struct AnswerMethod {
+  /// "auto_answer": the phone answers by itself an INVITE carrying `header` while `setting` is
+  /// "yes" (MPP paging/intercom auto-answer). "operator": the person at the bench picks up when
+  /// prompted. "" = the profile has no answer section (answered calls cannot run).
+  std::string method;
+  std::string setting;  // auto_answer: the abstract setting (of `settings`) set to "yes"
+  /// "Name: value" added to the INVITE of an answered call (required for auto_answer, optional
+  /// for operator); may use scenario variables (${svc.sip}).
+  std::string header;
+  double timeout = 30;  // operator: how long the person has to pick up, seconds
+  /// false: the setting or the header is our choice, not a published one (docs/lab-setup.md).
+  bool confirmed = true;
+  std::string note;
+  Mark mark;
+};
+
 struct AdminPages {
   std::map<std::string, std::string> pages;  // page id -> path ("system" -> "/admin/voice/system")
   std::string config_xml = "/admin/cfg.xml";
@@ -73,6 +91,7 @@ struct DeviceProfile {
   AdminPages admin;
   std::map<std::string, SettingDef> settings;
   std::map<std::string, ExpectedOutcome> expect;
+  AnswerMethod answer;
 
   /// nullptr if unknown.
   const SettingDef* setting(const std::string& name) const;

@@ -8,6 +8,7 @@
 #include "fakes/sip/ua.h"
 #include "harness/core/error.h"
 #include "harness/lab/process.h"
+#include "harness/runner/answer.h"
 
 namespace phonelab::runner {
 
@@ -39,22 +40,18 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   audio::Stimulus stim = audio::makeStimulus(work);
   fs::remove_all(work);
 
-  std::string why;
-  int status = 0;
+  fakes::CallOutcome out;
   {
     OfferScope restore{ua};
     ua.setOffer({pt});
-    status = ua.call(r.to, r.via, r.setup, why);
+    out = ua.call(r.to, r.via, r.setup, r.call);
   }
-  log.emit("harness", "harness.call",
-           {{"to", r.to}, {"via", r.via}, {"status", std::to_string(status)}, {"codec", r.codec}},
-           "audio call (" + r.codec + ") to " + r.to + " via " + r.via + ": " +
-               (status ? std::to_string(status) : "no final response") +
-               (why.empty() ? "" : " (" + why + ")"));
-  if (status < 200 || status >= 300) {
+  emitCall(log, "audio call (" + r.codec + ")", r.to, r.via, out, r.answer, {{"codec", r.codec}});
+  if (!out.answered()) {
     // why: the final response's start line, or what happened instead.
     return dut::DutResult::fail("the phone did not answer the " + r.codec +
-                                " call: " + (why.empty() ? std::to_string(status) : why));
+                                " call (answer: " + r.answer +
+                                "): " + (out.why.empty() ? std::to_string(out.status) : out.why));
   }
   struct Hangup {
     fakes::TestUa& ua;

@@ -6,13 +6,10 @@
 #include <map>
 #include <string>
 
+#include "fakes/sip/ua.h"
 #include "harness/core/deadline.h"
 #include "harness/core/event.h"
 #include "harness/dut/dut.h"
-
-namespace phonelab::fakes {
-class TestUa;
-}
 
 namespace phonelab::runner {
 
@@ -25,9 +22,13 @@ struct AudioCallRequest {
   Deadline end;       // nothing of the call may outlast it (the scenario's deadline)
   std::string dir;    // the scenario's report folder
   std::string scenario_id;
+  /// How the phone gets it answered (runner/answer.h): the INVITE's extra header, the prompt.
+  fakes::CallOptions call;
+  std::string answer;  // the profile's answer method, for harness.call
 };
 
-/// Fails (with why) if the phone did not answer or its answer has no audio stream; otherwise the
+/// Fails (with why) if the phone did not answer (it rang and the call was cancelled at the setup
+/// deadline, or it refused) or its answer has no audio stream; otherwise the
 /// measures are in the "audio.result" event, whatever they are. Evidence files are added to
 /// `evidence` as "<scenario-id>/<file>".
 dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventLog& log,

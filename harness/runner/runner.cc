@@ -26,6 +26,7 @@
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
 #include "harness/lab/silence.h"
+#include "harness/runner/answer.h"
 #include "harness/runner/audio_call.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
@@ -105,6 +106,9 @@ class ScenarioRun {
  private:
   void runSteps(dut::Dut& dut);
   std::string expand(const std::string& s) const;
+  std::function<std::string(const std::string&)> expander() const {
+    return [this](const std::string& s) { return expand(s); };
+  }
   EventMatcher matcher(const scenario::EventSpec& spec) const;
   double anchor(const scenario::EventSpec& spec, double step_start) const;
   Deadline deadlineIn(double seconds) const {
@@ -352,40 +356,50 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
           if (!ua) throw ConfigError(sc_.mark, "sip_call needs fakes.sip_ua in the scenario");
           std::string via = act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy();
-          std::string why;
-          int status = act.replay ? ua->replayCall(expand(act.to), via, deadlineIn(act.within), why)
-                                  : ua->call(expand(act.to), via, deadlineIn(act.within), why,
-                                             expand(act.auth_user), expand(act.auth_password));
-          log_.emit("harness", "harness.call",
-                    {{"to", expand(act.to)},
-                     {"via", via},
-                     {"status", std::to_string(status)},
-                     {"replay", act.replay ? "yes" : "no"}},
-                    std::string(act.replay ? "replayed call" : "call") + " to " + expand(act.to) +
-                        " via " + via + ": " +
-                        (status ? std::to_string(status) : "no final response") +
-                        (why.empty() ? "" : " (" + why + ")"));
-          if (status >= 200 && status < 300) {
+          const std::string to = expand(act.to);
+          fakes::CallOptions o;
+          o.auth_user = expand(act.auth_user);
+          o.auth_password = expand(act.auth_password);
+          o.ring_window = kRingWindow;  // ringing is enough, unless the call must be answered
+          double within = act.within;
+          std::string answer;
+          if (act.answer) {
+            std::string why;
+            answer = answerCall(lab_.profile, dut, expander(), o, within, why);
+            if (answer.empty()) return dut::DutResult::fail(why);
+          }
+          fakes::CallOutcome out = act.replay ? ua->replayCall(to, via, deadlineIn(within), o)
+                                              : ua->call(to, via, deadlineIn(within), o);
+          emitCall(log_, act.replay ? "replayed call" : "call", to, via, out, answer);
+          if (out.answered()) {
             std::string ignore;
             ua->hangup(deadlineIn(5), ignore);
           }
           // Nothing was sent: the phone never challenged an earlier call, so there is no answer
           // to replay.
-          if (act.replay && status == 0 && why.rfind("nothing to replay", 0) == 0) {
-            return dut::DutResult::fail(why);
+          if (act.replay && out.status == 0 && out.why.rfind("nothing to replay", 0) == 0) {
+            return dut::DutResult::fail(out.why);
           }
           return {};
         } else if constexpr (std::is_same_v<T, AudioCallAction>) {
           fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
           if (!ua) throw ConfigError(sc_.mark, "audio_call needs fakes.sip_ua in the scenario");
+          // Media needs a call the phone answered: always the profile's answer method.
+          fakes::CallOptions o;
+          double within = act.within;
+          std::string why;
+          const std::string answer = answerCall(lab_.profile, dut, expander(), o, within, why);
+          if (answer.empty()) return dut::DutResult::fail(why);
           AudioCallRequest req{expand(act.to),
                                act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy(),
                                act.codec,
                                current_step_,
-                               deadlineIn(act.within),
+                               deadlineIn(within),
                                scenario_deadline_,
                                dir_,
-                               sc_.id};
+                               sc_.id,
+                               std::move(o),
+                               answer};
           return runAudioCall(req, *ua, log_, res_.evidence);
         } else if constexpr (std::is_same_v<T, SipSendAction>) {
           fakes::HostileSip* hostile = fakes_ ? fakes_->hostile() : nullptr;
@@ -694,9 +708,17 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
               "precondition not met: could not set the phone back to its factory values: " + r.why);
       }
     }
-    if (!reset_failed && !sc_.dut.settings.empty()) {
-      std::map<std::string, std::string> settings;
-      for (const auto& [k, v] : sc_.dut.settings) settings[k] = expand(v);
+    // A scenario with an answered call has the profile's auto-answer setting on.
+    std::string answer_setting;
+    const auto settings = setupSettings(sc_, lab_.profile, expander(), answer_setting);
+    if (!answer_setting.empty()) {
+      const auto& a = lab_.profile.answer;
+      log_.emit("harness", "harness.answer",
+                {{"method", a.method}, {"setting", a.setting}, {"header", expand(a.header)}},
+                "the scenario has answered calls: setting " + a.setting +
+                    " = yes during setup; their INVITEs carry " + expand(a.header));
+    }
+    if (!reset_failed && !settings.empty()) {
       auto r = dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
       if (!r.ok) {
         check("setup: configure", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
@@ -784,6 +806,15 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "fakes.hostile_sip in the scenario"});
         }
       }
+    }
+    // An answered call needs the profile to say how the phone gets it answered.
+    if (const Step* step = firstAnsweredCall(sc); step && lab.profile.answer.method.empty()) {
+      diags.push_back({step->mark, "step '" + step->name +
+                                       "' needs the call answered (audio_call, or sip_call with "
+                                       "answer: true), but the device profile " +
+                                       lab.profile.file +
+                                       " has no 'answer' section saying how the phone gets "
+                                       "a call answered"});
     }
     // A replay needs an earlier call that answers a challenge.
     bool answered = false;

@@ -834,7 +834,8 @@ std::optional<Action> Checker::action(const Entry& e) {
       return std::nullopt;
     }
     Fields f =
-        fields(args, {"to", "via", "auth_user", "auth_password", "replay", "within"}, "sip_call");
+        fields(args, {"to", "via", "auth_user", "auth_password", "replay", "answer", "within"},
+               "sip_call");
     require(args, f, {"to"}, "'sip_call'");
     if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
     if (const Entry* x = f.get("via"); x && text(*x)) {
@@ -846,6 +847,7 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
     if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
     if (const Entry* x = f.get("replay")) c.replay = boolean(*x).value_or(false);
+    if (const Entry* x = f.get("answer")) c.answer = boolean(*x).value_or(false);
     if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
     if (c.replay && !c.auth_user.empty()) {
       error(f.get("replay")->k,

@@ -63,9 +63,10 @@ struct PingAction {
 
 /// The test UA (fakes.sip_ua) calls: INVITE `to`, sent through the trusted proxy ("proxy") or
 /// straight to the phone ("phone"); answers a challenge with auth_user/auth_password when given;
-/// waits up to `within` for a final response, ACKs it and (on 2xx) hangs up. The outcome is
-/// events (ua.sent, ua.received, sip.*, harness.call); the action itself fails only if the
-/// harness could not send.
+/// waits up to `within` for a final response, ACKs it and (on 2xx) hangs up. A call that rings
+/// and is not answered a moment later is CANCELled (unless `answer`). The outcome is events
+/// (ua.sent, ua.received, sip.*, harness.call); the action itself fails only if the harness
+/// could not send.
 struct SipCallAction {
   std::string to;
   std::string via = "proxy";
@@ -73,6 +74,9 @@ struct SipCallAction {
   /// Send the Authorization the UA answered the last challenge with again, on a new INVITE (new
   /// Call-ID and branch), and do not answer a new challenge: a replay.
   bool replay = false;
+  /// Have the phone answer the call the device profile's way (`answer:`); otherwise a call that
+  /// rings is cancelled after a moment.
+  bool answer = false;
   double within = 10;
 };
 /// The hostile SIP server (fakes.hostile_sip) sends one request to the phone and collects answers

@@ -6,6 +6,7 @@
 // through the wire and the phone's web UI, exactly as it would a real one.
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -302,6 +303,70 @@ TEST_F(Bench, PowerManualPromptsTheOperatorAndWaitsForTheDiscover) {
              (e["fields"].value("power", "") == "manual" && e["fields"].value("state", "") == "on");
   }
   EXPECT_TRUE(waited) << "no dut.power {power: manual, state: on}";
+  phone->stop();
+}
+
+// The device profile's answer method operator: when the phone rings, the console asks the person
+// at the bench to pick up, and the call waits (up to the profile's timeout) for the phone's 200.
+// The test plays the person for the first call only: the emulator's answer key (SIGUSR1).
+TEST_F(Bench, AnswerOperatorPromptsThePersonAndWaitsForThePhonesAnswer) {
+  rig("g", "bench-answer-operator", "198.18.243.0/24");
+  std::string profile = readFile(kSrc + "/lab/devices/cisco-8832-mpp.yaml");
+  profile = profile.substr(0, profile.find("\nanswer:\n")) +
+            "\nanswer: {method: operator, timeout: 5s, note: the person at the bench}\n";
+  writeFile(dir + "/operator-8832.yaml", profile);
+  std::string lab = readFile(lab_file);
+  const std::string stock = kSrc + "/lab/devices/cisco-8832-mpp.yaml";
+  lab.replace(lab.find(stock), stock.size(), dir + "/operator-8832.yaml");
+  writeFile(lab_file, lab);
+  auto phone = startPhone(*wire, dir);
+  lab::ProcessSpec spec;
+  spec.name = "phonelab";
+  spec.argv = {kBin + "/phonelab",
+               "run",
+               "--lab",
+               lab_file,
+               "--report",
+               report,
+               "fixtures/e2e/answer-operator.yaml"};
+  spec.cwd = kSrc;
+  spec.env["CI"] = "true";
+  spec.log_path = dir + "/phonelab.log";
+  lab::Process run(spec);
+  const std::string prompt =
+      "answer: operator: the phone " + std::string(kPhoneMac) + " is ringing: pick it up now";
+  size_t prompts = 0;
+  bool picked_up = false;
+  const Deadline deadline = Deadline::in(Seconds(200));
+  std::optional<int> status;
+  while (!(status = run.wait(Deadline::in(Seconds(0.1)))) && !deadline.expired()) {
+    const std::string out = readFile(spec.log_path);
+    prompts = 0;
+    for (size_t at = out.find(prompt); at != std::string::npos; at = out.find(prompt, at + 1)) {
+      ++prompts;
+    }
+    if (prompts >= 1 && !picked_up) {
+      ::kill(phone->pid(), SIGUSR1);  // the person picks up the first call, and only that one
+      picked_up = true;
+    }
+  }
+  ASSERT_TRUE(status) << "phonelab did not finish: " << readFile(spec.log_path);
+  EXPECT_EQ(WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, 0)
+      << readFile(spec.log_path) << "\n"
+      << readFile(dir + "/phone-emulator.log");
+  EXPECT_EQ(prompts, 2u) << readFile(spec.log_path);
+  std::ifstream in(report + "/results.json");
+  auto results = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(results.is_object());
+  for (const auto& s : results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
+  // The phone rang and the person picked up: the answer key, not an auto-answer.
+  const std::string log = readFile(dir + "/phone-emulator.log");
+  EXPECT_NE(log.find("sip: answer key: picking up call"), std::string::npos) << log;
+  EXPECT_EQ(log.find("asks for auto-answer"), std::string::npos) << log;
+  // Nothing about auto-answer was configured for an operator.
+  for (const auto& e : eventsOf(report, "answer-operator", "dut.configure")) {
+    EXPECT_FALSE(e["fields"].contains("Auto_Answer_Page")) << e.dump();
+  }
   phone->stop();
 }
 

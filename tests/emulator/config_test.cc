@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "emulator/pages.h"
+
 #include <unistd.h>
 
 using namespace phonelab::emulator;
@@ -54,7 +56,7 @@ TEST(EmuConfig, Defaults) {
 TEST(EmuConfig, TableIsConsistent) {
   for (const auto& p : paramTable()) {
     EXPECT_EQ(validateParam(p, std::string(p.def)), "") << p.name;
-    EXPECT_TRUE(p.page == "system" || p.page == "ext1") << p.name;
+    EXPECT_TRUE(p.page == "system" || p.page == "ext1" || p.page == "user") << p.name;
     if (p.kind == ParamKind::Select) {
       EXPECT_FALSE(p.allowed.empty()) << p.name;
     }
@@ -62,6 +64,26 @@ TEST(EmuConfig, TableIsConsistent) {
   for (const char* n : {"Connection_Type", "Static_IP", "NetMask", "Gateway", "Primary_DNS"})
     EXPECT_TRUE(findParam(n)->restart) << n;
   EXPECT_FALSE(findParam("SIP_Transport_1_")->restart);
+  // Every page of the table is a page of the web UI.
+  for (const auto& p : paramTable()) {
+    bool listed = false;
+    for (const auto& v : voicePages()) listed = listed || v.key == p.page;
+    EXPECT_TRUE(listed) << p.name << " on page " << p.page;
+  }
+}
+
+TEST(EmuConfig, AutoAnswerPage) {
+  ConfigStore c;
+  // The MPP default: a call that asks for auto-answer is answered.
+  EXPECT_EQ(c.get("Auto_Answer_Page"), "Yes");
+  EXPECT_EQ(c.set("Auto_Answer_Page", "No"), "");
+  EXPECT_NE(c.set("Auto_Answer_Page", "no"), "");
+  EXPECT_NE(c.toFlatProfile().find("<Auto_Answer_Page ua=\"na\">No</Auto_Answer_Page>"),
+            std::string::npos);
+  auto r = applyProfileElements(c, {{"Auto_Answer_Page", "Yes"}});
+  EXPECT_EQ(r.applied, 1);
+  EXPECT_EQ(c.get("Auto_Answer_Page"), "Yes");
+  EXPECT_FALSE(r.restart);
 }
 
 TEST(EmuConfig, Validation) {

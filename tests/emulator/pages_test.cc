@@ -58,6 +58,7 @@ TEST(EmuPages, IndexInfoStatus) {
   std::string idx = renderAdvancedIndex();
   EXPECT_TRUE(has(idx, "href=\"/admin/voice/system\""));
   EXPECT_TRUE(has(idx, "href=\"/admin/voice/ext1\""));
+  EXPECT_TRUE(has(idx, "href=\"/admin/voice/user\""));
   PhoneStatus s;
   s.model = "CP-8832-3PCC";
   s.mac = "02:00:c6:12:00:0a";

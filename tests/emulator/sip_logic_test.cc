@@ -224,3 +224,28 @@ TEST(SipSdp, MediaAddressOfTheFirstAudioStream) {
 }
 
 }  // namespace
+
+// Auto-answer is asked for by Call-Info's answer-after (MPP paging/intercom); anything else rings.
+TEST(SipAutoAnswer, CallInfoAnswerAfter) {
+  EXPECT_EQ(autoAnswerAfter(request("INVITE")), std::nullopt);
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <sip:198.18.252.10>;answer-after=0\r\n")),
+            std::optional<long>(0));
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <sip:p>; Answer-After = 3\r\n")),
+            std::optional<long>(3));
+  // A Call-Info for something else (an icon), then the one that asks.
+  EXPECT_EQ(autoAnswerAfter(request("INVITE",
+                                    "Call-Info: <http://x/i.png>;purpose=icon, "
+                                    "<sip:p>;answer-after=1\r\n")),
+            std::optional<long>(1));
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <http://x/i.png>;purpose=icon\r\n")),
+            std::nullopt);
+  // Not a number of seconds: not understood, so it rings.
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <sip:p>;answer-after=soon\r\n")),
+            std::nullopt);
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <sip:p>;answer-after=-1\r\n")),
+            std::nullopt);
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Call-Info: <sip:p>;answer-after=100000\r\n")),
+            std::nullopt);
+  // RFC 5373's Answer-Mode is not what this phone's profile asks for.
+  EXPECT_EQ(autoAnswerAfter(request("INVITE", "Answer-Mode: Auto\r\n")), std::nullopt);
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/dut/lab_file.h"
+#include "harness/runner/answer.h"
 #include "harness/runner/runner.h"
 #include "harness/scenario/loader.h"
 
@@ -26,6 +27,60 @@ TEST(LabCheck, ReplayNeedsAnEarlierAnswerToAChallenge) {
   EXPECT_EQ(diags[0].where.line, 11) << diags[0].str();
   EXPECT_NE(diags[0].message.find("step 'act-2' replays the answer to a challenge"),
             std::string::npos)
+      << diags[0].message;
+}
+
+// A call that must be answered needs the profile's answer method; with one, the scenario's setup
+// turns the profile's auto-answer setting on (unless the scenario sets it itself).
+TEST(LabCheck, AnAnsweredCallNeedsTheProfilesAnswerMethod) {
+  std::vector<Diagnostic> d;
+  auto scenarios =
+      scenario::loadScenarioFile(kSrc + "/fixtures/scenarios-lab-check/answered-call.yaml", d);
+  ASSERT_TRUE(d.empty()) << d.front().str();
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  EXPECT_TRUE(checkAgainstLab(scenarios, lab).empty());
+
+  const scenario::Scenario& sc = scenarios.front();
+  ASSERT_NE(firstAnsweredCall(sc), nullptr);
+  EXPECT_EQ(firstAnsweredCall(sc)->name, "answered");
+  auto same = [](const std::string& s) { return s; };
+  std::string added;
+  auto settings = setupSettings(sc, lab.profile, same, added);
+  EXPECT_EQ(added, "auto_answer_page");
+  EXPECT_EQ(settings.at("auto_answer_page"), "yes");
+  EXPECT_EQ(settings.at("line1.user_id"), "100");
+
+  // The scenario's own value wins.
+  scenario::Scenario off = sc;
+  off.dut.settings["auto_answer_page"] = "no";
+  settings = setupSettings(off, lab.profile, same, added);
+  EXPECT_EQ(added, "");
+  EXPECT_EQ(settings.at("auto_answer_page"), "no");
+
+  // Only ringing calls: nothing to turn on.
+  scenario::Scenario ringing = sc;
+  ringing.steps.pop_back();
+  EXPECT_EQ(firstAnsweredCall(ringing), nullptr);
+  settings = setupSettings(ringing, lab.profile, same, added);
+  EXPECT_EQ(added, "");
+  EXPECT_FALSE(settings.count("auto_answer_page"));
+
+  // A person picks up: nothing to set either.
+  dut::LabFile op = lab;
+  op.profile.answer = dut::AnswerMethod{};
+  op.profile.answer.method = "operator";
+  settings = setupSettings(sc, op.profile, same, added);
+  EXPECT_EQ(added, "");
+  EXPECT_TRUE(checkAgainstLab(scenarios, op).empty());
+
+  // No answer section: the lab check says so, at the step.
+  op.profile.answer = dut::AnswerMethod{};
+  auto diags = checkAgainstLab(scenarios, op);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].where.line, 14) << diags[0].str();
+  EXPECT_NE(diags[0].message.find("step 'answered' needs the call answered"), std::string::npos)
+      << diags[0].message;
+  EXPECT_NE(diags[0].message.find("has no 'answer' section"), std::string::npos)
       << diags[0].message;
 }
 
