@@ -65,8 +65,9 @@ const std::vector<EventKindInfo>& eventCatalog() {
       {"icmp.parameter-problem", "capture", join({kFrame, kIp, kIcmp}), false,
        "ICMP parameter problem"},
       {"udp", "capture", join({kFrame, kIp, kPorts}), false, "a UDP datagram no decoder claims"},
-      {"tcp", "capture", join({kFrame, kIp, kPorts, {"flags"}}), false,
-       "a TCP segment (flags: S, SA, F, R, P, A...)"},
+      {"tcp", "capture", join({kFrame, kIp, kPorts, {"flags", "tls_records"}}), false,
+       "a TCP segment (flags: S, SA, F, R, P, A...; tls_records: TLS application-data records "
+       "starting in it)"},
       {"dhcp.discover", "capture", join({kFrame, kIp, kPorts, kDhcp}), false,
        "DHCPDISCOVER (every option as opt_<code>, formatted by the option table)"},
       {"dhcp.offer", "capture", join({kFrame, kIp, kPorts, kDhcp}), false,

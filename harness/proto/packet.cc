@@ -94,6 +94,22 @@ std::string icmpTypeName(uint8_t type) {
   }
 }
 
+/// The TLS application-data records (content type 23) that start in `data`, walking the record
+/// headers from its first byte; -1 when it does not start with a TLS record header (RFC 8446 5.1:
+/// type 20-23, legacy version 3.x, length at most 2^14 + 256).
+int tlsRecordsIn(Bytes data) {
+  size_t off = 0;
+  int app = 0;
+  while (off + 5 <= data.size()) {
+    const uint8_t type = data[off];
+    const size_t len = (static_cast<size_t>(data[off + 3]) << 8) | data[off + 4];
+    if (type < 20 || type > 23 || data[off + 1] != 3 || data[off + 2] > 4 || len > 16640) break;
+    if (type == 23) ++app;
+    off += 5 + len;
+  }
+  return off == 0 ? -1 : app;
+}
+
 Event decodeDhcp(Event e, Bytes payload) {
   auto r = dhcp::decode(payload);
   if (!r.message) return malformed(std::move(e), "DHCP: " + r.error);
@@ -340,6 +356,12 @@ Event decodeIpv4(Event e, Bytes ip) {
       }
     }
     e.kind = "tcp";
+    // TLS application-data records that start in this segment, when it starts on a record: two
+    // messages written back to back may share one segment, and a check that counts messages it
+    // cannot decrypt (in-dialog requests down a TLS connection) must count records, not segments.
+    if (int records = tlsRecordsIn(l4.subspan(doff)); records >= 0) {
+      f["tls_records"] = std::to_string(records);
+    }
     e.summary = "TCP " + src + ":" + f["src_port"] + " -> " + dst + ":" + f["dst_port"] + " [" +
                 flags + "] " + f["payload"] + " bytes";
     return e;

@@ -147,7 +147,9 @@ std::vector<CheckResult> sipOverTlsChecks(const EventLog& log, const TlsRunInfo&
           if (e.kind == "tcp" && fieldOr(e, "dst_mac") == info.dut_mac &&
               fieldOr(e, "src_ip") == info.sip_ip && fieldOr(e, "payload") != "0" &&
               !fieldOr(e, "payload").empty()) {
-            ++records;
+            // Records, not segments: the ACK and the BYE written back to back can share one.
+            const std::string n = fieldOr(e, "tls_records");
+            records += n.empty() ? 1 : std::stoi(n);
             conn = fieldOr(e, "src_ip") + ":" + fieldOr(e, "src_port") + " -> " +
                    fieldOr(e, "dst_ip") + ":" + fieldOr(e, "dst_port");
           }
@@ -161,7 +163,7 @@ std::vector<CheckResult> sipOverTlsChecks(const EventLog& log, const TlsRunInfo&
             (bye ? "twice (the ACK, then the BYE)" : "once (the ACK)") +
             " and the phone sends no ICMP unreachable; the TLS server's keys cannot be logged, "
             "so the records are counted, not read";
-        const std::string observed = std::to_string(records) + " TLS data segment" +
+        const std::string observed = std::to_string(records) + " TLS data record" +
                                      (records == 1 ? "" : "s") + " from " + info.sip_ip +
                                      " to the phone by " + at(until) +
                                      (conn.empty() ? "" : " (" + conn + ")") +

@@ -173,6 +173,37 @@ TEST(PacketDecode, CleartextSipOverTcpIsSip) {
   EXPECT_EQ(r->kind, "tcp");
 }
 
+// Two TLS application-data records in one segment (an in-dialog ACK and BYE written back to back)
+// count as two: the SIP-over-TLS check counts records it cannot decrypt, not segments.
+TEST(PacketDecode, TlsRecordsInATcpSegmentAreCounted) {
+  auto segment = [](std::initializer_list<std::pair<uint8_t, size_t>> records) {
+    Bytes t(20, 0);
+    t[12] = 0x50;
+    t[13] = 0x18;
+    for (auto [type, len] : records) {
+      for (uint8_t b : {type, uint8_t{0x03}, uint8_t{0x03}, static_cast<uint8_t>(len >> 8),
+                        static_cast<uint8_t>(len & 0xff)}) {
+        t.push_back(b);
+      }
+      t.insert(t.end(), len, 0xab);
+    }
+    return proto::decodeFrame(eth(kLabMac, kDutMac, 0x0800, ipv4(kLabIp, kDutIp, 6, t)), kDut);
+  };
+  auto two = segment({{23, 400}, {23, 350}});
+  ASSERT_TRUE(two);
+  EXPECT_EQ(*two->field("tls_records"), "2");
+  auto handshake = segment({{22, 90}, {20, 1}});
+  ASSERT_TRUE(handshake);
+  EXPECT_EQ(*handshake->field("tls_records"), "0");
+  // A segment that does not start on a record header (the middle of a long record): no count.
+  Bytes mid(20, 0);
+  mid[12] = 0x50;
+  mid.insert(mid.end(), 64, 0xab);
+  auto m = proto::decodeFrame(eth(kLabMac, kDutMac, 0x0800, ipv4(kLabIp, kDutIp, 6, mid)), kDut);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->field("tls_records"), nullptr);
+}
+
 TEST(PacketDecode, DhcpDiscover) {
   dhcp::Message m;
   m.xid = 0x3903f326;
