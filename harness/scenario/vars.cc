@@ -26,6 +26,7 @@ const std::vector<std::string>& knownVariables() {
       "svc.hostile",
       "pki.trusted_ca",
       "dut.ip",
+      "dut.boot_timeout",
       "dut.boot_count",
       "dut.boot_count_next",
   };

@@ -33,12 +33,13 @@ TEST(Vars, ExpandKnownLeavesUnknown) {
 
 TEST(Vars, KnownSetIsClosed) {
   const auto& k = knownVariables();
-  for (const char* n : {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask",
-                        "net.static_ip", "net.pool_from", "net.pool_to", "dut.mac", "dut.ip",
-                        "pki.trusted_ca", "dut.boot_count", "dut.boot_count_next"}) {
+  for (const char* n :
+       {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask", "net.static_ip",
+        "net.pool_from", "net.pool_to", "dut.mac", "dut.ip", "pki.trusted_ca", "dut.boot_count",
+        "dut.boot_count_next", "dut.boot_timeout"}) {
     EXPECT_NE(std::find(k.begin(), k.end(), n), k.end()) << n;
   }
-  EXPECT_EQ(k.size(), 24u);
+  EXPECT_EQ(k.size(), 25u);
 }
 
 }  // namespace
