@@ -167,6 +167,7 @@ struct Phone::Impl : PhoneControl {
   void boot() {
     rebooting = false;
     crashed = false;
+    watchdog_timer.cancel();  // a crash's restart that another restart came before
     cur_lease.reset();
     ntp_synced = false;
     prov_source.clear();
