@@ -419,6 +419,14 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     if (done) done(result);
   }
 
+  /// Fault crash-on-malformed-option: the parser's bug takes the firmware down. The client halts
+  /// at once (no further frame is read, no timer fires) and the phone's watchdog restarts it.
+  void crash(const std::string& what) {
+    logLine("dhcp: fault crash-on-malformed-option: " + what + ": the firmware crashes");
+    stop();
+    if (cb.crash) cb.crash("DHCP client: " + what);
+  }
+
   // ---- receive ----
 
   void onFrame(std::span<const uint8_t> frame) {
@@ -426,8 +434,8 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
     if (!r.message && cfg.crash_on_malformed && r.error.rfind("option ", 0) == 0) {
-      logLine("dhcp: fault crash-on-malformed-option: " + r.error + ": abort()");
-      std::abort();
+      crash(r.error);
+      return;
     }
     if (!r.message) {
       if (malformed_logged < 20) {
@@ -447,8 +455,8 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     if (cfg.crash_on_malformed && (*type == MessageType::Offer || *type == MessageType::Ack)) {
       for (const auto& p : decodeDhcpInfo(m).problems) {
         if (!p.bad_length) continue;
-        logLine("dhcp: fault crash-on-malformed-option: " + describe(p) + ": abort()");
-        std::abort();
+        crash(describe(p));
+        return;
       }
     }
     Ip4 server = udp->src_ip;

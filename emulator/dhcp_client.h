@@ -51,7 +51,7 @@ struct DhcpClientConfig {
   bool mask_class_b = false;         // ignore-option-1: 255.255.0.0 instead of the offered mask
   bool renew_late = false;           // renew-late: renew at T1 + 50% of T1
   bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
-  bool crash_on_malformed = false;   // crash-on-malformed-option: abort() on a bad option length
+  bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
 };
 
 struct DhcpCallbacks {
@@ -64,6 +64,9 @@ struct DhcpCallbacks {
   /// A renewal was answered with another address: the phone resets (the spec's "Otherwise, the
   /// phone resets to try to fix the issue").
   std::function<void(const std::string& why)> reset;
+  /// The firmware crashed in the client (fault crash-on-malformed-option): the client has halted
+  /// (it sends and handles nothing more) and the phone's watchdog restarts it.
+  std::function<void(const std::string& why)> crash;
 };
 
 /// The result of DhcpClient::renewNow().

@@ -29,8 +29,8 @@ const std::vector<FaultDef>& faultTable() {
       {"renew-late", "renews at T1 + 50% of T1 instead of at T1"},
       {"no-renew", "never renews or rebinds; starts over from DISCOVER when the lease expires"},
       {"crash-on-malformed-option",
-       "a malformed option length in a DHCPOFFER/DHCPACK makes the process abort() (a firmware "
-       "crash)"},
+       "a malformed option length in a DHCPOFFER/DHCPACK crashes the firmware: it stops answering "
+       "and its watchdog restarts it"},
       {"dhcp-wrong-address", "configures yiaddr + 1 instead of the offered address"},
       {"ignore-restricted-domains",
        "SIP: Restricted_Access_Domains is ignored: requests from every source are answered"},
@@ -62,7 +62,8 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: SIP_Transport_1_ UDP (the factory default) is taken as TCP, which the emulator does "
        "not speak: with no transport set the phone never registers"},
       {"crash-on-long-header",
-       "SIP: a header value over 4096 bytes makes the process abort() (a firmware crash)"},
+       "SIP: a header value over 4096 bytes crashes the firmware: it stops answering and its "
+       "watchdog restarts it"},
       {"tls-accept-any-cert",
        "SIP over TLS: the server certificate is not verified (any chain, any date, any usage)"},
       {"tls-no-name-check",

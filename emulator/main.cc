@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("--fault", faults, "enable a named fault (repeatable; see --list-faults)");
   app.add_option("--model", opt.model, "product name")->capture_default_str();
   app.add_option("--serial", opt.serial, "serial number")->capture_default_str();
-  app.add_option("--boot-delay", opt.boot_delay, "seconds between shutdown and boot on a reboot")
+  app.add_option("--boot-delay", opt.boot_delay,
+                 "seconds the firmware takes to boot, at power-on and on every restart")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 600.0));
   app.add_option("--tls-refusal", opt.tls_refusal,

@@ -30,17 +30,24 @@ namespace phonelab::emulator {
 
 using std::chrono::steady_clock;
 
+/// How long a crashed firmware stays silent before the hardware watchdog restarts the phone: a
+/// watchdog bites after its timeout has passed without a kick from the firmware, seconds on
+/// embedded boards.
+constexpr double kWatchdogSeconds = 2.0;
+
 struct Phone::Impl : PhoneControl {
   PhoneOptions opt;
   asio::io_context io;  // destroyed after everything that uses it
   asio::signal_set signals{io, SIGTERM, SIGINT};
   asio::signal_set answer_key{io, SIGUSR1};  // a person presses the answer key (README)
   asio::steady_timer boot_timer{io};
+  asio::steady_timer watchdog_timer{io};  // a crash: the hardware watchdog's restart
   NetIf netif;
   ConfigStore cfg;
   int boot_count = 0;
   steady_clock::time_point boot_time = steady_clock::now();
   bool rebooting = false, shutting_down = false;
+  bool crashed = false;  // a crash waits for the watchdog's restart
   std::unique_ptr<DhcpClient> dhcp;
   std::unique_ptr<WebServer> web;
   std::unique_ptr<NetServices> services;  // started at the first ACK of a boot
@@ -148,11 +155,26 @@ struct Phone::Impl : PhoneControl {
     NetIf::loopbackUp();
     netif.setMac(opt.mac);
     logLine("net: lo up, " + opt.iface + " address " + dhcp::macString(opt.mac) + ", link up");
-    boot();
+    // The firmware takes its boot time at power-on as on every restart: nothing is sent or
+    // answered before it has booted.
+    bootAfterDelay("power on: booting, ready in ");
+  }
+
+  /// Waits --boot-delay, then boots (unless shut down meanwhile).
+  void bootAfterDelay(const std::string& what) {
+    logLine(what + formatSeconds(opt.boot_delay));
+    boot_timer.expires_after(
+        std::chrono::milliseconds(static_cast<long long>(opt.boot_delay * 1000)));
+    boot_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || shutting_down) return;
+      boot();
+    });
   }
 
   void boot() {
     rebooting = false;
+    crashed = false;
+    watchdog_timer.cancel();  // a crash's restart that another restart came before
     cur_lease.reset();
     ntp_synced = false;
     prov_source.clear();
@@ -277,6 +299,7 @@ struct Phone::Impl : PhoneControl {
       cur_lease.reset();
     };
     cb.reset = [this](const std::string& why) { requestReboot("DHCP " + why); };
+    cb.crash = [this](const std::string& why) { crash(why); };
     dhcp = std::make_unique<DhcpClient>(io, c, std::move(cb));
     try {
       dhcp->start();
@@ -361,6 +384,7 @@ struct Phone::Impl : PhoneControl {
       services->fetch(url, std::move(done));
     };
     h.reboot = [this](const std::string& why) { requestReboot(why); };
+    h.crash = [this](const std::string& why) { crash(why); };
     h.resync = [this](const std::string& reason) {
       last_resync_reason = reason;
       if (!services) {
@@ -502,12 +526,33 @@ struct Phone::Impl : PhoneControl {
     } catch (const Error& e) {
       logLine(std::string("net: ") + e.what());
     }
-    logLine("reboot: link down, booting again in " + formatSeconds(opt.boot_delay));
-    boot_timer.expires_after(
-        std::chrono::milliseconds(static_cast<long long>(opt.boot_delay * 1000)));
-    boot_timer.async_wait([this](const boost::system::error_code& ec) {
+    bootAfterDelay("reboot: link down, booting again in ");
+  }
+
+  /// A firmware crash (faults crash-on-malformed-option, crash-on-long-header): the component that
+  /// crashed has halted already. The firmware stops at once: the link goes down and every service
+  /// stops, so nothing more is sent or answered (SIP, HTTP, ICMP). The hardware watchdog notices
+  /// after kWatchdogSeconds and restarts the phone, a reboot like any other (boot delay, DHCP from
+  /// DISCOVER, uptime from 0). The process lives on.
+  void crash(const std::string& why) {
+    if (rebooting || shutting_down || crashed) return;
+    crashed = true;
+    logLine("crash: " + why + ": the firmware has stopped; the watchdog restarts the phone in " +
+            formatSeconds(kWatchdogSeconds));
+    try {
+      netif.setUp(false);
+    } catch (const Error& e) {
+      logLine(std::string("net: ") + e.what());
+    }
+    // The crashing code is still on the stack: the rest runs from the event loop.
+    asio::post(io, [this] {
+      if (!rebooting && !shutting_down) teardown();
+    });
+    watchdog_timer.expires_after(
+        std::chrono::milliseconds(static_cast<long long>(kWatchdogSeconds * 1000)));
+    watchdog_timer.async_wait([this, why](const boost::system::error_code& ec) {
       if (ec || shutting_down) return;
-      boot();
+      reboot("watchdog: the firmware crashed (" + why + ")");
     });
   }
 
@@ -515,6 +560,7 @@ struct Phone::Impl : PhoneControl {
     shutting_down = true;
     logLine(std::string("shutdown: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
     boot_timer.cancel();
+    watchdog_timer.cancel();
     teardown();
     logLine("shutdown: addresses removed, exiting");
     io.stop();

@@ -17,7 +17,7 @@ struct PhoneOptions {
   std::string state_dir;
   std::string model = "CP-8832-3PCC";
   std::string serial = "FCH2300ABCD";
-  double boot_delay = 0.3;  // seconds between shutdown and boot on a reboot
+  double boot_delay = 0.3;  // seconds the firmware takes to boot (power-on and every restart)
   uint16_t http_port = 80;
   /// How SIP over TLS refuses a server certificate it does not accept: "alert" (a fatal TLS alert,
   /// e.g. unknown CA) or "close" (the connection closed without an alert, as many embedded TLS

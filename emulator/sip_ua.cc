@@ -300,9 +300,14 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     }
     sip::Message& m = *parsed.message;
     if (faults.has("crash-on-long-header") && hasHeaderLongerThan(m, kLongHeader)) {
-      logLine("sip: fault crash-on-long-header: a header value over " +
-              std::to_string(kLongHeader) + " bytes from " + epString(src) + ": abort()");
-      std::abort();
+      const std::string what =
+          "a header value over " + std::to_string(kLongHeader) + " bytes from " + epString(src);
+      logLine("sip: fault crash-on-long-header: " + what + ": the firmware crashes");
+      // Halted at once: not another datagram read, not another message sent (no answer to this
+      // one, no retransmission, no refresh).
+      stop();
+      if (hooks.crash) hooks.crash("SIP: " + what);
+      return;
     }
     if (!m.request) {
       onResponse(m, src);

@@ -47,6 +47,9 @@ struct SipUaHooks {
   /// DHCP renewal now (unset with a static address: nothing to renew).
   std::function<void(std::function<void(DhcpRenewOutcome)> done)> renew_dhcp;
   std::function<void(const std::string& why)> reboot;
+  /// The firmware crashed in the UA (fault crash-on-long-header): the UA has halted (it sends and
+  /// handles nothing more) and the phone's watchdog restarts it.
+  std::function<void(const std::string& why)> crash;
   /// NOTIFY check-sync: fetch the profile again; `reason` goes to Last_Resync_Reason.
   std::function<void(const std::string& reason)> resync;
   /// GET a URL the settings name (Custom_CA_Rule: the CA list for SIP over TLS); unset = none.

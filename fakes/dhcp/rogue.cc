@@ -319,8 +319,9 @@ struct RogueDhcpServer::Impl {
     if (stop_fd >= 0) ::close(stop_fd);
   }
 
+  /// `last`: malformed mode, "yes" for the last case of the list (every case has been sent once).
   void send(const Bytes& frame, const std::string& case_name, const std::string& type, uint32_t xid,
-            size_t payload_bytes, const d::Ip4& yiaddr) {
+            size_t payload_bytes, const d::Ip4& yiaddr, const std::string& last = "") {
     sockaddr_ll ll{};
     ll.sll_family = AF_PACKET;
     ll.sll_ifindex = ifindex;
@@ -339,6 +340,7 @@ struct RogueDhcpServer::Impl {
                                             {"dst_mac", dst_mac},
                                             {"dst_ip", dst_ip},
                                             {"yiaddr", d::ip4String(yiaddr)}};
+    if (!last.empty()) f["last"] = last;
     const bool ok = w == static_cast<ssize_t>(frame.size());
     if (!ok) f["error"] = std::strerror(err);
     // Logged after the answer is out (see handle): the race with Kea is won by microseconds.
@@ -402,10 +404,15 @@ struct RogueDhcpServer::Impl {
             mode);
       }
     } else if (mode == "malformed") {
-      if (type != d::MessageType::Discover || cases.empty()) return;
-      const std::string& name = cases[next_case++ % cases.size()];
+      // Every DISCOVER and every REQUEST (selecting, renewing, rebinding) gets the next case, so
+      // a phone that keeps its lease short meets every case, also once it has an address.
+      if ((type != d::MessageType::Discover && type != d::MessageType::Request) || cases.empty())
+        return;
+      const size_t at = next_case++ % cases.size();
+      const std::string& name = cases[at];
       CaseFrame c = buildCase(name, req, mac, server, offer, options);
-      send(c.frame, name, c.type, req.xid, c.payload_bytes, offer);
+      send(c.frame, name, c.type, req.xid, c.payload_bytes, offer,
+           at + 1 == cases.size() ? "yes" : "no");
     } else if (mode == "nak") {
       if (type == d::MessageType::Request)
         sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), mode);

@@ -1,15 +1,16 @@
 #pragma once
 /// A DHCP server of our own for what Kea will not do: hostile but well-formed offers, malformed
-/// offers (one case per DISCOVER, in turn), NAKs, silence, and an ACK of a renewal with another
-/// address. It reads and writes raw frames on the lab interface (AF_PACKET) and answers at once,
-/// so it usually beats Kea to the phone; usually, not always (a loaded machine can let Kea win),
-/// so no scenario relies on the order.
+/// offers (one case per DISCOVER or REQUEST, in turn), NAKs, silence, and an ACK of a renewal with
+/// another address. It reads and writes raw frames on the lab interface (AF_PACKET) and answers at
+/// once, so it usually beats Kea to the phone; usually, not always (a loaded machine can let Kea
+/// win), so no scenario relies on the order.
 ///
 /// Events (source "rogue"):
 ///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id}  a DISCOVER/REQUEST/...
-///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr}     every frame it sends; case
-///               is the malformed case's name, or the mode ("offer", "nak", "ack-other-address",
-///               "nak-renewal")
+///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr, last}  every frame it sends;
+///               case is the malformed case's name, or the mode ("offer", "nak",
+///               "ack-other-address", "nak-renewal"); last (malformed mode): "yes" for the last
+///               case of the list, so every case has been sent once
 ///   fake.start {name: rogue-dhcp, mode, iface, address, realtime: yes|no} / fake.stop {name, mode}
 ///               (source "harness"); realtime: its thread got SCHED_FIFO to win the race with Kea
 

@@ -44,6 +44,13 @@ namespace {
 /// Capture latency: how long after a window closes we still accept its packets arriving.
 constexpr double kCaptureGrace = 0.25;
 
+/// 20 -> "20", 0.5 -> "0.5": a number of seconds as a variable's value.
+std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::string fmtT(double t) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "+%.2f s", t);
@@ -113,6 +120,10 @@ class ScenarioRun {
   double anchor(const scenario::EventSpec& spec, double step_start) const;
   Deadline deadlineIn(double seconds) const {
     return Deadline::in(Seconds(seconds)).min(scenario_deadline_);
+  }
+  /// A step's `within` in seconds, with the lab's boot timeout added as often as it says.
+  double withinOf(const scenario::EventSpec& spec) const {
+    return spec.within + spec.within_boots * lab_.boot_timeout;
   }
   dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
   dut::DutResult configureByProfile(const std::map<std::string, std::string>& settings,
@@ -480,21 +491,27 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
     std::visit(
         [&](const auto& body) {
           using T = std::decay_t<decltype(body)>;
+          [[maybe_unused]] const double within = [&] {
+            if constexpr (std::is_same_v<T, scenario::ActStep>) {
+              return 0.0;
+            } else {
+              return withinOf(body.spec);
+            }
+          }();
           if constexpr (std::is_same_v<T, scenario::WaitStep>) {
             EventMatcher m = matcher(body.spec);
-            auto ev = log_.waitFor(m, anchor(body.spec, start), deadlineIn(body.spec.within));
+            auto ev = log_.waitFor(m, anchor(body.spec, start), deadlineIn(within));
             if (ev) {
               rec.outcome = "ok: " + ev->describe();
             } else {
               rec.outcome = "timed out";
               std::string observed = closestMiss(m, anchor(body.spec, start));
               check(step.name, Verdict::Inconclusive,
-                    "precondition not met: waited " + formatSeconds(body.spec.within) + " for " +
+                    "precondition not met: waited " + formatSeconds(within) + " for " +
                         m.describe() + "; saw none" + nearMisses(m, anchor(body.spec, start)),
-                    m.describe() + " within " + formatSeconds(body.spec.within),
-                    observed.empty()
-                        ? "no " + m.kind() + " within " + formatSeconds(body.spec.within)
-                        : observed);
+                    m.describe() + " within " + formatSeconds(within),
+                    observed.empty() ? "no " + m.kind() + " within " + formatSeconds(within)
+                                     : observed);
               stop = true;
             }
           } else if constexpr (std::is_same_v<T, scenario::ActStep>) {
@@ -510,7 +527,7 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
           } else if constexpr (std::is_same_v<T, scenario::ExpectStep>) {
             EventMatcher m = matcher(body.spec);
             double since = anchor(body.spec, start);
-            Deadline deadline = deadlineIn(body.spec.within);
+            Deadline deadline = deadlineIn(within);
             std::optional<Event> ev;
             std::string probe_error;
             for (;;) {
@@ -524,7 +541,7 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               if (ev || deadline.expired() || log_.cancelled()) break;
             }
             std::string choices = profileChoices(step, body.spec);
-            std::string expected = m.describe() + " within " + formatSeconds(body.spec.within) +
+            std::string expected = m.describe() + " within " + formatSeconds(within) +
                                    (choices.empty() ? "" : " [" + choices + "]");
             if (ev) {
               rec.outcome = "ok";
@@ -533,13 +550,12 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               rec.outcome = "interrupted";
             } else {
               rec.outcome = "not seen";
-              std::string msg = "expected " + m.describe() + " within " +
-                                formatSeconds(body.spec.within) + "; saw none" +
-                                nearMisses(m, since);
+              std::string msg = "expected " + m.describe() + " within " + formatSeconds(within) +
+                                "; saw none" + nearMisses(m, since);
               if (!probe_error.empty()) msg += "; probe failed: " + probe_error;
               std::string observed = closestMiss(m, since);
               if (observed.empty()) {
-                observed = "no " + m.kind() + " within " + formatSeconds(body.spec.within);
+                observed = "no " + m.kind() + " within " + formatSeconds(within);
               }
               check(step.name, Verdict::Fail, msg, expected, observed);
             }
@@ -547,20 +563,18 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
             static_assert(std::is_same_v<T, scenario::ExpectNoneStep>);
             EventMatcher m = matcher(body.spec);
             double since = anchor(body.spec, start);
-            double until = start + body.spec.within;
+            double until = start + within;
             bool completed = log_.waitUntil(Deadline::at(
                 log_.epoch() +
                 std::chrono::duration_cast<Clock::duration>(Seconds(until + kCaptureGrace))));
             auto seen = log_.matching(m, since, until);
             std::string choices = profileChoices(step, body.spec);
-            std::string expected = "no " + m.describe() + " within " +
-                                   formatSeconds(body.spec.within) +
+            std::string expected = "no " + m.describe() + " within " + formatSeconds(within) +
                                    (choices.empty() ? "" : " [" + choices + "]");
             if (!seen.empty()) {
               rec.outcome = "seen";
-              std::string msg = "expected no " + m.describe() + " within " +
-                                formatSeconds(body.spec.within) + "; got " +
-                                seen.front().describe();
+              std::string msg = "expected no " + m.describe() + " within " + formatSeconds(within) +
+                                "; got " + seen.front().describe();
               if (seen.size() > 1) msg += " and " + std::to_string(seen.size() - 1) + " more";
               std::string observed = seen.front().describe();
               if (seen.size() > 1) {
@@ -571,9 +585,8 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
               rec.outcome = "interrupted";
             } else {
               rec.outcome = "ok";
-              check(step.name, Verdict::Pass,
-                    "no " + m.describe() + " in " + formatSeconds(body.spec.within), expected,
-                    "none");
+              check(step.name, Verdict::Pass, "no " + m.describe() + " in " + formatSeconds(within),
+                    expected, "none");
             }
           }
         },
@@ -584,7 +597,7 @@ void ScenarioRun::runSteps(dut::Dut& dut) {
 }
 
 void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity) {
-  scenario_deadline_ = Deadline::in(Seconds(sc_.timeout));
+  scenario_deadline_ = Deadline::in(Seconds(scenarioTimeout(sc_, lab_)));
   // A bench (segment: interface): the lab file's NIC moved into a lab namespace, the phone on the
   // wire, no DUT namespace. Otherwise a veth between two namespaces of this lane.
   const bool bench = lab_.segment == "interface";
@@ -594,7 +607,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
             : std::make_unique<lab::Segment>(lab::runToken(), lane);
   const lab::Segment& seg = *seg_owner;
   const auto& addr = seg.addr();
-  vars_ = {{"lab.ip", addr.lab_ip},
+  vars_ = {{"dut.boot_timeout", formatNumber(lab_.boot_timeout)},
+           {"lab.ip", addr.lab_ip},
            {"lab.remote_ip", addr.remote_ip},
            {"lab.mac", seg.labMac()},
            {"net.prefix", addr.prefix},
@@ -749,8 +763,11 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     }
     if (phone_ip_ && !dut.address().empty()) *phone_ip_ = dut.address();
   }
-  std::string crash = dut.power().unexpectedExit();
-  if (!crash.empty()) check("the phone keeps running", Verdict::Fail, crash);
+  // A device process that ended by itself is evidence, never a verdict: a real phone's crash is
+  // judged on the wire (it stops answering, it starts over with a DHCP DISCOVER).
+  if (std::string exit = dut.power().unexpectedExit(); !exit.empty()) {
+    log_.emit("dut", "dut.exit", {{"status", exit}}, exit);
+  }
   dut_ = nullptr;
   fakes_ = nullptr;
   silencer_ = nullptr;
@@ -763,6 +780,10 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
 }
 
 }  // namespace
+
+double scenarioTimeout(const Scenario& sc, const dut::LabFile& lab) {
+  return sc.timeout + (sc.timeout_boots + 1) * lab.boot_timeout;
+}
 
 std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                         const dut::LabFile& lab) {
@@ -988,9 +1009,10 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   std::condition_variable wd_cv;
   bool wd_done = false;
   std::atomic<bool> timed_out{false};
+  const double timeout = scenarioTimeout(sc, lab_);
   std::thread watchdog([&] {
     std::unique_lock lock(wd_mu);
-    if (!wd_cv.wait_for(lock, Seconds(sc.timeout), [&] { return wd_done; })) {
+    if (!wd_cv.wait_for(lock, Seconds(timeout), [&] { return wd_done; })) {
       timed_out = true;
       log.cancel();
     }
@@ -1033,7 +1055,11 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
     current_logs_.erase(&log);
   }
   if (timed_out) {
-    res.error = "scenario timed out after " + formatSeconds(sc.timeout);
+    res.error = "scenario timed out after " + formatSeconds(timeout) +
+                (timeout != sc.timeout
+                     ? " (its timeout " + formatSeconds(sc.timeout) + " plus " +
+                           std::to_string(sc.timeout_boots + 1) + " x the lab's boot timeout)"
+                     : "");
     res.checks.push_back(CheckResult{"timeout",
                                      Verdict::Error,
                                      res.error + " during " + run.currentStep(),

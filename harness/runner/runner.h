@@ -40,6 +40,10 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<scenario::Scenario>& s
 /// server, TLS man in the middle): they run only on a segment the lab file marks isolated.
 std::vector<std::string> hostileFakes(const scenario::Scenario& sc);
 
+/// The whole scenario's time limit in seconds: its `timeout` (with the boot timeouts it adds,
+/// `60s + ${dut.boot_timeout}`) plus one dut.boot_timeout for the power-on that precedes the steps.
+double scenarioTimeout(const scenario::Scenario& sc, const dut::LabFile& lab);
+
 /// Why `sc` cannot run in `lab` (not-applicable): capabilities the device lacks, or hostile fakes
 /// on a segment that is not isolated. "" if it can run.
 std::string notApplicableReason(const scenario::Scenario& sc, const dut::LabFile& lab);

@@ -185,6 +185,48 @@ class Checker {
     return s;
   }
 
+  /// A duration that may add the lab's boot timeout: terms joined by '+', each a duration or
+  /// ${dut.boot_timeout} ("${dut.boot_timeout} + 5s"). Returns the fixed seconds and sets `boots`
+  /// to the number of boot timeouts added.
+  std::optional<double> bootDuration(const Entry& e, int& boots) {
+    auto t = text(e);
+    if (!t) return std::nullopt;
+    const std::string var = std::string("${") + kBootTimeoutVariable + "}";
+    double fixed = 0;
+    int n = 0;
+    for (size_t pos = 0;;) {
+      const size_t plus = t->find('+', pos);
+      std::string term = t->substr(pos, plus == std::string::npos ? plus : plus - pos);
+      while (!term.empty() && std::isspace(static_cast<unsigned char>(term.front())))
+        term.erase(0, 1);
+      while (!term.empty() && std::isspace(static_cast<unsigned char>(term.back())))
+        term.pop_back();
+      double s = 0;
+      if (term == var) {
+        ++n;
+      } else if (!term.empty() && term.find("${") == std::string::npos && parseDuration(term, s)) {
+        fixed += s;
+      } else {
+        error(e.v, "bad duration '" + *t + "' for '" + e.key +
+                       "' (expected e.g. 30s, 250ms, 2m, 1h, a number of seconds, or a sum with "
+                       "the lab's boot timeout such as '" +
+                       var + " + 5s'; " +
+                       (term.empty() ? std::string("a '+' with nothing beside it")
+                                     : "'" + term + "' is neither") +
+                       ")");
+        return std::nullopt;
+      }
+      if (plus == std::string::npos) break;
+      pos = plus + 1;
+    }
+    if (fixed <= 0 && n == 0) {
+      error(e.v, "'" + e.key + "' must be longer than zero");
+      return std::nullopt;
+    }
+    boots = n;
+    return fixed;
+  }
+
   std::optional<bool> boolean(const Entry& e) {
     if (!expect(e, YAML::NodeType::Scalar, "true or false")) return std::nullopt;
     bool b = false;
@@ -302,7 +344,13 @@ Scenario Checker::scenario(const YAML::Node& doc) {
   if (const Entry* e = f.get("tags")) {
     for (auto& [t, m] : textList(*e)) s.tags.push_back(t);
   }
-  if (const Entry* e = f.get("timeout")) s.timeout = duration(*e).value_or(s.timeout);
+  if (const Entry* e = f.get("timeout")) {
+    int boots = 0;
+    if (auto d = bootDuration(*e, boots)) {
+      s.timeout = *d;
+      s.timeout_boots = boots;
+    }
+  }
   if (const Entry* e = f.get("fakes")) fakes(*e, s.fakes);
   if (const Entry* e = f.get("dut")) dut(*e, s.dut);
   if (const Entry* e = f.get("steps")) steps(*e, s.steps);
@@ -703,7 +751,13 @@ std::optional<EventSpec> Checker::eventSpec(const Entry& e, ExpectStep* expect_s
                         join(statusFieldNames()) + ")");
     }
   }
-  if (const Entry* x = f.get("within")) spec.within = duration(*x).value_or(spec.within);
+  if (const Entry* x = f.get("within")) {
+    int boots = 0;
+    if (auto d = bootDuration(*x, boots)) {
+      spec.within = *d;
+      spec.within_boots = boots;
+    }
+  }
   if (const Entry* x = f.get("since")) {
     if (auto t = text(*x)) {
       spec.since = *t;

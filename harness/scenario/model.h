@@ -27,6 +27,9 @@ struct EventSpec {
   std::string event;  // kind or glob: "dhcp.discover", "dhcp.*"
   std::vector<Condition> where;
   double within = 10;  // seconds: deadline for expect/wait, window length for expect_none
+  /// How many times the lab file's dut.boot_timeout is added to `within` (written
+  /// `"${dut.boot_timeout} + 5s"`): a wait that spans a restart of the phone.
+  int within_boots = 0;
   /// Anchor of the time window: "" = the start of this step, "scenario" = scenario start, or the
   /// name of an earlier step (its start).
   std::string since;
@@ -269,7 +272,11 @@ struct Scenario {
   std::string file;  // path as loaded
   std::vector<std::string> requirements;
   std::vector<std::string> tags;
-  double timeout = 120;  // seconds, for the whole scenario
+  /// Seconds for the whole scenario, plus `timeout_boots` times the lab file's dut.boot_timeout
+  /// (`"60s + ${dut.boot_timeout}"`: a scenario that restarts the phone). The runner also adds one
+  /// boot timeout for the power-on before the steps (runner::scenarioTimeout).
+  double timeout = 120;
+  int timeout_boots = 0;
   Fakes fakes;
   DutSetup dut;
   std::vector<Step> steps;

@@ -29,6 +29,7 @@ const std::vector<std::string>& knownVariables() {
       "dut.ip",
       "dut.model",
       "dut.psn",
+      "dut.boot_timeout",
   };
   return names;
 }

@@ -15,6 +15,8 @@
 ///                      outcomes the vendor's document leaves open, from the device profile
 ///   ${dut.mac}         the DUT's MAC address
 ///   ${dut.ip}          the DUT's current address (as last observed)
+///   ${dut.boot_timeout} the lab file's dut.boot_timeout in seconds; in a duration (`within`,
+///                      `timeout`) it adds the longest the phone may take to boot
 
 #include <map>
 #include <string>
@@ -24,6 +26,9 @@ namespace phonelab::scenario {
 
 /// Every variable name a scenario may use.
 const std::vector<std::string>& knownVariables();
+
+/// The variable a duration may add to itself: "dut.boot_timeout".
+inline constexpr const char* kBootTimeoutVariable = "dut.boot_timeout";
 
 /// Names of the ${...} references in s, in order. Sets `malformed` if a "${" is not closed.
 std::vector<std::string> variablesIn(const std::string& s, bool* malformed = nullptr);

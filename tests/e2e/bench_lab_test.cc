@@ -49,6 +49,36 @@ TEST(ProgramDriver, AFaultInTheProgramsArgvIsCaught) {
   EXPECT_TRUE(caught) << s->dump(2);
 }
 
+// A device process that ends by itself is evidence (a dut.exit event), never a verdict: a crash
+// is judged on the wire. Here the "phone" never comes up at all, so the scenario is inconclusive
+// (setup), and nothing fails because the process is gone.
+TEST(ProgramDriver, AProgramThatEndsIsEvidenceNotAVerdict) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string dir = freshDir("program-driver-exits");
+  const std::string lab = dir + "/lab-exits.yaml";
+  writeFile(lab,
+            "lab: {name: program-exits, segment: namespaces, isolated: true}\n"
+            "dut:\n"
+            "  driver: program\n"
+            "  profile: " +
+                kSrc +
+                "/lab/devices/cisco-8832-mpp.yaml\n"
+                "  mac: \"02:00:c6:12:00:0a\"\n"
+                "  boot_timeout: 2s\n"
+                "  program: [sh, -c, \"exit 3\"]\n");
+  auto r =
+      phonelab({"run", "--lab", lab, "--report", dir, "scenarios/dhcp/net-conn-dhcp.yaml"}, dir);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  const auto* s = scenario(r, "net-conn-dhcp");
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "inconclusive") << s->dump(2);
+  for (const auto& c : (*s)["checks"]) EXPECT_NE(c["verdict"], "fail") << c.dump(2);
+  const std::string events = evidenceText(r, *s, "events");
+  EXPECT_NE(events.find("\"kind\":\"dut.exit\""), std::string::npos) << events.substr(0, 3000);
+  EXPECT_NE(events.find("device program sh exited on its own: exited with status 3"),
+            std::string::npos);
+}
+
 TEST(Isolation, HostileFakesAreNotApplicableOnASegmentNotIsolated) {
   PHONELAB_REQUIRE_ROOT();
   const std::string dir = freshDir("not-isolated");

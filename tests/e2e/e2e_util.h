@@ -144,15 +144,27 @@ inline std::string testName(const FaultCase& c) {
   return n;
 }
 
+/// A file of the scenario's evidence (results.json `evidence`: "events", "log:phone-emulator"),
+/// "" if it has none.
+inline std::string evidenceText(const RunOutcome& r, const nlohmann::json& s,
+                                const std::string& name) {
+  if (!s.contains("evidence") || !s["evidence"].contains(name)) return "";
+  return readFile(r.report_dir + "/" + s["evidence"][name].get<std::string>());
+}
+
 /// Runs `folder/<file>.yaml` against the emulator with the fault: the run fails (exit 1), the
-/// scenario fails, and the failing check named by the case says what was wrong.
-inline void expectFaultCaught(const std::string& folder, const FaultCase& c) {
+/// scenario fails, and the failing check named by the case says what was wrong. No fault ends the
+/// emulator's process (no dut.exit event): a crash is a watchdog restart, judged on the wire.
+/// Returns the run for further checks.
+inline RunOutcome expectFaultCaught(const std::string& folder, const FaultCase& c) {
   // A folder per fault and scenario: ctest runs cases of one fault against two scenarios at once.
   auto r = runSuite(folder + "-fault-" + c.fault + "-" + c.file, {c.fault},
                     {"scenarios/" + folder + "/" + c.file + ".yaml"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  ASSERT_TRUE(r.results.is_object()) << r.output;
-  ASSERT_EQ(r.results["scenarios"].size(), 1u);
+  EXPECT_TRUE(r.results.is_object()) << r.output;
+  if (!r.results.is_object()) return r;
+  EXPECT_EQ(r.results["scenarios"].size(), 1u);
+  if (r.results["scenarios"].size() != 1u) return r;
   const auto& s = r.results["scenarios"][0];
   EXPECT_EQ(s["verdict"], "fail") << s.dump(2);
   bool named = false;
@@ -165,7 +177,39 @@ inline void expectFaultCaught(const std::string& folder, const FaultCase& c) {
   EXPECT_TRUE(named) << "wanted a failing check '" << c.check << "' mentioning '" << c.message
                      << "' in:\n"
                      << s["checks"].dump(2);
+  const std::string events = evidenceText(r, s, "events");
+  EXPECT_NE(events.find("\"dut.power\""), std::string::npos) << "no events.jsonl";
+  EXPECT_EQ(events.find("\"dut.exit\""), std::string::npos)
+      << "the emulator's process ended by itself under fault " << c.fault;
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
+  return r;
+}
+
+/// A crash fault: the emulator's log shows the crash and the firmware halted, with its watchdog
+/// restart pending, in a process that lived on: powered on once, and stopped by the harness at
+/// the end (a clean exit on SIGTERM; expectFaultCaught checked there is no dut.exit). `rebooted`:
+/// the scenario ran long enough to see the watchdog's restart and the next boot too.
+inline void expectWatchdogRestart(const RunOutcome& r, bool rebooted) {
+  ASSERT_TRUE(r.results.is_object());
+  ASSERT_EQ(r.results["scenarios"].size(), 1u);
+  const auto& s = r.results["scenarios"][0];
+  const std::string log = evidenceText(r, s, "log:phone-emulator");
+  EXPECT_NE(log.find("crash: "), std::string::npos) << log.substr(0, 4000);
+  EXPECT_NE(log.find("the watchdog restarts the phone"), std::string::npos);
+  EXPECT_NE(log.find("shutdown: SIGTERM"), std::string::npos) << "not alive until powered off";
+  if (rebooted) {
+    EXPECT_NE(log.find("reboot: watchdog: the firmware crashed"), std::string::npos);
+    EXPECT_NE(log.find("boot 2:"), std::string::npos) << "no second boot after the crash";
+  }
+  std::istringstream events(evidenceText(r, s, "events"));
+  int powered_on = 0, clean_off = 0;
+  for (std::string line; std::getline(events, line);) {
+    if (line.find("\"dut.power\"") == std::string::npos) continue;
+    if (line.find("\"state\":\"on\"") != std::string::npos) ++powered_on;
+    if (line.find("powered off (exited with status 0)") != std::string::npos) ++clean_off;
+  }
+  EXPECT_EQ(powered_on, 1);
+  EXPECT_EQ(clean_off, 1);
 }
 
 #define PHONELAB_REQUIRE_ROOT() \

@@ -98,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 "phone-answers-listed-server",
                                 "expected sip.response with status matches /^(180|200)$/"},
                       FaultCase{"reboot-on-unlisted-notify", "sec-notify-unlisted", "not-rebooted",
-                                "Boot_Count was"},
+                                "got dhcp.discover"},
                       FaultCase{"no-auth-invite", "sip-auth-invite-on", "initial-invite-challenged",
                                 "status was '100'"},
                       FaultCase{"auth-invite-accepts-any", "sip-auth-invite-on",

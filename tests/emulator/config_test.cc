@@ -4,11 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "emulator/pages.h"
 
 #include <unistd.h>
+
+#include "harness/dut/profile.h"
 
 using namespace phonelab::emulator;
 
@@ -84,6 +87,36 @@ TEST(EmuConfig, AutoAnswerPage) {
   EXPECT_EQ(r.applied, 1);
   EXPECT_EQ(c.get("Auto_Answer_Page"), "Yes");
   EXPECT_FALSE(r.restart);
+}
+
+// The emulator cannot read the harness's device profiles at run time: it keeps its own list of
+// the parameters whose change restarts the phone, as the firmware does. That list must be the
+// union of the profiles' `restarts: true` settings, or the harness would wait for a restart that
+// never comes, or miss one: the two cannot drift.
+TEST(EmuConfig, RestartParametersAreTheDeviceProfilesRestartSettings) {
+  std::set<std::string> emulator, profiles;
+  for (const auto& p : paramTable()) {
+    if (p.restart) emulator.insert(std::string(p.name));
+  }
+  std::vector<phonelab::dut::DeviceProfile> loaded;
+  for (const auto& f :
+       std::filesystem::directory_iterator(std::string(PHONELAB_SOURCE_DIR) + "/lab/devices")) {
+    if (f.path().extension() != ".yaml") continue;
+    loaded.push_back(phonelab::dut::loadDeviceProfile(f.path().string()));
+  }
+  ASSERT_GE(loaded.size(), 2u) << "the 7832 and 8832 profiles";
+  for (const auto& profile : loaded) {
+    for (const auto& [name, def] : profile.settings) {
+      if (def.restarts) profiles.insert(def.element);
+    }
+  }
+  EXPECT_EQ(emulator, profiles);
+  // And no profile says a change of one of them needs no restart.
+  for (const auto& profile : loaded) {
+    for (const auto& [name, def] : profile.settings) {
+      EXPECT_EQ(def.restarts, emulator.count(def.element) == 1) << profile.file << ": " << name;
+    }
+  }
 }
 
 TEST(EmuConfig, Validation) {

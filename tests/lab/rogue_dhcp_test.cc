@@ -1,6 +1,6 @@
-// The rogue DHCP server in a real segment: each malformed case answers a DISCOVER from the DUT
-// side and the capture on lab0 decodes it (as capture.malformed, or as the well-formed message it
-// is) without crashing; offer, nak, silent and ack-other-address modes.
+// The rogue DHCP server in a real segment: each malformed case answers a DISCOVER (or REQUEST)
+// from the DUT side and the capture on lab0 decodes it (as capture.malformed, or as the well-formed
+// message it is) without crashing; offer, nak, silent and ack-other-address modes.
 
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -238,6 +238,30 @@ TEST(RogueDhcp, SelectedCasesInTurn) {
     got.push_back(*sent->field("case"));
   }
   EXPECT_EQ(got, (std::vector<std::string>{"huge-lease", "bad-magic-cookie", "huge-lease"}));
+}
+
+// Malformed mode answers REQUESTs too (selecting and renewals), in the same turn as DISCOVERs: a
+// phone that keeps talking DHCP (a short lease) meets every case. `last` marks the list's end.
+TEST(RogueDhcp, MalformedCasesAnswerRequestsToo) {
+  PHL_REQUIRE_ROOT();
+  RogueLab lab(243);
+  auto o = lab.rogueOptions("malformed");
+  o.cases = {"huge-lease", "bad-magic-cookie"};
+  fakes::RogueDhcpServer rogue(o, lab.log);
+  const dhcp::Ip4 leased = *dhcp::parseIp4(lab.seg.addr().prefix + ".120");
+  lab.send(dhcp::MessageType::Discover, 0x31);
+  lab.send(dhcp::MessageType::Request, 0x32, leased);  // a renewal: ciaddr set
+  lab.send(dhcp::MessageType::Request, 0x33);          // selecting
+  std::vector<std::string> got, last;
+  for (uint32_t xid = 0x31; xid <= 0x33; ++xid) {
+    auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), 0,
+                                Deadline::in(Seconds(3)));
+    ASSERT_TRUE(sent) << "no answer to xid " << lab.xid(xid);
+    got.push_back(fieldOf(*sent, "case"));
+    last.push_back(fieldOf(*sent, "last"));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"huge-lease", "bad-magic-cookie", "huge-lease"}));
+  EXPECT_EQ(last, (std::vector<std::string>{"no", "yes", "no"}));
 }
 
 TEST(RogueDhcp, NakModeNaksEveryRequest) {

@@ -125,5 +125,17 @@ TEST(LabCheck, MissingCapabilitiesComeFirst) {
   EXPECT_NE(notApplicableReason(sc, lab).find("lacks teleport"), std::string::npos);
 }
 
+// The power-on before the steps is part of the scenario: its boot timeout is added to every
+// scenario's timeout, and once more for each ${dut.boot_timeout} the timeout names.
+TEST(ScenarioTimeout, AddsTheLabsBootTimeout) {
+  auto lab = dut::loadLabFile(kSrc + "/lab/emulated.yaml");
+  lab.boot_timeout = 30;
+  scenario::Scenario sc;
+  sc.timeout = 60;
+  EXPECT_DOUBLE_EQ(scenarioTimeout(sc, lab), 90);
+  sc.timeout_boots = 2;
+  EXPECT_DOUBLE_EQ(scenarioTimeout(sc, lab), 150);
+}
+
 }  // namespace
 }  // namespace phonelab::runner

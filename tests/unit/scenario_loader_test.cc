@@ -165,6 +165,33 @@ steps: [{act: {fetch_config: {within: 2m}}}]
       std::get<FetchConfigAction>(std::get<ActStep>(all[2].steps[0].body).action).within, 120);
 }
 
+// A scenario's timeout and a step's `within` may add the lab's boot timeout (a wait that spans a
+// restart of the phone): a sum of durations and ${dut.boot_timeout}.
+TEST(Loader, DurationsMayAddTheBootTimeout) {
+  TempFile f("boot.yaml", R"(id: a
+title: a restart in the middle
+requirements: [X]
+timeout: "60s + ${dut.boot_timeout} + ${dut.boot_timeout}"
+steps:
+  - expect: {event: dhcp.discover, within: "${dut.boot_timeout} + 5s"}
+  - wait: {event: dhcp.ack, within: "${dut.boot_timeout}"}
+  - expect_none: {event: "dhcp.*", within: 2s + 500ms}
+)");
+  auto all = loadClean(f.path.string());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_DOUBLE_EQ(all[0].timeout, 60);
+  EXPECT_EQ(all[0].timeout_boots, 2);
+  const auto& ex = std::get<ExpectStep>(all[0].steps[0].body).spec;
+  EXPECT_DOUBLE_EQ(ex.within, 5);
+  EXPECT_EQ(ex.within_boots, 1);
+  const auto& wait = std::get<WaitStep>(all[0].steps[1].body).spec;
+  EXPECT_DOUBLE_EQ(wait.within, 0);
+  EXPECT_EQ(wait.within_boots, 1);
+  const auto& none = std::get<ExpectNoneStep>(all[0].steps[2].body).spec;
+  EXPECT_DOUBLE_EQ(none.within, 2.5);
+  EXPECT_EQ(none.within_boots, 0);
+}
+
 TEST(Loader, DocumentIsNotModifiedByValidation) {
   // Loading twice gives the same model (guards against YAML::Node assignment writing through).
   const std::string file = kSource + "/fixtures/scenarios-valid/full-example.yaml";
