@@ -19,7 +19,7 @@ Fields join(std::initializer_list<Fields> parts) {
 
 // Every capture event: the frame.
 const Fields kFrame = {"src_mac", "dst_mac", "from", "frame", "ethertype", "length"};
-const Fields kIp = {"src_ip", "dst_ip", "ttl", "proto"};
+const Fields kIp = {"src_ip", "dst_ip", "ttl", "proto", "bad_checksum"};
 const Fields kPorts = {"src_port", "dst_port", "payload"};
 const Fields kArp = {"op", "sender_ip", "sender_mac", "target_ip", "target_mac", "gratuitous"};
 const Fields kIcmp = {"type", "code", "id", "seq"};
@@ -28,7 +28,7 @@ const Fields kDhcp = {
     "siaddr",  "giaddr",      "flags",       "broadcast",    "server_id",      "requested_ip",
     "lease",   "t1",          "t2",          "renewal_time", "rebinding_time", "subnet_mask",
     "routers", "dns_servers", "domain_name", "hostname",     "vendor_class",   "params",
-    "options", "message",     "opt_*"};
+    "options", "message",     "file",        "sname",        "opt_*"};
 const Fields kSip = {"branch",      "call_id", "contact", "content_type", "cseq",
                      "cseq_method", "expires", "from",    "from_tag",     "to",
                      "to_tag",      "missing", "start"};
@@ -94,8 +94,8 @@ const std::vector<EventKindInfo>& eventCatalog() {
        false, "a SIP response on the wire"},
       {"sip.malformed", "capture", join({kFrame, kIp, kPorts, {"reason", "start", "transport"}}),
        false, "SIP-looking bytes that do not parse"},
-      {"capture.malformed", "capture", join({kFrame, kIp, kPorts, {"reason"}}), false,
-       "a frame the decoder could not decode"},
+      {"capture.malformed", "capture", join({kFrame, kIp, kPorts, {"reason"}}), true,
+       "a frame the decoder could not decode: reason, and the fields it decoded before it failed"},
       {"capture.error", "capture", {"iface", "reason"}, false, "the capture failed"},
       {"capture.stats",
        "capture",
