@@ -239,7 +239,8 @@ TEST(KeaOptionsConfig, CarriagePerTable) {
   EXPECT_EQ(find("code", 159)["data"], "c612e605");
   EXPECT_EQ(find("code", 159)["csv-format"], false);
   EXPECT_EQ(find("code", 43)["data"], "deadbeef");
-  EXPECT_EQ(find("code", 125)["always-send"], true);  // forced: see facts.md
+  EXPECT_EQ(find("code", 125)["always-send"],
+            true);  // forced: Kea sends 125 only to a client that sent 125 itself
   EXPECT_TRUE(find("name", "subnet-mask").is_null());
   EXPECT_TRUE(find("name", "dhcp-lease-time").is_null());
   auto defs = j["option-def"];
