@@ -145,5 +145,34 @@ TEST(Capabilities, AScenarioTheDeviceCannotRunIsNotApplicable) {
   EXPECT_NE((*s)["checks"][0]["message"].get<std::string>().find("lacks audio_loopback"),
             std::string::npos);
 }
+
+// A phone whose device profile maps no status.xml element for a field a scenario reads (the
+// netmask: DHCP-OPT-1) is not judged on it: the scenario is not-applicable, naming the field,
+// never failed.
+TEST(Capabilities, AStatusFieldTheProfileDoesNotMapIsNotApplicable) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string lab = freshDir("unmapped-status-lab");
+  std::filesystem::create_directories(lab + "/devices");
+  std::string profile = readFile(kSrc + "/lab/devices/cisco-8832-mpp.yaml");
+  const std::string line = "    netmask: {element: Current_Netmask";
+  const auto at = profile.find(line);
+  ASSERT_NE(at, std::string::npos);
+  profile.erase(at, profile.find('\n', at) + 1 - at);
+  writeFile(lab + "/devices/cisco-8832-mpp.yaml", profile);
+  writeFile(lab + "/lab.yaml", readFile(kSrc + "/lab/emulated.yaml"));
+
+  const std::string dir = freshDir("unmapped-status");
+  auto r = phonelab(
+      {"run", "--lab", lab + "/lab.yaml", "--report", dir, "scenarios/dhcp/opt-1-subnet-mask.yaml"},
+      dir);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto* s = scenario(r, "dhcp-opt-1-subnet-mask");
+  ASSERT_NE(s, nullptr) << r.output;
+  EXPECT_EQ((*s)["verdict"], "not-applicable") << s->dump(2);
+  EXPECT_NE((*s)["checks"][0]["message"].get<std::string>().find(
+                "maps no status.xml element for netmask"),
+            std::string::npos)
+      << s->dump(2);
+}
 }  // namespace
 }  // namespace phonelab::e2e
