@@ -24,6 +24,8 @@
 #include <spandsp/bit_operations.h>
 #include <spandsp/g711.h>
 
+#include "tests/emulator/loopback_udp.h"
+
 namespace phonelab::emulator {
 namespace {
 
@@ -36,18 +38,6 @@ struct Returned {
   uint32_t ts;
   std::vector<int16_t> pcm;
 };
-
-int boundUdp(uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
 
 /// Sends `n` PCMU frames (frame i: a 500 Hz tone of amplitude 1000 + 500 i), pairs swapped
 /// (1, 0, 3, 2, ...), to a loop with `faults`, and collects what comes back within 2 s (or until

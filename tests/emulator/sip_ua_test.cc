@@ -27,23 +27,13 @@
 
 #include "harness/proto/sip.h"
 
+#include "tests/emulator/loopback_udp.h"
+
 namespace phonelab::emulator {
 namespace {
 
 namespace sip = proto::sip;
 using Clock = std::chrono::steady_clock;
-
-int boundUdp(uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
 
 /// The phone's SIP UA on 127.0.0.1 (no proxy: it does not register) and a caller socket.
 class Phone {
