@@ -138,7 +138,10 @@ std::vector<CheckResult> sipOverTlsChecks(const EventLog& log, const TlsRunInfo&
         }
       } else {
         // A TLS server whose traffic we cannot decrypt: count its writes to the phone.
-        const double until = bye_ok ? bye_ok->t : ack->t + 2.0;
+        // Kamailio's workers may forward the back-to-back ACK and BYE in either order (the
+        // phone can answer the BYE before the ACK reaches it): count up to 1 s past the BYE's
+        // answer. Only the server's records to the phone count, and in-dialog there is no other.
+        const double until = bye_ok ? bye_ok->t + 1.0 : ack->t + 2.0;
         int records = 0;
         std::string conn;
         const Event* unreachable = nullptr;

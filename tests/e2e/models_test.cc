@@ -15,12 +15,23 @@ namespace {
 TEST(Models, The7832PassesTheWholeSuite) {
   PHONELAB_REQUIRE_ROOT();
   std::string dir = freshDir("model-7832");
-  auto r =
-      phonelab({"run", "--jobs", "4", "--lab", "lab/emulated-7832.yaml", "--report", dir}, dir);
+  // Two lanes for all but the audio scenario, which runs alone afterwards (its RTP pacing is the
+  // one thing here that suffers on a loaded machine, as in the self-test); one merged report.
+  auto a = phonelab({"run", "--jobs", "2", "--lab", "lab/emulated-7832.yaml", "--report",
+                     dir + "/a", "scenarios/dhcp", "scenarios/network", "scenarios/sip",
+                     "scenarios/tls", "scenarios/robustness"},
+                    dir + "/a");
+  EXPECT_EQ(a.exit_code, 0) << a.output;
+  auto b = phonelab(
+      {"run", "--lab", "lab/emulated-7832.yaml", "--report", dir + "/b", "scenarios/audio"},
+      dir + "/b");
+  EXPECT_EQ(b.exit_code, 0) << b.output;
+  dir += "/all";
+  auto r = phonelab({"merge", "--report", dir, dir + "/../a", dir + "/../b"}, dir);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
   EXPECT_EQ(r.results["run"]["dut"]["model"], "CP-7832-3PCC");
-  ASSERT_GE(r.results["scenarios"].size(), 40u);
+  ASSERT_GE(r.results["scenarios"].size(), 44u);
   for (const auto& s : r.results["scenarios"]) EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
   // The provisioning scenarios served and saw the 7832's own file name.
   const auto* opt66 = scenario(r, "dhcp-opt-66-tftp-server-name");
