@@ -15,9 +15,9 @@ namespace {
 TEST(Models, The7832PassesTheWholeSuite) {
   PHONELAB_REQUIRE_ROOT();
   std::string dir = freshDir("model-7832");
-  // Two lanes for all but the audio scenario, which runs alone afterwards (its RTP pacing is the
+  // Four lanes for all but the audio scenario, which runs alone afterwards (its RTP pacing is the
   // one thing here that suffers on a loaded machine, as in the self-test); one merged report.
-  auto a = phonelab({"run", "--jobs", "2", "--lab", "lab/emulated-7832.yaml", "--report",
+  auto a = phonelab({"run", "--jobs", "4", "--lab", "lab/emulated-7832.yaml", "--report",
                      dir + "/a", "scenarios/dhcp", "scenarios/network", "scenarios/sip",
                      "scenarios/tls", "scenarios/robustness"},
                     dir + "/a");
