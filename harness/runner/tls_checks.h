@@ -10,7 +10,9 @@
 ///       the phone over TLS. Through phonelab's TLS proxy the decrypted ACK is seen
 ///       (tls.sip.request to-phone); through a TLS server we cannot decrypt (Kamailio's own
 ///       listener) the capture shows that server writing to the phone's TLS connection after the
-///       ACK, once for the ACK and once more for the BYE, and no ICMP unreachable from the phone.
+///       phone's 2xx reached the test UA, once for the ACK and once more for the BYE, and no ICMP
+///       unreachable from the phone. (The UA logs ua.sent after sending, so a fast relay can put
+///       the ACK on the wire before that time: the window starts at the 2xx's ua.received.)
 ///   "SIP over TLS: call N (Call-ID X): the BYE was answered 200"
 ///       the test UA's BYE got a 200 from the phone (through the same connection).
 
