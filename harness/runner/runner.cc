@@ -133,6 +133,9 @@ class ScenarioRun {
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
   std::string profileChoices(const scenario::Step& step, const scenario::EventSpec& spec) const;
+  /// The port the phone's line 1 listens on: the scenario's setting, else the profile's factory
+  /// value, else 5060.
+  int phoneSipPort() const;
   /// Empty when the step's `when` holds; else why not ("expect.x is 'drop', the step is for
   /// '403'").
   std::string unmetWhen(const scenario::Step& step) const;
@@ -162,6 +165,7 @@ class ScenarioRun {
 dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut) {
   fakes::FuzzTarget t;
   t.phone_ip = dut.address();
+  t.phone_port = phoneSipPort();
   t.local_ip = vars_.at("svc.hostile");
   auto cases = fakes::protosCases(t);
   if (!act.corpus.empty()) {
@@ -171,8 +175,8 @@ dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut
   if (act.limit > 0 && cases.size() > static_cast<size_t>(act.limit)) cases.resize(act.limit);
   log_.emit("harness", "harness.sip-fuzz-start", {{"cases", std::to_string(cases.size())}},
             "SIP robustness campaign: " + std::to_string(cases.size()) + " cases to " + t.phone_ip +
-                ":5060 from " + t.local_ip + ":" + std::to_string(t.local_port) +
-                ", each followed by an OPTIONS probe");
+                ":" + std::to_string(t.phone_port) + " from " + t.local_ip + ":" +
+                std::to_string(t.local_port) + ", each followed by an OPTIONS probe");
   // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
   // folder); the bytes of each case are in the capture.
   std::ofstream trail(dir_ + "/sip-fuzz.log");
@@ -254,6 +258,21 @@ std::string ScenarioRun::closestMiss(const EventMatcher& m, double since) const 
   }
   if (!best) return "";
   return best->kind + " at " + fmtT(best->t) + ": " + m.explainMismatch(*best);
+}
+
+int ScenarioRun::phoneSipPort() const {
+  std::string v;
+  if (auto it = sc_.dut.settings.find("line1.sip_port"); it != sc_.dut.settings.end()) {
+    v = it->second;
+  } else if (const auto* def = lab_.profile.setting("line1.sip_port"); def && def->factory) {
+    v = *def->factory;
+  }
+  if (!v.empty() && v.size() <= 5 &&
+      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const int port = std::stoi(v);
+    if (port > 0 && port < 65536) return port;
+  }
+  return 5060;
 }
 
 /// The device profile's choices a step depends on, through ${expect.NAME} in its conditions or its
@@ -366,7 +385,9 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
         } else if constexpr (std::is_same_v<T, SipCallAction>) {
           fakes::TestUa* ua = fakes_ ? fakes_->ua() : nullptr;
           if (!ua) throw ConfigError(sc_.mark, "sip_call needs fakes.sip_ua in the scenario");
-          std::string via = act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy();
+          std::string via = act.via == "phone"
+                                ? dut.address() + ":" + std::to_string(phoneSipPort())
+                                : fakes_->proxy();
           const std::string to = expand(act.to);
           fakes::CallOptions o;
           o.auth_user = expand(act.auth_user);
@@ -402,7 +423,9 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           const std::string answer = answerCall(lab_.profile, dut, expander(), o, within, why);
           if (answer.empty()) return dut::DutResult::fail(why);
           AudioCallRequest req{expand(act.to),
-                               act.via == "phone" ? dut.address() + ":5060" : fakes_->proxy(),
+                               act.via == "phone"
+                                   ? dut.address() + ":" + std::to_string(phoneSipPort())
+                                   : fakes_->proxy(),
                                act.codec,
                                current_step_,
                                deadlineIn(within),
@@ -418,8 +441,9 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             throw ConfigError(sc_.mark, "sip_send needs fakes.hostile_sip in the scenario");
           std::vector<std::string> headers;
           for (const auto& h : act.headers) headers.push_back(expand(h));
-          auto answers = hostile->send(act.method, dut.address(), 5060, deadlineIn(act.within),
-                                       expand(act.spoof_from_domain), expand(act.event), headers);
+          auto answers =
+              hostile->send(act.method, dut.address(), phoneSipPort(), deadlineIn(act.within),
+                            expand(act.spoof_from_domain), expand(act.event), headers);
           log_.emit("harness", "harness.sip-send",
                     {{"method", act.method}, {"answers", std::to_string(answers.size())}},
                     "hostile " + act.method + " to " + dut.address() + ": " +
