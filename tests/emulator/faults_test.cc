@@ -39,6 +39,14 @@ TEST(EmuFaults, Registry) {
                         "no-auth-invite",
                         "auth-invite-accepts-any",
                         "auth-invite-nonce-replay",
+                        "auth-invite-client-realm",
+                        "auth-invite-uri-unchecked",
+                        "auth-invite-nonce-never-expires",
+                        "auth-invite-first-call-only",
+                        "auth-invite-any-value",
+                        "auth-invite-read-at-start",
+                        "web-form-percent-undecoded",
+                        "web-field-truncated",
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
@@ -57,7 +65,7 @@ TEST(EmuFaults, Registry) {
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 43u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 51u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
