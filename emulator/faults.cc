@@ -107,6 +107,9 @@ const std::vector<FaultDef>& faultTable() {
        "audio: the loopback holds the audio 250 ms longer (round trip +250 ms)"},
       {"audio-loss-5pct", "audio: every 20th RTP packet of the loopback is not sent (5 % loss)"},
       {"audio-level-minus-12db", "audio: the looped-back audio is 12 dB quieter"},
+      {"audio-session-c-line",
+       "audio: RTP is sent to the offer's session-level c= address even when the audio stream has "
+       "its own media-level c= (RFC 4566 5.7: the media-level one wins): one-way audio"},
       {"audio-wrong-codec",
        "audio: the loopback is sent in the other G.711 law (PCMA for PCMU and back) than the SDP "
        "answer agreed"},

@@ -280,6 +280,7 @@ std::optional<SdpMedia> sdpMedia(const std::string& sdp) {
     }
   }
   m.ip = media_ip.empty() ? session_ip : media_ip;
+  m.session_ip = session_ip;
   if (!seen_audio || m.ip.empty()) return std::nullopt;
   return m;
 }

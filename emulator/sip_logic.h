@@ -131,6 +131,7 @@ std::optional<std::string> sdpAnswer(const std::string& offer, const std::string
 /// IPv4 c= line.
 struct SdpMedia {
   std::string ip;
+  std::string session_ip;  // the session-level c= address ("" when none)
   uint16_t port = 0;
   std::vector<int> payloads;
 };

@@ -539,6 +539,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     rc.own_ip = own_ip;
     rc.own_port = cl.rtp_port;
     rc.peer_ip = offer->ip;
+    if (faults.has("audio-session-c-line") && !offer->session_ip.empty()) {
+      rc.peer_ip = offer->session_ip;
+      logLine("media: fault audio-session-c-line: RTP to the session-level c= " + rc.peer_ip);
+    }
     rc.peer_port = offer->port;
     rc.payload_type = answer->payloads.front();
     rc.scramble = srtpFault();

@@ -31,8 +31,11 @@ std::string peerOf(const std::string& ip, int port) {
 }
 
 /// Our SDP: PCMU (0), PCMA (8) and telephone-event (101), or only the payload types in `offer`.
+/// The audio stream's own (media-level) c= is `address`; the session-level c= is
+/// `session_address` ("" = `address`): RFC 4566 5.7 lets the media-level one override it.
 std::string sdp(const std::string& address, int rtp_port, const std::string& session,
-                const std::vector<int>& offer = {0, 8, 101}) {
+                const std::vector<int>& offer = {0, 8, 101},
+                const std::string& session_address = "") {
   std::string m = "m=audio " + std::to_string(rtp_port) + " RTP/AVP", attrs;
   for (int pt : offer) {
     m += " " + std::to_string(pt);
@@ -40,8 +43,13 @@ std::string sdp(const std::string& address, int rtp_port, const std::string& ses
     if (pt == 8) attrs += "a=rtpmap:8 PCMA/8000\r\n";
     if (pt == 101) attrs += "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
   }
+  if (session_address.empty() || session_address == address) {
+    return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
+           address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
+  }
   return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
-         address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
+         session_address + "\r\nt=0 0\r\n" + m + "\r\nc=IN IP4 " + address + "\r\n" + attrs +
+         "a=ptime:20\r\na=sendrecv\r\n";
 }
 
 std::string reasonFor(int status) {
@@ -680,7 +688,10 @@ CallOutcome TestUa::invite(const std::string& target_uri, const std::string& via
       std::lock_guard<std::mutex> lk(im.mu);
       offer = im.offer;
     }
-    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer);
+    // The session-level c= may name another lab address and the audio stream its own c=: a phone
+    // must send its RTP to the media-level one (RFC 4566 5.7).
+    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer,
+                   im.opt.sdp_session_address);
     Impl::Provisional prov;
     auto on_ringing = [&](int status) {
       if (!rang && options.on_ringing) options.on_ringing(status);

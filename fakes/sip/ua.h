@@ -33,7 +33,11 @@ struct UaOptions {
   std::string proxy;     // "ip:port" of Kamailio (registrar and outbound proxy)
   /// Namespace to open the socket in ("" = the calling thread's, e.g. inside a NetnsScope).
   std::string netns;
-  int rtp_port = 40000;     // m=audio port in our SDP
+  int rtp_port = 40000;  // m=audio port in our SDP
+  /// The session-level c= of our SDP offers when it differs from `address` (which stays the
+  /// audio stream's own, media-level c=): another lab address, so a phone that sends RTP to the
+  /// session-level address instead of the media-level one (RFC 4566 5.7) is heard as one-way.
+  std::string sdp_session_address;
   int answer_status = 200;  // final status for INVITEs we receive (e.g. 486 to decline)
 };
 

@@ -63,9 +63,10 @@ TEST(EmuFaults, Registry) {
                         "audio-delay-250ms",
                         "audio-loss-5pct",
                         "audio-level-minus-12db",
-                        "audio-wrong-codec"})
+                        "audio-wrong-codec",
+                        "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 51u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 52u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

@@ -301,6 +301,7 @@ TEST(SipSdp, MediaAddressOfTheFirstAudioStream) {
       sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 5.6.7.8/127\r\n");
   ASSERT_TRUE(media_level);
   EXPECT_EQ(media_level->ip, "5.6.7.8");
+  EXPECT_EQ(media_level->session_ip, "1.2.3.4");  // what fault audio-session-c-line sends to
   EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\n"));
   EXPECT_FALSE(sdpMedia("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"));  // no address
   EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 70000 RTP/AVP 0\r\n"));
