@@ -11,6 +11,9 @@ const std::vector<FaultDef>& faultTable() {
       {"web-form-percent-undecoded",
        "web form decoder turns '+' into a space but leaves %XX escapes undecoded: '&', '+', '%', "
        "';' and non-ASCII characters are stored as %26, %2B, %25, %3B, %C3%BC"},
+      {"web-value-case-folded",
+       "web form: each name=value pair is lower-cased to match field names case-insensitively, "
+       "so the values are stored lower-case too"},
       {"web-field-truncated",
        "web form text values are copied into a 32-byte buffer: anything past 31 characters is "
        "cut off"},
@@ -134,6 +137,7 @@ std::string_view faultArea(std::string_view name) {
       {"web-submit-ignored", "network"},
       {"web-form-percent-undecoded", "network"},
       {"web-field-truncated", "network"},
+      {"web-value-case-folded", "network"},
       {"config-lost-on-reboot", "network"},
       {"ignore-option-", "dhcp"},  // every ignore-option-<code>
       {"no-vendor-class", "dhcp"},

@@ -1,5 +1,7 @@
 #include "emulator/web.h"
 
+#include <cctype>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -386,6 +388,12 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           fields.emplace_back(urlDecode(part.substr(0, eq)),
                               eq == std::string::npos ? "" : part.substr(eq + 1));
         }
+      }
+    }
+    if (phone.faults().has("web-value-case-folded")) {
+      // Field names matched case-insensitively by lower-casing each "name=value" pair whole.
+      for (auto& [name, value] : fields) {
+        for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
     }
     if (phone.faults().has("web-field-truncated")) {

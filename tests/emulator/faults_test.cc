@@ -47,6 +47,7 @@ TEST(EmuFaults, Registry) {
                         "auth-invite-read-at-start",
                         "web-form-percent-undecoded",
                         "web-field-truncated",
+                        "web-value-case-folded",
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
@@ -66,7 +67,7 @@ TEST(EmuFaults, Registry) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 52u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 53u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
