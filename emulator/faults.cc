@@ -8,6 +8,15 @@ const std::vector<FaultDef>& faultTable() {
        "Connection_Type \"Static IP\" is stored and shown in cfg.xml, but the network still runs "
        "DHCP"},
       {"web-submit-ignored", "web form POST answers \"Changes submitted\" but stores nothing"},
+      {"web-form-percent-undecoded",
+       "web form decoder turns '+' into a space but leaves %XX escapes undecoded: '&', '+', '%', "
+       "';' and non-ASCII characters are stored as %26, %2B, %25, %3B, %C3%BC"},
+      {"web-value-case-folded",
+       "web form: each name=value pair is lower-cased to match field names case-insensitively, "
+       "so the values are stored lower-case too"},
+      {"web-field-truncated",
+       "web form text values are copied into a 32-byte buffer: anything past 31 characters is "
+       "cut off"},
       {"config-lost-on-reboot",
        "changes are applied in memory but never written to config.xml, so a reboot loses them"},
       {"ignore-option-1", "ignores the offered subnet mask (option 1) and uses 255.255.0.0"},
@@ -45,7 +54,25 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: Auth INVITE accepts any Authorization whose username is User_ID_1_ (response and "
        "nonce not checked)"},
       {"auth-invite-nonce-replay",
-       "SIP: Auth INVITE accepts a nonce that was already used (replayed Authorization)"},
+       "SIP: Auth INVITE never checks the nonce count: an Authorization replayed with a count "
+       "already accepted for its nonce is accepted again"},
+      {"auth-invite-client-realm",
+       "SIP: Auth INVITE recomputes the digest with the realm the client sent instead of its own, "
+       "so an answer computed for another realm (another server's credentials) is accepted"},
+      {"auth-invite-uri-unchecked",
+       "SIP: Auth INVITE never compares the digest's uri with the INVITE's Request-URI: an answer "
+       "computed for another request is accepted"},
+      {"auth-invite-nonce-never-expires",
+       "SIP: Auth INVITE nonces never expire: a nonce issued long ago still answers a challenge"},
+      {"auth-invite-first-call-only",
+       "SIP: Auth INVITE keeps an \"authenticated\" flag until reboot: once one call passed the "
+       "challenge, later INVITEs are not challenged"},
+      {"auth-invite-any-value",
+       "SIP: Auth_INVITE_1_ is tested for being set rather than for Yes, so the factory value No "
+       "turns Auth INVITE on"},
+      {"auth-invite-read-at-start",
+       "SIP: Auth_INVITE_1_ is read once when the SIP stack starts: a change submitted later takes "
+       "effect only after a reboot"},
       {"no-dhcp-renew-on-sip-timeout",
        "SIP: a request unanswered for DHCP_Timeout_On_Renewal seconds does not trigger a DHCP "
        "renewal"},
@@ -83,6 +110,9 @@ const std::vector<FaultDef>& faultTable() {
        "audio: the loopback holds the audio 250 ms longer (round trip +250 ms)"},
       {"audio-loss-5pct", "audio: every 20th RTP packet of the loopback is not sent (5 % loss)"},
       {"audio-level-minus-12db", "audio: the looped-back audio is 12 dB quieter"},
+      {"audio-session-c-line",
+       "audio: RTP is sent to the offer's session-level c= address even when the audio stream has "
+       "its own media-level c= (RFC 4566 5.7: the media-level one wins): one-way audio"},
       {"audio-wrong-codec",
        "audio: the loopback is sent in the other G.711 law (PCMA for PCMU and back) than the SDP "
        "answer agreed"},
@@ -105,6 +135,9 @@ std::string_view faultArea(std::string_view name) {
   static const std::vector<std::pair<std::string_view, std::string_view>> areas = {
       {"static-ip-ignored", "network"},
       {"web-submit-ignored", "network"},
+      {"web-form-percent-undecoded", "network"},
+      {"web-field-truncated", "network"},
+      {"web-value-case-folded", "network"},
       {"config-lost-on-reboot", "network"},
       {"ignore-option-", "dhcp"},  // every ignore-option-<code>
       {"no-vendor-class", "dhcp"},
@@ -116,8 +149,7 @@ std::string_view faultArea(std::string_view name) {
       {"restricted-domains-semicolon-only", "sip"},
       {"answer-unlisted-403", "sip"},
       {"no-auth-invite", "sip"},
-      {"auth-invite-accepts-any", "sip"},
-      {"auth-invite-nonce-replay", "sip"},
+      {"auth-invite-", "sip"},  // every auth-invite-<flaw>
       {"no-dhcp-renew-on-sip-timeout", "sip"},
       {"no-reset-on-address-change", "sip"},
       {"reboot-on-unlisted-notify", "sip"},

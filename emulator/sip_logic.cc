@@ -1,5 +1,6 @@
 #include "emulator/sip_logic.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -72,53 +73,85 @@ NotifyAction classifyNotify(const sip::Message& notify) {
   return a;
 }
 
-std::string InviteAuth::issueNonce() {
+std::string InviteAuth::issueNonce(double now) {
+  // Forget nonces long past their lifetime, so a flood of INVITEs cannot grow the table.
+  for (auto it = nonces_.begin(); it != nonces_.end();) {
+    it = now - it->second.issued > 2 * policy_.nonce_lifetime ? nonces_.erase(it) : std::next(it);
+  }
   std::string n = sip::randomToken(32);
-  issued_.insert(n);
+  nonces_[n] = NonceState{now, 0};
   return n;
 }
 
-InviteAuth::Decision InviteAuth::challenge(const std::string& realm, std::string why) {
+InviteAuth::Decision InviteAuth::challenge(const std::string& realm, std::string why, double now,
+                                           bool stale) {
   Decision d;
   d.verdict = Verdict::Challenge;
-  sip::DigestChallenge c;
-  c.realm = realm;
-  c.nonce = issueNonce();
-  c.algorithm = "MD5";
-  c.qop = "auth";
-  d.challenge = sip::formatChallenge(c);
+  const std::string nonce = issueNonce(now);
+  for (const auto& a : policy_.algorithms) {
+    sip::DigestChallenge c;
+    c.realm = realm;
+    c.nonce = nonce;
+    c.algorithm = a;
+    c.qop = "auth";
+    c.stale = stale;
+    d.challenges.push_back(sip::formatChallenge(c));
+  }
   d.why = std::move(why);
   return d;
 }
 
 InviteAuth::Decision InviteAuth::decide(const sip::Message& invite, const std::string& user,
-                                        const std::string& password, const std::string& realm) {
+                                        const std::string& password, const std::string& realm,
+                                        double now) {
+  if (faults_.first_call_only && authenticated_) {
+    Decision d;
+    d.verdict = Verdict::Accept;
+    d.why = "fault auth-invite-first-call-only: a call was authenticated already";
+    return d;
+  }
   const std::string* auth = invite.header("Authorization");
-  if (!auth) return challenge(realm, "no Authorization");
+  if (!auth) return challenge(realm, "no Authorization", now);
   auto cred = sip::parseCredentials(*auth);
-  if (!cred) return challenge(realm, "Authorization is not Digest");
+  if (!cred) return challenge(realm, "Authorization is not Digest", now);
   if (faults_.accepts_any && cred->username == user) {
     Decision d;
     d.verdict = Verdict::Accept;
     d.why = "fault auth-invite-accepts-any: username " + user + " accepted without checking";
+    authenticated_ = true;
     return d;
   }
-  if (!issued_.count(cred->nonce)) return challenge(realm, "nonce not issued by us");
-  if (used_.count(cred->nonce)) {
-    if (!faults_.nonce_replay) return challenge(realm, "nonce already used");
+  auto it = nonces_.find(cred->nonce);
+  if (it == nonces_.end()) return challenge(realm, "nonce not issued by us", now);
+  if (now - it->second.issued > policy_.nonce_lifetime && !faults_.nonce_never_expires) {
+    return challenge(realm, "nonce expired", now, true);
   }
-  used_.insert(cred->nonce);
+  unsigned long nc = 0;
+  if (cred->nc.size() == 8 &&
+      cred->nc.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
+    nc = std::stoul(cred->nc, nullptr, 16);
+  }
+  if (nc <= it->second.last_nc && !faults_.nonce_replay) {
+    return challenge(realm, "nonce count " + cred->nc + " not above the last accepted", now);
+  }
+  sip::DigestExpected want;
+  want.method = invite.method;
+  want.uri = faults_.uri_unchecked ? cred->uri : invite.uri;
+  want.realm = faults_.client_realm ? cred->realm : realm;
+  want.algorithms = policy_.algorithms;
   Decision d;
   if (cred->username != user) {
     d.verdict = Verdict::Forbidden;
     d.why = "unknown username \"" + cred->username + "\"";
-  } else if (!sip::verifyCredentials(*cred, password, invite.method)) {
+  } else if (auto bad = sip::digestMismatch(*cred, password, want); !bad.empty()) {
     d.verdict = Verdict::Forbidden;
-    d.why = "wrong digest response";
+    d.why = bad;
   } else {
+    it->second.last_nc = std::max(it->second.last_nc, nc);
+    authenticated_ = true;
     d.verdict = Verdict::Accept;
-    d.why = std::string("credentials of ") + user + " verified" +
-            (faults_.nonce_replay ? " (fault auth-invite-nonce-replay: nonces reusable)" : "");
+    d.why = std::string("credentials of ") + user + " verified (" + cred->algorithm + ", nc " +
+            cred->nc + ")";
   }
   return d;
 }
@@ -247,6 +280,7 @@ std::optional<SdpMedia> sdpMedia(const std::string& sdp) {
     }
   }
   m.ip = media_ip.empty() ? session_ip : media_ip;
+  m.session_ip = session_ip;
   if (!seen_audio || m.ip.empty()) return std::nullopt;
   return m;
 }

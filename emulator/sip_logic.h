@@ -4,6 +4,7 @@
 /// a DHCP renewal triggered by a SIP timeout, the proxy address and the SDP answer.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,36 +54,57 @@ struct NotifyAction {
 };
 NotifyAction classifyNotify(const proto::sip::Message& notify);
 
-/// Auth INVITE: challenges initial INVITEs, verifies the answer, nonces used once.
+/// Auth INVITE: challenges initial INVITEs and verifies the answer against everything the digest
+/// binds (RFC 7616 3.4.6, RFC 3261 22.4): the INVITE's method and Request-URI, the phone's own
+/// realm, an algorithm it offered, a nonce it issued and that has not expired, a nonce count above
+/// every count already accepted for that nonce (a nonce may answer later INVITEs within its
+/// lifetime, the count incremented), qop=auth with a cnonce.
 class InviteAuth {
  public:
   struct Faults {
-    bool accepts_any = false;   // auth-invite-accepts-any: any Authorization with a known user
-    bool nonce_replay = false;  // auth-invite-nonce-replay: a used nonce is accepted again
+    bool accepts_any = false;    // auth-invite-accepts-any: any Authorization with a known user
+    bool nonce_replay = false;   // auth-invite-nonce-replay: the nonce count is not checked
+    bool client_realm = false;   // auth-invite-client-realm: the realm the client sent is used
+    bool uri_unchecked = false;  // auth-invite-uri-unchecked: uri never compared to the R-URI
+    bool nonce_never_expires = false;  // auth-invite-nonce-never-expires
+    bool first_call_only = false;      // auth-invite-first-call-only
+  };
+  /// The phone's choices (the device profile's expect.auth_invite_*): algorithms offered, the
+  /// preferred first (one WWW-Authenticate each, RFC 8760 2.4); a nonce's lifetime in seconds.
+  struct Policy {
+    std::vector<std::string> algorithms = {"SHA-256", "MD5"};
+    double nonce_lifetime = 10;
   };
   enum class Verdict { Challenge, Accept, Forbidden };
   struct Decision {
     Verdict verdict = Verdict::Challenge;
-    std::string challenge;  // WWW-Authenticate value for Challenge
-    std::string why;        // for the log
+    std::vector<std::string> challenges;  // WWW-Authenticate values for Challenge
+    std::string why;                      // for the log
   };
 
   InviteAuth() = default;
   explicit InviteAuth(Faults f) : faults_(f) {}
-  /// `realm`: the phone's address or Station_Name.
+  InviteAuth(Faults f, Policy p) : faults_(f), policy_(std::move(p)) {}
+  /// `realm`: the phone's address or Station_Name; `now`: seconds on a monotonic clock.
   Decision decide(const proto::sip::Message& invite, const std::string& user,
-                  const std::string& password, const std::string& realm);
-  /// A fresh nonce, remembered as issued and unused.
-  std::string issueNonce();
+                  const std::string& password, const std::string& realm, double now);
+  /// A fresh nonce, remembered as issued at `now` with no count accepted yet.
+  std::string issueNonce(double now);
   void reset() {
-    issued_.clear();
-    used_.clear();
+    nonces_.clear();
+    authenticated_ = false;
   }
 
  private:
-  Decision challenge(const std::string& realm, std::string why);
+  struct NonceState {
+    double issued = 0;
+    unsigned long last_nc = 0;  // the highest nonce count accepted (0: none yet)
+  };
+  Decision challenge(const std::string& realm, std::string why, double now, bool stale = false);
   Faults faults_;
-  std::set<std::string> issued_, used_;
+  Policy policy_;
+  std::map<std::string, NonceState> nonces_;
+  bool authenticated_ = false;  // a call was accepted since the last reset
 };
 
 /// What the phone does with the result of a DHCP renewal asked because a SIP request timed out.
@@ -109,6 +131,7 @@ std::optional<std::string> sdpAnswer(const std::string& offer, const std::string
 /// IPv4 c= line.
 struct SdpMedia {
   std::string ip;
+  std::string session_ip;  // the session-level c= address ("" when none)
   uint16_t port = 0;
   std::vector<int> payloads;
 };

@@ -129,6 +129,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   std::optional<Call> call;
   asio::steady_timer call_timer;
   InviteAuth auth;
+  bool auth_invite_at_start = false;  // fault auth-invite-read-at-start
   uint16_t next_rtp = 16384;
   long calls_received = 0, calls_answered = 0;
   std::string last_call_from, last_sip_request;
@@ -146,13 +147,24 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
         poll_timer(io_),
         tls_timer(io_),
         call_timer(io_),
-        auth(InviteAuth::Faults{f.has("auth-invite-accepts-any"),
-                                f.has("auth-invite-nonce-replay")}) {}
+        auth(InviteAuth::Faults{
+            f.has("auth-invite-accepts-any"), f.has("auth-invite-nonce-replay"),
+            f.has("auth-invite-client-realm"), f.has("auth-invite-uri-unchecked"),
+            f.has("auth-invite-nonce-never-expires"), f.has("auth-invite-first-call-only")}) {}
+
+  /// Auth_INVITE_1_ as the firmware reads it: per INVITE, the stored value compared with Yes.
+  bool authInviteOn() const {
+    if (faults.has("auth-invite-read-at-start")) return auth_invite_at_start;
+    const std::string v = cfg.get("Auth_INVITE_1_");
+    if (faults.has("auth-invite-any-value")) return !v.empty();
+    return v == "Yes";
+  }
 
   // ---- lifecycle ----
 
   void start() {
     own_ip = dhcp::ip4String(c.own_ip);
+    auth_invite_at_start = cfg.get("Auth_INVITE_1_") == "Yes";
     port = static_cast<uint16_t>(toLong(cfg.get("SIP_Port_1_"), 5060));
     if (port == 0) port = 5060;
     boost::system::error_code ec;
@@ -395,17 +407,19 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       if (!call->last_response.empty()) sendRaw(call->last_response, src, m);
       return;
     }
-    if (cfg.get("Auth_INVITE_1_") == "Yes") {
+    if (authInviteOn()) {
       if (faults.has("no-auth-invite")) {
         logLine("sip: fault no-auth-invite: INVITE from " + ip + " not challenged");
       } else {
         const std::string station = cfg.get("Station_Name");
+        const double now =
+            std::chrono::duration<double>(steady_clock::now().time_since_epoch()).count();
         auto d = auth.decide(m, cfg.get("User_ID_1_"), cfg.get("Password_1_"),
-                             station.empty() ? own_ip : station);
+                             station.empty() ? own_ip : station, now);
         if (d.verdict == InviteAuth::Verdict::Challenge) {
           logLine("sip: Auth INVITE: challenging INVITE from " + ip + " (" + d.why + ")");
           auto r = response(m, 401, "Unauthorized", sip::randomToken(10));
-          r.add("WWW-Authenticate", d.challenge);
+          for (const auto& ch : d.challenges) r.add("WWW-Authenticate", ch);
           send(r, src);
           return;
         }
@@ -525,6 +539,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     rc.own_ip = own_ip;
     rc.own_port = cl.rtp_port;
     rc.peer_ip = offer->ip;
+    if (faults.has("audio-session-c-line") && !offer->session_ip.empty()) {
+      rc.peer_ip = offer->session_ip;
+      logLine("media: fault audio-session-c-line: RTP to the session-level c= " + rc.peer_ip);
+    }
     rc.peer_port = offer->port;
     rc.payload_type = answer->payloads.front();
     rc.scramble = srtpFault();

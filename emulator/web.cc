@@ -1,5 +1,7 @@
 #include "emulator/web.h"
 
+#include <cctype>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -372,6 +374,37 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
                    "Expected application/x-www-form-urlencoded, got " + std::string(ct));
     }
     auto fields = parseForm(req.body());
+    if (phone.faults().has("web-form-percent-undecoded")) {
+      // A decoder that only knows '+' for a space: %XX escapes are stored as they came.
+      fields.clear();
+      std::string_view body = req.body();
+      while (!body.empty()) {
+        const size_t amp = body.find('&');
+        std::string part(body.substr(0, amp));
+        body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+        for (auto& c : part) c = c == '+' ? ' ' : c;
+        const size_t eq = part.find('=');
+        if (!part.empty()) {
+          fields.emplace_back(urlDecode(part.substr(0, eq)),
+                              eq == std::string::npos ? "" : part.substr(eq + 1));
+        }
+      }
+    }
+    if (phone.faults().has("web-value-case-folded")) {
+      // Field names matched case-insensitively by lower-casing each "name=value" pair whole.
+      for (auto& [name, value] : fields) {
+        for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+    if (phone.faults().has("web-field-truncated")) {
+      // Text fields copied into a fixed 32-byte buffer: 31 characters and the terminator.
+      for (auto& [name, value] : fields) {
+        if (value.size() > 31) {
+          logLine("web: fault web-field-truncated: " + name + " cut to 31 characters");
+          value.resize(31);
+        }
+      }
+    }
     if (phone.faults().has("web-submit-ignored")) {
       logLine("web: fault web-submit-ignored: discarding the " + std::string(page.title) +
               " form (" + std::to_string(fields.size()) + " fields)");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -30,8 +31,11 @@ std::string peerOf(const std::string& ip, int port) {
 }
 
 /// Our SDP: PCMU (0), PCMA (8) and telephone-event (101), or only the payload types in `offer`.
+/// The audio stream's own (media-level) c= is `address`; the session-level c= is
+/// `session_address` ("" = `address`): RFC 4566 5.7 lets the media-level one override it.
 std::string sdp(const std::string& address, int rtp_port, const std::string& session,
-                const std::vector<int>& offer = {0, 8, 101}) {
+                const std::vector<int>& offer = {0, 8, 101},
+                const std::string& session_address = "") {
   std::string m = "m=audio " + std::to_string(rtp_port) + " RTP/AVP", attrs;
   for (int pt : offer) {
     m += " " + std::to_string(pt);
@@ -39,8 +43,13 @@ std::string sdp(const std::string& address, int rtp_port, const std::string& ses
     if (pt == 8) attrs += "a=rtpmap:8 PCMA/8000\r\n";
     if (pt == 101) attrs += "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
   }
+  if (session_address.empty() || session_address == address) {
+    return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
+           address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
+  }
   return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
-         address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
+         session_address + "\r\nt=0 0\r\n" + m + "\r\nc=IN IP4 " + address + "\r\n" + attrs +
+         "a=ptime:20\r\na=sendrecv\r\n";
 }
 
 std::string reasonFor(int status) {
@@ -116,7 +125,10 @@ struct TestUa::Impl {
   std::vector<sip::Message> received_requests;
   std::vector<int> offer = {0, 8, 101};  // payload types our INVITEs offer
   std::string reg_call_id;
-  std::string last_auth_header, last_auth_value;  // the last answer to a challenge in call()
+  std::string last_auth_header, last_auth_value;       // the last answer to a challenge in call()
+  std::optional<sip::DigestChallenge> last_challenge;  // the challenge that answer was for
+  std::string last_auth_method;                        // Authorization or Proxy-Authorization
+  unsigned long last_nc = 0;                           // the nonce count last sent for it
   unsigned long reg_cseq = 0;
   std::string reg_tag;
 
@@ -546,6 +558,43 @@ bool TestUa::registerNow(Deadline deadline, std::string& why) {
   return false;
 }
 
+namespace {
+
+/// The same Request-URI for another user: what a digest computed for another request names.
+std::string otherRequestUri(const std::string& uri) {
+  const size_t colon = uri.find(':');
+  const size_t at = uri.find('@');
+  if (colon == std::string::npos) return uri + "-other";
+  if (at == std::string::npos || at < colon)
+    return uri.substr(0, colon + 1) + "other@" + uri.substr(colon + 1);
+  return uri.substr(0, colon + 1) + "other" + uri.substr(at);
+}
+
+/// Credentials for `ch` as `o` asks: right, or wrong in the one part o.auth_wrong names.
+sip::DigestCredentials credentialsFor(const sip::DigestChallenge& ch, const CallOptions& o,
+                                      const std::string& uri, unsigned long nc) {
+  sip::DigestChallenge c = ch;
+  std::string method = "INVITE", digest_uri = uri;
+  if (o.auth_wrong == "realm") c.realm = "other." + c.realm;
+  if (o.auth_wrong == "nonce") c.nonce = sip::randomToken(32);
+  if (o.auth_wrong == "uri") digest_uri = otherRequestUri(uri);
+  if (o.auth_wrong == "method") method = "BYE";
+  auto cred = sip::answerChallenge(c, o.auth_user, o.auth_password, method, digest_uri);
+  if (!cred.qop.empty()) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08lx", nc & 0xffffffffUL);
+    cred.nc = buf;
+    cred.response = sip::digestResponse(cred, o.auth_password, method);
+  }
+  if (o.auth_wrong == "response" && !cred.response.empty()) {
+    char& last = cred.response.back();
+    last = last == '0' ? '1' : '0';
+  }
+  return cred;
+}
+
+}  // namespace
+
 int TestUa::call(const std::string& target_uri, const std::string& via, Deadline deadline,
                  std::string& why, const std::string& auth_user, const std::string& auth_password) {
   CallOptions o;
@@ -604,6 +653,20 @@ CallOutcome TestUa::invite(const std::string& target_uri, const std::string& via
   const std::string call_id = sip::randomToken(16) + "@" + im.opt.address;
   unsigned long cseq = 1;
   std::string auth_header = preset_header, auth_value = preset_value;
+  const bool reuse = options.auth_reuse_nonce || options.auth_wrong == "nc-replay";
+  if (reuse) {
+    std::lock_guard<std::mutex> lk(im.mu);
+    if (!im.last_challenge) {
+      out.why = "no nonce to reuse: no earlier call answered a challenge";
+      return out;
+    }
+    // nc-replay: the count already sent for this nonce again; reuse: the next count.
+    const unsigned long nc = options.auth_wrong == "nc-replay" ? im.last_nc : im.last_nc + 1;
+    auth_header = im.last_auth_method;
+    auth_value =
+        sip::formatCredentials(credentialsFor(*im.last_challenge, options, target_uri, nc));
+    im.last_nc = std::max(im.last_nc, nc);
+  }
   bool rang = false;     // on_ringing runs once per call, not once per INVITE of it
   bool crossed = false;  // a 2xx crossed our CANCEL
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -625,7 +688,10 @@ CallOutcome TestUa::invite(const std::string& target_uri, const std::string& via
       std::lock_guard<std::mutex> lk(im.mu);
       offer = im.offer;
     }
-    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer);
+    // The session-level c= may name another lab address and the audio stream its own c=: a phone
+    // must send its RTP to the media-level one (RFC 4566 5.7).
+    inv.body = sdp(im.opt.address, im.opt.rtp_port, std::to_string(cseq), offer,
+                   im.opt.sdp_session_address);
     Impl::Provisional prov;
     auto on_ringing = [&](int status) {
       if (!rang && options.on_ringing) options.on_ringing(status);
@@ -671,24 +737,27 @@ CallOutcome TestUa::invite(const std::string& target_uri, const std::string& via
         return out;
       }
       const bool challenged = r->status == 401 || r->status == 407;
-      if (!challenged || options.auth_user.empty() || attempt > 0) {
+      if (!challenged || options.auth_user.empty() || attempt > 0 || reuse) {
         out.why = r->startLine();
         return out;
       }
-      const std::string* chal =
-          r->header(r->status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate");
-      auto ch = chal ? sip::parseChallenge(*chal) : std::nullopt;
+      auto ch = sip::pickChallenge(
+          r->headerValues(r->status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"),
+          options.auth_algorithm);
       if (!ch) {
-        out.why = r->startLine() + " without a usable challenge";
+        out.why = r->startLine() + " without a usable challenge" +
+                  (options.auth_algorithm.empty() ? "" : " for " + options.auth_algorithm);
         return out;
       }
       auth_header = r->status == 401 ? "Authorization" : "Proxy-Authorization";
-      auth_value = sip::formatCredentials(sip::answerChallenge(
-          *ch, options.auth_user, options.auth_password, "INVITE", target_uri));
+      auth_value = sip::formatCredentials(credentialsFor(*ch, options, target_uri, 1));
       {
         std::lock_guard<std::mutex> lk(im.mu);
         im.last_auth_header = auth_header;
         im.last_auth_value = auth_value;
+        im.last_challenge = *ch;
+        im.last_auth_method = auth_header;
+        im.last_nc = 1;
       }
       ++cseq;
       continue;

@@ -33,14 +33,29 @@ struct UaOptions {
   std::string proxy;     // "ip:port" of Kamailio (registrar and outbound proxy)
   /// Namespace to open the socket in ("" = the calling thread's, e.g. inside a NetnsScope).
   std::string netns;
-  int rtp_port = 40000;     // m=audio port in our SDP
+  int rtp_port = 40000;  // m=audio port in our SDP
+  /// The session-level c= of our SDP offers when it differs from `address` (which stays the
+  /// audio stream's own, media-level c=): another lab address, so a phone that sends RTP to the
+  /// session-level address instead of the media-level one (RFC 4566 5.7) is heard as one-way.
+  std::string sdp_session_address;
   int answer_status = 200;  // final status for INVITEs we receive (e.g. 486 to decline)
 };
 
 /// How call() places a call.
 struct CallOptions {
   std::string auth_user, auth_password;  // answer the phone's 401/407 with these (once)
-  std::vector<std::string> headers;      // "Name: value" lines added to the INVITE
+  /// Answer the challenge wrongly in one part the digest binds (RFC 7616 3.4.6), the rest right:
+  /// "" (right), "realm" (computed and sent for another realm), "uri" (for another Request-URI),
+  /// "method" (for BYE), "nonce" (a nonce the phone never issued), "nc-replay" (the last answered
+  /// challenge's nonce with the count already used, a fresh cnonce; sent without waiting for a
+  /// challenge), "response" (the response hash with one digit changed).
+  std::string auth_wrong;
+  /// The challenge's algorithm to answer ("" = the first offered that we implement).
+  std::string auth_algorithm;
+  /// Send credentials at once, for the nonce of the last challenge a call answered with its count
+  /// incremented (RFC 7616 3.4.5: nonce reuse), and do not answer a new challenge.
+  bool auth_reuse_nonce = false;
+  std::vector<std::string> headers;  // "Name: value" lines added to the INVITE
   /// Once the call rings (a provisional response above 100) and no final response came for this
   /// many seconds, CANCEL it: a call that rings is all some checks need. < 0: wait for an answer
   /// until the deadline (then CANCEL).

@@ -264,11 +264,24 @@ std::string hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-std::string md5Hex(const std::string& s) {
+/// The hash of a digest algorithm name (RFC 7616 / RFC 8760: MD5, SHA-256 and their -sess
+/// variants); nullptr for one we do not implement.
+const EVP_MD* digestHash(std::string_view algorithm) {
+  if (algorithm.empty() || iequals(algorithm, "MD5") || iequals(algorithm, "MD5-sess"))
+    return EVP_md5();
+  if (iequals(algorithm, "SHA-256") || iequals(algorithm, "SHA-256-sess")) return EVP_sha256();
+  return nullptr;
+}
+
+bool isSess(std::string_view algorithm) {
+  return algorithm.size() > 5 && iequals(algorithm.substr(algorithm.size() - 5), "-sess");
+}
+
+std::string hashHex(const EVP_MD* md_type, const std::string& s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), nullptr) == 1 &&
+  bool ok = ctx && EVP_DigestInit_ex(ctx, md_type, nullptr) == 1 &&
             EVP_DigestUpdate(ctx, s.data(), s.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, md, &len) == 1;
   EVP_MD_CTX_free(ctx);
@@ -782,11 +795,13 @@ std::string formatCredentials(const DigestCredentials& c) {
 
 std::string digestResponse(const DigestCredentials& c, const std::string& password,
                            const std::string& method) {
-  std::string ha1 = md5Hex(c.username + ":" + c.realm + ":" + password);
-  if (iequals(c.algorithm, "MD5-sess")) ha1 = md5Hex(ha1 + ":" + c.nonce + ":" + c.cnonce);
-  std::string ha2 = md5Hex(method + ":" + c.uri);
-  if (c.qop.empty()) return md5Hex(ha1 + ":" + c.nonce + ":" + ha2);
-  return md5Hex(ha1 + ":" + c.nonce + ":" + c.nc + ":" + c.cnonce + ":" + c.qop + ":" + ha2);
+  const EVP_MD* h = digestHash(c.algorithm);
+  if (!h) return "";
+  std::string ha1 = hashHex(h, c.username + ":" + c.realm + ":" + password);
+  if (isSess(c.algorithm)) ha1 = hashHex(h, ha1 + ":" + c.nonce + ":" + c.cnonce);
+  std::string ha2 = hashHex(h, method + ":" + c.uri);
+  if (c.qop.empty()) return hashHex(h, ha1 + ":" + c.nonce + ":" + ha2);
+  return hashHex(h, ha1 + ":" + c.nonce + ":" + c.nc + ":" + c.cnonce + ":" + c.qop + ":" + ha2);
 }
 
 DigestCredentials answerChallenge(const DigestChallenge& challenge, const std::string& username,
@@ -808,17 +823,54 @@ DigestCredentials answerChallenge(const DigestChallenge& challenge, const std::s
   return c;
 }
 
-bool verifyCredentials(const DigestCredentials& c, const std::string& password,
-                       const std::string& method) {
-  if (!c.qop.empty() && !iequals(c.qop, "auth")) return false;
-  if (!c.algorithm.empty() && !iequals(c.algorithm, "MD5") && !iequals(c.algorithm, "MD5-sess"))
-    return false;
-  std::string expected = digestResponse(c, password, method);
-  if (expected.empty() || expected.size() != c.response.size()) return false;
+std::optional<DigestChallenge> pickChallenge(const std::vector<std::string>& values,
+                                             std::string_view algorithm) {
+  for (const auto& v : values) {
+    auto ch = parseChallenge(v);
+    if (!ch) continue;
+    const std::string a = ch->algorithm.empty() ? "MD5" : ch->algorithm;
+    if (algorithm.empty() ? digestHash(a) != nullptr : iequals(a, algorithm)) return ch;
+  }
+  return std::nullopt;
+}
+
+bool digestAlgorithmSupported(std::string_view algorithm) {
+  return digestHash(algorithm) != nullptr;
+}
+
+std::string digestMismatch(const DigestCredentials& c, const std::string& password,
+                           const DigestExpected& want) {
+  // What the answer binds, each compared with the server's own value, never with another part of
+  // the client's answer (RFC 7616 3.4.6, RFC 3261 22.4).
+  bool algorithm_ok = false;
+  for (const auto& a : want.algorithms) algorithm_ok = algorithm_ok || iequals(a, c.algorithm);
+  if (!algorithm_ok || !digestHash(c.algorithm)) return "algorithm " + c.algorithm + " not offered";
+  if (c.realm != want.realm)
+    return "realm \"" + c.realm + "\" is not ours (\"" + want.realm + "\")";
+  if (c.uri != want.uri)
+    return "uri \"" + c.uri + "\" does not match the Request-URI \"" + want.uri + "\"";
+  if (!c.qop.empty()) {
+    if (!iequals(c.qop, "auth")) return "qop " + c.qop + " not offered";
+    if (c.cnonce.empty()) return "qop=auth without cnonce";
+    if (c.nc.size() != 8 || c.nc.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return "nc \"" + c.nc + "\" is not 8 hex digits";
+  } else if (want.qop_required) {
+    return "no qop (the challenge asked for qop=auth)";
+  }
+  DigestCredentials bound = c;
+  bound.realm = want.realm;
+  bound.uri = want.uri;
+  const std::string expected = digestResponse(bound, password, want.method);
+  if (expected.empty() || expected.size() != c.response.size()) return "wrong digest response";
   unsigned diff = 0;
   for (size_t i = 0; i < expected.size(); ++i)
     diff |= static_cast<unsigned>(lower(expected[i]) ^ lower(c.response[i]));
-  return diff == 0;
+  return diff == 0 ? "" : "wrong digest response";
+}
+
+bool verifyCredentials(const DigestCredentials& c, const std::string& password,
+                       const DigestExpected& want) {
+  return digestMismatch(c, password, want).empty();
 }
 
 }  // namespace phonelab::proto::sip

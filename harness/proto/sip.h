@@ -105,15 +105,35 @@ struct DigestCredentials {
 std::optional<DigestCredentials> parseCredentials(std::string_view value);
 std::string formatCredentials(const DigestCredentials& c);
 
-/// The response digest (RFC 2617 3.2.2, MD5, qop none or "auth").
+/// The response digest (RFC 7616 3.4.1): MD5 or SHA-256 (RFC 8760) and their -sess variants, qop
+/// none or "auth", computed from the parts `c` carries. "" for an algorithm we do not implement.
 std::string digestResponse(const DigestCredentials& c, const std::string& password,
                            const std::string& method);
 /// Credentials answering `challenge` for method/uri (qop=auth with a fresh cnonce when offered).
 DigestCredentials answerChallenge(const DigestChallenge& challenge, const std::string& username,
                                   const std::string& password, const std::string& method,
                                   const std::string& uri);
-/// Does `c` carry the right response for this password and method?
+/// Of several WWW-Authenticate / Proxy-Authenticate values (RFC 8760 2.4: one per algorithm, the
+/// preferred first), the first Digest challenge with `algorithm` ("" = the first whose algorithm
+/// we implement).
+std::optional<DigestChallenge> pickChallenge(const std::vector<std::string>& values,
+                                             std::string_view algorithm = "");
+bool digestAlgorithmSupported(std::string_view algorithm);
+
+/// What the server that challenged expects an answer to bind: the request's method and
+/// Request-URI, its own realm, the algorithms it offered, whether it asked for qop=auth. The nonce
+/// and nonce count are the caller's business (which nonces it issued, when, the counts seen).
+struct DigestExpected {
+  std::string method, uri, realm;
+  std::vector<std::string> algorithms = {"MD5"};
+  bool qop_required = true;
+};
+/// "" when `c` answers for this password and everything `want` names; else why not ("realm
+/// x is not ours", "uri ... does not match the Request-URI ...", "wrong digest response").
+/// The response is recomputed with the server's realm, uri and method, never the client's.
+std::string digestMismatch(const DigestCredentials& c, const std::string& password,
+                           const DigestExpected& want);
 bool verifyCredentials(const DigestCredentials& c, const std::string& password,
-                       const std::string& method);
+                       const DigestExpected& want);
 
 }  // namespace phonelab::proto::sip

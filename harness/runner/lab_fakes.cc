@@ -203,6 +203,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     o.user = expand(f.sip_ua.user);
     o.password = expand(f.sip_ua.password);
     o.proxy = impl_->proxy;
+    o.sdp_session_address = expand("${svc.alt}");  // a lab address that is not the UA's
     if (f.sip.enabled) o.domain = f.sip.domain.empty() ? "" : expand(f.sip.domain);
     impl_->ua.emplace(o, log);
     if (!impl_->proxy.empty()) {

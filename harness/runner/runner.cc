@@ -392,6 +392,9 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           fakes::CallOptions o;
           o.auth_user = expand(act.auth_user);
           o.auth_password = expand(act.auth_password);
+          o.auth_wrong = act.auth_wrong;
+          o.auth_algorithm = act.auth_algorithm;
+          o.auth_reuse_nonce = act.auth_reuse_nonce;
           o.ring_window = kRingWindow;  // ringing is enough, unless the call must be answered
           double within = act.within;
           std::string answer;
@@ -409,7 +412,8 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           }
           // Nothing was sent: the phone never challenged an earlier call, so there is no answer
           // to replay.
-          if (act.replay && out.status == 0 && out.why.rfind("nothing to replay", 0) == 0) {
+          if (out.status == 0 && (out.why.rfind("nothing to replay", 0) == 0 ||
+                                  out.why.rfind("no nonce to reuse", 0) == 0)) {
             return dut::DutResult::fail(out.why);
           }
           return {};
@@ -871,6 +875,11 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
         diags.push_back({step.mark, "step '" + step.name +
                                         "' replays the answer to a challenge, but no earlier "
                                         "sip_call answers one (auth_user)"});
+      }
+      if ((call->auth_reuse_nonce || call->auth_wrong == "nc-replay") && !answered) {
+        diags.push_back({step.mark, "step '" + step.name +
+                                        "' reuses the nonce of an earlier challenge, but no "
+                                        "earlier sip_call answers one (auth_user)"});
       }
       if (!call->auth_user.empty()) answered = true;
     }

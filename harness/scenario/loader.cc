@@ -887,9 +887,10 @@ std::optional<Action> Checker::action(const Entry& e) {
       error(key_node, "action 'sip_call' needs arguments: {to: sip:...}");
       return std::nullopt;
     }
-    Fields f =
-        fields(args, {"to", "via", "auth_user", "auth_password", "replay", "answer", "within"},
-               "sip_call");
+    Fields f = fields(args,
+                      {"to", "via", "auth_user", "auth_password", "auth_wrong", "auth_algorithm",
+                       "auth_nonce", "replay", "answer", "within"},
+                      "sip_call");
     require(args, f, {"to"}, "'sip_call'");
     if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
     if (const Entry* x = f.get("via"); x && text(*x)) {
@@ -907,6 +908,39 @@ std::optional<Action> Checker::action(const Entry& e) {
       error(f.get("replay")->k,
             "'replay' sends the earlier Authorization again: it takes no "
             "auth_user/auth_password");
+    }
+    static const Names kWrong = {"realm", "uri", "method", "nonce", "nc-replay", "response"};
+    static const Names kAlgorithms = {"MD5", "SHA-256"};
+    const Entry* auth_opts[] = {f.get("auth_wrong"), f.get("auth_algorithm"), f.get("auth_nonce")};
+    if (const Entry* x = f.get("auth_wrong"); x && text(*x)) {
+      c.auth_wrong = x->v.Scalar();
+      if (std::find(kWrong.begin(), kWrong.end(), c.auth_wrong) == kWrong.end()) {
+        error(x->v, "'auth_wrong' is '" + c.auth_wrong +
+                        "': expected realm, uri, method, nonce, nc-replay or response");
+      }
+    }
+    if (const Entry* x = f.get("auth_algorithm"); x && text(*x)) {
+      c.auth_algorithm = x->v.Scalar();
+      if (std::find(kAlgorithms.begin(), kAlgorithms.end(), c.auth_algorithm) ==
+          kAlgorithms.end()) {
+        error(x->v, "'auth_algorithm' is '" + c.auth_algorithm + "': expected MD5 or SHA-256");
+      }
+    }
+    if (const Entry* x = f.get("auth_nonce"); x && text(*x)) {
+      const std::string v = x->v.Scalar();
+      if (v == "reuse") {
+        c.auth_reuse_nonce = true;
+      } else if (v != "challenge") {
+        error(x->v, "'auth_nonce' is '" + v + "': expected challenge or reuse");
+      }
+    }
+    for (const Entry* x : auth_opts) {
+      if (x && (c.auth_user.empty() || c.replay)) {
+        error(x->k, "'" + x->k.Scalar() +
+                        "' says how to answer a challenge: it needs auth_user and "
+                        "auth_password, and no replay");
+        break;
+      }
     }
     return c;
   }

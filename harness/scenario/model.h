@@ -74,6 +74,14 @@ struct SipCallAction {
   std::string to;
   std::string via = "proxy";
   std::string auth_user, auth_password;
+  /// Answer the challenge wrongly in one part the digest binds: "" (right), realm, uri, method,
+  /// nonce, nc-replay, response (fakes::CallOptions::auth_wrong).
+  std::string auth_wrong;
+  /// Answer the challenge that uses this algorithm (MD5, SHA-256); "" = the first we implement.
+  std::string auth_algorithm;
+  /// `auth_nonce: reuse`: send credentials at once for the nonce of the last challenge a call
+  /// answered, the nonce count incremented; a new challenge is not answered.
+  bool auth_reuse_nonce = false;
   /// Send the Authorization the UA answered the last challenge with again, on a new INVITE (new
   /// Call-ID and branch), and do not answer a new challenge: a replay.
   bool replay = false;

@@ -105,6 +105,8 @@ INSTANTIATE_TEST_SUITE_P(
                                 "wrong-answer-rejected", "wanted status = 403"},
                       FaultCase{"auth-invite-nonce-replay", "sip-auth-invite-on",
                                 "replay-never-rings", "got sip.response"},
+                      FaultCase{"auth-invite-client-realm", "sip-auth-invite-digest",
+                                "wrong-realm-refused", "wanted status = 403"},
                       FaultCase{"empty-restricted-domains-blocks-all", "sip-rad-empty",
                                 "options-answered", "expected sip.response with status = 200"},
                       FaultCase{"default-transport-tcp", "sip-udp-default", "registers-over-udp",

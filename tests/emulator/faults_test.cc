@@ -39,6 +39,15 @@ TEST(EmuFaults, Registry) {
                         "no-auth-invite",
                         "auth-invite-accepts-any",
                         "auth-invite-nonce-replay",
+                        "auth-invite-client-realm",
+                        "auth-invite-uri-unchecked",
+                        "auth-invite-nonce-never-expires",
+                        "auth-invite-first-call-only",
+                        "auth-invite-any-value",
+                        "auth-invite-read-at-start",
+                        "web-form-percent-undecoded",
+                        "web-field-truncated",
+                        "web-value-case-folded",
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
@@ -55,9 +64,10 @@ TEST(EmuFaults, Registry) {
                         "audio-delay-250ms",
                         "audio-loss-5pct",
                         "audio-level-minus-12db",
-                        "audio-wrong-codec"})
+                        "audio-wrong-codec",
+                        "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 43u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 53u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

@@ -3,6 +3,8 @@
 
 #include "emulator/sip_logic.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "emulator/faults.h"
@@ -78,73 +80,155 @@ TEST(SipNotify, CheckSync) {
   EXPECT_FALSE(classifyNotify(request("NOTIFY")).resync);
 }
 
-/// The INVITE again with credentials answering `challenge`.
+/// The INVITE again with credentials answering `challenge` (the first of a 401's values), for
+/// `uri` and `method`, with nonce count `nc`.
 sip::Message answered(const std::string& challenge, const std::string& user,
-                      const std::string& password) {
+                      const std::string& password, unsigned long nc = 1,
+                      const std::string& uri = "sip:100@198.18.252.2",
+                      const std::string& method = "INVITE") {
   auto ch = sip::parseChallenge(challenge);
   EXPECT_TRUE(ch);
-  auto cred = sip::answerChallenge(*ch, user, password, "INVITE", "sip:100@198.18.252.2");
+  auto cred = sip::answerChallenge(*ch, user, password, method, uri);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08lx", nc);
+  cred.nc = buf;
+  cred.response = sip::digestResponse(cred, password, method);
   return request("INVITE", "Authorization: " + sip::formatCredentials(cred) + "\r\n");
 }
 
+using V = InviteAuth::Verdict;
+
 TEST(SipAuthInvite, RightWrongReplayedCredentials) {
   InviteAuth auth;
-  auto d = auth.decide(request("INVITE"), "100", "secret", "198.18.252.2");
-  ASSERT_EQ(d.verdict, InviteAuth::Verdict::Challenge);
-  auto ch = sip::parseChallenge(d.challenge);
+  double t = 1000;
+  auto d = auth.decide(request("INVITE"), "100", "secret", "198.18.252.2", t);
+  ASSERT_EQ(d.verdict, V::Challenge);
+  ASSERT_EQ(d.challenges.size(), 2u);  // SHA-256 first, then MD5 (RFC 8760 2.4)
+  auto ch = sip::parseChallenge(d.challenges[0]);
   ASSERT_TRUE(ch);
   EXPECT_EQ(ch->realm, "198.18.252.2");
-  EXPECT_EQ(ch->algorithm, "MD5");
+  EXPECT_EQ(ch->algorithm, "SHA-256");
+  EXPECT_EQ(sip::parseChallenge(d.challenges[1])->algorithm, "MD5");
+  EXPECT_EQ(sip::parseChallenge(d.challenges[1])->nonce, ch->nonce);
   EXPECT_EQ(ch->qop, "auth");
   EXPECT_GE(ch->nonce.size(), 16u);
 
-  // Right credentials: accepted once.
-  auto good = answered(d.challenge, "100", "secret");
-  EXPECT_EQ(auth.decide(good, "100", "secret", "198.18.252.2").verdict,
-            InviteAuth::Verdict::Accept);
-  // The same Authorization again (replay): challenged with a fresh nonce, never accepted.
-  auto replay = auth.decide(good, "100", "secret", "198.18.252.2");
-  EXPECT_EQ(replay.verdict, InviteAuth::Verdict::Challenge);
-  EXPECT_NE(sip::parseChallenge(replay.challenge)->nonce, ch->nonce);
+  // Right credentials (either algorithm): accepted.
+  auto good = answered(d.challenges[0], "100", "secret");
+  EXPECT_EQ(auth.decide(good, "100", "secret", "198.18.252.2", t).verdict, V::Accept);
+  // The same Authorization again (replay, same nonce count): challenged, never accepted.
+  auto replay = auth.decide(good, "100", "secret", "198.18.252.2", t);
+  EXPECT_EQ(replay.verdict, V::Challenge);
+  EXPECT_NE(sip::parseChallenge(replay.challenges[0])->nonce, ch->nonce);
+  // The nonce again with the count incremented, within its lifetime (MD5 this time): accepted.
+  EXPECT_EQ(auth.decide(answered(d.challenges[1], "100", "secret", 2), "100", "secret",
+                        "198.18.252.2", t + 5)
+                .verdict,
+            V::Accept);
+  // Past its lifetime: a new challenge with stale=true.
+  auto stale = auth.decide(answered(d.challenges[1], "100", "secret", 3), "100", "secret",
+                           "198.18.252.2", t + 11);
+  EXPECT_EQ(stale.verdict, V::Challenge);
+  EXPECT_TRUE(sip::parseChallenge(stale.challenges[0])->stale);
 
-  // Wrong password: 403 (and the nonce is spent).
-  auto d2 = auth.decide(request("INVITE"), "100", "secret", "r");
-  auto bad = answered(d2.challenge, "100", "guess");
-  EXPECT_EQ(auth.decide(bad, "100", "secret", "r").verdict, InviteAuth::Verdict::Forbidden);
-  EXPECT_EQ(auth.decide(bad, "100", "secret", "r").verdict, InviteAuth::Verdict::Challenge);
-  // Wrong user: 403.
-  auto d3 = auth.decide(request("INVITE"), "100", "secret", "r");
-  EXPECT_EQ(auth.decide(answered(d3.challenge, "999", "secret"), "100", "secret", "r").verdict,
-            InviteAuth::Verdict::Forbidden);
+  // Wrong password, user, realm, uri, method: 403, and the count is not advanced.
+  auto d2 = auth.decide(request("INVITE"), "100", "secret", "r", t);
+  EXPECT_EQ(
+      auth.decide(answered(d2.challenges[0], "100", "guess"), "100", "secret", "r", t).verdict,
+      V::Forbidden);
+  EXPECT_EQ(
+      auth.decide(answered(d2.challenges[0], "999", "secret"), "100", "secret", "r", t).verdict,
+      V::Forbidden);
+  auto other_realm = *sip::parseChallenge(d2.challenges[0]);
+  other_realm.realm = "other.r";
+  EXPECT_EQ(auth.decide(answered(sip::formatChallenge(other_realm), "100", "secret"), "100",
+                        "secret", "r", t)
+                .verdict,
+            V::Forbidden);
+  EXPECT_EQ(auth.decide(answered(d2.challenges[0], "100", "secret", 1, "sip:other@198.18.252.2"),
+                        "100", "secret", "r", t)
+                .verdict,
+            V::Forbidden);
+  EXPECT_EQ(
+      auth.decide(answered(d2.challenges[0], "100", "secret", 1, "sip:100@198.18.252.2", "BYE"),
+                  "100", "secret", "r", t)
+          .verdict,
+      V::Forbidden);
+  EXPECT_EQ(
+      auth.decide(answered(d2.challenges[0], "100", "secret"), "100", "secret", "r", t).verdict,
+      V::Accept);
   // A nonce we never issued: challenged.
   sip::DigestChallenge foreign{"r", "made-up-nonce", "", "MD5", "auth"};
   EXPECT_EQ(
-      auth.decide(answered(sip::formatChallenge(foreign), "100", "secret"), "100", "secret", "r")
+      auth.decide(answered(sip::formatChallenge(foreign), "100", "secret"), "100", "secret", "r", t)
           .verdict,
-      InviteAuth::Verdict::Challenge);
+      V::Challenge);
   // Not Digest: challenged.
   EXPECT_EQ(auth.decide(request("INVITE", "Authorization: Basic MTAwOnNlY3JldA==\r\n"), "100",
-                        "secret", "r")
+                        "secret", "r", t)
                 .verdict,
-            InviteAuth::Verdict::Challenge);
+            V::Challenge);
 }
 
 TEST(SipAuthInvite, Faults) {
-  InviteAuth any(InviteAuth::Faults{true, false});
+  const double t = 1000;
+  InviteAuth::Faults f;
+  f.accepts_any = true;
+  InviteAuth any(f);
   sip::DigestChallenge foreign{"r", "made-up-nonce", "", "MD5", "auth"};
-  EXPECT_EQ(
-      any.decide(answered(sip::formatChallenge(foreign), "100", "nonsense"), "100", "secret", "r")
-          .verdict,
-      InviteAuth::Verdict::Accept);
-  EXPECT_EQ(
-      any.decide(answered(sip::formatChallenge(foreign), "999", "x"), "100", "secret", "r").verdict,
-      InviteAuth::Verdict::Challenge);
+  EXPECT_EQ(any.decide(answered(sip::formatChallenge(foreign), "100", "nonsense"), "100", "secret",
+                       "r", t)
+                .verdict,
+            V::Accept);
+  EXPECT_EQ(any.decide(answered(sip::formatChallenge(foreign), "999", "x"), "100", "secret", "r", t)
+                .verdict,
+            V::Challenge);
 
-  InviteAuth replay(InviteAuth::Faults{false, true});
-  auto d = replay.decide(request("INVITE"), "100", "secret", "r");
-  auto good = answered(d.challenge, "100", "secret");
-  EXPECT_EQ(replay.decide(good, "100", "secret", "r").verdict, InviteAuth::Verdict::Accept);
-  EXPECT_EQ(replay.decide(good, "100", "secret", "r").verdict, InviteAuth::Verdict::Accept);
+  f = {};
+  f.nonce_replay = true;
+  InviteAuth replay(f);
+  auto d = replay.decide(request("INVITE"), "100", "secret", "r", t);
+  auto good = answered(d.challenges[0], "100", "secret");
+  EXPECT_EQ(replay.decide(good, "100", "secret", "r", t).verdict, V::Accept);
+  EXPECT_EQ(replay.decide(good, "100", "secret", "r", t).verdict, V::Accept);
+
+  f = {};
+  f.client_realm = true;
+  InviteAuth realm(f);
+  d = realm.decide(request("INVITE"), "100", "secret", "r", t);
+  auto other = *sip::parseChallenge(d.challenges[0]);
+  other.realm = "other.r";
+  EXPECT_EQ(
+      realm.decide(answered(sip::formatChallenge(other), "100", "secret"), "100", "secret", "r", t)
+          .verdict,
+      V::Accept);
+
+  f = {};
+  f.uri_unchecked = true;
+  InviteAuth uri(f);
+  d = uri.decide(request("INVITE"), "100", "secret", "r", t);
+  EXPECT_EQ(uri.decide(answered(d.challenges[0], "100", "secret", 1, "sip:other@198.18.252.2"),
+                       "100", "secret", "r", t)
+                .verdict,
+            V::Accept);
+
+  f = {};
+  f.nonce_never_expires = true;
+  InviteAuth forever(f);
+  d = forever.decide(request("INVITE"), "100", "secret", "r", t);
+  EXPECT_EQ(
+      forever.decide(answered(d.challenges[0], "100", "secret"), "100", "secret", "r", t + 3600)
+          .verdict,
+      V::Accept);
+
+  f = {};
+  f.first_call_only = true;
+  InviteAuth once(f);
+  d = once.decide(request("INVITE"), "100", "secret", "r", t);
+  EXPECT_EQ(
+      once.decide(answered(d.challenges[0], "100", "secret"), "100", "secret", "r", t).verdict,
+      V::Accept);
+  EXPECT_EQ(once.decide(request("INVITE"), "100", "secret", "r", t).verdict, V::Accept);
 }
 
 TEST(SipDhcpTimeout, RenewalDecisions) {
@@ -217,6 +301,7 @@ TEST(SipSdp, MediaAddressOfTheFirstAudioStream) {
       sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 5.6.7.8/127\r\n");
   ASSERT_TRUE(media_level);
   EXPECT_EQ(media_level->ip, "5.6.7.8");
+  EXPECT_EQ(media_level->session_ip, "1.2.3.4");  // what fault audio-session-c-line sends to
   EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\n"));
   EXPECT_FALSE(sdpMedia("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"));  // no address
   EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 70000 RTP/AVP 0\r\n"));

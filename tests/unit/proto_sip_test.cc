@@ -207,9 +207,69 @@ TEST(SipDigest, Rfc2617ExampleWithQopAuth) {
   c.cnonce = "0a4f113b";
   EXPECT_EQ(sip::digestResponse(c, "Circle Of Life", "GET"), "6629fae49393a05397450978507c4ef1");
   c.response = "6629FAE49393A05397450978507C4EF1";
-  EXPECT_TRUE(sip::verifyCredentials(c, "Circle Of Life", "GET"));
-  EXPECT_FALSE(sip::verifyCredentials(c, "Circle of Life", "GET"));
-  EXPECT_FALSE(sip::verifyCredentials(c, "Circle Of Life", "POST"));
+  const sip::DigestExpected want{"GET", "/dir/index.html", "testrealm@host.com"};
+  EXPECT_EQ(sip::digestMismatch(c, "Circle Of Life", want), "");
+  EXPECT_FALSE(sip::verifyCredentials(c, "Circle of Life", want));
+  auto post = want;
+  post.method = "POST";
+  EXPECT_EQ(sip::digestMismatch(c, "Circle Of Life", post), "wrong digest response");
+}
+
+TEST(SipDigest, ServerBindsItsOwnRealmAndTheRequestUri) {
+  // An answer computed consistently for another realm or another URI is refused: the server
+  // compares with its own realm and the Request-URI, not with what the client sent.
+  sip::DigestChallenge ch{"phone.lab", "n1", "", "MD5", "auth"};
+  const sip::DigestExpected want{"INVITE", "sip:100@198.18.0.9", "phone.lab"};
+  auto good = sip::answerChallenge(ch, "100", "secret", "INVITE", "sip:100@198.18.0.9");
+  EXPECT_EQ(sip::digestMismatch(good, "secret", want), "");
+  auto other_realm = ch;
+  other_realm.realm = "elsewhere.example";
+  auto r = sip::answerChallenge(other_realm, "100", "secret", "INVITE", "sip:100@198.18.0.9");
+  EXPECT_NE(sip::digestMismatch(r, "secret", want).find("realm"), std::string::npos);
+  auto u = sip::answerChallenge(ch, "100", "secret", "INVITE", "sip:999@198.18.0.9");
+  EXPECT_NE(sip::digestMismatch(u, "secret", want).find("uri"), std::string::npos);
+  auto m = sip::answerChallenge(ch, "100", "secret", "BYE", "sip:100@198.18.0.9");
+  EXPECT_EQ(sip::digestMismatch(m, "secret", want), "wrong digest response");
+  auto no_nc = good;
+  no_nc.nc = "1";
+  EXPECT_NE(sip::digestMismatch(no_nc, "secret", want).find("nc"), std::string::npos);
+  auto no_qop = good;
+  no_qop.qop.clear();
+  EXPECT_NE(sip::digestMismatch(no_qop, "secret", want), "");
+}
+
+TEST(SipDigest, Sha256Rfc7616Example) {
+  // RFC 7616 3.9.1 (SHA-256, qop=auth).
+  sip::DigestCredentials c;
+  c.username = "Mufasa";
+  c.realm = "http-auth@example.org";
+  c.nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
+  c.uri = "/dir/index.html";
+  c.qop = "auth";
+  c.nc = "00000001";
+  c.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+  c.algorithm = "SHA-256";
+  EXPECT_EQ(sip::digestResponse(c, "Circle of Life", "GET"),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+  c.algorithm = "MD5";
+  EXPECT_EQ(sip::digestResponse(c, "Circle of Life", "GET"), "8ca523f5e9506fed4657c9700eebdbec");
+  c.algorithm = "SHA-512-256";
+  EXPECT_EQ(sip::digestResponse(c, "Circle of Life", "GET"), "");
+  c.algorithm = "SHA-256";
+  c.response = "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1";
+  sip::DigestExpected want{"GET", "/dir/index.html", "http-auth@example.org"};
+  EXPECT_NE(sip::digestMismatch(c, "Circle of Life", want).find("algorithm"), std::string::npos);
+  want.algorithms = {"SHA-256", "MD5"};
+  EXPECT_EQ(sip::digestMismatch(c, "Circle of Life", want), "");
+}
+
+TEST(SipDigest, PickChallengeTakesThePreferredSupportedAlgorithm) {
+  const std::vector<std::string> v = {"Digest realm=\"r\", nonce=\"a\", algorithm=SHA-512-256",
+                                      "Digest realm=\"r\", nonce=\"b\", algorithm=SHA-256",
+                                      "Digest realm=\"r\", nonce=\"c\", algorithm=MD5"};
+  EXPECT_EQ(sip::pickChallenge(v)->nonce, "b");
+  EXPECT_EQ(sip::pickChallenge(v, "MD5")->nonce, "c");
+  EXPECT_FALSE(sip::pickChallenge(v, "SHA-1"));
 }
 
 TEST(SipDigest, Rfc2069ExampleWithoutQop) {
@@ -248,13 +308,16 @@ TEST(SipDigest, ChallengeRoundTripAndAnswer) {
   EXPECT_EQ(parsed->username, "100");
   EXPECT_EQ(parsed->uri, "sip:100@198.18.0.100");
   EXPECT_EQ(parsed->opaque, "o");
-  EXPECT_TRUE(sip::verifyCredentials(*parsed, "secret", "INVITE"));
-  EXPECT_FALSE(sip::verifyCredentials(*parsed, "wrong", "INVITE"));
+  const sip::DigestExpected want{"INVITE", "sip:100@198.18.0.100", "phone, 1"};
+  EXPECT_TRUE(sip::verifyCredentials(*parsed, "secret", want));
+  EXPECT_FALSE(sip::verifyCredentials(*parsed, "wrong", want));
 
   sip::DigestChallenge plain{"r", "n", "", "MD5", ""};
   auto c2 = sip::answerChallenge(plain, "u", "p", "REGISTER", "sip:r");
   EXPECT_TRUE(c2.qop.empty());
-  EXPECT_TRUE(sip::verifyCredentials(c2, "p", "REGISTER"));
+  sip::DigestExpected want2{"REGISTER", "sip:r", "r"};
+  want2.qop_required = false;
+  EXPECT_TRUE(sip::verifyCredentials(c2, "p", want2));
   EXPECT_FALSE(sip::parseCredentials("NoOneKnowsThisScheme opaque-data=here"));
 }
 
