@@ -377,10 +377,14 @@ std::optional<Dut::Page> Dut::admin(const std::string& method, const std::string
       if (!lab_.admin_password.empty()) {
         req.headers["Authorization"] = net::basicAuth(lab_.admin_user, lab_.admin_password);
       }
+      // A phone's admin page is a few KiB: 1 MiB is plenty (the client's limit), and the
+      // request stops at the scenario's timeout or Ctrl-C.
+      req.cancelled = [this] { return env_.log->cancelled(); };
       std::string err;
       auto res = net::httpRequest(req, deadline.min(Deadline::in(Seconds(4))), err);
       if (res) return Page{res->status, std::move(res->body)};
       why = method + " http://" + addr + target + ": " + err;
+      if (net::failedForGood(err)) return std::nullopt;
     }
     if (deadline.expired() || env_.log->cancelled()) return std::nullopt;
     // The phone may be booting: try again shortly, never past the deadline.
