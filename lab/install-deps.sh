@@ -10,6 +10,8 @@ packages=(
   libboost-dev libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libpugixml-dev libgtest-dev googletest
   libspandsp-dev libfftw3-dev libsndfile1-dev
+  # scenario regex conditions (RE2: linear time)
+  libre2-dev
   # the lab's real peers and tools
   iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils

@@ -17,6 +17,7 @@
 #include <thread>
 #include <tuple>
 
+#include "harness/core/console.h"
 #include "harness/core/error.h"
 #include "harness/core/event_catalog.h"
 #include "harness/dut/lab_file.h"
@@ -148,17 +149,17 @@ struct Shard {
 std::optional<Shard> parseShard(const std::string& text) {
   auto slash = text.find('/');
   if (slash == std::string::npos) return std::nullopt;
-  try {
-    size_t used_k = 0, used_n = 0;
-    const std::string ks = text.substr(0, slash), ns = text.substr(slash + 1);
-    Shard s{std::stoul(ks, &used_k), std::stoul(ns, &used_n)};
-    if (used_k != ks.size() || used_n != ns.size() || s.n == 0 || s.k == 0 || s.k > s.n) {
-      return std::nullopt;
+  // Plain decimal digits only: std::stoul would take "-1" (and " 1", "+1") and wrap it.
+  auto number = [](const std::string& s) -> std::optional<size_t> {
+    if (s.empty() || s.size() > 6) return std::nullopt;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
     }
-    return s;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+    return std::stoul(s);
+  };
+  auto k = number(text.substr(0, slash)), n = number(text.substr(slash + 1));
+  if (!k || !n || *n == 0 || *k == 0 || *k > *n) return std::nullopt;
+  return Shard{*k, *n};
 }
 
 struct RunArgs {
@@ -327,6 +328,21 @@ int cmdPreflight(const Common& c, const std::string& listen) {
   if (lab.segment != "interface") {
     std::cerr << "phonelab: preflight checks a bench NIC; lab " << lab.file
               << " has segment: " << lab.segment << "\n";
+    return kExitUsage;
+  }
+  // As `run` does: a NIC with an address of the host is the host's, not a bench NIC; no DHCP
+  // goes out on it.
+  try {
+    const std::string v4 = lab::hostIpv4Addresses(lab.interface);
+    if (!v4.empty()) {
+      std::cerr << "phonelab: the bench NIC "
+                << lab.interface << " has IPv4 addresses on the host (" << v4
+                << "): a bench NIC must have no address and no DHCP client (docs/lab-setup.md); "
+                   "nothing was sent\n";
+      return kExitUsage;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "phonelab: " << e.what() << "\n";
     return kExitUsage;
   }
   if (lab.vlan != 0) {
@@ -500,6 +516,8 @@ int cmdReport(const std::string& dir, bool pdf) {
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  // Phone bytes (failure messages, what a hostile phone sent) must not drive the terminal.
+  installTerminalFilter();
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
@@ -581,6 +599,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
+  }
+  // An empty report folder is a usage error, not a harness failure at the end of a run.
+  const std::pair<CLI::App*, const std::string*> report_dirs[] = {
+      {run, &run_args.report_dir},
+      {selftest, &selftest_args.report_dir},
+      {merge, &merge_dir},
+      {report, &rerender_dir}};
+  for (const auto& [sub, dir] : report_dirs) {
+    if (*sub && dir->empty()) {
+      std::cerr << "phonelab: " << sub->get_name()
+                << ": --report (or the report folder) is empty\n";
+      return kExitUsage;
+    }
   }
   try {
     if (*run) return cmdRun(common, run_args, command_line);

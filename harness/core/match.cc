@@ -1,5 +1,7 @@
 #include "harness/core/match.h"
 
+#include <re2/re2.h>
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -55,11 +57,18 @@ FieldCondition FieldCondition::make(const std::string& op, const std::string& op
     c.op = Op::Contains;
   } else if (op == "regex") {
     c.op = Op::Regex;
-    try {
-      c.re = std::regex(operand, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      throw std::invalid_argument("bad regex '" + operand + "': " + e.what());
+    if (operand.size() > kMaxRegexLength) {
+      throw std::invalid_argument("regex of " + std::to_string(operand.size()) +
+                                  " characters: at most " + std::to_string(kMaxRegexLength));
     }
+    RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(operand, o);
+    if (!re->ok()) {
+      throw std::invalid_argument("bad regex '" + operand + "': " + re->error() +
+                                  " (RE2 syntax: no backreferences or lookaround)");
+    }
+    c.re = std::move(re);
   } else if (op == "lt" || op == "le" || op == "gt" || op == "ge") {
     c.op = op == "lt" ? Op::Lt : op == "le" ? Op::Le : op == "gt" ? Op::Gt : Op::Ge;
     if (!toNumber(operand, c.number)) {
@@ -91,7 +100,7 @@ bool FieldCondition::test(const std::string* actual) const {
     case Op::Contains:
       return actual && actual->find(value) != std::string::npos;
     case Op::Regex:
-      return actual && std::regex_search(*actual, re);
+      return actual && re && RE2::PartialMatch(*actual, *re);
     case Op::Lt:
     case Op::Le:
     case Op::Gt:

@@ -1,26 +1,35 @@
 #pragma once
 /// Event matching: a kind pattern plus conditions on fields, as scenarios write them.
 
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "harness/core/event.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace phonelab {
 
 /// One condition on one field.
+/// The longest `regex:` operand accepted (a scenario's patterns are short; RE2 bounds memory too).
+inline constexpr size_t kMaxRegexLength = 1000;
+
 struct FieldCondition {
   enum class Op { Eq, Ne, Regex, Lt, Le, Gt, Ge, Exists, Absent, Contains };
   Op op = Op::Eq;
   std::string value;  // operand as written (for Eq/Ne/Contains/Regex and messages)
   double number = 0;  // for Lt/Le/Gt/Ge
-  std::regex re;      // for Regex
+  /// For Regex: RE2 syntax (linear time, no backtracking, no recursion), compiled once.
+  std::shared_ptr<const re2::RE2> re;
 
   static FieldCondition eq(std::string v);
   /// Builds from an operator name as written in YAML: eq, ne, regex, lt, le, gt, ge, exists,
-  /// absent, contains. Throws std::invalid_argument with a reason on a bad operator or operand.
+  /// absent, contains. Throws std::invalid_argument with a reason on a bad operator or operand
+  /// (a regex that RE2 cannot compile, or one longer than kMaxRegexLength).
   static FieldCondition make(const std::string& op, const std::string& operand);
 
   bool test(const std::string* actual) const;

@@ -11,4 +11,13 @@ namespace phonelab {
 /// Bytes are passed through otherwise (reports/xml.h also checks UTF-8 and control characters).
 std::string escapeMarkup(std::string_view s, std::string_view apostrophe = "&#39;");
 
+/// At most `max` bytes of `s` (not cutting a UTF-8 sequence), with "..." if anything was cut.
+std::string shorten(std::string_view s, size_t max = 200);
+
+/// Text made safe for an operator's terminal: control characters (C0 but newline and tab, DEL,
+/// C1 such as U+009B CSI, bidirectional overrides) and invalid UTF-8 become `\xNN` per byte,
+/// and a value in single quotes longer than `quoted_max` characters is cut to that many plus
+/// "...". Plain ASCII and valid UTF-8 text pass unchanged.
+std::string terminalSafe(std::string_view s, size_t quoted_max = 200);
+
 }  // namespace phonelab

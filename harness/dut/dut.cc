@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "harness/core/error.h"
@@ -230,10 +231,9 @@ void Dut::physicalPowerOn() {
     return;
   }
   if (lab_.power == "manual") {
-    std::fprintf(stderr,
-                 "\nphonelab: power: manual: switch the phone %s off and on again now (unplug "
-                 "it, plug it in); waiting up to %s for its DHCP DISCOVER\n",
-                 lab_.mac.c_str(), formatSeconds(lab_.boot_timeout).c_str());
+    std::cerr << "\nphonelab: power: manual: switch the phone " << lab_.mac
+              << " off and on again now (unplug it, plug it in); waiting up to "
+              << formatSeconds(lab_.boot_timeout) << " for its DHCP DISCOVER" << std::endl;
     env_.log->emit("dut", "dut.power", {{"state", "prompted"}, {"power", "manual"}},
                    "power: manual: the operator was asked to power cycle the phone");
     auto seen = env_.log->waitFor(EventMatcher("dhcp.discover").whereEq("chaddr", lab_.mac),
@@ -253,10 +253,9 @@ void Dut::physicalPowerOn() {
 }
 
 void Dut::promptAnswer(double timeout) {
-  std::fprintf(stderr,
-               "\nphonelab: answer: operator: the phone %s is ringing: pick it up now (answer the "
-               "call); waiting up to %s for its 200 OK\n",
-               lab_.mac.c_str(), formatSeconds(timeout).c_str());
+  std::cerr << "\nphonelab: answer: operator: the phone " << lab_.mac
+            << " is ringing: pick it up now (answer the call); waiting up to "
+            << formatSeconds(timeout) << " for its 200 OK" << std::endl;
   env_.log->emit("dut", "dut.answer", {{"state", "prompted"}, {"method", "operator"}},
                  "answer: operator: the operator was asked to pick up the ringing phone");
 }
@@ -377,10 +376,14 @@ std::optional<Dut::Page> Dut::admin(const std::string& method, const std::string
       if (!lab_.admin_password.empty()) {
         req.headers["Authorization"] = net::basicAuth(lab_.admin_user, lab_.admin_password);
       }
+      // A phone's admin page is a few KiB: 1 MiB is plenty (the client's limit), and the
+      // request stops at the scenario's timeout or Ctrl-C.
+      req.cancelled = [this] { return env_.log->cancelled(); };
       std::string err;
       auto res = net::httpRequest(req, deadline.min(Deadline::in(Seconds(4))), err);
       if (res) return Page{res->status, std::move(res->body)};
       why = method + " http://" + addr + target + ": " + err;
+      if (net::failedForGood(err)) return std::nullopt;
     }
     if (deadline.expired() || env_.log->cancelled()) return std::nullopt;
     // The phone may be booting: try again shortly, never past the deadline.

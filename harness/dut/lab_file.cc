@@ -2,12 +2,120 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
 
 #include "harness/core/deadline.h"
+#include "harness/core/text.h"
 #include "harness/dut/yaml_util.h"
 
 namespace phonelab::dut {
+
+namespace {
+
+// The lab file's syntax rules are plain character checks with length caps (no regex engine).
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool isAlnum(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool allDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), isDigit);
+}
+
+/// 1-15 letters, digits, '-', '_', '.'; not starting with '.' (IFNAMSIZ is 16 with the NUL).
+bool validInterface(const std::string& s) {
+  if (s.empty() || s.size() > 15 || s[0] == '.') return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+/// a.b.c.0/24 with each octet 0-255.
+bool validSubnet24(const std::string& s) {
+  if (s.size() > 18 || s.size() < 10 || s.compare(s.size() - 5, 5, ".0/24") != 0) return false;
+  const std::string head = s.substr(0, s.size() - 5);
+  size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t dot = i < 2 ? head.find('.', start) : head.size();
+    if (dot == std::string::npos) return false;
+    const std::string octet = head.substr(start, dot - start);
+    if (octet.empty() || octet.size() > 3 || !allDigits(octet) || std::stoi(octet) > 255) {
+      return false;
+    }
+    start = dot + 1;
+  }
+  return start == head.size() + 1;
+}
+
+/// A host name or IPv4 address (letters, digits, '.', '-'; starting and ending with a letter or
+/// digit; at most 253 characters), optionally ":port" with port 1-65535.
+bool validHostPort(const std::string& s) {
+  const size_t colon = s.find(':');
+  const std::string host = s.substr(0, colon);
+  if (host.empty() || host.size() > 253 || !isAlnum(host.front()) || !isAlnum(host.back())) {
+    return false;
+  }
+  if (!std::all_of(host.begin(), host.end(),
+                   [](char c) { return isAlnum(c) || c == '.' || c == '-'; })) {
+    return false;
+  }
+  if (colon == std::string::npos) return true;
+  const std::string port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !allDigits(port)) return false;
+  const int p = std::stoi(port);
+  return p >= 1 && p <= 65535;
+}
+
+/// A numeric OID: optional leading '.', then at least two numbers joined by '.'; at most 128
+/// sub-identifiers (SNMP's limit) of at most 10 digits.
+bool validOid(const std::string& s) {
+  if (s.empty() || s.size() > 128 * 11) return false;
+  size_t i = s[0] == '.' ? 1 : 0;
+  size_t parts = 0;
+  for (;;) {
+    size_t start = i;
+    while (i < s.size() && isDigit(s[i])) ++i;
+    if (i == start || i - start > 10) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.') return false;
+    ++i;
+  }
+  return parts >= 2 && parts <= 128;
+}
+
+/// -?[0-9]{1,10}
+bool validInteger(const std::string& s) {
+  const std::string digits = !s.empty() && s[0] == '-' ? s.substr(1) : s;
+  return digits.size() <= 10 && allDigits(digits);
+}
+
+/// Lower-case MAC address: xx:xx:xx:xx:xx:xx with hex digits 0-9a-f.
+bool validMac(const std::string& s) {
+  if (s.size() != 17) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i % 3 == 2) {
+      if (c != ':') return false;
+    } else if (!isDigit(c) && !(c >= 'a' && c <= 'f')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The names inside ${...} in `s` (an unclosed "${" ends the search).
+std::vector<std::string> substitutionsIn(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t i = s.find("${"); i != std::string::npos; i = s.find("${", i)) {
+    const size_t close = s.find('}', i + 2);
+    if (close == std::string::npos) break;
+    out.push_back(s.substr(i + 2, close - i - 2));
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 bool LabFile::has(const std::string& capability) const {
   if (capability == "audio_loopback") return audio_loopback != "none";
@@ -34,28 +142,22 @@ LabFile loadLabFile(const std::string& path) {
     lab.segment = r.oneOf(l, "segment", {"namespaces", "interface"}, lab.segment);
     if (lab.segment == "interface") {
       lab.interface = r.required(l, "interface", "'lab' (segment: interface names the NIC)");
-      // IFNAMSIZ is 16 with the NUL.
-      static const std::regex if_re("^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$");
-      if (!lab.interface.empty() && !std::regex_match(lab.interface, if_re)) {
-        r.error(l["interface"], "'interface' '" + lab.interface +
+      if (!lab.interface.empty() && !validInterface(lab.interface)) {
+        r.error(l["interface"], "'interface' '" + shorten(lab.interface, 60) +
                                     "' is not a network interface name (1-15 letters, digits, "
                                     "'-', '_', '.')");
       }
       if (YAML::Node v = l["vlan"]; v && !v.IsNull()) {
         std::string vs = v.IsScalar() ? v.Scalar() : "";
-        static const std::regex num_re("^[0-9]{1,4}$");
-        if (std::regex_match(vs, num_re)) lab.vlan = std::stoi(vs);
+        if (vs.size() <= 4 && allDigits(vs)) lab.vlan = std::stoi(vs);
         if (lab.vlan < 1 || lab.vlan > 4094) {
           r.error(v, "'vlan' must be a VLAN id from 1 to 4094");
           lab.vlan = 0;
         }
       }
       lab.subnet = r.required(l, "subnet", "'lab' (segment: interface needs the lab subnet)");
-      static const std::regex subnet_re(
-          "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\."
-          "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.0/24$");
-      if (!lab.subnet.empty() && !std::regex_match(lab.subnet, subnet_re)) {
-        r.error(l["subnet"], "'subnet' '" + lab.subnet +
+      if (!lab.subnet.empty() && !validSubnet24(lab.subnet)) {
+        r.error(l["subnet"], "'subnet' '" + shorten(lab.subnet, 60) +
                                  "' must be an IPv4 /24 network such as 198.18.7.0/24 (the "
                                  "harness numbers its services .1-.66 and the pool .100-.199)");
       }
@@ -134,32 +236,26 @@ LabFile loadLabFile(const std::string& path) {
             "'dut.snmp'");
         lab.snmp.host = r.required(sn, "host", "'dut.snmp'");
         // An IPv4 address or a host name, with an optional UDP port.
-        static const std::regex host_re(
-            "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,5}))?$");
-        std::smatch hm;
-        if (!lab.snmp.host.empty() &&
-            (!std::regex_match(lab.snmp.host, hm, host_re) ||
-             (hm[3].matched && (std::stoi(hm[3].str()) < 1 || std::stoi(hm[3].str()) > 65535)))) {
-          r.error(sn["host"], "'host' '" + lab.snmp.host +
+        if (!lab.snmp.host.empty() && !validHostPort(lab.snmp.host)) {
+          r.error(sn["host"], "'host' '" + shorten(lab.snmp.host, 60) +
                                   "' must be the switch's address or name, optionally with a UDP "
                                   "port (198.51.100.20 or 198.51.100.20:1161)");
         }
         lab.snmp.community = r.required(sn, "community", "'dut.snmp'");
         lab.snmp.port_oid = r.required(sn, "port_oid", "'dut.snmp'");
-        static const std::regex oid_re("^\\.?[0-9]+(\\.[0-9]+)+$");
-        if (!lab.snmp.port_oid.empty() && !std::regex_match(lab.snmp.port_oid, oid_re)) {
+        if (!lab.snmp.port_oid.empty() && !validOid(lab.snmp.port_oid)) {
           r.error(sn["port_oid"],
-                  "'port_oid' '" + lab.snmp.port_oid +
-                      "' must be a numeric OID such as 1.3.6.1.2.1.105.1.1.1.3.1.7");
+                  "'port_oid' '" + shorten(lab.snmp.port_oid, 60) +
+                      "' must be a numeric OID such as 1.3.6.1.2.1.105.1.1.1.3.1.7 (at most 128 "
+                      "numbers)");
         }
         lab.snmp.on_value = r.optional(sn, "on_value", lab.snmp.on_value);
         lab.snmp.off_value = r.optional(sn, "off_value", lab.snmp.off_value);
-        static const std::regex int_re("^-?[0-9]{1,10}$");
         for (const char* key : {"on_value", "off_value"}) {
           const std::string& v =
               std::string(key) == "on_value" ? lab.snmp.on_value : lab.snmp.off_value;
-          if (!std::regex_match(v, int_re)) {
-            r.error(sn[key], "'" + std::string(key) + "' '" + v +
+          if (!validInteger(v)) {
+            r.error(sn[key], "'" + std::string(key) + "' '" + shorten(v, 60) +
                                  "' must be an integer (snmpset sets it as INTEGER)");
           }
         }
@@ -189,14 +285,12 @@ LabFile loadLabFile(const std::string& path) {
       if (d["program"] && d["program"].IsSequence() && lab.program.empty()) {
         r.error(d["program"], "'program' must name at least the program to start");
       }
-      static const std::regex var_re("\\$\\{([^}]*)\\}");
       const std::vector<std::string> vars = {"dut.mac", "dut.iface", "state_dir"};
       for (size_t i = 0; i < lab.program.size(); ++i) {
         const std::string& arg = lab.program[i];
-        for (std::sregex_iterator it(arg.begin(), arg.end(), var_re), end; it != end; ++it) {
-          std::string v = (*it)[1];
+        for (const std::string& v : substitutionsIn(arg)) {
           if (std::find(vars.begin(), vars.end(), v) == vars.end()) {
-            r.error(d["program"][i], "unknown substitution '${" + v +
+            r.error(d["program"][i], "unknown substitution '${" + shorten(v, 60) +
                                          "}' in 'program' (known: ${dut.mac}, ${dut.iface}, "
                                          "${state_dir})" +
                                          didYouMean(v, vars));
@@ -213,8 +307,7 @@ LabFile loadLabFile(const std::string& path) {
     profile_path = r.required(d, "profile", "'dut'");
     profile_node = d["profile"];
     lab.mac = r.required(d, "mac", "'dut'");
-    static const std::regex mac_re("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$");
-    if (!lab.mac.empty() && !std::regex_match(lab.mac, mac_re)) {
+    if (!lab.mac.empty() && !validMac(lab.mac)) {
       r.error(d["mac"], "'mac' must be a lower-case MAC address like 02:00:c6:12:00:0a");
     }
     lab.boot_timeout = r.duration(d, "boot_timeout", lab.boot_timeout);

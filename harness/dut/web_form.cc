@@ -46,9 +46,18 @@ struct Tag {
   size_t end = 0;  // index just past '>'
 };
 
-std::optional<Tag> readTag(const std::string& html, size_t lt) {
+/// Reads the tag at html[lt] == '<'. nullopt if it is no tag: no name follows the '<' (then it
+/// is text), or the input ends before the tag's '>' (`unterminated`; a browser ends the document
+/// there). `stop` is where reading stopped: nothing at or past it was examined.
+std::optional<Tag> readTag(const std::string& html, size_t lt, size_t& stop, bool& unterminated) {
   Tag t;
+  unterminated = false;
   size_t i = lt + 1;
+  struct Stop {
+    size_t& i;
+    size_t& stop;
+    ~Stop() { stop = i; }
+  } at_return{i, stop};
   if (i < html.size() && html[i] == '/') {
     t.closing = true;
     ++i;
@@ -88,7 +97,10 @@ std::optional<Tag> readTag(const std::string& html, size_t lt) {
     }
     if (!an.empty()) t.attrs[an] = decodeEntities(av);
   }
-  if (i >= html.size()) return std::nullopt;
+  if (i >= html.size()) {
+    unterminated = true;
+    return std::nullopt;
+  }
   t.end = i + 1;
   return t;
 }
@@ -126,7 +138,7 @@ std::string WebForm::encode() const {
   return body;
 }
 
-std::optional<WebForm> parseFirstForm(const std::string& html) {
+std::optional<WebForm> parseFirstForm(const std::string& html, FormParseStats* stats) {
   std::optional<WebForm> form;
   // Open <select>: its name, its options' values, and which one is selected.
   std::string select_name;
@@ -137,9 +149,26 @@ std::optional<WebForm> parseFirstForm(const std::string& html) {
   size_t textarea_start = 0;
   bool in_textarea = false;
 
+  // Linear: every byte is examined by at most one tag, and the scan goes on after the tag's '>'
+  // (a '<' inside a tag is part of it, as in a browser). A tag that the input ends in ends the
+  // page: before, each unclosed '<' was read to the end of the input again (quadratic).
+  size_t examined = 0;
+  struct Report {
+    FormParseStats* stats;
+    size_t& examined;
+    ~Report() {
+      if (stats) stats->examined = examined;
+    }
+  } report{stats, examined};
   for (size_t i = html.find('<'); i != std::string::npos; i = html.find('<', i + 1)) {
-    auto tag = readTag(html, i);
+    size_t stop = i;
+    bool unterminated = false;
+    auto tag = readTag(html, i, stop, unterminated);
+    examined += stop - i + 1;
+    if (unterminated) break;
     if (!tag) continue;
+    const size_t lt = i;
+    i = tag->end - 1;  // the next '<' is searched for after this tag's '>'
     if (!form) {
       if (tag->name == "form" && !tag->closing) {
         form.emplace();
@@ -197,7 +226,7 @@ std::optional<WebForm> parseFirstForm(const std::string& html) {
       } else if (in_textarea) {
         if (!textarea_name.empty())
           form->fields.emplace_back(
-              textarea_name, decodeEntities(html.substr(textarea_start, i - textarea_start)));
+              textarea_name, decodeEntities(html.substr(textarea_start, lt - textarea_start)));
         in_textarea = false;
       }
     }

@@ -2,6 +2,7 @@
 /// Reading the phone's web UI the way a browser does: the form on a page, its fields with their
 /// current values, and its submit button; and the phone's XML pages (cfg.xml, status.xml).
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,8 +26,15 @@ struct WebForm {
   std::string encode() const;
 };
 
-/// The first <form> of a page. nullopt if there is none.
-std::optional<WebForm> parseFirstForm(const std::string& html);
+/// How much work parseFirstForm did: bytes its tag reader examined (at most the page's size plus
+/// one per '<': the parse is linear in the page, whatever the phone sends).
+struct FormParseStats {
+  size_t examined = 0;
+};
+
+/// The first <form> of a page. nullopt if there is none. A tag the page ends in (a '<' without
+/// its '>') ends the page, as in a browser.
+std::optional<WebForm> parseFirstForm(const std::string& html, FormParseStats* stats = nullptr);
 
 /// Children of the root element of an XML document as name -> text (flat-profile cfg.xml,
 /// status.xml). nullopt and `error` on malformed XML.

@@ -1,10 +1,9 @@
 #include "harness/dut/yaml_util.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "harness/core/deadline.h"
+#include "harness/scenario/yaml_file.h"
 
 namespace phonelab::dut {
 
@@ -33,24 +32,19 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
 }
 
 YAML::Node YamlReader::load() {
-  std::ifstream in(file_);
-  if (!in) {
-    diags_.push_back({Mark{file_, 0, 0}, "cannot read file"});
-    return YAML::Node();
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    YAML::Node n = YAML::Load(ss.str());
-    if (!n || n.IsNull()) {
-      diags_.push_back({Mark{file_, 1, 1}, "file is empty"});
+  // A regular file of bounded size, no anchors or aliases, syntax errors with file:line:col.
+  auto docs = scenario::readYamlFile(file_, diags_);
+  if (!docs) return YAML::Node();
+  const YAML::Node* root = nullptr;
+  for (const auto& doc : *docs) {
+    if (doc.IsNull()) continue;
+    if (root) {
+      error(doc, "this file is one YAML document; this is another");
       return YAML::Node();
     }
-    return n;
-  } catch (const YAML::ParserException& e) {
-    diags_.push_back({Mark{file_, e.mark.line + 1, e.mark.column + 1}, e.msg});
-    return YAML::Node();
+    root = &doc;
   }
+  return root ? *root : YAML::Node();
 }
 
 Mark YamlReader::mark(const YAML::Node& n) const {

@@ -251,18 +251,12 @@ void Segment::addLabAddresses() {
   lab_mac_ = j.at(0).at("address").get<std::string>();
 }
 
-Segment::Segment(const std::string& run_token, const BenchNic& nic)
-    : addr_(SegmentAddressing::forSubnet(nic.subnet)) {
-  lab_ns_ = "phl-" + run_token + "-" + std::to_string(addr_.lane) + "-lab";
-  if (tokenOf(lab_ns_).empty())
-    throw Error("run token \"" + run_token + "\" does not make a phonelab namespace name");
-  // The NIC is the host's: it must be here, and hold no IPv4 address (the host would lose it,
-  // and a NIC the host uses is not a bench NIC).
+std::string hostIpv4Addresses(const std::string& iface) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ipOutput({"-j", "addr", "show", "dev", nic.iface}));
+    j = nlohmann::json::parse(ipOutput({"-j", "addr", "show", "dev", iface}));
   } catch (const std::exception& e) {
-    throw Error("the bench NIC " + nic.iface + " (lab file 'interface') is not a network " +
+    throw Error("the bench NIC " + iface + " (lab file 'interface') is not a network " +
                 "interface of this host: " + e.what());
   }
   std::string v4;
@@ -272,6 +266,17 @@ Segment::Segment(const std::string& run_token, const BenchNic& nic)
             std::to_string(a.value("prefixlen", 0));
     }
   }
+  return v4;
+}
+
+Segment::Segment(const std::string& run_token, const BenchNic& nic)
+    : addr_(SegmentAddressing::forSubnet(nic.subnet)) {
+  lab_ns_ = "phl-" + run_token + "-" + std::to_string(addr_.lane) + "-lab";
+  if (tokenOf(lab_ns_).empty())
+    throw Error("run token \"" + run_token + "\" does not make a phonelab namespace name");
+  // The NIC is the host's: it must be here, and hold no IPv4 address (the host would lose it,
+  // and a NIC the host uses is not a bench NIC).
+  const std::string v4 = hostIpv4Addresses(nic.iface);
   if (!v4.empty()) {
     throw Error("the bench NIC " + nic.iface + " has IPv4 addresses on the host (" + v4 +
                 "): a bench NIC must have no address and no DHCP client (docs/lab-setup.md); "

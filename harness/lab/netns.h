@@ -16,6 +16,9 @@ namespace phonelab::lab {
 void ipCommand(const std::vector<std::string>& args);
 /// Same, returning its stdout (e.g. `ip -j link show`, `ip netns pids NAME`).
 std::string ipOutput(const std::vector<std::string>& args);
+/// The IPv4 addresses the host has on `iface` ("192.0.2.5/24, ..."; "" if none). Throws Error if
+/// there is no such interface. A bench NIC must have none.
+std::string hostIpv4Addresses(const std::string& iface);
 /// Names from `ip netns list`.
 std::vector<std::string> listNamespaces();
 

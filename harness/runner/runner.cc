@@ -18,6 +18,7 @@
 #include "fakes/sip/fuzz.h"
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/ua.h"
+#include "harness/core/console.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
 #include "harness/core/status_fields.h"
@@ -217,7 +218,9 @@ std::string ScenarioRun::expand(const std::string& s) const {
 
 EventMatcher ScenarioRun::matcher(const scenario::EventSpec& spec) const {
   EventMatcher m(spec.event);
-  for (const auto& c : spec.where) m.where(c.field, FieldCondition::make(c.op, expand(c.operand)));
+  for (const auto& c : spec.where) {
+    m.where(c.field, c.compiled ? *c.compiled : FieldCondition::make(c.op, expand(c.operand)));
+  }
   return m;
 }
 
@@ -983,7 +986,7 @@ void Runner::progress(const ScenarioResult* finished) {
   }
   const size_t total = scenarios_.size();
   const size_t done = results_.scenarios.size();
-  if (opts_.live) std::cout << "\r\033[K";
+  if (opts_.live) terminalRaw(std::cout, "\r\033[K");
   if (finished) {
     std::cout << "[" << done << "/" << total << "] " << finished->id << ": "
               << toString(finished->verdict) << " (" << formatSeconds(finished->duration) << ")\n";

@@ -6,7 +6,6 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -16,8 +15,10 @@
 #include "harness/core/event_catalog.h"
 #include "harness/core/match.h"
 #include "harness/core/status_fields.h"
+#include "harness/core/text.h"
 #include "harness/proto/dhcp_options.h"
 #include "harness/scenario/vars.h"
+#include "harness/scenario/yaml_file.h"
 
 namespace phonelab::scenario {
 namespace {
@@ -68,6 +69,45 @@ std::string suggest(const std::string& word, const Names& candidates) {
 
 bool contains(const Names& names, const std::string& n) {
   return std::find(names.begin(), names.end(), n) != names.end();
+}
+
+/// Ids and step names: plain character checks with a length cap (no regex engine on them).
+constexpr size_t kMaxIdLength = 64;
+
+bool isLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool isUpperAlnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool isAlnum(char c) {
+  return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+/// [a-z0-9][a-z0-9-]*, at most kMaxIdLength characters.
+bool validScenarioId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdLength || !isLowerAlnum(id[0])) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return isLowerAlnum(c) || c == '-'; });
+}
+
+/// [A-Z0-9][A-Z0-9-]*, at most kMaxIdLength characters.
+bool validRequirementId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdLength || !isUpperAlnum(id[0])) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return isUpperAlnum(c) || c == '-'; });
+}
+
+/// Step names become parts of evidence file names: [A-Za-z0-9][A-Za-z0-9_.-]*, no "..", at most
+/// kMaxIdLength characters.
+bool validStepName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxIdLength || !isAlnum(name[0])) return false;
+  if (name.find("..") != std::string::npos) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+/// A value echoed in a diagnostic: at most 60 characters.
+std::string echo(const std::string& s) {
+  return shorten(s, 60);
 }
 
 const char* typeName(const YAML::Node& n) {
@@ -323,12 +363,12 @@ Scenario Checker::scenario(const YAML::Node& doc) {
   Fields f = fields(doc, kScenarioKeys, "scenario");
   require(doc, f, {"id", "title", "requirements", "steps"}, "scenario");
   if (const Entry* e = f.get("id"); e && text(*e)) {
-    static const std::regex id_re("[a-z0-9][a-z0-9-]*");
     s.id = e->v.Scalar();
     s.id_mark = mark(e->v);
-    if (!std::regex_match(s.id, id_re)) {
-      error(e->v,
-            "bad id '" + s.id + "': use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*)");
+    if (!validScenarioId(s.id)) {
+      error(e->v, "bad id '" + echo(s.id) +
+                      "': use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*), at most " +
+                      std::to_string(kMaxIdLength) + " characters");
     }
   }
   if (const Entry* e = f.get("title")) s.title = text(*e).value_or("");
@@ -657,6 +697,12 @@ std::optional<Step> Checker::step(const YAML::Node& item, size_t index, Mark& na
     auto t = text(*name);
     if (t && (t->empty() || *t == "scenario")) {
       error(name->v, "step name '" + *t + "' is reserved or empty; choose another");
+    } else if (t && !validStepName(*t)) {
+      // Step names reach evidence file names (e.g. the audio of a call).
+      error(name->v, "bad step name '" + echo(*t) +
+                         "': use letters, digits, '-', '_' and '.' ([A-Za-z0-9][A-Za-z0-9_.-]*, "
+                         "no '..'), at most " +
+                         std::to_string(kMaxIdLength) + " characters");
     } else if (t) {
       st.name = *t;
       name_mark = mark(name->v);
@@ -812,7 +858,10 @@ std::optional<Condition> Checker::condition(const Entry& e) {
     probe_operand = expand(c.operand, plain);
   }
   try {
-    FieldCondition::make(c.op, probe_operand);
+    auto built = FieldCondition::make(c.op, probe_operand);
+    if (variablesIn(c.operand).empty()) {
+      c.compiled = std::make_shared<const FieldCondition>(std::move(built));
+    }
   } catch (const std::invalid_argument& ex) {
     error(operand, "condition on '" + e.key + "': " + ex.what());
     return std::nullopt;
@@ -1043,15 +1092,18 @@ std::optional<Action> Checker::action(const Entry& e) {
 
 std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
   std::vector<Requirement> out;
-  if (!doc.IsMap()) {
-    error(doc, std::string("expected a map with 'requirements', got ") + typeName(doc));
+  // Any file may be named with --catalog: one that is not a catalogue gets one diagnostic that
+  // quotes none of its content.
+  if (!doc.IsMap() || !doc["requirements"]) {
+    error(doc, std::string("not a requirement catalogue: expected a map with a 'requirements' "
+                           "list, got ") +
+                   (doc.IsMap() ? "a map without it" : typeName(doc)));
     return out;
   }
   Fields top = fields(doc, {"requirements"}, "catalog");
   require(doc, top, {"requirements"}, "the requirement catalog");
   const Entry* list = top.get("requirements");
   if (!list || !expect(*list, YAML::NodeType::Sequence, "a list")) return out;
-  static const std::regex id_re("[A-Z0-9][A-Z0-9-]*");
   std::map<std::string, int> seen;  // id -> line
   for (const auto& item : list->v) {
     if (!item.IsMap()) {
@@ -1065,8 +1117,9 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
     r.mark = mark(item);
     if (const Entry* x = f.get("id"); x && text(*x)) {
       r.id = x->v.Scalar();
-      if (!std::regex_match(r.id, id_re)) {
-        error(x->v, "bad requirement id '" + r.id + "': use A-Z, 0-9 and '-'");
+      if (!validRequirementId(r.id)) {
+        error(x->v, "bad requirement id '" + echo(r.id) + "': use A-Z, 0-9 and '-', at most " +
+                        std::to_string(kMaxIdLength) + " characters");
       }
       auto [it, fresh] = seen.emplace(r.id, mark(x->v).line);
       if (!fresh) {
@@ -1123,63 +1176,11 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
   return out;
 }
 
-/// Reads every YAML document of a file; a syntax error or an empty file becomes a diagnostic.
+/// Every YAML document of a file (harness/scenario/yaml_file.h: a regular file of bounded
+/// size, no anchors or aliases); a problem becomes a diagnostic.
 std::optional<std::vector<YAML::Node>> readYaml(const std::string& path,
                                                 std::vector<Diagnostic>& diags) {
-  std::ifstream in(path);
-  if (!in) {
-    diags.push_back({Mark{path}, "cannot read file"});
-    return std::nullopt;
-  }
-  std::vector<YAML::Node> docs;
-  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops forever, allocating, on a document that
-  // starts with a token no node can start with, e.g. ',' (jbeder/yaml-cpp#1040, fixed upstream by
-  // #1319). Each document is loaded on its own instead: documents are split at the markers '---'
-  // and '...' at column 0 (the YAML spec allows them nowhere else), padded with newlines so that
-  // marks keep the file's line numbers. A document that loads as nothing although it has content
-  // is that case, reported as a syntax error where its content starts.
-  std::vector<std::pair<int, std::string>> parts = {{0, ""}};  // (first line, text)
-  int lineno = 0;
-  for (std::string line; std::getline(in, line); ++lineno) {
-    auto marker = [&](const char* m) {
-      return line.rfind(m, 0) == 0 &&
-             (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-    };
-    if (marker("---")) parts.push_back({lineno, ""});  // starts a document
-    parts.back().second += line + "\n";
-    if (marker("...")) parts.push_back({lineno + 1, ""});  // ends one
-  }
-  try {
-    for (const auto& [first, text] : parts) {
-      YAML::Node doc = YAML::Load(std::string(static_cast<size_t>(first), '\n') + text);
-      if (doc.IsNull()) {
-        std::istringstream lines(text);
-        int n = first;
-        for (std::string line; std::getline(lines, line); ++n) {
-          size_t col = line.find_first_not_of(" \t\r");
-          if (col == std::string::npos || line[col] == '#') continue;
-          if (line.rfind("---", 0) == 0 || line.rfind("...", 0) == 0) {
-            col = line.find_first_not_of(" \t\r", 3);
-            if (col == std::string::npos || line[col] == '#') continue;
-          }
-          if (std::string_view(",]}").find(line[col]) == std::string_view::npos) break;  // `~`
-          diags.push_back(
-              {Mark{path, n + 1, static_cast<int>(col) + 1},
-               "YAML syntax error: no YAML node can start with '" + line.substr(col, 1) + "'"});
-          return std::nullopt;
-        }
-      }
-      docs.push_back(doc);
-    }
-  } catch (const YAML::Exception& e) {
-    diags.push_back({Checker(path, diags).mark(e.mark), "YAML syntax error: " + e.msg});
-    return std::nullopt;
-  }
-  if (std::all_of(docs.begin(), docs.end(), [](const YAML::Node& d) { return d.IsNull(); })) {
-    diags.push_back({Mark{path, 1, 1}, "empty file: nothing to load"});
-    return std::nullopt;
-  }
-  return docs;
+  return readYamlFile(path, diags);
 }
 
 }  // namespace

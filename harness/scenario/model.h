@@ -4,12 +4,14 @@
 /// (see vars.h); they are checked at load time and expanded by the runner per lane.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/core/match.h"
 
 namespace phonelab::scenario {
 
@@ -20,6 +22,9 @@ struct Condition {
   std::string op = "eq";
   std::string operand;
   Mark mark;
+  /// Built once by the loader when the operand has no ${variables} (a regex is compiled once);
+  /// otherwise the runner builds it per lane with the variables expanded.
+  std::shared_ptr<const FieldCondition> compiled;
 };
 
 /// Which events a step looks for and over which time.

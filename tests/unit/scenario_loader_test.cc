@@ -358,7 +358,7 @@ TEST(Requirements, EveryProblemWithFileLineCol) {
         p + ":6:9: duplicate requirement id 'A-1' (first at line 2)",
         p + ":8:11: 'kind' is 'implied': expected documented or hardening",
         p + ":10:5: missing required key 'spec' in requirement",
-        p + ":10:9: bad requirement id 'lower-case': use A-Z, 0-9 and '-'",
+        p + ":10:9: bad requirement id 'lower-case': use A-Z, 0-9 and '-', at most 64 characters",
     };
     EXPECT_EQ(got, want);
   }
@@ -373,7 +373,8 @@ TEST(Requirements, EmptyAndMissingFiles) {
   d.clear();
   loadRequirements("/nonexistent/requirements.yaml", d);
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].str(), "/nonexistent/requirements.yaml: cannot read file");
+  EXPECT_EQ(d[0].str(),
+            "/nonexistent/requirements.yaml: cannot read file: No such file or directory");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +14,15 @@ namespace phonelab::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+namespace {
+constexpr const char* kCancelled = "cancelled (scenario timeout or interrupt)";
+constexpr const char* kTooLarge = "refused a response body over the limit";
+}  // namespace
+
+bool failedForGood(const std::string& error) {
+  return error.find(kCancelled) != std::string::npos || error.find(kTooLarge) != std::string::npos;
+}
 
 const std::string* HttpResponse::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -47,39 +57,83 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(8 * 1024 * 1024);
+  parser.body_limit(req.max_body);
   std::string stage = "connect to " + where;
   boost::system::error_code result;
+  bool done = false, cancelled = false;
+  // Cancellation: checked every 50 ms while the request is under way.
+  asio::steady_timer poll(ioc);
+  std::function<void()> arm = [&] {
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([&](boost::system::error_code e) {
+      if (e || done) return;
+      if (req.cancelled()) {
+        cancelled = true;
+        stream.cancel();
+        return;
+      }
+      arm();
+    });
+  };
+  if (req.cancelled) arm();
+  auto finish = [&](boost::system::error_code e) {
+    result = e;
+    done = true;
+    poll.cancel();
+  };
 
-  stream.async_connect(asio::ip::tcp::endpoint(address, static_cast<unsigned short>(req.port)),
-                       [&](boost::system::error_code e) {
-                         if (e) {
-                           result = e;
-                           return;
-                         }
-                         stage = "send request to " + where;
-                         http::async_write(stream, hreq, [&](boost::system::error_code e2, size_t) {
-                           if (e2) {
-                             result = e2;
-                             return;
-                           }
-                           stage = "read response from " + where;
-                           http::async_read(
-                               stream, buffer, parser,
-                               [&](boost::system::error_code e3, size_t) { result = e3; });
-                         });
-                       });
+  stream.async_connect(
+      asio::ip::tcp::endpoint(address, static_cast<unsigned short>(req.port)),
+      [&](boost::system::error_code e) {
+        if (e) {
+          finish(e);
+          return;
+        }
+        stage = "send request to " + where;
+        http::async_write(stream, hreq, [&](boost::system::error_code e2, size_t) {
+          if (e2) {
+            finish(e2);
+            return;
+          }
+          stage = "read response from " + where;
+          // The header first: a Content-Length over the limit is refused
+          // before any of the body is read.
+          http::async_read_header(
+              stream, buffer, parser, [&](boost::system::error_code e3, size_t) {
+                if (e3) {
+                  finish(e3);
+                  return;
+                }
+                if (parser.content_length() && *parser.content_length() > req.max_body) {
+                  finish(http::error::body_limit);
+                  return;
+                }
+                http::async_read(stream, buffer, parser,
+                                 [&](boost::system::error_code e4, size_t) { finish(e4); });
+              });
+        });
+      });
   ioc.run();
+  if (cancelled) {
+    error = stage + ": " + kCancelled;
+    return std::nullopt;
+  }
   if (result) {
-    if (result == beast::error::timeout) {
+    if (result == http::error::body_limit) {
+      error = stage + ": " + kTooLarge + " of " + std::to_string(req.max_body / 1024) + " KiB";
+    } else if (result == beast::error::timeout) {
       error = stage + ": no answer before the deadline";
     } else {
       error = stage + ": " + result.message();
     }
     return std::nullopt;
   }
-  HttpResponse out;
   const auto& res = parser.get();
+  if (res.body().size() > req.max_body) {  // a body without Content-Length, to its end
+    error = stage + ": " + kTooLarge + " of " + std::to_string(req.max_body / 1024) + " KiB";
+    return std::nullopt;
+  }
+  HttpResponse out;
   out.status = static_cast<int>(res.result_int());
   for (const auto& f : res) {
     std::string name(f.name_string());

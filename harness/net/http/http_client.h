@@ -3,6 +3,8 @@
 /// this header). Sockets are created on the calling thread, so a thread inside a lab namespace
 /// (lab::NetnsScope) talks from that namespace.
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +20,11 @@ struct HttpRequest {
   std::string target = "/";
   std::map<std::string, std::string> headers;
   std::string body;
+  /// The largest response body accepted; a larger one is an error ("... larger than 1 MiB").
+  size_t max_body = 1024 * 1024;
+  /// Polled while the request is under way (every 50 ms): true stops it at once with an error
+  /// (the scenario's timeout, Ctrl-C).
+  std::function<bool()> cancelled;
 };
 
 struct HttpResponse {
@@ -31,6 +38,10 @@ struct HttpResponse {
 /// after 5 s", "connection refused", ...) when no HTTP response arrived before the deadline.
 std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadline,
                                         std::string& error);
+
+/// Did httpRequest fail because the body was over max_body or because it was cancelled? Either
+/// is final: asking again would not help.
+bool failedForGood(const std::string& error);
 
 /// application/x-www-form-urlencoded encoding of one value.
 std::string formEncode(const std::string& s);
