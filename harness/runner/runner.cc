@@ -419,7 +419,8 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           std::vector<std::string> headers;
           for (const auto& h : act.headers) headers.push_back(expand(h));
           auto answers = hostile->send(act.method, dut.address(), 5060, deadlineIn(act.within),
-                                       expand(act.spoof_from_domain), expand(act.event), headers);
+                                       expand(act.spoof_from_domain), expand(act.event), headers,
+                                       act.in_dialog);
           log_.emit("harness", "harness.sip-send",
                     {{"method", act.method}, {"answers", std::to_string(answers.size())}},
                     "hostile " + act.method + " to " + dut.address() + ": " +
