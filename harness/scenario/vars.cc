@@ -16,6 +16,8 @@ const std::vector<std::string>& knownVariables() {
       "expect.auth_invite_challenge",
       "expect.unlisted_sip_request",
       "expect.auth_invite_wrong_answer",
+      "expect.unlisted_sip_methods",
+      "expect.unlisted_sip_sender",
       "svc.dns",
       "svc.ntp",
       "svc.tftp",
