@@ -42,9 +42,17 @@ TEST(EmuFaults, Registry) {
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
+                        "restricted-domains-invite-only",
+                        "restricted-domains-trusts-headers",
+                        "restricted-domains-in-dialog-bypass",
+                        "restricted-domains-first-name-only",
+                        "check-sync-ignored",
                         "empty-restricted-domains-blocks-all",
+                        "empty-restricted-domains-proxy-only",
                         "default-transport-tcp",
+                        "default-transport-contact-tcp",
                         "crash-on-long-header",
+                        "crash-on-content-length-overflow",
                         "tls-accept-any-cert",
                         "tls-no-name-check",
                         "tls-allow-tls10",
@@ -57,7 +65,7 @@ TEST(EmuFaults, Registry) {
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 43u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 51u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

@@ -269,7 +269,11 @@ TEST(SipFaults, EveryRowExists) {
        {"ignore-restricted-domains", "restricted-domains-semicolon-only", "answer-unlisted-403",
         "no-auth-invite", "auth-invite-accepts-any", "auth-invite-nonce-replay",
         "no-dhcp-renew-on-sip-timeout", "no-reset-on-address-change", "reboot-on-unlisted-notify",
-        "crash-on-long-header"})
+        "crash-on-long-header", "restricted-domains-invite-only",
+        "restricted-domains-trusts-headers", "restricted-domains-in-dialog-bypass",
+        "restricted-domains-first-name-only", "check-sync-ignored",
+        "empty-restricted-domains-proxy-only", "default-transport-contact-tcp",
+        "crash-on-content-length-overflow"})
     EXPECT_TRUE(f.enable(name)) << name;
   auto m = request("OPTIONS", "X-Long: " + std::string(4097, 'a') + "\r\n");
   EXPECT_TRUE(hasHeaderLongerThan(m, 4096));
