@@ -80,17 +80,45 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: after a SIP-timeout renewal answered NAK or with another address the phone keeps "
        "going instead of resetting"},
       {"reboot-on-unlisted-notify",
-       "SIP: a NOTIFY check-sync;reboot=true from a source not in Restricted_Access_Domains "
-       "reboots the phone"},
+       "SIP: the check-sync event handler runs before the Restricted_Access_Domains filter: a "
+       "NOTIFY check-sync from an unlisted source is answered 200 and resyncs the phone "
+       "(reboot=true: reboots it)"},
+      {"restricted-domains-invite-only",
+       "SIP: Restricted_Access_Domains is enforced for INVITE only: OPTIONS, MESSAGE, SUBSCRIBE, "
+       "REFER, NOTIFY and BYE from unlisted sources are served"},
+      {"restricted-domains-trusts-headers",
+       "SIP: who a request is from is taken from the top Via's sent-by host or the From host "
+       "(a listed name or address lets it in), not from the packet's source address"},
+      {"restricted-domains-in-dialog-bypass",
+       "SIP: a request with a To tag goes straight to the dialog layer, which skips "
+       "Restricted_Access_Domains: in-dialog requests (BYE, re-INVITE, NOTIFY) from unlisted "
+       "sources are served"},
+      {"restricted-domains-first-name-only",
+       "SIP: only the first name of Restricted_Access_Domains is used (the list cut at the first "
+       "separator): servers listed after it are refused"},
+      {"check-sync-ignored",
+       "SIP: a NOTIFY check-sync is answered 200 but never acted on, from any server (no resync, "
+       "no reboot)"},
       {"empty-restricted-domains-blocks-all",
        "SIP: an empty Restricted_Access_Domains drops requests from every source instead of "
        "answering everyone"},
+      {"empty-restricted-domains-proxy-only",
+       "SIP: an empty Restricted_Access_Domains serves only the registered proxy's address (as "
+       "Block Nonproxy SIP would) instead of every source"},
       {"default-transport-tcp",
        "SIP: SIP_Transport_1_ UDP (the factory default) is taken as TCP, which the emulator does "
        "not speak: with no transport set the phone never registers"},
+      {"default-transport-contact-tcp",
+       "SIP: with SIP_Transport_1_ UDP the REGISTER goes over UDP but its Contact says "
+       "transport=tcp (the stack-wide default), so calls to the phone are sent over TCP and never "
+       "reach it"},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes crashes the firmware: it stops answering and its "
        "watchdog restarts it"},
+      {"crash-on-content-length-overflow",
+       "SIP: the body is copied by its Content-Length out of a 4096-byte packet buffer: a length "
+       "beyond the datagram and the buffer reads past it and crashes the firmware (watchdog "
+       "restart)"},
       {"tls-accept-any-cert",
        "SIP over TLS: the server certificate is not verified (any chain, any date, any usage)"},
       {"tls-no-name-check",
@@ -153,9 +181,14 @@ std::string_view faultArea(std::string_view name) {
       {"no-dhcp-renew-on-sip-timeout", "sip"},
       {"no-reset-on-address-change", "sip"},
       {"reboot-on-unlisted-notify", "sip"},
+      {"restricted-domains-", "sip"},  // every restricted-domains-<flaw>
+      {"check-sync-ignored", "sip"},
       {"empty-restricted-domains-blocks-all", "sip"},
+      {"empty-restricted-domains-proxy-only", "sip"},
       {"default-transport-tcp", "sip"},
+      {"default-transport-contact-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
+      {"crash-on-content-length-overflow", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},

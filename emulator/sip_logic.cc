@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <sstream>
 
 namespace sip = phonelab::proto::sip;
@@ -50,11 +51,76 @@ void RestrictedDomains::configure(std::vector<std::string> names) {
   allowed_.clear();
 }
 
+bool RestrictedDomains::listsHost(const std::string& host) const {
+  if (host.empty()) return false;
+  const std::string h = lowered(host);
+  for (const auto& n : names_) {
+    if (lowered(n) == h) return true;
+  }
+  return allowed_.count(host) != 0;
+}
+
+namespace {
+
+/// "host", "host:port", "[v6]:port" -> host.
+std::string hostOfHostPort(std::string hp) {
+  hp = trimmed(hp);
+  if (!hp.empty() && hp.front() == '[') return hp.substr(0, hp.find(']') + 1);
+  return hp.substr(0, hp.find(':'));
+}
+
+}  // namespace
+
+std::string topViaHost(const sip::Message& m) {
+  const std::string* via = m.header("Via");
+  if (!via) return "";
+  // "SIP/2.0/UDP host:port;branch=..., SIP/2.0/UDP ..." : the first value's sent-by.
+  std::string v = via->substr(0, via->find(','));
+  v = trimmed(v.substr(0, v.find(';')));
+  const size_t sp = v.find_first_of(" \t");
+  if (sp == std::string::npos) return "";
+  return hostOfHostPort(v.substr(sp + 1));
+}
+
+std::string fromHost(const sip::Message& m) {
+  const std::string* from = m.header("From");
+  if (!from) return "";
+  std::string uri = sip::headerUri(*from);
+  if (auto colon = uri.find(':'); colon != std::string::npos) uri = uri.substr(colon + 1);
+  uri = uri.substr(0, uri.find_first_of(";?>"));
+  if (auto at = uri.rfind('@'); at != std::string::npos) uri = uri.substr(at + 1);
+  return hostOfHostPort(uri);
+}
+
+RadDecision radAdmits(const RestrictedDomains& rad, const sip::Message& request,
+                      const std::string& ip, const RadFaults& f) {
+  RadDecision d;
+  if (f.in_dialog_bypass && !request.toTag().empty()) {
+    // The request carries a To tag, so the stack hands it to the dialog layer, which never
+    // looks at Restricted Access Domains (only new requests go through the filter).
+    d.allowed = true;
+    d.fault = "restricted-domains-in-dialog-bypass";
+    return d;
+  }
+  if (f.invite_only && request.method != "INVITE") {
+    d.allowed = true;
+    d.fault = "restricted-domains-invite-only";
+    return d;
+  }
+  if (f.trusts_headers) {
+    // Who the request says it is from, not where it came from.
+    d.allowed = rad.listsHost(topViaHost(request)) || rad.listsHost(fromHost(request));
+    if (d.allowed && !rad.allows(ip)) d.fault = "restricted-domains-trusts-headers";
+    return d;
+  }
+  d.allowed = rad.allows(ip);
+  return d;
+}
+
 UnlistedAction unlistedAction(const sip::Message& request, const UnlistedFaults& f) {
   if (f.ignore) return UnlistedAction::Process;
-  if (f.reboot_on_notify && request.method == "NOTIFY") {
-    auto n = classifyNotify(request);
-    if (n.resync && n.reboot) return UnlistedAction::Reboot;
+  if (f.reboot_on_notify && request.method == "NOTIFY" && classifyNotify(request).resync) {
+    return UnlistedAction::Process;  // the event package's handler runs before the filter
   }
   if (f.answer_403) return UnlistedAction::Answer403;
   return UnlistedAction::Drop;
@@ -288,6 +354,41 @@ std::optional<SdpMedia> sdpMedia(const std::string& sdp) {
 bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
   for (const auto& h : m.headers) {
     if (h.value.size() > limit) return true;
+  }
+  return false;
+}
+
+bool contentLengthOverruns(std::string_view datagram, size_t buffer) {
+  size_t end = datagram.find("\r\n\r\n");
+  size_t body_at = end == std::string_view::npos ? std::string_view::npos : end + 4;
+  if (body_at == std::string_view::npos) {
+    end = datagram.find("\n\n");
+    if (end == std::string_view::npos) return false;
+    body_at = end + 2;
+  }
+  const std::string_view head = datagram.substr(0, end);
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t eol = head.find('\n', pos);
+    if (eol == std::string_view::npos) eol = head.size();
+    std::string_view line = head.substr(pos, eol - pos);
+    pos = eol + 1;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string name = lowered(trimmed(std::string(line.substr(0, colon))));
+    if (name != "content-length" && name != "l") continue;
+    const std::string value = trimmed(std::string(line.substr(colon + 1)));
+    // As atoi would: the leading digits; a huge value saturates.
+    size_t n = 0;
+    bool any = false;
+    for (char c : value) {
+      if (c < '0' || c > '9' || c == '\r') break;
+      any = true;
+      n = n > (SIZE_MAX - 9) / 10 ? SIZE_MAX : n * 10 + static_cast<size_t>(c - '0');
+    }
+    if (!any) continue;
+    const size_t available = datagram.size() - body_at;
+    return n > available && (n >= buffer || body_at + n > buffer);
   }
   return false;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/proto/sip.h"
@@ -29,6 +30,9 @@ class RestrictedDomains {
   bool active() const { return !names_.empty(); }
   /// May a request from `ip` be answered?
   bool allows(const std::string& ip) const { return !active() || allowed_.count(ip) != 0; }
+  /// Is `host` (a header's host part) a listed name, compared without regard to case, or one of
+  /// their addresses? Only the fault restricted-domains-trusts-headers decides by this.
+  bool listsHost(const std::string& host) const;
   const std::vector<std::string>& names() const { return names_; }
   const std::set<std::string>& addresses() const { return allowed_; }
 
@@ -37,12 +41,32 @@ class RestrictedDomains {
   std::set<std::string> allowed_;
 };
 
+/// How the phone decides who a request is from. Conformant: the packet's source address against
+/// the listed names' addresses, for every request. The faults are the ways real stacks get it
+/// wrong.
+struct RadFaults {
+  bool invite_only = false;       // restricted-domains-invite-only: only INVITE is filtered
+  bool trusts_headers = false;    // restricted-domains-trusts-headers: the Via/From host decides
+  bool in_dialog_bypass = false;  // restricted-domains-in-dialog-bypass: a To tag skips the check
+};
+struct RadDecision {
+  bool allowed = false;
+  std::string fault;  // the fault that let the request through ("" when the check was conformant)
+};
+/// Is the request (received from `ip`) from a listed server? `rad` must be active().
+RadDecision radAdmits(const RestrictedDomains& rad, const proto::sip::Message& request,
+                      const std::string& ip, const RadFaults& f);
+
+/// The host of the top Via's sent-by and of the From URI ("" when absent or unreadable).
+std::string topViaHost(const proto::sip::Message& m);
+std::string fromHost(const proto::sip::Message& m);
+
 /// What to do with a request from an unlisted source.
-enum class UnlistedAction { Drop, Answer403, Reboot, Process };
+enum class UnlistedAction { Drop, Answer403, Process };
 struct UnlistedFaults {
   bool ignore = false;            // ignore-restricted-domains
   bool answer_403 = false;        // answer-unlisted-403
-  bool reboot_on_notify = false;  // reboot-on-unlisted-notify
+  bool reboot_on_notify = false;  // reboot-on-unlisted-notify: check-sync handled before the filter
 };
 UnlistedAction unlistedAction(const proto::sip::Message& request, const UnlistedFaults& f);
 
@@ -145,5 +169,10 @@ std::optional<long> autoAnswerAfter(const proto::sip::Message& invite);
 
 /// Is any header value longer than `limit` bytes? (fault crash-on-long-header)
 bool hasHeaderLongerThan(const proto::sip::Message& m, size_t limit);
+
+/// Fault crash-on-content-length-overflow: would copying Content-Length bytes of body out of a
+/// `buffer`-byte packet buffer read past the datagram's end and past the buffer? Judged on the raw
+/// bytes (the header block up to the first empty line), as a firmware that trusts the header does.
+bool contentLengthOverruns(std::string_view datagram, size_t buffer);
 
 }  // namespace phonelab::emulator

@@ -56,6 +56,7 @@ constexpr double kTlsConnectTimeout = 5.0;  // TCP connect + TLS handshake
 
 constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY";
 constexpr size_t kLongHeader = 4096;
+constexpr size_t kPacketBuffer = 4096;  // fault crash-on-content-length-overflow
 
 }  // namespace
 
@@ -221,6 +222,12 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     rad_value = cfg.get("Restricted_Access_Domains");
     const bool semi_only = faults.has("restricted-domains-semicolon-only");
     auto names = parseDomainList(rad_value, semi_only);
+    const bool first_only = faults.has("restricted-domains-first-name-only") && names.size() > 1;
+    if (first_only) {
+      logLine("sip: fault restricted-domains-first-name-only: only " + names.front() +
+              " of the list is used");
+      names.resize(1);
+    }
     rad.configure(names);
     const int gen = ++rad_generation;
     if (names.empty()) {
@@ -299,7 +306,67 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     send(r, to);
   }
 
+  /// Restricted Access Domains: may this request be served? Handles the refusal (a drop, or the
+  /// faults' reactions) and returns false when it may not.
+  bool admitted(const sip::Message& m, const udp::endpoint& src) {
+    const std::string ip = src.address().to_string();
+    if (!rad.active()) {
+      if (faults.has("empty-restricted-domains-blocks-all")) {
+        logLine("sip: fault empty-restricted-domains-blocks-all: dropped " + m.method + " from " +
+                ip + " (Restricted Access Domains is empty)");
+        return false;
+      }
+      if (faults.has("empty-restricted-domains-proxy-only") &&
+          !(proxy_ep && proxy_ep->address() == src.address())) {
+        logLine("sip: fault empty-restricted-domains-proxy-only: dropped " + m.method + " from " +
+                ip + " (Restricted Access Domains is empty: only the proxy is served)");
+        return false;
+      }
+      return true;
+    }
+    const RadFaults rf{faults.has("restricted-domains-invite-only"),
+                       faults.has("restricted-domains-trusts-headers"),
+                       faults.has("restricted-domains-in-dialog-bypass")};
+    const RadDecision d = radAdmits(rad, m, ip, rf);
+    if (d.allowed) {
+      if (!d.fault.empty()) {
+        logLine("sip: fault " + d.fault + ": " + m.method + " from " + ip +
+                " (not in Restricted Access Domains) let through");
+      }
+      return true;
+    }
+    UnlistedFaults uf{faults.has("ignore-restricted-domains"), faults.has("answer-unlisted-403"),
+                      faults.has("reboot-on-unlisted-notify")};
+    switch (unlistedAction(m, uf)) {
+      case UnlistedAction::Drop:
+        logLine("sip: dropped " + m.method + " from " + ip + ": not in Restricted Access Domains");
+        return false;
+      case UnlistedAction::Answer403:
+        logLine("sip: fault answer-unlisted-403: " + m.method + " from " + ip +
+                " (not in Restricted Access Domains) answered 403");
+        if (m.method != "ACK" && m.header("Via")) respond(m, 403, "Forbidden", src);
+        return false;
+      case UnlistedAction::Process:
+        logLine("sip: fault " +
+                std::string(uf.ignore ? "ignore-restricted-domains" : "reboot-on-unlisted-notify") +
+                ": processing " + m.method + " from " + ip);
+        return true;
+    }
+    return false;
+  }
+
   void onDatagram(std::string_view data, const udp::endpoint& src) {
+    if (faults.has("crash-on-content-length-overflow") &&
+        contentLengthOverruns(data, kPacketBuffer)) {
+      const std::string what = "a Content-Length beyond the datagram and the " +
+                               std::to_string(kPacketBuffer) + "-byte packet buffer from " +
+                               epString(src);
+      logLine("sip: fault crash-on-content-length-overflow: " + what +
+              ": the body copy reads past the buffer, the firmware crashes");
+      stop();
+      if (hooks.crash) hooks.crash("SIP: " + what);
+      return;
+    }
     auto parsed = sip::parse(data);
     const std::string ip = src.address().to_string();
     if (!parsed.message) {
@@ -325,34 +392,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       onResponse(m, src);
       return;
     }
-    if (!rad.active() && faults.has("empty-restricted-domains-blocks-all")) {
-      logLine("sip: fault empty-restricted-domains-blocks-all: dropped " + m.method + " from " +
-              ip + " (Restricted Access Domains is empty)");
-      return;
-    }
-    if (!rad.allows(ip)) {
-      UnlistedFaults uf{faults.has("ignore-restricted-domains"), faults.has("answer-unlisted-403"),
-                        faults.has("reboot-on-unlisted-notify")};
-      switch (unlistedAction(m, uf)) {
-        case UnlistedAction::Drop:
-          logLine("sip: dropped " + m.method + " from " + ip +
-                  ": not in Restricted Access Domains");
-          return;
-        case UnlistedAction::Answer403:
-          logLine("sip: fault answer-unlisted-403: " + m.method + " from " + ip +
-                  " (not in Restricted Access Domains) answered 403");
-          if (m.method != "ACK" && m.header("Via")) respond(m, 403, "Forbidden", src);
-          return;
-        case UnlistedAction::Reboot:
-          logLine("sip: fault reboot-on-unlisted-notify: NOTIFY check-sync;reboot=true from " + ip +
-                  " (not in Restricted Access Domains): rebooting");
-          if (hooks.reboot) hooks.reboot("SIP NOTIFY check-sync;reboot=true from " + ip);
-          return;
-        case UnlistedAction::Process:
-          logLine("sip: fault ignore-restricted-domains: processing " + m.method + " from " + ip);
-          break;
-      }
-    }
+    if (!admitted(m, src)) return;
     if (auto err = sip::checkMessage(m); !err.empty()) {
       logLine("sip: bad " + m.method + " from " + epString(src) + ": " + err);
       if (m.method == "ACK" || !m.header("Via")) return;
@@ -613,6 +653,10 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       return;
     }
     logLine("sip: NOTIFY check-sync" + std::string(a.reboot ? ";reboot=true" : "") + " from " + ip);
+    if (faults.has("check-sync-ignored")) {
+      logLine("sip: fault check-sync-ignored: answered, neither resyncing nor rebooting");
+      return;
+    }
     if (a.reboot) {
       if (hooks.reboot) hooks.reboot("SIP NOTIFY check-sync;reboot=true from " + ip);
       return;
@@ -701,8 +745,13 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     m.uri = "sip:" + proxy_host;
     reg_branch = "z9hG4bK" + sip::randomToken(16);
     const std::string sent_by = tls_mode ? tls_local : own_ip + ":" + std::to_string(port);
+    // Fault default-transport-contact-tcp: the REGISTER goes over UDP, but the Contact takes its
+    // transport from a stack-wide default of TCP instead of from this registration.
+    const bool contact_tcp = !tls_mode && faults.has("default-transport-contact-tcp") &&
+                             cfg.get("SIP_Transport_1_") == "UDP";
     const std::string contact =
-        "<sip:" + reg_user + "@" + sent_by + (tls_mode ? ";transport=tls>" : ">");
+        "<sip:" + reg_user + "@" + sent_by +
+        (tls_mode ? ";transport=tls>" : (contact_tcp ? ";transport=tcp>" : ">"));
     m.add("Via", std::string("SIP/2.0/") + (tls_mode ? "TLS " : "UDP ") + sent_by +
                      ";branch=" + reg_branch + ";rport");
     m.add("Max-Forwards", "70");

@@ -91,23 +91,38 @@ HostileSip::~HostileSip() {
 sip::Message HostileSip::buildRequest(const std::string& method, const std::string& phone_ip,
                                       int phone_port, const std::string& spoof_from_domain,
                                       const std::string& event,
-                                      const std::vector<std::string>& extra_headers) const {
+                                      const std::vector<std::string>& extra_headers,
+                                      bool in_dialog) const {
   const Impl& im = *impl_;
   const std::string user = im.opt.target_user.empty() ? "" : im.opt.target_user + "@";
   const std::string uri = "sip:" + user + peerOf(phone_ip, phone_port);
   const std::string from_host = spoof_from_domain.empty() ? im.opt.address : spoof_from_domain;
+  const std::string branch = "z9hG4bK" + sip::randomToken(16);
   sip::Message m =
       im.base(method, uri, "<sip:hostile@" + from_host + ">;tag=" + sip::randomToken(10),
-              "<sip:" + user + phone_ip + ">", sip::randomToken(16) + "@" + im.opt.address, 1,
-              "z9hG4bK" + sip::randomToken(16));
-  m.add("Contact", "<sip:hostile@" + im.local() + ">");
+              "<sip:" + user + phone_ip + ">" + (in_dialog ? ";tag=" + sip::randomToken(10) : ""),
+              sip::randomToken(16) + "@" + im.opt.address, 1, branch);
+  const std::string port = std::to_string(im.sock->port());
+  if (!spoof_from_domain.empty()) {
+    // Every header a sender writes names the listed server; only the packet's source does not.
+    for (auto& h : m.headers) {
+      if (h.name == "Via") {
+        h.value = "SIP/2.0/UDP " + spoof_from_domain + ":" + port + ";branch=" + branch + ";rport";
+      }
+    }
+  }
+  m.add("Contact", "<sip:hostile@" + from_host + ":" + port + ">");
   m.add("User-Agent", "phonelab-hostile");
   if (method == "NOTIFY") {
     m.add("Event", event.empty() ? "check-sync" : event);
     m.add("Subscription-State", "active");
+  } else if (method == "SUBSCRIBE") {
+    m.add("Event", event.empty() ? "dialog" : event);
+    m.add("Expires", "60");
   } else if (!event.empty()) {
     m.add("Event", event);
   }
+  if (method == "REFER") m.add("Refer-To", "<sip:hostile@" + from_host + ":" + port + ">");
   for (const auto& h : extra_headers) {
     size_t colon = h.find(':');
     std::string name = h.substr(0, colon);
@@ -132,10 +147,11 @@ std::vector<sip::Message> HostileSip::send(const std::string& method, const std:
                                            int phone_port, Deadline deadline,
                                            const std::string& spoof_from_domain,
                                            const std::string& event,
-                                           const std::vector<std::string>& extra_headers) {
+                                           const std::vector<std::string>& extra_headers,
+                                           bool in_dialog) {
   Impl& im = *impl_;
-  const sip::Message req =
-      buildRequest(method, phone_ip, phone_port, spoof_from_domain, event, extra_headers);
+  const sip::Message req = buildRequest(method, phone_ip, phone_port, spoof_from_domain, event,
+                                        extra_headers, in_dialog);
   const std::string bytes = sip::serialize(req);
   const std::string call_id = req.callId();
   const unsigned long cseq = req.cseq().first;

@@ -40,24 +40,29 @@ class HostileSip {
   HostileSip(const HostileSip&) = delete;
   HostileSip& operator=(const HostileSip&) = delete;
 
-  /// Sends one request of `method` (INVITE, OPTIONS, NOTIFY, BYE, MESSAGE, or any token) to the
-  /// phone and collects responses until the deadline (retransmitting per RFC 3261 Timer A/E until
-  /// a response arrives). `spoof_from_domain` sets the From host (default: our address); `event`
-  /// the Event header (NOTIFY defaults to "check-sync"); `extra_headers` are added verbatim
-  /// ("Authorization: Digest ..."). An INVITE carries an SDP offer; a final response to it is
+  /// Sends one request of `method` (INVITE, OPTIONS, NOTIFY, BYE, SUBSCRIBE, REFER, MESSAGE, or
+  /// any token) to the phone and collects responses until the deadline (retransmitting per RFC
+  /// 3261 Timer A/E until a response arrives). `spoof_from_domain` is written as the host of the
+  /// top Via's sent-by (the port stays ours, and rport asks for the answer to come to the packet's
+  /// source), of the From and of the Contact (default: our address); `event` the Event header
+  /// (NOTIFY defaults to "check-sync", SUBSCRIBE to "dialog"); `extra_headers` are added verbatim
+  /// ("Authorization: Digest ..."); `in_dialog` gives the To a tag, as a request inside an
+  /// established dialog carries. An INVITE carries an SDP offer; a final response to it is
   /// ACKed, and a 2xx is followed by a BYE (its response is collected too); an INVITE still
   /// ringing at the deadline is CANCELled.
   std::vector<proto::sip::Message> send(const std::string& method, const std::string& phone_ip,
                                         int phone_port, Deadline deadline,
                                         const std::string& spoof_from_domain = "",
                                         const std::string& event = "",
-                                        const std::vector<std::string>& extra_headers = {});
+                                        const std::vector<std::string>& extra_headers = {},
+                                        bool in_dialog = false);
 
   /// The request `send` would build (for logs, or to replay by hand).
   proto::sip::Message buildRequest(const std::string& method, const std::string& phone_ip,
                                    int phone_port, const std::string& spoof_from_domain = "",
                                    const std::string& event = "",
-                                   const std::vector<std::string>& extra_headers = {}) const;
+                                   const std::vector<std::string>& extra_headers = {},
+                                   bool in_dialog = false) const;
 
  private:
   struct Impl;

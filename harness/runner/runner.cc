@@ -448,9 +448,9 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             throw ConfigError(sc_.mark, "sip_send needs fakes.hostile_sip in the scenario");
           std::vector<std::string> headers;
           for (const auto& h : act.headers) headers.push_back(expand(h));
-          auto answers =
-              hostile->send(act.method, dut.address(), phoneSipPort(), deadlineIn(act.within),
-                            expand(act.spoof_from_domain), expand(act.event), headers);
+          auto answers = hostile->send(act.method, dut.address(), phoneSipPort(),
+                                       deadlineIn(act.within), expand(act.spoof_from_domain),
+                                       expand(act.event), headers, act.in_dialog);
           log_.emit("harness", "harness.sip-send",
                     {{"method", act.method}, {"answers", std::to_string(answers.size())}},
                     "hostile " + act.method + " to " + dut.address() + ": " +

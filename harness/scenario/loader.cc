@@ -1024,10 +1024,12 @@ std::optional<Action> Checker::action(const Entry& e) {
       return std::nullopt;
     }
     Fields f =
-        fields(args, {"method", "event", "spoof_from_domain", "headers", "within"}, "sip_send");
+        fields(args, {"method", "event", "spoof_from_domain", "in_dialog", "headers", "within"},
+               "sip_send");
     require(args, f, {"method"}, "'sip_send'");
     if (const Entry* x = f.get("method"); x && text(*x)) {
-      static const Names methods = {"INVITE", "OPTIONS", "NOTIFY", "BYE", "MESSAGE"};
+      static const Names methods = {"INVITE",    "OPTIONS", "NOTIFY", "BYE",
+                                    "SUBSCRIBE", "REFER",   "MESSAGE"};
       a2.method = x->v.Scalar();
       if (!contains(methods, a2.method)) {
         error(x->v, "unknown method '" + a2.method + "'" + suggest(a2.method, methods) +
@@ -1036,6 +1038,7 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     if (const Entry* x = f.get("event")) a2.event = text(*x).value_or("");
     if (const Entry* x = f.get("spoof_from_domain")) a2.spoof_from_domain = text(*x).value_or("");
+    if (const Entry* x = f.get("in_dialog")) a2.in_dialog = boolean(*x).value_or(false);
     if (const Entry* x = f.get("headers")) {
       for (auto& [h, m] : textList(*x)) a2.headers.push_back(h);
     }

@@ -100,7 +100,8 @@ struct SipCallAction {
 struct SipSendAction {
   std::string method;
   std::string event;              // NOTIFY Event header, e.g. "check-sync;reboot=true"
-  std::string spoof_from_domain;  // From host of a listed server
+  std::string spoof_from_domain;  // Via sent-by, From and Contact host: a listed server's name
+  bool in_dialog = false;         // a To tag, as a request inside a dialog carries
   std::vector<std::string> headers;
   double within = 3;
 };

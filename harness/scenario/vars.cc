@@ -19,6 +19,8 @@ const std::vector<std::string>& knownVariables() {
       "expect.auth_invite_sha256",
       "expect.auth_invite_nonce_reuse",
       "expect.auth_invite_nonce_lifetime",
+      "expect.unlisted_sip_methods",
+      "expect.unlisted_sip_sender",
       "svc.dns",
       "svc.ntp",
       "svc.tftp",

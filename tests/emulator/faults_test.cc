@@ -51,9 +51,17 @@ TEST(EmuFaults, Registry) {
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
                         "reboot-on-unlisted-notify",
+                        "restricted-domains-invite-only",
+                        "restricted-domains-trusts-headers",
+                        "restricted-domains-in-dialog-bypass",
+                        "restricted-domains-first-name-only",
+                        "check-sync-ignored",
                         "empty-restricted-domains-blocks-all",
+                        "empty-restricted-domains-proxy-only",
                         "default-transport-tcp",
+                        "default-transport-contact-tcp",
                         "crash-on-long-header",
+                        "crash-on-content-length-overflow",
                         "tls-accept-any-cert",
                         "tls-no-name-check",
                         "tls-allow-tls10",
@@ -67,7 +75,7 @@ TEST(EmuFaults, Registry) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 53u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 61u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

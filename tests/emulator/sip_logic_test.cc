@@ -59,9 +59,84 @@ TEST(SipDomains, Decisions) {
   EXPECT_EQ(unlistedAction(invite, {false, true, false}), UnlistedAction::Answer403);
   auto reboot = request("NOTIFY", "Event: check-sync;reboot=true\r\n");
   EXPECT_EQ(unlistedAction(reboot, {}), UnlistedAction::Drop);
-  EXPECT_EQ(unlistedAction(reboot, {false, false, true}), UnlistedAction::Reboot);
+  // Fault reboot-on-unlisted-notify: the check-sync handler runs before the filter, for a resync
+  // as for a reboot; other NOTIFYs and other methods still meet the filter.
+  EXPECT_EQ(unlistedAction(reboot, {false, false, true}), UnlistedAction::Process);
   EXPECT_EQ(unlistedAction(request("NOTIFY", "Event: check-sync\r\n"), {false, false, true}),
+            UnlistedAction::Process);
+  EXPECT_EQ(unlistedAction(request("NOTIFY", "Event: dialog\r\n"), {false, false, true}),
             UnlistedAction::Drop);
+  EXPECT_EQ(unlistedAction(invite, {false, false, true}), UnlistedAction::Drop);
+}
+
+TEST(SipDomains, WhoARequestIsFrom) {
+  RestrictedDomains rad;
+  rad.configure({"sip.lab.example"});
+  rad.addAddress("198.18.252.10");
+  const std::string listed = "198.18.252.10", unlisted = "198.18.252.66";
+  // A sender that writes the listed name into its Via and From.
+  auto spoofed = request("OPTIONS");
+  spoofed.headers.clear();
+  spoofed.add("Via", "SIP/2.0/UDP SIP.lab.example:5060;branch=z9hG4bK2;rport");
+  spoofed.add("From", "\"x\" <sip:hostile@sip.lab.example;user=phone>;tag=1");
+  spoofed.add("To", "<sip:100@198.18.252.2>");
+  spoofed.add("Call-ID", "c2");
+  spoofed.add("CSeq", "1 OPTIONS");
+  EXPECT_EQ(topViaHost(spoofed), "SIP.lab.example");
+  EXPECT_EQ(fromHost(spoofed), "sip.lab.example");
+  EXPECT_EQ(topViaHost(request("BYE")), "198.18.252.10");
+
+  // Conformant: the packet's source decides, for every method, in a dialog or not.
+  for (const char* method : {"INVITE", "OPTIONS", "MESSAGE", "SUBSCRIBE", "REFER", "NOTIFY"}) {
+    EXPECT_FALSE(radAdmits(rad, request(method), unlisted, {}).allowed) << method;
+    EXPECT_TRUE(radAdmits(rad, request(method), listed, {}).allowed) << method;
+  }
+  EXPECT_FALSE(radAdmits(rad, spoofed, unlisted, {}).allowed);
+  auto bye = request("BYE");
+  bye.headers[2].value += ";tag=t1";  // To
+  ASSERT_EQ(bye.toTag(), "t1");
+  EXPECT_FALSE(radAdmits(rad, bye, unlisted, {}).allowed);
+
+  // restricted-domains-invite-only
+  const RadFaults invite_only{true, false, false};
+  EXPECT_FALSE(radAdmits(rad, request("INVITE"), unlisted, invite_only).allowed);
+  auto d = radAdmits(rad, request("OPTIONS"), unlisted, invite_only);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.fault, "restricted-domains-invite-only");
+  // restricted-domains-trusts-headers: the spoofed request passes, a plain one does not, and the
+  // listed proxy (its own address in the Via) still does.
+  const RadFaults headers{false, true, false};
+  d = radAdmits(rad, spoofed, unlisted, headers);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.fault, "restricted-domains-trusts-headers");
+  auto honest = request("OPTIONS");  // from the unlisted host, saying so
+  honest.headers[0].value = "SIP/2.0/UDP 198.18.252.66;branch=z9hG4bK3";
+  honest.headers[1].value = "<sip:a@198.18.252.66>;tag=f";
+  EXPECT_FALSE(radAdmits(rad, honest, unlisted, headers).allowed);
+  d = radAdmits(rad, request("INVITE"), listed, headers);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.fault, "");
+  // restricted-domains-in-dialog-bypass
+  const RadFaults in_dialog{false, false, true};
+  d = radAdmits(rad, bye, unlisted, in_dialog);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.fault, "restricted-domains-in-dialog-bypass");
+  EXPECT_FALSE(radAdmits(rad, request("BYE"), unlisted, in_dialog).allowed);
+}
+
+TEST(SipRobust, ContentLengthOverrun) {
+  const std::string head =
+      "OPTIONS sip:100@198.18.252.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.252.66;branch=z9hG4bK1\r\n";
+  EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: 0\r\n\r\n", 4096));
+  EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: 4\r\n\r\nbody", 4096));
+  // Longer than the datagram but inside the buffer: the copy reads garbage, no crash.
+  EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: 40\r\n\r\nbody", 4096));
+  // RFC 4475 3.1.2.7 (clerr): 9999 bytes announced.
+  EXPECT_TRUE(contentLengthOverruns(head + "Content-Length: 9999\r\n\r\nbody", 4096));
+  EXPECT_TRUE(contentLengthOverruns(head + "l: 99999999999999999999999\r\n\r\n", 4096));
+  EXPECT_TRUE(contentLengthOverruns(head + "content-length :5000\n\n", 4096));
+  EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: -1\r\n\r\n", 4096));
+  EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: 9999\r\n", 4096));  // no body
 }
 
 TEST(SipNotify, CheckSync) {
@@ -278,7 +353,11 @@ TEST(SipFaults, EveryRowExists) {
        {"ignore-restricted-domains", "restricted-domains-semicolon-only", "answer-unlisted-403",
         "no-auth-invite", "auth-invite-accepts-any", "auth-invite-nonce-replay",
         "no-dhcp-renew-on-sip-timeout", "no-reset-on-address-change", "reboot-on-unlisted-notify",
-        "crash-on-long-header"})
+        "crash-on-long-header", "restricted-domains-invite-only",
+        "restricted-domains-trusts-headers", "restricted-domains-in-dialog-bypass",
+        "restricted-domains-first-name-only", "check-sync-ignored",
+        "empty-restricted-domains-proxy-only", "default-transport-contact-tcp",
+        "crash-on-content-length-overflow"})
     EXPECT_TRUE(f.enable(name)) << name;
   auto m = request("OPTIONS", "X-Long: " + std::string(4097, 'a') + "\r\n");
   EXPECT_TRUE(hasHeaderLongerThan(m, 4096));

@@ -147,6 +147,19 @@ TEST(FakeSip, HostileRequestShape) {
   EXPECT_EQ(*inv.header("Content-Type"), "application/sdp");
   EXPECT_EQ(inv.header("From")->rfind("<sip:hostile@127.0.0.1>", 0), 0u);
   EXPECT_FALSE(inv.header("Event"));
+  EXPECT_EQ(inv.toTag(), "");
+  // A spoofer names the listed server in its Via and Contact too; rport brings the answer back.
+  EXPECT_EQ(m.header("Via")->rfind("SIP/2.0/UDP sip.lab.example:", 0), 0u);
+  EXPECT_NE(m.header("Via")->find(";rport"), std::string::npos);
+  EXPECT_EQ(m.header("Contact")->rfind("<sip:hostile@sip.lab.example:", 0), 0u);
+  EXPECT_EQ(inv.header("Via")->rfind("SIP/2.0/UDP 127.0.0.1:", 0), 0u);
+  auto sub = hostile.buildRequest("SUBSCRIBE", "198.18.0.100", 5060);
+  EXPECT_EQ(*sub.header("Event"), "dialog");
+  EXPECT_TRUE(sub.header("Expires"));
+  auto refer = hostile.buildRequest("REFER", "198.18.0.100", 5060);
+  EXPECT_EQ(refer.header("Refer-To")->rfind("<sip:hostile@127.0.0.1:", 0), 0u);
+  auto bye = hostile.buildRequest("BYE", "198.18.0.100", 5060, "", "", {}, true);
+  EXPECT_NE(bye.toTag(), "");
 }
 
 TEST(FakeKamailio, GeneratedConfigPassesCheck) {
