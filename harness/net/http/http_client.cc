@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 
+#include "harness/net/http/http_response_beast.h"
+
 namespace phonelab::net {
 
 namespace asio = boost::asio;
@@ -46,8 +48,8 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
   }
 
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(8 * 1024 * 1024);
+  ResponseParser parser;
+  limitResponse(parser);
   std::string stage = "connect to " + where;
   boost::system::error_code result;
 
@@ -78,15 +80,7 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
     }
     return std::nullopt;
   }
-  HttpResponse out;
-  const auto& res = parser.get();
-  out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = res.body();
+  HttpResponse out = toHttpResponse(parser);
   beast::error_code ignore;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
   return out;
