@@ -1,6 +1,5 @@
 // libFuzzer target: the HTTP client's reading of a response (the phone's admin pages, cfg.xml,
-// status.xml): Beast's parser with the client's limits, then our status, headers and body. The
-// bytes are also fed in segments, as they arrive from a socket.
+// status.xml): Beast's parser with the client's limits, then our status, headers and body.
 
 #include <cstddef>
 #include <cstdint>
