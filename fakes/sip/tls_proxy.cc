@@ -98,6 +98,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   int local_port = 0;
   std::string alert_received, alert_sent;
   std::string inbuf;
+  proto::SipStreamScan inscan;  // how far inbuf's front message was looked at
   std::array<char, 16384> rbuf{};
   std::array<char, 65536> ubuf{};
   std::deque<std::string> outq;
@@ -207,7 +208,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
                           }
                           self->inbuf.append(self->rbuf.data(), n);
                           std::string err;
-                          for (auto& m : proto::takeSipMessages(self->inbuf, err))
+                          for (auto& m : proto::takeSipMessages(self->inbuf, self->inscan, err))
                             self->fromPhone(m);
                           if (!err.empty()) {
                             self->record("from-phone", self->inbuf.substr(0, 200), true);

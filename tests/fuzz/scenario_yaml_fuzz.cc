@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "harness/scenario/loader.h"
@@ -13,7 +14,11 @@
 namespace sc = phonelab::scenario;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/phonelab-fuzz-" + std::to_string(::getpid()) + ".yaml";
+  static const std::string path = [] {
+    static std::string p = "/tmp/phonelab-fuzz-" + std::to_string(::getpid()) + ".yaml";
+    std::atexit([] { std::remove(p.c_str()); });
+    return p;
+  }();
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return 0;
   std::fwrite(data, 1, size, f);

@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 
+#include "harness/net/http/http_response_beast.h"
+
 namespace phonelab::net {
 
 namespace asio = boost::asio;
@@ -56,8 +58,9 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
   }
 
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(req.max_body);
+  ResponseParser parser;
+  limitResponse(parser);
+  parser.body_limit(req.max_body);  // an admin page: the request's own cap, not the client's
   std::string stage = "connect to " + where;
   boost::system::error_code result;
   bool done = false, cancelled = false;
@@ -128,19 +131,11 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
     }
     return std::nullopt;
   }
-  const auto& res = parser.get();
-  if (res.body().size() > req.max_body) {  // a body without Content-Length, to its end
+  if (parser.get().body().size() > req.max_body) {  // a body without Content-Length, to its end
     error = stage + ": " + kTooLarge + " of " + std::to_string(req.max_body / 1024) + " KiB";
     return std::nullopt;
   }
-  HttpResponse out;
-  out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = res.body();
+  HttpResponse out = toHttpResponse(parser);
   beast::error_code ignore;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
   return out;
