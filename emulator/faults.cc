@@ -10,14 +10,24 @@ const std::vector<FaultDef>& faultTable() {
       {"web-submit-ignored", "web form POST answers \"Changes submitted\" but stores nothing"},
       {"config-lost-on-reboot",
        "changes are applied in memory but never written to config.xml, so a reboot loses them"},
-      {"ignore-option-1", "ignores the offered subnet mask (option 1) and uses 255.255.0.0"},
+      {"ignore-option-1",
+       "ignores the offered subnet mask (option 1) and falls back to the classful one (/24 for "
+       "198.18.x.x)"},
       {"ignore-option-2", "ignores the time offset (option 2): Time_Offset stays 0"},
-      {"ignore-option-3", "ignores the router (option 3): no default route"},
+      {"ignore-option-3",
+       "ignores the router (option 3) and routes through the DHCP server (its server "
+       "identifier, option 54) instead"},
       {"ignore-option-6",
        "ignores the DNS servers (option 6): never sends a DNS query, name lookups fail"},
       {"ignore-option-15",
        "ignores the domain name (option 15): no search domain, queries the bare name"},
       {"ignore-option-42", "ignores the NTP servers (option 42): no NTP request"},
+      {"ignore-option-58",
+       "ignores the renewal time T1 (option 58) and renews at half the lease, as if it were "
+       "absent"},
+      {"ignore-option-59",
+       "ignores the rebinding time T2 (option 59) and rebinds at 7/8 of the lease, as if it were "
+       "absent"},
       {"ignore-option-43", "ignores option 43: no TR-069 Inform to its ACS URL"},
       {"ignore-option-66", "ignores the TFTP server name (option 66) as a provisioning source"},
       {"ignore-option-125", "ignores option 125: no TR-069 Inform to its ACS URL"},
@@ -28,6 +38,21 @@ const std::vector<FaultDef>& faultTable() {
       {"no-vendor-class", "sends no vendor class identifier (option 60) in DISCOVER/REQUEST"},
       {"renew-late", "renews at T1 + 50% of T1 instead of at T1"},
       {"no-renew", "never renews or rebinds; starts over from DISCOVER when the lease expires"},
+      {"renew-at-t2",
+       "the renewal timer is armed with T2 instead of T1: no unicast renewal, the first REQUEST "
+       "is the broadcast at T2"},
+      {"lease-in-ms",
+       "lease time, T1 and T2 are handed to a millisecond timer as they are (seconds taken as "
+       "milliseconds): renews, rebinds and expires at once, over and over"},
+      {"no-rebind",
+       "never rebinds: keeps unicasting renewals to its server past T2 until the lease expires"},
+      {"keep-address-after-expiry",
+       "at lease expiry it starts over from DISCOVER but keeps the expired address configured "
+       "(still answers ARP and traffic on it)"},
+      {"ack-from-any-server",
+       "while renewing, takes a DHCPACK or DHCPNAK from any server (another server identifier "
+       "than its lease's): a third party on the segment can change its address or make it "
+       "reset"},
       {"crash-on-malformed-option",
        "a malformed option length in a DHCPOFFER/DHCPACK crashes the firmware: it stops answering "
        "and its watchdog restarts it"},
@@ -110,6 +135,11 @@ std::string_view faultArea(std::string_view name) {
       {"no-vendor-class", "dhcp"},
       {"renew-late", "dhcp"},
       {"no-renew", "dhcp"},
+      {"renew-at-t2", "dhcp"},
+      {"lease-in-ms", "dhcp"},
+      {"no-rebind", "dhcp"},
+      {"keep-address-after-expiry", "dhcp"},
+      {"ack-from-any-server", "dhcp"},
       {"crash-on-malformed-option", "dhcp"},
       {"dhcp-wrong-address", "dhcp"},
       {"ignore-restricted-domains", "sip"},

@@ -273,12 +273,17 @@ struct Phone::Impl : PhoneControl {
       logLine("dhcp: fault no-vendor-class: no option 60");
       c.vendor_class.clear();
     }
-    for (int code : {1, 2, 3, 6, 15, 42, 43, 66, 125, 150, 159, 160}) {
+    for (int code : {1, 2, 6, 15, 42, 43, 58, 59, 66, 125, 150, 159, 160}) {
       if (opt.faults.has("ignore-option-" + std::to_string(code)))
         c.ignore_options.insert(static_cast<uint8_t>(code));
     }
-    c.mask_class_b = opt.faults.has("ignore-option-1");
+    c.router_from_server = opt.faults.has("ignore-option-3");
     c.renew_late = opt.faults.has("renew-late");
+    c.renew_at_t2 = opt.faults.has("renew-at-t2");
+    c.lease_in_ms = opt.faults.has("lease-in-ms");
+    c.no_rebind = opt.faults.has("no-rebind");
+    c.keep_after_expiry = opt.faults.has("keep-address-after-expiry");
+    c.ack_from_any_server = opt.faults.has("ack-from-any-server");
     c.no_renew = opt.faults.has("no-renew");
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
     c.hostname = cfg.get("Station_Name");
