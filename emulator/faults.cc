@@ -165,6 +165,60 @@ std::string_view faultArea(std::string_view name) {
   return {};
 }
 
+std::vector<std::string_view> faultRequirements(std::string_view name) {
+  // What each fault models a wrong way of; scenarios/requirements.yaml lists the same pairs under
+  // each requirement's `wrong_ways:` (a unit test holds the two equal).
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> table = {
+      {"static-ip-ignored", {"NET-CONN-STATIC"}},
+      {"web-submit-ignored", {"WEB-CONFIG"}},
+      {"config-lost-on-reboot", {"WEB-CONFIG"}},
+      {"ignore-option-1", {"DHCP-OPT-1"}},
+      {"ignore-option-2", {"DHCP-OPT-2"}},
+      {"ignore-option-3", {"DHCP-OPT-3"}},
+      {"ignore-option-6", {"DHCP-OPT-6"}},
+      {"ignore-option-15", {"DHCP-OPT-15"}},
+      {"ignore-option-42", {"DHCP-OPT-42"}},
+      {"ignore-option-43", {"DHCP-OPT-43"}},
+      {"ignore-option-66", {"DHCP-OPT-66"}},
+      {"ignore-option-125", {"DHCP-OPT-125"}},
+      {"ignore-option-150", {"DHCP-OPT-150"}},
+      {"ignore-option-159", {"DHCP-OPT-159"}},
+      {"ignore-option-160", {"DHCP-OPT-160"}},
+      {"no-vendor-class", {"DHCP-OPT-60"}},
+      {"renew-late", {"DHCP-OPT-41"}},
+      {"no-renew", {"DHCP-OPT-41"}},
+      {"crash-on-malformed-option", {"SEC-DHCP-ROBUST"}},
+      {"dhcp-wrong-address", {"NET-CONN-DHCP"}},
+      {"ignore-restricted-domains", {"SIP-RAD-BLOCK"}},
+      {"restricted-domains-semicolon-only", {"SIP-RAD-ALLOW"}},
+      {"answer-unlisted-403", {"SIP-RAD-BLOCK"}},
+      {"no-auth-invite", {"SIP-AUTH-INVITE-ON"}},
+      {"auth-invite-accepts-any", {"SIP-AUTH-INVITE-ON"}},
+      {"auth-invite-nonce-replay", {"SIP-AUTH-INVITE-ON"}},
+      {"no-dhcp-renew-on-sip-timeout", {"NET-DHCP-RENEW-SAME", "NET-DHCP-RENEW-CHANGED"}},
+      {"no-reset-on-address-change", {"NET-DHCP-RENEW-CHANGED"}},
+      {"reboot-on-unlisted-notify", {"SEC-NOTIFY-UNLISTED"}},
+      {"empty-restricted-domains-blocks-all", {"SIP-RAD-EMPTY"}},
+      {"default-transport-tcp", {"SIP-UDP-DEFAULT"}},
+      {"crash-on-long-header", {"SEC-SIP-ROBUST"}},
+      {"tls-accept-any-cert", {"SEC-TLS-CERT"}},
+      {"tls-no-name-check", {"SEC-TLS-CERT"}},
+      {"tls-allow-tls10", {"SEC-TLS-VERSION"}},
+      {"tls-fallback-to-udp", {"SIP-TLS-SIGNALLING"}},
+      {"sip-cleartext-despite-tls", {"SIP-TLS-SIGNALLING"}},
+      {"media-srtp-with-tls", {"SIP-TLS-MEDIA-CLEAR"}},
+      {"audio-one-way", {"AUDIO-LOOPBACK"}},
+      {"audio-delay-250ms", {"AUDIO-LOOPBACK"}},
+      {"audio-loss-5pct", {"AUDIO-LOOPBACK"}},
+      {"audio-level-minus-12db", {"AUDIO-LOOPBACK"}},
+      {"audio-wrong-codec", {"AUDIO-LOOPBACK"}},
+  };
+  for (const auto& [fault, reqs] : table) {
+    if (fault == name) return reqs;
+  }
+  return {};
+}
+
 std::string listFaults() {
   std::string out;
   for (const auto& f : faultTable()) {
@@ -174,6 +228,13 @@ std::string listFaults() {
     out += '\t';
     auto area = faultArea(f.name);
     out.append(area.empty() ? std::string_view("*") : area);
+    out += '\t';
+    bool first = true;
+    for (auto r : faultRequirements(f.name)) {
+      if (!first) out += ' ';
+      out.append(r);
+      first = false;
+    }
     out += '\n';
   }
   return out;

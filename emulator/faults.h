@@ -32,7 +32,12 @@ class Faults {
 /// The scenario area (folder of scenarios/) that must catch the fault; empty if not assigned.
 std::string_view faultArea(std::string_view name);
 
-/// `name<TAB>description<TAB>area` per line (area "*" when not assigned), for --list-faults.
+/// The requirement ids (scenarios/requirements.yaml) the fault breaks: the requirements whose
+/// `wrong_ways:` name it. Empty if not assigned.
+std::vector<std::string_view> faultRequirements(std::string_view name);
+
+/// `name<TAB>description<TAB>area<TAB>requirements` per line (area "*" when not assigned;
+/// requirements space-separated), for --list-faults.
 std::string listFaults();
 
 }  // namespace phonelab::emulator

@@ -179,6 +179,19 @@ std::string statusBadge(const RequirementResult& rr) {
   return "<span class=\"verdict v-not-tested\">not tested</span>";
 }
 
+/// The ways to get the requirement wrong that the suite is proven to catch: each an emulator
+/// fault that `phonelab selftest` runs and that a scenario of the requirement fails on.
+std::string wrongWays(const Requirement& q) {
+  if (q.wrong_ways.empty()) return "";
+  std::string items;
+  for (const auto& w : q.wrong_ways) {
+    items += "<li><code>" + e(w.fault) + "</code>: " + e(w.how) + "</li>";
+  }
+  return "<details class=\"wrong-ways\"><summary>Catches " + std::to_string(q.wrong_ways.size()) +
+         " wrong way" + (q.wrong_ways.size() == 1 ? "" : "s") +
+         " (emulator faults the self-test proves)</summary><ul>" + items + "</ul></details>";
+}
+
 std::string matrixTable(const std::vector<RequirementResult>& rows, const std::string& kind,
                         const std::string& heading, const std::string& explanation) {
   std::string body;
@@ -198,8 +211,8 @@ std::string matrixTable(const std::vector<RequirementResult>& rows, const std::s
             "</td><td><div class=\"req-title\">" + e(q.title) + "</div>" +
             (q.spec.empty() ? "" : "<div class=\"spec\">" + e(q.spec) + "</div>") +
             (q.notes.empty() ? "" : "<div class=\"notes\">Note: " + e(q.notes) + "</div>") +
-            "</td><td>" + (links.empty() ? "-" : links) + "</td><td class=\"req-status\">" +
-            status + "</td></tr>\n";
+            wrongWays(q) + "</td><td>" + (links.empty() ? "-" : links) +
+            "</td><td class=\"req-status\">" + status + "</td></tr>\n";
   }
   if (body.empty()) return "";
   return "<h3>" + heading + "</h3>\n" +

@@ -235,12 +235,15 @@ std::string toJsonText(const RunResults& r) {
   ojson requirements = ojson::array();
   for (const auto& rr : r.requirementResults()) {
     const auto& q = rr.requirement;
+    ojson ways = ojson::array();
+    for (const auto& w : q.wrong_ways) ways.push_back(ojson{{"fault", w.fault}, {"how", w.how}});
     requirements.push_back(ojson{{"id", q.id},
                                  {"title", q.title},
                                  {"kind", q.kind},
                                  {"spec", q.spec},
                                  {"notes", q.notes},
                                  {"planned", q.planned},
+                                 {"wrong_ways", std::move(ways)},
                                  {"verdict", rr.status()},
                                  {"scenarios", strings(rr.scenarios)}});
   }
@@ -332,6 +335,15 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
     rd.str(o, p, "spec", q.spec);
     rd.str(o, p, "notes", q.notes);
     rd.str(o, p, "planned", q.planned, false);  // added later in schema 1: optional
+    rd.objects(
+        o, p, "wrong_ways",
+        [&](const json& wo, const std::string& wp) {
+          WrongWay w;
+          rd.str(wo, wp, "fault", w.fault);
+          rd.str(wo, wp, "how", w.how);
+          q.wrong_ways.push_back(std::move(w));
+        },
+        false);  // added later in schema 1: optional
     // Derived: checked for type only ("not-tested" is a requirement's state, not a verdict).
     Verdict ignored_verdict{};
     std::vector<std::string> ignored_ids;

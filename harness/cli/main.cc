@@ -270,6 +270,7 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
     std::cerr << "phonelab: the emulator lists no faults (phone-emulator --list-faults)\n";
     return kExitUsage;
   }
+  const auto every_fault = faults;
   if (!a.only.empty()) {
     std::vector<runner::FaultInfo> chosen;
     for (const auto& name : a.only) {
@@ -293,6 +294,7 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
   opts.jobs = a.jobs;
   opts.command_line = command_line;
   opts.every_fault = a.only.empty();
+  opts.known_faults = every_fault;
   runner::Selftest selftest(opts, std::move(l.lab), std::move(l.catalog), std::move(l.scenarios),
                             std::move(faults));
   runner::SelftestResult result;

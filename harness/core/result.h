@@ -38,6 +38,13 @@ struct ScenarioResult {
   std::string error;
 };
 
+/// A way a firmware engineer could get a requirement subtly wrong, modelled by an emulator fault
+/// that the self-test proves the suite catches.
+struct WrongWay {
+  std::string fault;  // the emulator fault's name
+  std::string how;    // what the stack gets wrong, in a firmware engineer's words
+};
+
 /// One row of scenarios/requirements.yaml.
 struct Requirement {
   std::string id;
@@ -48,6 +55,8 @@ struct Requirement {
   /// Not tested yet, on purpose: the issue that will add its scenario ("#5 TLS"). The coverage
   /// gate (scenario::checkCoverage) accepts a requirement without a scenario only with this marker.
   std::string planned;
+  /// The realistic ways to get it wrong, each an emulator fault (`wrong_ways:`).
+  std::vector<WrongWay> wrong_ways;
   Mark mark;  // where the catalog defines it (for diagnostics; not in results.json)
 };
 

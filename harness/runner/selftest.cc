@@ -23,8 +23,11 @@ namespace fs = std::filesystem;
 
 bool SelftestResult::ok() const {
   if (interrupted || !baseline_not_passing.empty()) return false;
-  return std::all_of(faults.begin(), faults.end(),
-                     [](const FaultOutcome& f) { return f.caught(); });
+  const bool known =
+      std::none_of(wrong_ways.begin(), wrong_ways.end(),
+                   [](const WrongWayOutcome& w) { return w.status == "unknown-fault"; });
+  return known && std::all_of(faults.begin(), faults.end(),
+                              [](const FaultOutcome& f) { return f.caught(); });
 }
 
 std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scenario>& suite,
@@ -56,8 +59,15 @@ std::vector<FaultInfo> parseFaultList(const std::string& text) {
     f.name = line.substr(0, t1);
     auto t2 = line.find('\t', t1 + 1);
     f.description = line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
-    f.area = t2 == std::string::npos ? "*" : line.substr(t2 + 1);
+    auto t3 = t2 == std::string::npos ? std::string::npos : line.find('\t', t2 + 1);
+    f.area = t2 == std::string::npos
+                 ? "*"
+                 : line.substr(t2 + 1, t3 == std::string::npos ? std::string::npos : t3 - t2 - 1);
     if (f.area.empty()) f.area = "*";
+    if (t3 != std::string::npos) {
+      std::istringstream reqs(line.substr(t3 + 1));
+      for (std::string id; reqs >> id;) f.requirements.push_back(id);
+    }
     out.push_back(std::move(f));
   }
   return out;
@@ -179,15 +189,57 @@ nlohmann::json toJson(const SelftestResult& r) {
     j["faults"].push_back({{"fault", f.fault.name},
                            {"description", f.fault.description},
                            {"area", f.fault.area},
+                           {"requirements", f.fault.requirements},
                            {"caught", f.caught()},
                            {"ran", f.ran},
                            {"failed", f.failed},
                            {"errors", f.errors}});
   }
+  j["wrong_ways"] = nlohmann::json::array();
+  for (const auto& w : r.wrong_ways) {
+    j["wrong_ways"].push_back({{"requirement", w.requirement},
+                               {"fault", w.way.fault},
+                               {"how", w.way.how},
+                               {"status", w.status},
+                               {"by", w.by}});
+  }
   return j;
 }
 
 }  // namespace
+
+std::vector<WrongWayOutcome> judgeWrongWays(const std::vector<Requirement>& catalog,
+                                            const std::vector<scenario::Scenario>& suite,
+                                            const std::vector<FaultInfo>& known,
+                                            const std::vector<FaultOutcome>& ran) {
+  std::vector<WrongWayOutcome> out;
+  for (const auto& req : catalog) {
+    for (const auto& way : req.wrong_ways) {
+      WrongWayOutcome o{req.id, way, "", {}};
+      const bool exists = std::any_of(known.begin(), known.end(),
+                                      [&](const FaultInfo& f) { return f.name == way.fault; });
+      auto it = std::find_if(ran.begin(), ran.end(),
+                             [&](const FaultOutcome& f) { return f.fault.name == way.fault; });
+      if (!exists) {
+        o.status = "unknown-fault";
+      } else if (it == ran.end()) {
+        o.status = "not-run";
+      } else {
+        for (const auto& id : it->failed) {
+          for (const auto& sc : suite) {
+            if (sc.id == id && std::find(sc.requirements.begin(), sc.requirements.end(), req.id) !=
+                                   sc.requirements.end()) {
+              o.by.push_back(id);
+            }
+          }
+        }
+        o.status = !o.by.empty() ? "caught" : it->caught() ? "caught-elsewhere" : "missed";
+      }
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
 
 SelftestResult Selftest::run() {
   auto& im = *impl_;
@@ -259,6 +311,9 @@ SelftestResult Selftest::run() {
     }
     if (tested && !proven) r.unproven.push_back(req.id);
   }
+  r.wrong_ways =
+      judgeWrongWays(im.catalog, im.suite,
+                     im.opts.known_faults.empty() ? im.faults : im.opts.known_faults, r.faults);
   std::ofstream(im.opts.report_dir + "/selftest.json") << toJson(r).dump(2) << "\n";
   std::ofstream(im.opts.report_dir + "/selftest.txt") << formatTable(r);
   return r;
@@ -292,6 +347,22 @@ std::string formatTable(const SelftestResult& r) {
   out << "\n" << caught << " of " << r.faults.size() << " faults caught";
   if (r.interrupted) out << " (interrupted: the table is incomplete)";
   out << "\n";
+  if (!r.wrong_ways.empty()) {
+    out << "\nwrong ways per requirement (scenarios/requirements.yaml wrong_ways):\n";
+    std::string last;
+    size_t proven = 0;
+    for (const auto& ww : r.wrong_ways) {
+      if (ww.requirement != last) out << "  " << ww.requirement << "\n";
+      last = ww.requirement;
+      std::string by;
+      for (const auto& s : ww.by) by += (by.empty() ? "" : ", ") + s;
+      out << "    " << pad(ww.way.fault, w) << "  " << pad(ww.status, 16)
+          << (by.empty() ? "" : "  " + by) << "\n";
+      proven += ww.status == "caught";
+    }
+    out << proven << " of " << r.wrong_ways.size()
+        << " wrong ways caught by a scenario of their requirement\n";
+  }
   if (!r.unproven.empty()) {
     out << "unproven requirements (no fault breaks their scenarios):";
     for (const auto& u : r.unproven) out << " " << u;

@@ -20,6 +20,7 @@ struct FaultInfo {
   std::string name;
   std::string description;
   std::string area;  // folder of scenarios/ that must catch it; "*" = the whole suite
+  std::vector<std::string> requirements;  // the requirement ids it breaks (a wrong way of each)
 };
 
 struct SelftestOptions {
@@ -27,6 +28,8 @@ struct SelftestOptions {
   std::string bin_dir;
   int jobs = 8;             // lanes in use at once, over all faults
   bool every_fault = true;  // false when only some faults run: no requirement is judged unproven
+  /// Every fault the emulator lists, also those not run (empty: the ones run are all of them).
+  std::vector<FaultInfo> known_faults;
   std::string command_line;
 };
 
@@ -38,10 +41,22 @@ struct FaultOutcome {
   bool caught() const { return !failed.empty(); }
 };
 
+/// One `wrong_ways:` entry of the catalogue, judged by this self-test.
+struct WrongWayOutcome {
+  std::string requirement;
+  WrongWay way;
+  /// "caught": a scenario of the requirement failed with the fault; "caught-elsewhere": only
+  /// scenarios of other requirements did; "missed": none did; "unknown-fault": the emulator has
+  /// no such fault; "not-run": the fault was not part of this self-test (--fault).
+  std::string status;
+  std::vector<std::string> by;  // the requirement's scenarios that failed with the fault
+};
+
 struct SelftestResult {
   std::vector<std::string> baseline_not_passing;  // "id: verdict" of the fault-free run
   std::vector<FaultOutcome> faults;
-  std::vector<std::string> unproven;  // requirement ids no fault breaks
+  std::vector<WrongWayOutcome> wrong_ways;  // in catalogue order
+  std::vector<std::string> unproven;        // requirement ids no fault breaks
   bool interrupted = false;
   bool ok() const;
 };
@@ -50,7 +65,7 @@ struct SelftestResult {
 std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scenario>& suite,
                                                 const std::string& area);
 
-/// "name<TAB>description<TAB>area" lines of `phone-emulator --list-faults`.
+/// "name<TAB>description<TAB>area<TAB>requirements" lines of `phone-emulator --list-faults`.
 std::vector<FaultInfo> parseFaultList(const std::string& text);
 
 class Selftest {
@@ -65,6 +80,13 @@ class Selftest {
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
+
+/// Each `wrong_ways:` entry of `catalog` judged against the faults the self-test ran (`known`:
+/// every fault the emulator lists).
+std::vector<WrongWayOutcome> judgeWrongWays(const std::vector<Requirement>& catalog,
+                                            const std::vector<scenario::Scenario>& suite,
+                                            const std::vector<FaultInfo>& known,
+                                            const std::vector<FaultOutcome>& ran);
 
 /// The table people read (also written to selftest.txt).
 std::string formatTable(const SelftestResult& r);

@@ -1035,7 +1035,8 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
       error(item, std::string("expected a requirement (a map), got ") + typeName(item));
       continue;
     }
-    Fields f = fields(item, {"id", "title", "kind", "spec", "notes", "planned"}, "requirement");
+    Fields f = fields(item, {"id", "title", "kind", "spec", "notes", "planned", "wrong_ways"},
+                      "requirement");
     require(item, f, {"id", "title", "kind", "spec"}, "requirement");
     Requirement r;
     r.mark = mark(item);
@@ -1063,6 +1064,35 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
       r.planned = text(*x).value_or("");
       if (r.planned.empty()) {
         error(x->v, "'planned' is empty: name the issue that will test it (e.g. \"#5 TLS\")");
+      }
+    }
+    if (const Entry* x = f.get("wrong_ways"); x && expect(*x, YAML::NodeType::Sequence, "a list")) {
+      std::map<std::string, int> faults;  // fault -> line
+      for (const auto& w : x->v) {
+        if (!w.IsMap()) {
+          error(w,
+                std::string("expected a wrong way {fault: <emulator fault>, how: <text>}, got ") +
+                    typeName(w));
+          continue;
+        }
+        Fields wf = fields(w, {"fault", "how"}, "wrong way");
+        require(w, wf, {"fault", "how"}, "wrong way");
+        WrongWay ww;
+        if (const Entry* y = wf.get("fault"); y && text(*y)) {
+          ww.fault = y->v.Scalar();
+          const bool ok = !ww.fault.empty() && ww.fault.size() <= 64 &&
+                          std::all_of(ww.fault.begin(), ww.fault.end(), [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                          });
+          if (!ok) error(y->v, "bad fault name '" + ww.fault + "': use a-z, 0-9 and '-'");
+          auto [it, fresh] = faults.emplace(ww.fault, mark(y->v).line);
+          if (!fresh) {
+            error(y->v, "fault '" + ww.fault + "' is listed twice (first at line " +
+                            std::to_string(it->second) + ")");
+          }
+        }
+        if (const Entry* y = wf.get("how")) ww.how = text(*y).value_or("");
+        r.wrong_ways.push_back(std::move(ww));
       }
     }
     out.push_back(std::move(r));

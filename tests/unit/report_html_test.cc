@@ -44,7 +44,10 @@ TEST(ReportHtml, MatrixSplitsDocumentedFromHardeningWithSpecTextAndNotTested) {
   auto net1 = h.find(
       "<tr id=\"req-NET-1\" class=\"req req-documented status-fail\"><td class=\"req-id\">NET-1"
       "</td><td><div class=\"req-title\">Static IP configuration</div><div class=\"spec\">"
-      "Network settings, static</div><div class=\"notes\">Note: n1</div></td><td>"
+      "Network settings, static</div><div class=\"notes\">Note: n1</div><details "
+      "class=\"wrong-ways\"><summary>Catches 1 wrong way (emulator faults the self-test proves)"
+      "</summary><ul><li><code>static-ip-ignored</code>: keeps running DHCP with a static "
+      "address set</li></ul></details></td><td>"
       "<a href=\"#net-conn-static\">net-conn-static</a>, <a href=\"#sip-auth-invite\">"
       "sip-auth-invite</a></td><td class=\"req-status\"><span class=\"verdict v-fail\">fail"
       "</span></td></tr>");

@@ -123,7 +123,9 @@ TEST(ReportJson, WritesTheDocumentedShape) {
       text.find(
           "\"id\": \"NET-1\",\n      \"title\": \"Static IP configuration\",\n      "
           "\"kind\": \"documented\",\n      \"spec\": \"Network settings, static\",\n"
-          "      \"notes\": \"n1\",\n      \"planned\": \"\",\n      \"verdict\": \"fail\",\n      "
+          "      \"notes\": \"n1\",\n      \"planned\": \"\",\n      \"wrong_ways\": [\n        {\n"
+          "          \"fault\": \"static-ip-ignored\",\n          \"how\": \"keeps running DHCP "
+          "with a static address set\"\n        }\n      ],\n      \"verdict\": \"fail\",\n      "
           "\"scenarios\": [\n        \"net-conn-static\",\n        \"sip-auth-invite\""),
       std::string::npos);
   EXPECT_NE(text.find("\\u0001"), std::string::npos);
@@ -132,7 +134,8 @@ TEST(ReportJson, WritesTheDocumentedShape) {
   // "not-applicable" (that is a scenario whose device lacks a capability).
   EXPECT_NE(text.find("\"id\": \"NET-9\",\n      \"title\": \"Never ran\",\n      \"kind\": "
                       "\"documented\",\n      \"spec\": \"\",\n      \"notes\": \"\",\n      "
-                      "\"planned\": \"#9 later\",\n      \"verdict\": \"not-tested\",\n      "
+                      "\"planned\": \"#9 later\",\n      \"wrong_ways\": [],\n      "
+                      "\"verdict\": \"not-tested\",\n      "
                       "\"scenarios\": []"),
             std::string::npos)
       << text;

@@ -24,6 +24,7 @@ RunResults reportSampleResults() {
       {"SIP-3", "Auth INVITE is challenged", "documented", "Auth INVITE <yes/no> & co", ""},
       {"NET-9", "Never ran", "documented", "", "", "#9 later"},
   };
+  r.catalog[1].wrong_ways = {{"static-ip-ignored", "keeps running DHCP with a static address set"}};
 
   ScenarioResult pass;
   pass.id = "net-conn-static";

@@ -288,6 +288,48 @@ TEST(Requirements, NotesRecordTheDocumentsGaps) {
   EXPECT_NE(by["SIP-TLS-SIGNALLING"].notes.find("signalling only"), std::string::npos);
 }
 
+TEST(Requirements, WrongWaysAreFaultsWithAHowAndFileLineColWhenNot) {
+  TempFile f("requirements.yaml", R"(requirements:
+  - id: A-1
+    title: one
+    kind: documented
+    spec: text
+    wrong_ways:
+      - {fault: renew-late, how: renews at T2}
+      - {fault: Renew_Late, how: x}
+      - {fault: renew-late, how: again}
+      - {fault: no-how}
+      - just a string
+)");
+  const std::string p = f.path.string();
+  try {
+    loadRequirements(p);
+    FAIL();
+  } catch (const ConfigError& e) {
+    std::vector<std::string> got;
+    for (const auto& d : e.diagnostics()) got.push_back(d.str());
+    std::vector<std::string> want = {
+        p + ":8:17: bad fault name 'Renew_Late': use a-z, 0-9 and '-'",
+        p + ":9:17: fault 'renew-late' is listed twice (first at line 7)",
+        p + ":10:9: missing required key 'how' in wrong way",
+        p + ":11:9: expected a wrong way {fault: <emulator fault>, how: <text>}, got a string"};
+    EXPECT_EQ(got, want);
+  }
+  TempFile ok("requirements.yaml", R"(requirements:
+  - id: A-1
+    title: one
+    kind: documented
+    spec: text
+    wrong_ways:
+      - {fault: renew-late, how: renews at T2}
+)");
+  auto reqs = loadRequirements(ok.path.string());
+  ASSERT_EQ(reqs.size(), 1u);
+  ASSERT_EQ(reqs[0].wrong_ways.size(), 1u);
+  EXPECT_EQ(reqs[0].wrong_ways[0].fault, "renew-late");
+  EXPECT_EQ(reqs[0].wrong_ways[0].how, "renews at T2");
+}
+
 TEST(Requirements, EveryProblemWithFileLineCol) {
   TempFile f("requirements.yaml", R"(requirements:
   - id: A-1
@@ -311,7 +353,7 @@ TEST(Requirements, EveryProblemWithFileLineCol) {
     for (const auto& d : e.diagnostics()) got.push_back(d.str());
     std::vector<std::string> want = {
         p + ":7:5: unknown key 'titel' (did you mean 'title'?); requirement keys: id, title, kind, "
-            "spec, notes, planned",
+            "spec, notes, planned, wrong_ways",
         p + ":6:5: missing required key 'title' in requirement",
         p + ":6:9: duplicate requirement id 'A-1' (first at line 2)",
         p + ":8:11: 'kind' is 'implied': expected documented or hardening",

@@ -19,6 +19,47 @@ TEST(Selftest, ParsesTheEmulatorsFaultList) {
   EXPECT_EQ(f[2].area, "*");
 }
 
+TEST(Selftest, ParsesTheRequirementsColumn) {
+  auto f = parseFaultList("renew-late\trenews late\tdhcp\tDHCP-OPT-41 NET-DHCP-RENEW-SAME\n");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].area, "dhcp");
+  EXPECT_EQ(f[0].requirements, (std::vector<std::string>{"DHCP-OPT-41", "NET-DHCP-RENEW-SAME"}));
+}
+
+TEST(Selftest, JudgesEachWrongWayByTheScenariosOfItsRequirement) {
+  std::vector<Requirement> catalog(1);
+  catalog[0].id = "REQ-A";
+  catalog[0].wrong_ways = {{"f-caught", "how 1"},
+                           {"f-elsewhere", "how 2"},
+                           {"f-missed", "how 3"},
+                           {"f-unknown", "how 4"},
+                           {"f-not-run", "how 5"}};
+  std::vector<scenario::Scenario> suite(2);
+  suite[0].id = "a";
+  suite[0].requirements = {"REQ-A"};
+  suite[1].id = "b";
+  suite[1].requirements = {"REQ-B"};
+  std::vector<FaultInfo> known = {{"f-caught", "d", "*", {}},
+                                  {"f-elsewhere", "d", "*", {}},
+                                  {"f-missed", "d", "*", {}},
+                                  {"f-not-run", "d", "*", {}}};
+  std::vector<FaultOutcome> ran = {{known[0], {"a", "b"}, {"a"}, {}},
+                                   {known[1], {"a", "b"}, {"b"}, {}},
+                                   {known[2], {"a", "b"}, {}, {}}};
+  auto w = judgeWrongWays(catalog, suite, known, ran);
+  ASSERT_EQ(w.size(), 5u);
+  EXPECT_EQ(w[0].status, "caught");
+  EXPECT_EQ(w[0].by, std::vector<std::string>{"a"});
+  EXPECT_EQ(w[1].status, "caught-elsewhere");
+  EXPECT_EQ(w[2].status, "missed");
+  EXPECT_EQ(w[3].status, "unknown-fault");
+  EXPECT_EQ(w[4].status, "not-run");
+  SelftestResult r;
+  r.wrong_ways = w;
+  EXPECT_FALSE(r.ok()) << "a wrong way naming no fault is a mistake in the catalogue";
+  EXPECT_NE(formatTable(r).find("1 of 5 wrong ways caught"), std::string::npos) << formatTable(r);
+}
+
 TEST(Selftest, AreaIsTheScenarioFolder) {
   std::vector<scenario::Scenario> suite(3);
   suite[0].id = "a";

@@ -1,0 +1,40 @@
+// The requirement catalogue's `wrong_ways:` and the emulator's faults name each other: every wrong
+// way is a fault the emulator has, and every fault says which requirements it is a wrong way of.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "emulator/faults.h"
+#include "harness/scenario/loader.h"
+
+namespace {
+
+using phonelab::emulator::faultRequirements;
+using phonelab::emulator::faultTable;
+
+std::vector<phonelab::Requirement> catalogue() {
+  return phonelab::scenario::loadRequirements(std::string(PHONELAB_SOURCE_DIR) +
+                                              "/scenarios/requirements.yaml");
+}
+
+TEST(WrongWays, EveryWrongWayIsAFaultTheEmulatorHas) {
+  std::set<std::string> faults;
+  for (const auto& f : faultTable()) faults.insert(std::string(f.name));
+  for (const auto& r : catalogue()) {
+    for (const auto& w : r.wrong_ways) {
+      EXPECT_TRUE(faults.count(w.fault)) << r.id << ": wrong way '" << w.fault
+                                         << "' is not an emulator fault (emulator/faults.cc)";
+      EXPECT_FALSE(w.how.empty()) << r.id << ": " << w.fault;
+    }
+  }
+}
+
+TEST(WrongWays, TheFaultListCarriesTheRequirements) {
+  const std::string list = phonelab::emulator::listFaults();
+  EXPECT_NE(list.find("ignore-option-1\t"), std::string::npos);
+  EXPECT_NE(list.find("\tDHCP-OPT-1\n"), std::string::npos) << list.substr(0, 400);
+}
+
+}  // namespace
