@@ -495,14 +495,17 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         // another server identifier is not an answer to this request (another server on the
         // segment that saw it, or one that forges it). REBINDING takes any server's answer.
         if (server != lease.server && (*type == MessageType::Nak || *type == MessageType::Ack)) {
-          if (!cfg.ack_from_any_server) {
+          const bool taken =
+              cfg.ack_from_any_server || (cfg.nak_from_any_server && *type == MessageType::Nak);
+          if (!taken) {
             logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + from +
                     " to a renewal: the lease is from " + dhcp::ip4String(lease.server));
             return;
           }
-          logLine("dhcp: fault ack-from-any-server: taking " +
-                  std::string(dhcp::messageTypeName(*type)) + from + " (the lease is from " +
-                  dhcp::ip4String(lease.server) + ")");
+          logLine(std::string("dhcp: fault ") +
+                  (cfg.ack_from_any_server ? "ack-from-any-server" : "nak-from-any-server") +
+                  ": taking " + std::string(dhcp::messageTypeName(*type)) + from +
+                  " (the lease is from " + dhcp::ip4String(lease.server) + ")");
         }
         [[fallthrough]];
       case State::Requesting:

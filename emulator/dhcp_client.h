@@ -55,6 +55,7 @@ struct DhcpClientConfig {
   bool no_rebind = false;            // no-rebind: unicast renewals only, up to expiry
   bool keep_after_expiry = false;    // keep-address-after-expiry: `lost` not run at expiry
   bool ack_from_any_server = false;  // ack-from-any-server: RENEWING takes any server's ACK/NAK
+  bool nak_from_any_server = false;  // nak-from-any-server: the server is checked on ACKs only
   bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
   bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
 };

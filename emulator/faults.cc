@@ -14,6 +14,12 @@ const std::vector<FaultDef>& faultTable() {
        "ignores the offered subnet mask (option 1) and falls back to the classful one (/24 for "
        "198.18.x.x)"},
       {"ignore-option-2", "ignores the time offset (option 2): Time_Offset stays 0"},
+      {"time-offset-unsigned",
+       "reads the time offset (option 2) as an unsigned number: -18000 becomes 4294949296"},
+      {"mask-not-applied",
+       "shows the offered subnet mask on its status page but sets the interface up with the "
+       "classful mask"},
+      {"no-default-route", "takes the router (option 3) but never installs a default route"},
       {"ignore-option-3",
        "ignores the router (option 3) and routes through the DHCP server (its server "
        "identifier, option 54) instead"},
@@ -53,6 +59,12 @@ const std::vector<FaultDef>& faultTable() {
        "while renewing, takes a DHCPACK or DHCPNAK from any server (another server identifier "
        "than its lease's): a third party on the segment can change its address or make it "
        "reset"},
+      {"nak-from-any-server",
+       "while renewing, checks the server identifier of a DHCPACK but not of a DHCPNAK: any "
+       "server on the segment can take its address away"},
+      {"reset-on-sip-timeout-renewal",
+       "SIP: after the renewal a SIP timeout asked for, it resets even when the same address "
+       "comes back (the answer is compared with a lease already cleared)"},
       {"crash-on-malformed-option",
        "a malformed option length in a DHCPOFFER/DHCPACK crashes the firmware: it stops answering "
        "and its watchdog restarts it"},
@@ -140,6 +152,11 @@ std::string_view faultArea(std::string_view name) {
       {"no-rebind", "dhcp"},
       {"keep-address-after-expiry", "dhcp"},
       {"ack-from-any-server", "dhcp"},
+      {"nak-from-any-server", "dhcp"},
+      {"time-offset-unsigned", "dhcp"},
+      {"mask-not-applied", "dhcp"},
+      {"no-default-route", "dhcp"},
+      {"reset-on-sip-timeout-renewal", "sip"},
       {"crash-on-malformed-option", "dhcp"},
       {"dhcp-wrong-address", "dhcp"},
       {"ignore-restricted-domains", "sip"},
@@ -173,8 +190,11 @@ std::vector<std::string_view> faultRequirements(std::string_view name) {
       {"web-submit-ignored", {"WEB-CONFIG"}},
       {"config-lost-on-reboot", {"WEB-CONFIG"}},
       {"ignore-option-1", {"DHCP-OPT-1"}},
+      {"mask-not-applied", {"DHCP-OPT-1"}},
       {"ignore-option-2", {"DHCP-OPT-2"}},
+      {"time-offset-unsigned", {"DHCP-OPT-2"}},
       {"ignore-option-3", {"DHCP-OPT-3"}},
+      {"no-default-route", {"DHCP-OPT-3"}},
       {"ignore-option-6", {"DHCP-OPT-6"}},
       {"ignore-option-15", {"DHCP-OPT-15"}},
       {"ignore-option-42", {"DHCP-OPT-42"}},
@@ -187,6 +207,15 @@ std::vector<std::string_view> faultRequirements(std::string_view name) {
       {"no-vendor-class", {"DHCP-OPT-60"}},
       {"renew-late", {"DHCP-OPT-41"}},
       {"no-renew", {"DHCP-OPT-41"}},
+      {"ignore-option-58", {"DHCP-OPT-41"}},
+      {"ignore-option-59", {"DHCP-OPT-41"}},
+      {"renew-at-t2", {"DHCP-OPT-41"}},
+      {"lease-in-ms", {"DHCP-OPT-41"}},
+      {"no-rebind", {"DHCP-OPT-41"}},
+      {"keep-address-after-expiry", {"DHCP-OPT-41", "NET-CONN-DHCP"}},
+      {"ack-from-any-server", {"SEC-DHCP-FOREIGN-ANSWER"}},
+      {"nak-from-any-server", {"SEC-DHCP-FOREIGN-ANSWER"}},
+      {"reset-on-sip-timeout-renewal", {"NET-DHCP-RENEW-SAME"}},
       {"crash-on-malformed-option", {"SEC-DHCP-ROBUST"}},
       {"dhcp-wrong-address", {"NET-CONN-DHCP"}},
       {"ignore-restricted-domains", {"SIP-RAD-BLOCK"}},
