@@ -445,7 +445,11 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     auto udp = parseUdpFrame(frame);
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
-    if (!r.message && cfg.crash_on_malformed && r.error.rfind("option ", 0) == 0) {
+    // Fault crash-on-malformed-renewal: only the parser of the renewal path has the bug.
+    const bool crashes =
+        cfg.crash_on_malformed ||
+        (cfg.crash_on_malformed_renewal && (state == State::Renewing || state == State::Rebinding));
+    if (!r.message && crashes && r.error.rfind("option ", 0) == 0) {
       crash(r.error);
       return;
     }
@@ -464,7 +468,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       logLine("dhcp: ignoring reply xid " + hex32(m.xid) + " without a valid message type");
       return;
     }
-    if (cfg.crash_on_malformed && (*type == MessageType::Offer || *type == MessageType::Ack)) {
+    if (crashes && (*type == MessageType::Offer || *type == MessageType::Ack)) {
       for (const auto& p : decodeDhcpInfo(m).problems) {
         if (!p.bad_length) continue;
         crash(describe(p));
@@ -557,6 +561,15 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     // Without option 1 (or with fault ignore-option-1) the mask of the address's class.
     l.netmask = info.netmask.value_or(classfulMask(l.address));
     l.router = info.router.value_or(Ip4{});
+    if (cfg.ntp_from_option_4) {
+      // Option 4 is the RFC 868 time server; this stack takes it for the NTP servers (42).
+      l.info.ntp.clear();
+      if (auto* o = m.option(4))
+        for (size_t i = 0; i + 4 <= o->data.size(); i += 4)
+          l.info.ntp.push_back({o->data[i], o->data[i + 1], o->data[i + 2], o->data[i + 3]});
+      logLine("dhcp: fault ntp-from-option-4: NTP servers from option 4 (" +
+              std::to_string(l.info.ntp.size()) + "), not option 42");
+    }
     if (cfg.router_from_server) {
       l.router = server;
       logLine("dhcp: fault ignore-option-3: using the server identifier " +

@@ -58,6 +58,8 @@ struct DhcpClientConfig {
   bool nak_from_any_server = false;  // nak-from-any-server: the server is checked on ACKs only
   bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
   bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
+  bool crash_on_malformed_renewal = false;  // crash-on-malformed-renewal: the same, renewing only
+  bool ntp_from_option_4 = false;           // ntp-from-option-4: NTP servers from option 4
 };
 
 struct DhcpCallbacks {

@@ -20,6 +20,19 @@ const std::vector<FaultDef>& faultTable() {
        "shows the offered subnet mask on its status page but sets the interface up with the "
        "classful mask"},
       {"no-default-route", "takes the router (option 3) but never installs a default route"},
+      {"dns-first-server-only",
+       "keeps only the first DNS server of option 6: when it does not answer, names never "
+       "resolve"},
+      {"domain-joined-without-dot",
+       "completes a bare name with the domain (option 15) without the dot between them "
+       "(\"tftp\" + \"lab.example\" = \"tftplab.example\")"},
+      {"ntp-from-option-4",
+       "takes the NTP servers from option 4 (RFC 868 time servers) instead of option 42"},
+      {"static-netmask-ignored",
+       "Static IP: the NetMask field is ignored, the interface gets 255.255.255.0"},
+      {"crash-on-malformed-renewal",
+       "a malformed option length in a DHCPACK/DHCPNAK to a renewal crashes the firmware (the "
+       "renewal path has a parser of its own); at OFFER and at the first ACK it is ignored"},
       {"ignore-option-3",
        "ignores the router (option 3) and routes through the DHCP server (its server "
        "identifier, option 54) instead"},
@@ -156,6 +169,11 @@ std::string_view faultArea(std::string_view name) {
       {"time-offset-unsigned", "dhcp"},
       {"mask-not-applied", "dhcp"},
       {"no-default-route", "dhcp"},
+      {"dns-first-server-only", "dhcp"},
+      {"domain-joined-without-dot", "dhcp"},
+      {"ntp-from-option-4", "dhcp"},
+      {"static-netmask-ignored", "network"},
+      {"crash-on-malformed-renewal", "dhcp"},
       {"reset-on-sip-timeout-renewal", "sip"},
       {"crash-on-malformed-option", "dhcp"},
       {"dhcp-wrong-address", "dhcp"},
@@ -195,6 +213,11 @@ std::vector<std::string_view> faultRequirements(std::string_view name) {
       {"time-offset-unsigned", {"DHCP-OPT-2"}},
       {"ignore-option-3", {"DHCP-OPT-3"}},
       {"no-default-route", {"DHCP-OPT-3"}},
+      {"dns-first-server-only", {"DHCP-OPT-6"}},
+      {"domain-joined-without-dot", {"DHCP-OPT-15"}},
+      {"ntp-from-option-4", {"DHCP-OPT-42"}},
+      {"static-netmask-ignored", {"NET-CONN-STATIC"}},
+      {"crash-on-malformed-renewal", {"SEC-DHCP-ROBUST"}},
       {"ignore-option-6", {"DHCP-OPT-6"}},
       {"ignore-option-15", {"DHCP-OPT-15"}},
       {"ignore-option-42", {"DHCP-OPT-42"}},

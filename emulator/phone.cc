@@ -230,6 +230,11 @@ struct Phone::Impl : PhoneControl {
               "\" is not usable, using 255.255.255.0");
       mask = dhcp::Ip4{255, 255, 255, 0};
     }
+    if (opt.faults.has("static-netmask-ignored")) {
+      logLine("net: fault static-netmask-ignored: using 255.255.255.0, not NetMask \"" +
+              cfg.get("NetMask") + "\"");
+      mask = dhcp::Ip4{255, 255, 255, 0};
+    }
     try {
       netif.setAddress(*ip, *mask);
       cur_ip = dhcp::ip4String(*ip);
@@ -290,6 +295,8 @@ struct Phone::Impl : PhoneControl {
     c.nak_from_any_server = opt.faults.has("nak-from-any-server");
     c.no_renew = opt.faults.has("no-renew");
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
+    c.crash_on_malformed_renewal = opt.faults.has("crash-on-malformed-renewal");
+    c.ntp_from_option_4 = opt.faults.has("ntp-from-option-4");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
       c.hostname = "SEP";
@@ -435,6 +442,12 @@ struct Phone::Impl : PhoneControl {
     c.firmware = kFirmwareVersion;
     c.own_ip = l.address;
     c.info = l.info;
+    if (opt.faults.has("dns-first-server-only") && c.info.dns.size() > 1) {
+      logLine("net: fault dns-first-server-only: keeping " + dhcp::ip4String(c.info.dns.front()) +
+              " of " + std::to_string(c.info.dns.size()) + " DNS servers");
+      c.info.dns.resize(1);
+    }
+    c.join_domain_without_dot = opt.faults.has("domain-joined-without-dot");
     c.option_order = cfg.get("DHCP_Option_To_Use");
     c.profile_rule = cfg.get("Profile_Rule");
     ServicesCallbacks cb;
