@@ -38,6 +38,16 @@ TEST(EmuFaults, Registry) {
                         "no-rebind",
                         "keep-address-after-expiry",
                         "ack-from-any-server",
+                        "nak-from-any-server",
+                        "time-offset-unsigned",
+                        "mask-not-applied",
+                        "no-default-route",
+                        "dns-first-server-only",
+                        "domain-joined-without-dot",
+                        "ntp-from-option-4",
+                        "static-netmask-ignored",
+                        "crash-on-malformed-renewal",
+                        "reset-on-sip-timeout-renewal",
                         "crash-on-malformed-option",
                         "dhcp-wrong-address",
                         "ignore-restricted-domains",
@@ -64,7 +74,7 @@ TEST(EmuFaults, Registry) {
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 43u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 60u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
