@@ -11,7 +11,7 @@ packages=(
   libpugixml-dev libgtest-dev googletest
   libspandsp-dev libfftw3-dev libsndfile1-dev
   # the lab's real peers and tools
-  iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
+  iproute2 procps nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils
   # power: snmp (snmpset switches a PoE port) and the fake PoE switch of its test (snmpd)
   snmp snmpd
