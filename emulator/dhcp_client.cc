@@ -293,9 +293,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   void sendRequestBound() {
     const bool renewing = state == State::Renewing;
     auto now = steady_clock::now();
-    auto limit = renewing ? t2_at : expiry_at;
+    // Fault no-rebind: RENEWING lasts until the lease expires, never a broadcast.
+    auto limit = renewing && !cfg.no_rebind ? t2_at : expiry_at;
     if (now >= limit) {
-      if (renewing) {
+      if (renewing && !cfg.no_rebind) {
         enterRebinding();
       } else {
         expire();
@@ -338,7 +339,11 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   void expire() {
     logLine("dhcp: lease on " + dhcp::ip4String(lease.address) + " expired");
     have_lease = false;
-    if (cb.lost) cb.lost("lease expired");
+    if (cfg.keep_after_expiry) {
+      logLine("dhcp: fault keep-address-after-expiry: the address stays configured");
+    } else if (cb.lost) {
+      cb.lost("lease expired");
+    }
     if (running) startDiscover("lease expired");
   }
 
@@ -362,6 +367,13 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
               std::to_string(lease.t1_seconds * 3 / 2) + " s) instead of " +
               std::to_string(lease.t1_seconds) + " s");
       at(late, [](Impl& s) { s.enterRenewing(); });
+      return;
+    }
+    if (cfg.renew_at_t2) {
+      logLine("dhcp: fault renew-at-t2: the renewal timer is armed with T2 (" +
+              std::to_string(lease.t2_seconds) + " s) instead of T1 (" +
+              std::to_string(lease.t1_seconds) + " s)");
+      at(t2_at, [](Impl& s) { s.enterRenewing(); });
       return;
     }
     at(t1_at, [](Impl& s) { s.enterRenewing(); });
@@ -433,7 +445,11 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     auto udp = parseUdpFrame(frame);
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
-    if (!r.message && cfg.crash_on_malformed && r.error.rfind("option ", 0) == 0) {
+    // Fault crash-on-malformed-renewal: only the parser of the renewal path has the bug.
+    const bool crashes =
+        cfg.crash_on_malformed ||
+        (cfg.crash_on_malformed_renewal && (state == State::Renewing || state == State::Rebinding));
+    if (!r.message && crashes && r.error.rfind("option ", 0) == 0) {
       crash(r.error);
       return;
     }
@@ -452,7 +468,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       logLine("dhcp: ignoring reply xid " + hex32(m.xid) + " without a valid message type");
       return;
     }
-    if (cfg.crash_on_malformed && (*type == MessageType::Offer || *type == MessageType::Ack)) {
+    if (crashes && (*type == MessageType::Offer || *type == MessageType::Ack)) {
       for (const auto& p : decodeDhcpInfo(m).problems) {
         if (!p.bad_length) continue;
         crash(describe(p));
@@ -478,8 +494,25 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         attempt = 0;
         sendRequestSelecting();
         return;
-      case State::Requesting:
       case State::Renewing:
+        // RENEWING asks the server that holds the lease (unicast to it): an answer that names
+        // another server identifier is not an answer to this request (another server on the
+        // segment that saw it, or one that forges it). REBINDING takes any server's answer.
+        if (server != lease.server && (*type == MessageType::Nak || *type == MessageType::Ack)) {
+          const bool taken =
+              cfg.ack_from_any_server || (cfg.nak_from_any_server && *type == MessageType::Nak);
+          if (!taken) {
+            logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + from +
+                    " to a renewal: the lease is from " + dhcp::ip4String(lease.server));
+            return;
+          }
+          logLine(std::string("dhcp: fault ") +
+                  (cfg.ack_from_any_server ? "ack-from-any-server" : "nak-from-any-server") +
+                  ": taking " + std::string(dhcp::messageTypeName(*type)) + from +
+                  " (the lease is from " + dhcp::ip4String(lease.server) + ")");
+        }
+        [[fallthrough]];
+      case State::Requesting:
       case State::Rebinding:
         if (*type == MessageType::Nak) {
           onNak(m, from);
@@ -525,13 +558,23 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     for (auto code : info.ignored)
       logLine("dhcp: fault ignore-option-" + std::to_string(code) + ": ignoring option " +
               std::to_string(code) + " of the DHCPACK");
-    if (cfg.mask_class_b) {
-      l.netmask = {255, 255, 0, 0};
-      logLine("dhcp: fault ignore-option-1: using netmask 255.255.0.0");
-    } else {
-      l.netmask = info.netmask.value_or(classfulMask(l.address));
-    }
+    // Without option 1 (or with fault ignore-option-1) the mask of the address's class.
+    l.netmask = info.netmask.value_or(classfulMask(l.address));
     l.router = info.router.value_or(Ip4{});
+    if (cfg.ntp_from_option_4) {
+      // Option 4 is the RFC 868 time server; this stack takes it for the NTP servers (42).
+      l.info.ntp.clear();
+      if (auto* o = m.option(4))
+        for (size_t i = 0; i + 4 <= o->data.size(); i += 4)
+          l.info.ntp.push_back({o->data[i], o->data[i + 1], o->data[i + 2], o->data[i + 3]});
+      logLine("dhcp: fault ntp-from-option-4: NTP servers from option 4 (" +
+              std::to_string(l.info.ntp.size()) + "), not option 42");
+    }
+    if (cfg.router_from_server) {
+      l.router = server;
+      logLine("dhcp: fault ignore-option-3: using the server identifier " +
+              dhcp::ip4String(server) + " as the router");
+    }
     l.dns = info.dns;
     l.lease_seconds = info.lease.value_or(3600);
     if (l.lease_seconds == 0) l.lease_seconds = 1;
@@ -563,9 +606,12 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     }
     auto now = steady_clock::now();
     bound_at = now;
-    t1_at = now + std::chrono::seconds(l.t1_seconds);
-    t2_at = now + std::chrono::seconds(l.t2_seconds);
-    expiry_at = now + std::chrono::seconds(l.lease_seconds);
+    // Fault lease-in-ms: the timer API counts milliseconds and is handed the seconds as they are.
+    const long long unit_ms = cfg.lease_in_ms ? 1 : 1000;
+    if (cfg.lease_in_ms) logLine("dhcp: fault lease-in-ms: lease, T1 and T2 taken as milliseconds");
+    t1_at = now + std::chrono::milliseconds(static_cast<long long>(l.t1_seconds) * unit_ms);
+    t2_at = now + std::chrono::milliseconds(static_cast<long long>(l.t2_seconds) * unit_ms);
+    expiry_at = now + std::chrono::milliseconds(static_cast<long long>(l.lease_seconds) * unit_ms);
     lease = l;
     have_lease = true;
     server_mac = src_mac;

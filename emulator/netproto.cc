@@ -108,13 +108,15 @@ std::optional<DnsAnswer> parseDnsResponse(std::span<const uint8_t> m, uint16_t i
   return a;
 }
 
-std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain) {
+std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain,
+                                       bool without_dot) {
   std::string h(host);
   if (!h.empty() && h.back() == '.') return {h.substr(0, h.size() - 1)};
   if (h.find('.') == std::string::npos && !domain.empty()) {
     std::string d(domain);
     if (d.back() == '.') d.pop_back();
-    return {h + "." + d};
+    // without_dot: fault domain-joined-without-dot, the two are concatenated as they are.
+    return {h + (without_dot ? "" : ".") + d};
   }
   return {h};
 }

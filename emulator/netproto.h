@@ -33,7 +33,8 @@ std::optional<DnsAnswer> parseDnsResponse(std::span<const uint8_t> msg, uint16_t
 
 /// The names to ask for `host`, in order: a name without a dot gets the search domain appended
 /// (when there is one); a name with a dot is asked as it is.
-std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain);
+std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain,
+                                       bool without_dot = false);
 
 // ---- SNTP ----
 

@@ -85,6 +85,9 @@ struct Phone::Impl : PhoneControl {
       s.domain = i.domain;
       if (!i.ntp.empty()) s.ntp_server = dhcp::ip4String(i.ntp.front());
       s.time_offset = i.time_offset.value_or(0);
+      // Fault time-offset-unsigned: option 2 read into an unsigned 32-bit field.
+      if (opt.faults.has("time-offset-unsigned"))
+        s.time_offset = static_cast<long>(static_cast<uint32_t>(i.time_offset.value_or(0)));
       s.acs_url = i.acs_url_43;
       if (!i.acs_url_125.empty() && i.acs_url_125 != i.acs_url_43)
         s.acs_url += (s.acs_url.empty() ? "" : ",") + i.acs_url_125;
@@ -227,6 +230,11 @@ struct Phone::Impl : PhoneControl {
               "\" is not usable, using 255.255.255.0");
       mask = dhcp::Ip4{255, 255, 255, 0};
     }
+    if (opt.faults.has("static-netmask-ignored")) {
+      logLine("net: fault static-netmask-ignored: using 255.255.255.0, not NetMask \"" +
+              cfg.get("NetMask") + "\"");
+      mask = dhcp::Ip4{255, 255, 255, 0};
+    }
     try {
       netif.setAddress(*ip, *mask);
       cur_ip = dhcp::ip4String(*ip);
@@ -273,14 +281,22 @@ struct Phone::Impl : PhoneControl {
       logLine("dhcp: fault no-vendor-class: no option 60");
       c.vendor_class.clear();
     }
-    for (int code : {1, 2, 3, 6, 15, 42, 43, 66, 125, 150, 159, 160}) {
+    for (int code : {1, 2, 6, 15, 42, 43, 58, 59, 66, 125, 150, 159, 160}) {
       if (opt.faults.has("ignore-option-" + std::to_string(code)))
         c.ignore_options.insert(static_cast<uint8_t>(code));
     }
-    c.mask_class_b = opt.faults.has("ignore-option-1");
+    c.router_from_server = opt.faults.has("ignore-option-3");
     c.renew_late = opt.faults.has("renew-late");
+    c.renew_at_t2 = opt.faults.has("renew-at-t2");
+    c.lease_in_ms = opt.faults.has("lease-in-ms");
+    c.no_rebind = opt.faults.has("no-rebind");
+    c.keep_after_expiry = opt.faults.has("keep-address-after-expiry");
+    c.ack_from_any_server = opt.faults.has("ack-from-any-server");
+    c.nak_from_any_server = opt.faults.has("nak-from-any-server");
     c.no_renew = opt.faults.has("no-renew");
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
+    c.crash_on_malformed_renewal = opt.faults.has("crash-on-malformed-renewal");
+    c.ntp_from_option_4 = opt.faults.has("ntp-from-option-4");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
       c.hostname = "SEP";
@@ -321,7 +337,16 @@ struct Phone::Impl : PhoneControl {
     }
     cur_lease = l;
     try {
-      netif.setAddress(l.address, l.netmask);
+      dhcp::Ip4 applied = l.netmask;
+      if (opt.faults.has("mask-not-applied")) {
+        // The status page shows the lease; the interface is set up with the class's mask.
+        applied = l.address[0] < 128   ? dhcp::Ip4{255, 0, 0, 0}
+                  : l.address[0] < 192 ? dhcp::Ip4{255, 255, 0, 0}
+                                       : dhcp::Ip4{255, 255, 255, 0};
+        logLine("net: fault mask-not-applied: interface mask " + dhcp::ip4String(applied) +
+                ", the lease's " + dhcp::ip4String(l.netmask) + " only shown");
+      }
+      netif.setAddress(l.address, applied);
       cur_ip = dhcp::ip4String(l.address);
       cur_mask = dhcp::ip4String(l.netmask);
       logLine("net: DHCP address " + cur_ip + "/" + std::to_string(prefixLength(l.netmask)) +
@@ -330,7 +355,7 @@ struct Phone::Impl : PhoneControl {
       logLine(std::string("net: ") + e.what());
       return;
     }
-    setRouter(l.router);
+    setRouter(dhcpRouter(l));
     gratuitousArp(l.address);
     startWeb();
     startServices(l);
@@ -358,9 +383,19 @@ struct Phone::Impl : PhoneControl {
     if (dhcp) {
       h.renew_dhcp = [this](std::function<void(DhcpRenewOutcome)> done) {
         if (!dhcp) return;
-        dhcp->renewNow([done](DhcpRenewResult r) {
+        const bool reset_anyway = opt.faults.has("reset-on-sip-timeout-renewal");
+        dhcp->renewNow([done, reset_anyway](DhcpRenewResult r) {
           switch (r) {
             case DhcpRenewResult::SameAddress:
+              if (reset_anyway) {
+                // The answer is compared with a lease already cleared for the renewal: even the
+                // same address looks like another one.
+                logLine(
+                    "sip: fault reset-on-sip-timeout-renewal: the same address counts as "
+                    "another one");
+                done(DhcpRenewOutcome::Changed);
+                break;
+              }
               done(DhcpRenewOutcome::SameAddress);
               break;
             case DhcpRenewResult::Changed:
@@ -407,6 +442,12 @@ struct Phone::Impl : PhoneControl {
     c.firmware = kFirmwareVersion;
     c.own_ip = l.address;
     c.info = l.info;
+    if (opt.faults.has("dns-first-server-only") && c.info.dns.size() > 1) {
+      logLine("net: fault dns-first-server-only: keeping " + dhcp::ip4String(c.info.dns.front()) +
+              " of " + std::to_string(c.info.dns.size()) + " DNS servers");
+      c.info.dns.resize(1);
+    }
+    c.join_domain_without_dot = opt.faults.has("domain-joined-without-dot");
     c.option_order = cfg.get("DHCP_Option_To_Use");
     c.profile_rule = cfg.get("Profile_Rule");
     ServicesCallbacks cb;
@@ -460,7 +501,15 @@ struct Phone::Impl : PhoneControl {
     cur_lease = l;
     logLine("net: lease on " + dhcp::ip4String(l.address) + " extended by " +
             std::to_string(l.lease_seconds) + " s");
-    if (dhcp::ip4String(l.router) != cur_gw) setRouter(l.router);
+    if (dhcp::ip4String(dhcpRouter(l)) != cur_gw) setRouter(dhcpRouter(l));
+  }
+
+  /// The default router a lease gives (fault no-default-route: none; the gateway field of the
+  /// status page stays empty, as the route table does).
+  dhcp::Ip4 dhcpRouter(const DhcpLease& l) {
+    if (!opt.faults.has("no-default-route")) return l.router;
+    logLine("net: fault no-default-route: no default route via " + dhcp::ip4String(l.router));
+    return {};
   }
 
   void setRouter(const dhcp::Ip4& router) {

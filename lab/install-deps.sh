@@ -13,7 +13,7 @@ packages=(
   # scenario regex conditions (RE2: linear time)
   libre2-dev
   # the lab's real peers and tools
-  iproute2 nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
+  iproute2 procps nftables kea-dhcp4-server kea-admin kamailio kamailio-tls-modules
   sox libsox-fmt-all tshark libxml2-utils
   # power: snmp (snmpset switches a PoE port) and the fake PoE switch of its test (snmpd)
   snmp snmpd

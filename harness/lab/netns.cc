@@ -205,6 +205,7 @@ SegmentAddressing addressing(int lane, const std::string& prefix) {
   a.static_ip = a.prefix + ".20";
   a.pool_from = a.prefix + ".100";
   a.pool_to = a.prefix + ".199";
+  a.host_ip = a.prefix + ".200";
   for (const auto& [name, host] :
        std::initializer_list<std::pair<const char*, int>>{{"dns", 2},
                                                           {"ntp", 3},
@@ -249,6 +250,28 @@ void Segment::addLabAddresses() {
   ipCommand({"-n", lab_ns_, "link", "set", "lo", "up"});
   auto j = nlohmann::json::parse(ipOutput({"-n", lab_ns_, "-j", "link", "show", lab_if_}));
   lab_mac_ = j.at(0).at("address").get<std::string>();
+  addLabHost();
+}
+
+void Segment::addLabHost() {
+  // The second lab host: a macvlan on the lab interface, so frames to its MAC reach it and the
+  // capture on the lab interface sees both directions. Each interface answers ARP only for its
+  // own addresses (arp_ignore 1): otherwise the lab interface would answer for the host's address
+  // with the lab's MAC. Traffic from the host's address leaves through the host (a rule and a
+  // table of its own), so the phone sees it coming from the host's MAC.
+  const std::string host_if = "labh";
+  ipCommand({"-n", lab_ns_, "link", "add", "link", lab_if_, "name", host_if, "type", "macvlan",
+             "mode", "bridge"});
+  ipCommand({"netns", "exec", lab_ns_, "sysctl", "-q", "-w",
+             "net.ipv4.conf." + lab_if_ + ".arp_ignore=1",
+             "net.ipv4.conf." + host_if + ".arp_ignore=1"});
+  ipCommand({"-n", lab_ns_, "addr", "add", addr_.host_ip + "/32", "dev", host_if});
+  ipCommand({"-n", lab_ns_, "link", "set", host_if, "up"});
+  ipCommand({"-n", lab_ns_, "route", "add", addr_.prefix + ".0/" + std::to_string(addr_.prefix_len),
+             "dev", host_if, "table", "200"});
+  ipCommand({"-n", lab_ns_, "rule", "add", "from", addr_.host_ip, "table", "200"});
+  auto j = nlohmann::json::parse(ipOutput({"-n", lab_ns_, "-j", "link", "show", host_if}));
+  host_mac_ = j.at(0).at("address").get<std::string>();
 }
 
 std::string hostIpv4Addresses(const std::string& iface) {
@@ -365,6 +388,8 @@ Segment::~Segment() {
     // A physical NIC would come back when its namespace goes, a veth end would be destroyed with
     // it: move it back explicitly, without the lab's addresses. A VLAN sub-interface is ours.
     try {
+      // The second lab host sits on the NIC: it goes first.
+      if (!host_mac_.empty()) ipCommand({"-n", lab_ns_, "link", "del", "labh"});
       ipCommand({"-n", lab_ns_, "addr", "flush", "dev", lab_if_});
       ipCommand({"-n", lab_ns_, "link", "set", lab_if_, "down"});
       if (vlan_) {

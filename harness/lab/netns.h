@@ -62,6 +62,10 @@ struct SegmentAddressing {
   std::string static_ip;  // prefix.20
   std::string pool_from;  // prefix.100
   std::string pool_to;    // prefix.199
+  /// A second lab host on the segment with a MAC of its own (a macvlan on the lab interface):
+  /// prefix.200, outside the pool. It stands for a router other than the lab side, or a host the
+  /// phone must reach directly or through its router, depending on the mask it was offered.
+  std::string host_ip;
   /// Service addresses on the lab side, one per fake, so a check can tell which server the phone
   /// asked: "dns" .2, "ntp" .3, "tftp" .4, "http" .5, "acs" .6, "alt" .7 (a second server of any
   /// kind), "rogue" .8 (the rogue DHCP server), "sip" .10, "hostile" .66.
@@ -106,10 +110,13 @@ class Segment {
   const SegmentAddressing& addr() const { return addr_; }
   /// MAC of lab0 ("aa:bb:..").
   const std::string& labMac() const { return lab_mac_; }
+  /// MAC of the second lab host (SegmentAddressing::host_ip), different from labMac().
+  const std::string& hostMac() const { return host_mac_; }
 
  private:
   void addLabAddresses();
-  std::string lab_ns_, dut_ns_, lab_mac_, lab_if_ = "lab0";
+  void addLabHost();
+  std::string lab_ns_, dut_ns_, lab_mac_, host_mac_, lab_if_ = "lab0";
   bool vlan_ = false;
   std::string home_;  // bench: the thread whose namespace the NIC came from (it goes back there)
   SegmentAddressing addr_;

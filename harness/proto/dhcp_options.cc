@@ -17,6 +17,7 @@ const std::vector<OptionDef>& optionTable() {
     {1,   "subnet-mask",                    T::Ipv4,     K::Subnet,      "",             false, "",                            "DHCP-OPT-1",   "subnet mask"},
     {2,   "time-offset",                    T::I32,      K::Native,      "",             false, "",                            "DHCP-OPT-2",   "time offset from UTC, seconds"},
     {3,   "routers",                        T::Ipv4List, K::Native,      "",             false, "",                            "DHCP-OPT-3",   "default routers"},
+    {4,   "time-servers",                   T::Ipv4List, K::Native,      "",             false, "",                            "",             "time servers (RFC 868 Time protocol, not NTP)"},
     {6,   "domain-name-servers",            T::Ipv4List, K::Native,      "",             false, "",                            "DHCP-OPT-6",   "DNS servers"},
     {12,  "host-name",                      T::String,   K::Native,      "",             false, "",                            "",             "client host name"},
     {15,  "domain-name",                    T::String,   K::Native,      "",             false, "",                            "DHCP-OPT-15",  "domain name (DNS search domain)"},

@@ -223,7 +223,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     fakes::KeaOptions ko;
     ko.netns = seg.labNs();
     ko.iface = seg.labIf();
-    ko.subnet = addr.prefix + ".0/24";
+    ko.subnet = addr.prefix + ".0/" + std::to_string(f.dhcp.prefix_len);
     ko.pool_from = expand(f.dhcp.pool_from);
     ko.pool_to = expand(f.dhcp.pool_to);
     ko.router = addr.lab_ip;

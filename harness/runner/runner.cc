@@ -642,6 +642,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
            {"lab.ip", addr.lab_ip},
            {"lab.remote_ip", addr.remote_ip},
            {"lab.mac", seg.labMac()},
+           {"lab.host_ip", addr.host_ip},
+           {"lab.host_mac", seg.hostMac()},
            {"net.prefix", addr.prefix},
            {"net.netmask", addr.netmask},
            {"net.static_ip", addr.static_ip},

@@ -493,10 +493,21 @@ void Checker::fakes(const Entry& e, Fakes& out) {
                      "hostile_sip", "tls_proxy"},
                     "fakes");
   if (const Entry* d = f.get("dhcp")) {
-    if (auto g = fakeSwitch(*d, out.dhcp.enabled, {"pool_from", "pool_to", "lease", "options"})) {
+    if (auto g = fakeSwitch(*d, out.dhcp.enabled,
+                            {"pool_from", "pool_to", "lease", "prefix_len", "options"})) {
       if (const Entry* x = g->get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
       if (const Entry* x = g->get("pool_to")) out.dhcp.pool_to = text(*x).value_or("");
       if (const Entry* x = g->get("lease")) out.dhcp.lease = duration(*x).value_or(out.dhcp.lease);
+      if (const Entry* x = g->get("prefix_len")) {
+        // The lab side is .1 (the router) and the services .2 to .66: a /25 keeps them on-link.
+        auto t = text(*x).value_or("");
+        static const std::regex re("^(2[4-5])$");
+        if (!std::regex_match(t, re)) {
+          error(x->v, "'prefix_len' must be 24 or 25 (the lab's services are .1 to .66)");
+        } else {
+          out.dhcp.prefix_len = std::stoi(t);
+        }
+      }
       if (const Entry* x = g->get("options")) dhcpOptions(*x, out.dhcp.options);
     }
     if (out.dhcp.enabled) {

@@ -198,6 +198,9 @@ struct DhcpFake {
   std::string pool_from;  // default ${net.pool_from}
   std::string pool_to;    // default ${net.pool_to}
   double lease = 3600;    // seconds (option 51)
+  /// Length of the prefix Kea serves, on the segment's network (its option 1): 24 = the segment;
+  /// 25 its lower half (.0 to .127: the lab side and its services; .128 and up are off-subnet).
+  int prefix_len = 24;
   /// Options offered besides the subnet's mask and the lease timers. The router (3) is
   /// ${lab.ip} unless listed here.
   std::vector<DhcpOptionSpec> options;

@@ -7,6 +7,8 @@ const std::vector<std::string>& knownVariables() {
       "lab.ip",
       "lab.mac",
       "lab.remote_ip",
+      "lab.host_ip",
+      "lab.host_mac",
       "net.prefix",
       "net.netmask",
       "net.static_ip",

@@ -113,15 +113,15 @@ INSTANTIATE_TEST_SUITE_P(
                                 "expected sip.request with method = REGISTER"},
                       FaultCase{"no-dhcp-renew-on-sip-timeout", "net-dhcp-renew-same",
                                 "renewal-requested", "expected dhcp.request"},
-                      FaultCase{"no-reset-on-address-change", "net-dhcp-renew-changed",
-                                "resets-with-discover", "expected dhcp.discover"}),
+                      FaultCase{"no-reset-on-address-change", "net-dhcp-renew-changed", "resets",
+                                "expected dhcp.*"}),
     [](const auto& info) { return testName(info.param); });
 
 // A NAK is the other answer that must reset the phone.
 TEST(SipFaultOtherScenario, NoResetOnAddressChangeIsCaughtByRenewNak) {
   PHONELAB_REQUIRE_ROOT();
-  expectFaultCaught("sip", FaultCase{"no-reset-on-address-change", "net-dhcp-renew-nak",
-                                     "resets-with-discover", "expected dhcp.discover"});
+  expectFaultCaught("sip", FaultCase{"no-reset-on-address-change", "net-dhcp-renew-nak", "resets",
+                                     "expected dhcp.*"});
 }
 
 // The same fault seen from the other outcome: without the renewal there is no reset either.

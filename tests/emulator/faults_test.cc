@@ -31,6 +31,23 @@ TEST(EmuFaults, Registry) {
                         "no-vendor-class",
                         "renew-late",
                         "no-renew",
+                        "ignore-option-58",
+                        "ignore-option-59",
+                        "renew-at-t2",
+                        "lease-in-ms",
+                        "no-rebind",
+                        "keep-address-after-expiry",
+                        "ack-from-any-server",
+                        "nak-from-any-server",
+                        "time-offset-unsigned",
+                        "mask-not-applied",
+                        "no-default-route",
+                        "dns-first-server-only",
+                        "domain-joined-without-dot",
+                        "ntp-from-option-4",
+                        "static-netmask-ignored",
+                        "crash-on-malformed-renewal",
+                        "reset-on-sip-timeout-renewal",
                         "crash-on-malformed-option",
                         "dhcp-wrong-address",
                         "ignore-restricted-domains",
@@ -75,7 +92,7 @@ TEST(EmuFaults, Registry) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 61u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 78u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

@@ -49,6 +49,7 @@ std::vector<fakes::KeaOption> everyServerOption(const std::string& p) {
       {1, "255.255.255.0"},
       {2, "-3600"},
       {3, p + ".1, " + p + ".7"},
+      {4, p + ".7"},
       {6, p + ".2, " + p + ".7"},
       {12, "phone,one"},
       {15, "lab.example"},

@@ -165,6 +165,31 @@ steps: [{act: {fetch_config: {within: 2m}}}]
       std::get<FetchConfigAction>(std::get<ActStep>(all[2].steps[0].body).action).within, 120);
 }
 
+// Kea may serve the lower half of the segment (a /25: the lab side and its services stay on-link);
+// anything else is refused with the place.
+TEST(Loader, DhcpPrefixLength) {
+  TempFile ok("prefix.yaml", R"(id: a
+title: a /25 offer
+requirements: [X]
+fakes: {dhcp: {prefix_len: 25, pool_to: "${net.prefix}.126"}}
+steps: [{act: reboot}]
+)");
+  auto all = loadClean(ok.path.string());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].fakes.dhcp.prefix_len, 25);
+  TempFile bad("prefix-bad.yaml", R"(id: a
+title: a /26 offer
+requirements: [X]
+fakes: {dhcp: {prefix_len: 26}}
+steps: [{act: reboot}]
+)");
+  std::vector<Diagnostic> d;
+  loadScenarioFile(bad.path.string(), d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_NE(d[0].str().find("prefix-bad.yaml:4:"), std::string::npos) << d[0].str();
+  EXPECT_NE(d[0].str().find("'prefix_len' must be 24 or 25"), std::string::npos) << d[0].str();
+}
+
 // A scenario's timeout and a step's `within` may add the lab's boot timeout (a wait that spans a
 // restart of the phone): a sum of durations and ${dut.boot_timeout}.
 TEST(Loader, DurationsMayAddTheBootTimeout) {

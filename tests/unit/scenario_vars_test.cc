@@ -33,16 +33,17 @@ TEST(Vars, ExpandKnownLeavesUnknown) {
 
 TEST(Vars, KnownSetIsClosed) {
   const auto& k = knownVariables();
-  for (const char* n : {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask",
-                        "net.static_ip", "net.pool_from", "net.pool_to", "dut.mac", "dut.ip",
-                        "pki.trusted_ca", "dut.model", "dut.psn", "dut.boot_timeout"}) {
+  for (const char* n :
+       {"lab.ip", "lab.mac", "lab.remote_ip", "net.prefix", "net.netmask", "net.static_ip",
+        "net.pool_from", "net.pool_to", "dut.mac", "dut.ip", "pki.trusted_ca", "dut.model",
+        "dut.psn", "dut.boot_timeout", "lab.host_ip", "lab.host_mac"}) {
     EXPECT_NE(std::find(k.begin(), k.end(), n), k.end()) << n;
   }
   // Boot_Count was the emulator's: a reboot is judged on the wire.
   for (const char* gone : {"dut.boot_count", "dut.boot_count_next"}) {
     EXPECT_EQ(std::find(k.begin(), k.end(), gone), k.end()) << gone;
   }
-  EXPECT_EQ(k.size(), 31u);
+  EXPECT_EQ(k.size(), 33u);
 }
 
 }  // namespace
