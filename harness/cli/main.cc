@@ -247,6 +247,7 @@ struct SelftestArgs {
   std::string report_dir = "out/selftest";
   int jobs = 8;
   std::vector<std::string> only;  // --fault: just these
+  bool exhaustive = false;        // --exhaustive: every scenario of the area, also once proven
 };
 
 int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& command_line) {
@@ -295,6 +296,7 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
   opts.jobs = a.jobs;
   opts.command_line = command_line;
   opts.every_fault = a.only.empty();
+  opts.exhaustive = a.exhaustive;
   opts.known_faults = every_fault;
   runner::Selftest selftest(opts, std::move(l.lab), std::move(l.catalog), std::move(l.scenarios),
                             std::move(faults));
@@ -558,6 +560,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   selftest->add_option("--fault", selftest_args.only, "only this fault (repeatable)")
       ->allow_extra_args(false);
+  selftest->add_flag("--exhaustive", selftest_args.exhaustive,
+                     "run every scenario of a fault's area, also once a scenario of each "
+                     "requirement it names has caught it");
 
   std::string merge_dir = "out/merged";
   std::vector<std::string> merge_inputs;

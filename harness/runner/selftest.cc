@@ -99,8 +99,12 @@ struct Selftest::Impl {
       Unit u;
       {
         std::lock_guard lock(mu);
-        if (interrupted || next >= units.size()) return;
-        u = units[next++];
+        for (;;) {
+          if (interrupted || next >= units.size()) return;
+          u = units[next++];
+          if (opts.exhaustive || u.fault < 0 || !settled(u.fault)) break;
+          finishOne(u.fault);  // proven already: the rest of its area need not run
+        }
       }
       RunOptions ro;
       ro.report_dir = opts.report_dir + "/" + folderOf(u.fault) + "/" + u.sc->id;
@@ -139,7 +143,32 @@ struct Selftest::Impl {
         out.errors.push_back(id + ": " + std::string(toString(v)));
       }
     }
-    if (--left[u.fault] == 0) {
+    finishOne(u.fault);
+  }
+
+  /// A fault is settled when it is caught, and for each requirement it names, a scenario of that
+  /// requirement failed with it (the wrong way is proven where it belongs).  mu held.
+  bool settled(int fault) const {
+    const auto& out = result.faults[fault];
+    if (!out.caught()) return false;
+    for (const auto& req : faults[fault].requirements) {
+      bool proven = false;
+      for (const auto& id : out.failed) {
+        for (const auto& sc : suite) {
+          if (sc.id == id && std::find(sc.requirements.begin(), sc.requirements.end(), req) !=
+                                 sc.requirements.end()) {
+            proven = true;
+          }
+        }
+      }
+      if (!proven) return false;
+    }
+    return true;
+  }
+
+  void finishOne(int fault) {  // mu held
+    if (--left[fault] == 0) {
+      const Unit u{fault, nullptr};
       if (u.fault < 0) {
         std::cout << "selftest: conformant emulator: "
                   << (result.baseline_not_passing.empty() ? "every scenario passes"
@@ -254,12 +283,35 @@ SelftestResult Selftest::run() {
     per_fault[i] = scenariosOfArea(im.suite, im.faults[i].area);
     im.left[static_cast<int>(i)] = per_fault[i].size();
   }
+  // Per fault, the scenarios of the requirements it names first; then the faults' units taken in
+  // turns (the first of every fault, then the second...), so that by a fault's later units its
+  // first ones have finished, and a fault already proven skips the rest of its area.
+  std::vector<std::vector<Impl::Unit>> queues(im.faults.size());
   for (size_t i = 0; i < im.faults.size(); ++i) {
-    for (const auto& sc : im.suite) {
-      bool in_area = std::any_of(per_fault[i].begin(), per_fault[i].end(),
-                                 [&](const scenario::Scenario& s) { return s.id == sc.id; });
-      if (in_area) im.units.push_back({static_cast<int>(i), &sc});
+    const auto& reqs = im.faults[i].requirements;
+    auto mine = [&](const scenario::Scenario& sc) {
+      return std::any_of(reqs.begin(), reqs.end(), [&](const std::string& r) {
+        return std::find(sc.requirements.begin(), sc.requirements.end(), r) !=
+               sc.requirements.end();
+      });
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const auto& sc : im.suite) {
+        bool in_area = std::any_of(per_fault[i].begin(), per_fault[i].end(),
+                                   [&](const scenario::Scenario& s) { return s.id == sc.id; });
+        if (in_area && mine(sc) == (pass == 0)) queues[i].push_back({static_cast<int>(i), &sc});
+      }
     }
+  }
+  for (size_t k = 0;; ++k) {
+    bool any = false;
+    for (auto& q : queues) {
+      if (k < q.size()) {
+        im.units.push_back(q[k]);
+        any = true;
+      }
+    }
+    if (!any) break;
   }
   std::cout << "selftest: " << im.faults.size() << " faults, " << im.units.size()
             << " scenario runs in " << im.opts.jobs << " lanes\n";

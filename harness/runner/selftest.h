@@ -30,6 +30,9 @@ struct SelftestOptions {
   bool every_fault = true;  // false when only some faults run: no requirement is judged unproven
   /// Every fault the emulator lists, also those not run (empty: the ones run are all of them).
   std::vector<FaultInfo> known_faults;
+  /// Run every scenario of a fault's area even once the fault is proven (caught by a scenario of
+  /// each requirement it names). Default: skip the rest.
+  bool exhaustive = false;
   std::string command_line;
 };
 
