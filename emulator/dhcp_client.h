@@ -52,6 +52,8 @@ struct DhcpClientConfig {
   bool renew_late = false;           // renew-late: renew at T1 + 50% of T1
   bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
   bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
+  bool vendor_class_discover_only = false;  // vendor-class-discover-only: no 60 in REQUEST
+  DecodeFaults decode_faults;               // option-43/125/150/159 decoder faults
 };
 
 struct DhcpCallbacks {
