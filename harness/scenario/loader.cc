@@ -1024,7 +1024,8 @@ std::vector<Requirement> Checker::requirements(const YAML::Node& doc) {
       error(item, std::string("expected a requirement (a map), got ") + typeName(item));
       continue;
     }
-    Fields f = fields(item, {"id", "title", "kind", "spec", "notes", "planned"}, "requirement");
+    Fields f = fields(item, {"id", "title", "kind", "spec", "notes", "planned", "wrong_ways"},
+                      "requirement");
     require(item, f, {"id", "title", "kind", "spec"}, "requirement");
     Requirement r;
     r.mark = mark(item);

@@ -311,7 +311,7 @@ TEST(Requirements, EveryProblemWithFileLineCol) {
     for (const auto& d : e.diagnostics()) got.push_back(d.str());
     std::vector<std::string> want = {
         p + ":7:5: unknown key 'titel' (did you mean 'title'?); requirement keys: id, title, kind, "
-            "spec, notes, planned",
+            "spec, notes, planned, wrong_ways",
         p + ":6:5: missing required key 'title' in requirement",
         p + ":6:9: duplicate requirement id 'A-1' (first at line 2)",
         p + ":8:11: 'kind' is 'implied': expected documented or hardening",
