@@ -109,6 +109,9 @@ const std::vector<FaultDef>& faultTable() {
       {"tls-fallback-to-udp",
        "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
        "instead"},
+      {"tls-responses-over-udp",
+       "SIP over TLS: the phone's responses to requests that came over TLS go out over UDP, in "
+       "cleartext, to the sender's address at port 5060"},
       {"sip-cleartext-despite-tls",
        "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
       {"media-srtp-with-tls",
@@ -168,6 +171,9 @@ std::string_view faultArea(std::string_view name) {
       {"default-transport-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
+      {"tls-responses-over-udp",
+       "SIP over TLS: the phone's responses to requests that came over TLS go out over UDP, in "
+       "cleartext, to the sender's address at port 5060"},
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},
       {"media-savp-sdp-only", "tls"},

@@ -258,6 +258,14 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
 
   boost::system::error_code transmit(const std::string& data, const udp::endpoint& to) {
     boost::system::error_code ec;
+    if (viaTls(to) && data.starts_with("SIP/2.0 ") && faults.has("tls-responses-over-udp")) {
+      // A response path that always uses the UDP socket: the answer to a request that came
+      // down the TLS connection goes to the sender's address at the default port, in cleartext.
+      const udp::endpoint u(to.address(), 5060);
+      logLine("sip: fault tls-responses-over-udp: response sent over UDP to " + epString(u));
+      sock.send_to(asio::buffer(data), u, 0, ec);
+      return ec;
+    }
     if (viaTls(to)) {
       if (!tls_up) return asio::error::not_connected;
       tls_out.push_back(data);

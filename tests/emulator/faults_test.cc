@@ -65,6 +65,7 @@ TEST(EmuFaults, Registry) {
                         "provisioning-order-by-code",
                         "provisioning-last-option-wins",
                         "tls-fallback-to-udp",
+                        "tls-responses-over-udp",
                         "sip-cleartext-despite-tls",
                         "media-srtp-with-tls",
                         "audio-one-way",
@@ -73,7 +74,7 @@ TEST(EmuFaults, Registry) {
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 59u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 60u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
