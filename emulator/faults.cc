@@ -100,6 +100,9 @@ const std::vector<FaultDef>& faultTable() {
        "host (RFC 6125: the SAN wins)"},
       {"tls-wildcard-multi-label",
        "SIP over TLS: a wildcard matches several labels (*.lab.example for sip.edge.lab.example)"},
+      {"tls-name-prefix-match",
+       "SIP over TLS: the certificate's name is compared as a prefix: sip.lab.example.attacker."
+       "invalid passes for sip.lab.example"},
       {"tls-no-time-check",
        "SIP over TLS: the certificate's validity dates are not checked (expired or not yet valid "
        "accepted)"},

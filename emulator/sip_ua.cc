@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -58,6 +60,38 @@ constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY";
 constexpr size_t kLongHeader = 4096;
 
 }  // namespace
+
+/// Fault tls-name-prefix-match: the certificate's DNS names (its CN when it has none) are compared
+/// with strncasecmp over the length of the configured host, so "sip.lab.example.attacker.invalid"
+/// passes for "sip.lab.example": a name check written as a prefix comparison.
+static bool namePrefixMatches(X509* cert, const std::string& host) {
+  std::vector<std::string> names;
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (sans) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      if (g->type != GEN_DNS) continue;
+      const ASN1_IA5STRING* d = g->d.dNSName;
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(d)),
+                         static_cast<size_t>(ASN1_STRING_length(d)));
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  if (names.empty()) {
+    char cn[256] = {};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
+      names.emplace_back(cn);
+  }
+  for (const auto& n : names) {
+    if (::strncasecmp(n.c_str(), host.c_str(), host.size()) == 0) {
+      if (n.size() != host.size())
+        logLine("sip: fault tls-name-prefix-match: accepting the name " + n + " for " + host);
+      return true;
+    }
+  }
+  return false;
+}
 
 struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   asio::io_context& io;
@@ -874,6 +908,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     const bool multi_label = faults.has("tls-wildcard-multi-label");
     const bool no_time = faults.has("tls-no-time-check");
     const bool no_ca_flags = faults.has("tls-no-basic-constraints") && !any_cert;
+    const bool prefix_name = faults.has("tls-name-prefix-match") && !any_cert && !no_name;
     const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
     tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX* ctx = tls_ctx->native_handle();
@@ -910,7 +945,11 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     SSL* s = tls->native_handle();
     const bool is_ip = dhcp::parseIp4(proxy_host).has_value();
     if (!is_ip) SSL_set_tlsext_host_name(s, proxy_host.c_str());
-    if (name_check && !no_name && !any_cert) {
+    const bool own_name_check = prefix_name && name_check && !is_ip;
+    if (own_name_check) {
+      logLine("sip: fault tls-name-prefix-match: a certificate name that starts with " +
+              proxy_host + " matches");
+    } else if (name_check && !no_name && !any_cert) {
       X509_VERIFY_PARAM* vp = SSL_get0_param(s);
       if (is_ip) {
         X509_VERIFY_PARAM_set1_ip_asc(vp, proxy_host.c_str());
@@ -965,12 +1004,18 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       tlsFailed(gen, tgen, "cannot open a TCP socket: " + ec.message());
       return;
     }
-    if ((c.tls_refusal == "close" || no_ca_flags) && !any_cert) {
+    if ((c.tls_refusal == "close" || no_ca_flags || own_name_check) && !any_cert) {
       // Refusing by closing: the connection ends (FIN) when the certificate fails, before
       // OpenSSL writes its alert, which then goes nowhere.
       const int fd = c.tls_refusal == "close" ? tls->lowest_layer().native_handle() : -1;
-      tls->set_verify_callback([fd, no_ca_flags](bool preverified, ssl::verify_context& vc) {
+      const std::string host = own_name_check ? proxy_host : "";
+      tls->set_verify_callback([fd, no_ca_flags, host](bool preverified, ssl::verify_context& vc) {
         X509_STORE_CTX* x = vc.native_handle();
+        if (preverified && !host.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
+            !namePrefixMatches(X509_STORE_CTX_get_current_cert(x), host)) {
+          X509_STORE_CTX_set_error(x, X509_V_ERR_HOSTNAME_MISMATCH);
+          preverified = false;
+        }
         const int err = X509_STORE_CTX_get_error(x);
         if (!preverified && no_ca_flags && X509_STORE_CTX_get_error_depth(x) > 0 &&
             (err == X509_V_ERR_INVALID_CA || err == X509_V_ERR_INVALID_PURPOSE ||

@@ -187,6 +187,7 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::Tls10Only, "tls1.0-only"},
     {Flaw::Tls11Only, "tls1.1-only"},
     {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
+    {Flaw::NameWithSuffix, "name-with-suffix"},
     {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
 };
 
@@ -278,6 +279,10 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
       break;
     case Flaw::NoServerAuth:
       s.eku = "clientAuth";
+      break;
+    case Flaw::NameWithSuffix:
+      s.cn = dns_name + ".attacker.invalid";
+      s.san = s.cn;
       break;
     case Flaw::WildcardTwoLevels: {
       size_t first = dns_name.find('.');

@@ -30,13 +30,15 @@ enum class Flaw {
   WildcardTwoLevels,   // CN and SAN "*.<the name less its first two labels>": a wildcard that
                        // would have to span two labels (RFC 6125 6.4.3: it covers one); needs a
                        // name of at least 4 labels (sip.edge.lab.example -> *.lab.example)
+  NameWithSuffix,      // CN and SAN "<the name>.attacker.invalid": the right name with more
+                       // labels after it (a prefix comparison accepts it)
   LeafAsIntermediate,  // signed by an end-entity certificate (basicConstraints CA:FALSE, no
                        // keyCertSign) that the trusted CA issued; the proxy sends both
 };
 
 /// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
 /// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only", "wildcard-two-levels",
-/// "leaf-as-intermediate".
+/// "name-with-suffix", "leaf-as-intermediate".
 std::string_view flawName(Flaw f);
 std::optional<Flaw> parseFlaw(std::string_view name);
 const std::vector<std::string>& flawNames();

@@ -51,6 +51,7 @@ TEST(EmuFaults, Registry) {
                         "tls-allow-tls11",
                         "tls-cn-despite-san",
                         "tls-wildcard-multi-label",
+                        "tls-name-prefix-match",
                         "tls-no-time-check",
                         "tls-no-basic-constraints",
                         "media-savp-sdp-only",
@@ -74,7 +75,7 @@ TEST(EmuFaults, Registry) {
                         "audio-level-minus-12db",
                         "audio-wrong-codec"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 60u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 61u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

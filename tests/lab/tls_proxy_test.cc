@@ -231,7 +231,7 @@ TEST_F(ProxyFixture, HonestProxyRelaysBothWaysAndLogsKeys) {
 TEST_F(ProxyFixture, EveryCertificateFlawIsRejectedByAVerifyingClient) {
   for (const char* flaw :
        {"untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
-        "no-server-auth", "weak-key", "leaf-as-intermediate"}) {
+        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate"}) {
     SCOPED_TRACE(flaw);
     EventLog log;
     TlsProxy proxy(options(flaw), log);
