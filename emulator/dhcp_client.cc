@@ -61,7 +61,8 @@ dhcp::Message makeClientMessage(const DhcpClientConfig& c, MessageType type, uin
   std::vector<uint8_t> cid{1};
   cid.insert(cid.end(), c.mac.begin(), c.mac.end());
   m.setOption(61, cid);
-  if (!c.vendor_class.empty())
+  // Fault vendor-class-discover-only: the REQUEST's option list is built on its own and lacks 60.
+  if (!c.vendor_class.empty() && !(c.vendor_class_discover_only && type == MessageType::Request))
     m.setOption(60, std::vector<uint8_t>(c.vendor_class.begin(), c.vendor_class.end()));
   if (!c.hostname.empty())
     m.setOption(12, std::vector<uint8_t>(c.hostname.begin(), c.hostname.end()));
@@ -552,9 +553,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       return;
     }
     l.server = server;
-    l.info = decodeDhcpInfo(m, cfg.ignore_options);
+    l.info = decodeDhcpInfo(m, cfg.ignore_options, cfg.decode_faults);
     const DhcpInfo& info = l.info;
     for (const auto& p : info.problems) logLine("dhcp: ignoring malformed " + describe(p));
+    for (const auto& n : info.fault_notes) logLine("dhcp: fault " + n);
     for (auto code : info.ignored)
       logLine("dhcp: fault ignore-option-" + std::to_string(code) + ": ignoring option " +
               std::to_string(code) + " of the DHCPACK");

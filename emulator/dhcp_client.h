@@ -60,6 +60,8 @@ struct DhcpClientConfig {
   bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
   bool crash_on_malformed_renewal = false;  // crash-on-malformed-renewal: the same, renewing only
   bool ntp_from_option_4 = false;           // ntp-from-option-4: NTP servers from option 4
+  bool vendor_class_discover_only = false;  // vendor-class-discover-only: no 60 in REQUEST
+  DecodeFaults decode_faults;               // option-43/125/150/159 decoder faults
 };
 
 struct DhcpCallbacks {

@@ -150,9 +150,12 @@ Decoded<std::string> decodeHostName(std::span<const uint8_t> d) {
   return ok(std::string(s));
 }
 
-Decoded<std::string> decodeAcs43(std::span<const uint8_t> d) {
+Decoded<std::string> decodeAcs43(std::span<const uint8_t> d, bool first_suboption) {
   if (d.empty()) return bad<std::string>(lengthError(0, "(empty)"), true);
   if (auto tlvs = parseTlvs(d)) {
+    // The fault: a parser that reads the first TLV's value without looking at its code.
+    if (first_suboption && !tlvs->empty())
+      return urlText(tlvs->front().second, "the first sub-option (taken as the ACS URL)");
     for (auto& [code, data] : *tlvs) {
       if (code == 1) return urlText(data, "sub-option 1 (ACS URL)");
     }
@@ -168,7 +171,7 @@ Decoded<std::string> decodeAcs43(std::span<const uint8_t> d) {
   return s;
 }
 
-Decoded<std::string> decodeAcs125(std::span<const uint8_t> d) {
+Decoded<std::string> decodeAcs125(std::span<const uint8_t> d, bool any_enterprise) {
   if (d.size() < 5) return bad<std::string>(lengthError(d.size(), "is shorter than 5"), true);
   size_t i = 0;
   bool saw_bbf = false;
@@ -182,7 +185,8 @@ Decoded<std::string> decodeAcs125(std::span<const uint8_t> d) {
                                   std::to_string(len) + " runs past the end",
                               true);
     auto data = d.subspan(i + 5, len);
-    if (enterprise == 3561) {
+    // The fault: the enterprise number is read past, not compared.
+    if (enterprise == 3561 || any_enterprise) {
       saw_bbf = true;
       auto tlvs = parseTlvs(data);
       if (!tlvs)
@@ -201,7 +205,8 @@ std::string describe(const DhcpInfo::Problem& p) {
   return "option " + std::to_string(p.code) + ": " + p.why;
 }
 
-DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& ignore) {
+DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& ignore,
+                        const DecodeFaults& faults) {
   DhcpInfo info;
   for (const auto& o : m.options) {
     // The first instance of a code counts (Message::option semantics).
@@ -274,7 +279,7 @@ DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& 
         break;
       }
       case 43: {
-        auto v = decodeAcs43(d);
+        auto v = decodeAcs43(d, faults.acs43_first_suboption);
         record(v, info.acs_url_43);
         break;
       }
@@ -304,17 +309,31 @@ DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& 
         break;
       }
       case 125: {
-        auto v = decodeAcs125(d);
+        auto v = decodeAcs125(d, faults.acs125_any_enterprise);
         record(v, info.acs_url_125);
         break;
       }
       case 150: {
         auto v = decodeIp4List(d);
+        if (v && faults.tftp150_last && v.value->size() > 1) {
+          // The fault: a loop that stores each address in one variable, so the last one stays.
+          v.value = std::vector<Ip4>{v.value->back()};
+          info.fault_notes.push_back("option-150-last-address: taking " +
+                                     proto::dhcp::ip4String(v.value->front()) +
+                                     ", the last address of option 150");
+        }
         record(v, info.tftp_150);
         break;
       }
       case 159: {
         auto v = decodeIp4(d);
+        if (v && faults.ip159_byte_order) {
+          // The fault: the 4 bytes copied into a host-order integer (little-endian) and used
+          // without ntohl, so the address comes out reversed.
+          std::reverse(v.value->begin(), v.value->end());
+          info.fault_notes.push_back("option-159-byte-order: option 159 read as " +
+                                     proto::dhcp::ip4String(*v.value));
+        }
         record(v, info.prov_ip_159);
         break;
       }

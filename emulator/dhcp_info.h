@@ -44,10 +44,14 @@ Decoded<std::string> decodeText(std::span<const uint8_t> d);
 Decoded<std::string> decodeHostName(std::span<const uint8_t> d);
 /// Option 43 for TR-069 (TR-106): sub-option TLVs with the ACS URL in sub-option 1; data that
 /// does not parse as TLVs is taken as the URL itself when it is printable text.
-Decoded<std::string> decodeAcs43(std::span<const uint8_t> d);
+/// `first_suboption` (fault option-43-first-suboption): the first sub-option is taken as the URL,
+/// whatever its code.
+Decoded<std::string> decodeAcs43(std::span<const uint8_t> d, bool first_suboption = false);
 /// Option 125 (RFC 3925): {enterprise u32, length u8, sub-options} blocks; the ACS URL is
 /// sub-option 11 of enterprise 3561 (Broadband Forum, TR-111).
-Decoded<std::string> decodeAcs125(std::span<const uint8_t> d);
+/// `any_enterprise` (fault option-125-any-enterprise): sub-option 11 of the first block is taken,
+/// whatever its enterprise number.
+Decoded<std::string> decodeAcs125(std::span<const uint8_t> d, bool any_enterprise = false);
 
 /// True for a host name or dotted address as decodeHostName accepts it.
 bool isHostName(std::string_view s);
@@ -77,10 +81,22 @@ struct DhcpInfo {
   std::vector<Problem> problems;
   /// Options present but deliberately ignored (faults ignore-option-N).
   std::vector<uint8_t> ignored;
+  /// What a decoder fault (DecodeFaults) did, for the log: "option-150-last-address: ...".
+  std::vector<std::string> fault_notes;
+};
+
+/// Decoder faults (faults.cc): realistic ways of misreading the provisioning and TR-069 options.
+struct DecodeFaults {
+  bool acs43_first_suboption = false;  // option-43-first-suboption
+  bool acs125_any_enterprise = false;  // option-125-any-enterprise
+  bool tftp150_last = false;           // option-150-last-address: each address overwrites one
+  bool ip159_byte_order = false;       // option-159-byte-order: read as a host-order integer
 };
 
 /// Decodes every supported option of `m`; codes in `ignore` are treated as absent.
-DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& ignore = {});
+/// `faults`: the decoder faults in force (none by default).
+DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& ignore = {},
+                        const DecodeFaults& faults = {});
 
 /// "option 6: length 5 is not a multiple of 4"
 std::string describe(const DhcpInfo::Problem& p);

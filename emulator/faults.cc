@@ -64,6 +64,30 @@ const std::vector<FaultDef>& faultTable() {
        "ignores the provisioning server IP (option 159) as a provisioning source"},
       {"ignore-option-160", "ignores the provisioning URL (option 160) as a provisioning source"},
       {"no-vendor-class", "sends no vendor class identifier (option 60) in DISCOVER/REQUEST"},
+      {"vendor-class-without-model",
+       "option 60 is \"Cisco Systems, Inc. IP Phone\" without the model (template never filled "
+       "in)"},
+      {"vendor-class-discover-only",
+       "option 60 is sent in DISCOVER but not in REQUEST (the REQUEST's option list lacks it)"},
+      {"option-43-first-suboption",
+       "option 43: the first sub-option is taken as the ACS URL, whatever its code"},
+      {"option-125-any-enterprise",
+       "option 125: sub-option 11 of the first enterprise block is taken, whatever its enterprise "
+       "number (not only 3561)"},
+      {"option-66-address-only",
+       "option 66 is parsed as a dotted address only: a server name is skipped as invalid"},
+      {"option-150-last-address",
+       "option 150: the last address of the list is used instead of the first"},
+      {"option-159-byte-order",
+       "option 159: the address is read in host byte order (reversed: 198.18.0.4 -> 4.0.18.198)"},
+      {"option-160-scheme-ignored",
+       "option 160: the URL's scheme is dropped and the rest fetched by TFTP (http:// too)"},
+      {"provisioning-order-by-code",
+       "provisioning options are tried in ascending code (66, 150, 159, 160), not in "
+       "DHCP_Option_To_Use's order"},
+      {"provisioning-last-option-wins",
+       "of several provisioning options present, the last in DHCP_Option_To_Use's order wins, "
+       "not the first"},
       {"renew-late", "renews at T1 + 50% of T1 instead of at T1"},
       {"no-renew", "never renews or rebinds; starts over from DISCOVER when the lease expires"},
       {"renew-at-t2",
@@ -174,14 +198,36 @@ const std::vector<FaultDef>& faultTable() {
       {"tls-no-name-check",
        "SIP over TLS: the server certificate's name is not checked (TLS_Name_Validate_1_ ignored)"},
       {"tls-allow-tls10", "SIP over TLS: TLS 1.0 and 1.1 are accepted (security level 0)"},
+      {"tls-allow-tls11",
+       "SIP over TLS: the minimum version is TLS 1.1, not 1.2: TLS 1.0 is refused, 1.1 accepted"},
+      {"tls-cn-despite-san",
+       "SIP over TLS: the certificate's CN is accepted when its subjectAltName names another "
+       "host (RFC 6125: the SAN wins)"},
+      {"tls-wildcard-multi-label",
+       "SIP over TLS: a wildcard matches several labels (*.lab.example for sip.edge.lab.example)"},
+      {"tls-name-prefix-match",
+       "SIP over TLS: the certificate's name is compared as a prefix: sip.lab.example.attacker."
+       "invalid passes for sip.lab.example"},
+      {"tls-no-time-check",
+       "SIP over TLS: the certificate's validity dates are not checked (expired or not yet valid "
+       "accepted)"},
+      {"tls-no-basic-constraints",
+       "SIP over TLS: an issuer without basicConstraints CA:TRUE (a leaf certificate) is accepted "
+       "as an intermediate"},
       {"tls-fallback-to-udp",
        "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
        "instead"},
+      {"tls-responses-over-udp",
+       "SIP over TLS: the phone's responses to requests that came over TLS go out over UDP, in "
+       "cleartext, to the sender's address at port 5060"},
       {"sip-cleartext-despite-tls",
        "SIP over TLS: SIP_Transport_1_ = TLS is shown but SIP goes over UDP in cleartext"},
       {"media-srtp-with-tls",
        "SIP over TLS: the call's media is encrypted too (SDP RTP/SAVP, scrambled payloads) instead "
        "of staying plain RTP"},
+      {"media-savp-sdp-only",
+       "SIP over TLS: the SDP answer says RTP/SAVP (with an a=crypto key) while the media stays "
+       "plain RTP"},
       {"audio-one-way",
        "audio: the call's RTP comes back as silence (the microphone path is dead: one-way audio)"},
       {"audio-delay-250ms",
@@ -219,6 +265,9 @@ std::string_view faultArea(std::string_view name) {
       {"config-lost-on-reboot", "network"},
       {"ignore-option-", "dhcp"},  // every ignore-option-<code>
       {"no-vendor-class", "dhcp"},
+      {"vendor-class-", "dhcp"},  // every vendor-class-<bug>
+      {"option-", "dhcp"},        // every option-<code>-<bug>
+      {"provisioning-", "dhcp"},  // every provisioning-<bug>
       {"renew-late", "dhcp"},
       {"no-renew", "dhcp"},
       {"renew-at-t2", "dhcp"},
@@ -255,8 +304,12 @@ std::string_view faultArea(std::string_view name) {
       {"crash-on-long-header", "robustness"},
       {"crash-on-content-length-overflow", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
+      {"tls-responses-over-udp",
+       "SIP over TLS: the phone's responses to requests that came over TLS go out over UDP, in "
+       "cleartext, to the sender's address at port 5060"},
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},
+      {"media-savp-sdp-only", "tls"},
       {"audio-", "audio"},  // every audio-<impairment>
   };
   for (const auto& [key, area] : areas) {

@@ -277,6 +277,16 @@ struct Phone::Impl : PhoneControl {
     }
     c.mac = opt.mac;
     c.vendor_class = "Cisco Systems, Inc. IP Phone " + opt.model;
+    if (opt.faults.has("vendor-class-without-model")) {
+      // A vendor class string from a template whose model field was never filled in.
+      c.vendor_class = "Cisco Systems, Inc. IP Phone";
+      logLine("dhcp: fault vendor-class-without-model: option 60 \"" + c.vendor_class + "\"");
+    }
+    c.vendor_class_discover_only = opt.faults.has("vendor-class-discover-only");
+    c.decode_faults.acs43_first_suboption = opt.faults.has("option-43-first-suboption");
+    c.decode_faults.acs125_any_enterprise = opt.faults.has("option-125-any-enterprise");
+    c.decode_faults.tftp150_last = opt.faults.has("option-150-last-address");
+    c.decode_faults.ip159_byte_order = opt.faults.has("option-159-byte-order");
     if (opt.faults.has("no-vendor-class")) {
       logLine("dhcp: fault no-vendor-class: no option 60");
       c.vendor_class.clear();
@@ -450,6 +460,10 @@ struct Phone::Impl : PhoneControl {
     c.join_domain_without_dot = opt.faults.has("domain-joined-without-dot");
     c.option_order = cfg.get("DHCP_Option_To_Use");
     c.profile_rule = cfg.get("Profile_Rule");
+    c.prov_faults.order_by_code = opt.faults.has("provisioning-order-by-code");
+    c.prov_faults.last_wins = opt.faults.has("provisioning-last-option-wins");
+    c.prov_faults.address_only_66 = opt.faults.has("option-66-address-only");
+    c.prov_faults.scheme_160_ignored = opt.faults.has("option-160-scheme-ignored");
     ServicesCallbacks cb;
     cb.ntp_synced = [this](double server_unix) {
       ntp_synced = true;

@@ -1,5 +1,6 @@
 #include "emulator/provisioning.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace phonelab::emulator {
@@ -91,39 +92,60 @@ std::vector<int> parseOptionOrder(std::string_view order, std::vector<std::strin
 
 std::optional<ProvisioningChoice> chooseProvisioning(std::string_view order, const DhcpInfo& info,
                                                      std::string_view profile,
-                                                     const DeviceIdentity& id) {
+                                                     const DeviceIdentity& id,
+                                                     const ProvisioningFaults& faults) {
   const std::string file(profile);
-  for (int code : parseOptionOrder(order)) {
+  std::vector<int> codes = parseOptionOrder(order);
+  // Fault provisioning-order-by-code: the options are walked in the order of their codes (as a
+  // loop over the DHCPACK's decoded options would), not in DHCP_Option_To_Use's order.
+  if (faults.order_by_code) std::sort(codes.begin(), codes.end());
+  std::optional<ProvisioningChoice> last;  // fault provisioning-last-option-wins
+  auto found = [&](ProvisioningChoice c) -> bool {
+    if (!faults.last_wins) return true;
+    last = std::move(c);
+    return false;
+  };
+  for (int code : codes) {
+    std::optional<ProvisioningChoice> c;
     switch (code) {
       case 66:
+        // Fault option-66-address-only: 66 goes through an address parser (inet_aton), so a
+        // host name in it is taken as invalid and skipped.
+        if (!info.tftp_server_66.empty() && faults.address_only_66 &&
+            !dhcp::parseIp4(info.tftp_server_66))
+          break;
         if (!info.tftp_server_66.empty()) {
           if (info.tftp_server_66.find("://") != std::string::npos)
-            return ProvisioningChoice{66, expandMacros(info.tftp_server_66, id)};
-          return ProvisioningChoice{66, "tftp://" + info.tftp_server_66 + "/" + file};
+            c = ProvisioningChoice{66, expandMacros(info.tftp_server_66, id)};
+          else
+            c = ProvisioningChoice{66, "tftp://" + info.tftp_server_66 + "/" + file};
         }
         break;
       case 160:
         if (!info.prov_url_160.empty()) {
           std::string url = expandMacros(info.prov_url_160, id);
+          // Fault option-160-scheme-ignored: a handler written for TFTP strips any scheme.
+          if (auto sep = url.find("://"); faults.scheme_160_ignored && sep != std::string::npos)
+            url = url.substr(sep + 3);
           if (url.find("://") == std::string::npos) url = "tftp://" + url;
-          return ProvisioningChoice{160, url};
+          c = ProvisioningChoice{160, url};
         }
         break;
       case 159:
         if (info.prov_ip_159)
-          return ProvisioningChoice{159,
-                                    "tftp://" + dhcp::ip4String(*info.prov_ip_159) + "/" + file};
+          c = ProvisioningChoice{159, "tftp://" + dhcp::ip4String(*info.prov_ip_159) + "/" + file};
         break;
       case 150:
         if (!info.tftp_150.empty())
-          return ProvisioningChoice{
-              150, "tftp://" + dhcp::ip4String(info.tftp_150.front()) + "/" + file};
+          c = ProvisioningChoice{150,
+                                 "tftp://" + dhcp::ip4String(info.tftp_150.front()) + "/" + file};
         break;
       default:
         break;  // 60, 43, 125 and anything else give no provisioning location
     }
+    if (c && found(*c)) return c;
   }
-  return std::nullopt;
+  return last;
 }
 
 std::optional<ServiceUrl> parseServiceUrl(std::string_view url, std::string* error) {

@@ -46,9 +46,18 @@ struct ProvisioningChoice {
 /// macros expanded (no scheme means tftp), 159 -> tftp://<ip>/<profile>, 150 -> tftp://<first
 /// ip>/<profile>. 60, 43 and 125 are skipped (43/125 are TR-069 ACS discovery). nullopt when
 /// none applies.
+/// Provisioning faults (faults.cc): realistic ways of getting the discovery wrong.
+struct ProvisioningFaults {
+  bool order_by_code = false;       // provisioning-order-by-code: options tried by code, ascending
+  bool last_wins = false;           // provisioning-last-option-wins: every option found overwrites
+  bool address_only_66 = false;     // option-66-address-only: a name in 66 is not an address
+  bool scheme_160_ignored = false;  // option-160-scheme-ignored: 160 is always fetched by TFTP
+};
+
 std::optional<ProvisioningChoice> chooseProvisioning(std::string_view order, const DhcpInfo& info,
                                                      std::string_view profile,
-                                                     const DeviceIdentity& id);
+                                                     const DeviceIdentity& id,
+                                                     const ProvisioningFaults& faults = {});
 
 /// A URL split for the phone's clients: scheme "tftp" or "http".
 struct ServiceUrl {

@@ -402,7 +402,14 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
   static awaitable<void> provision(std::shared_ptr<Impl> self) {
     const auto& c = self->cfg;
     auto profile = profileName(c.profile_rule, c.id);
-    auto choice = chooseProvisioning(c.option_order, c.info, profile, c.id);
+    const auto& pf = c.prov_faults;
+    for (auto [on, name] : {std::pair{pf.order_by_code, "provisioning-order-by-code"},
+                            std::pair{pf.last_wins, "provisioning-last-option-wins"},
+                            std::pair{pf.address_only_66, "option-66-address-only"},
+                            std::pair{pf.scheme_160_ignored, "option-160-scheme-ignored"}}) {
+      if (on) logLine(std::string("provision: fault ") + name);
+    }
+    auto choice = chooseProvisioning(c.option_order, c.info, profile, c.id, pf);
     if (!choice) {
       logLine("provision: no provisioning location in DHCP (order " + c.option_order + ")");
       if (self->cb.no_provisioning) self->cb.no_provisioning("no provisioning option in DHCP");

@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -59,6 +61,38 @@ constexpr size_t kLongHeader = 4096;
 constexpr size_t kPacketBuffer = 4096;  // fault crash-on-content-length-overflow
 
 }  // namespace
+
+/// Fault tls-name-prefix-match: the certificate's DNS names (its CN when it has none) are compared
+/// with strncasecmp over the length of the configured host, so "sip.lab.example.attacker.invalid"
+/// passes for "sip.lab.example": a name check written as a prefix comparison.
+static bool namePrefixMatches(X509* cert, const std::string& host) {
+  std::vector<std::string> names;
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (sans) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      if (g->type != GEN_DNS) continue;
+      const ASN1_IA5STRING* d = g->d.dNSName;
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(d)),
+                         static_cast<size_t>(ASN1_STRING_length(d)));
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  if (names.empty()) {
+    char cn[256] = {};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
+      names.emplace_back(cn);
+  }
+  for (const auto& n : names) {
+    if (::strncasecmp(n.c_str(), host.c_str(), host.size()) == 0) {
+      if (n.size() != host.size())
+        logLine("sip: fault tls-name-prefix-match: accepting the name " + n + " for " + host);
+      return true;
+    }
+  }
+  return false;
+}
 
 struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   asio::io_context& io;
@@ -277,6 +311,14 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
 
   boost::system::error_code transmit(const std::string& data, const udp::endpoint& to) {
     boost::system::error_code ec;
+    if (viaTls(to) && data.starts_with("SIP/2.0 ") && faults.has("tls-responses-over-udp")) {
+      // A response path that always uses the UDP socket: the answer to a request that came
+      // down the TLS connection goes to the sender's address at the default port, in cleartext.
+      const udp::endpoint u(to.address(), 5060);
+      logLine("sip: fault tls-responses-over-udp: response sent over UDP to " + epString(u));
+      sock.send_to(asio::buffer(data), u, 0, ec);
+      return ec;
+    }
     if (viaTls(to)) {
       if (!tls_up) return asio::error::not_connected;
       tls_out.push_back(data);
@@ -488,6 +530,15 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     if (srtpFault()) {
       auto at = sdp->find(" RTP/AVP");
       if (at != std::string::npos) sdp->replace(at, 8, " RTP/SAVP");
+    } else if (tls_mode && faults.has("media-savp-sdp-only")) {
+      // The SDP layer marks the call secure because the signalling is (RTP/SAVP with an SDES
+      // key), while the media engine was never told: the packets stay plain RTP.
+      auto at = sdp->find(" RTP/AVP");
+      if (at != std::string::npos) {
+        sdp->replace(at, 8, " RTP/SAVP");
+        *sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + sip::randomToken(40) + "\r\n";
+        logLine("sip: fault media-savp-sdp-only: SDP answer RTP/SAVP, media stays plain RTP");
+      }
     }
     Call cl;
     cl.call_id = m.callId();
@@ -919,6 +970,12 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     const bool any_cert = faults.has("tls-accept-any-cert");
     const bool no_name = faults.has("tls-no-name-check");
     const bool old_tls = faults.has("tls-allow-tls10");
+    const bool tls11 = faults.has("tls-allow-tls11");
+    const bool cn_despite_san = faults.has("tls-cn-despite-san");
+    const bool multi_label = faults.has("tls-wildcard-multi-label");
+    const bool no_time = faults.has("tls-no-time-check");
+    const bool no_ca_flags = faults.has("tls-no-basic-constraints") && !any_cert;
+    const bool prefix_name = faults.has("tls-name-prefix-match") && !any_cert && !no_name;
     const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
     tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX* ctx = tls_ctx->native_handle();
@@ -927,6 +984,13 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       SSL_CTX_set_security_level(ctx, 0);
       SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
       SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    } else if (tls11) {
+      // The half-done hardening: TLS 1.0 switched off, the minimum set to 1.1 instead of 1.2
+      // (1.1 needs security level 0 in OpenSSL 3: its handshake signs with SHA-1/MD5).
+      logLine("sip: fault tls-allow-tls11: refusing TLS 1.0 but accepting TLS 1.1");
+      SSL_CTX_set_security_level(ctx, 0);
+      SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+      SSL_CTX_set_min_proto_version(ctx, TLS1_1_VERSION);
     } else {
       SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     }
@@ -948,11 +1012,29 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     SSL* s = tls->native_handle();
     const bool is_ip = dhcp::parseIp4(proxy_host).has_value();
     if (!is_ip) SSL_set_tlsext_host_name(s, proxy_host.c_str());
-    if (name_check && !no_name && !any_cert) {
+    const bool own_name_check = prefix_name && name_check && !is_ip;
+    if (own_name_check) {
+      logLine("sip: fault tls-name-prefix-match: a certificate name that starts with " +
+              proxy_host + " matches");
+    } else if (name_check && !no_name && !any_cert) {
       X509_VERIFY_PARAM* vp = SSL_get0_param(s);
       if (is_ip) {
         X509_VERIFY_PARAM_set1_ip_asc(vp, proxy_host.c_str());
       } else {
+        unsigned int host_flags = 0;
+        if (cn_despite_san) {
+          // A name check that also tries the subject CN when the SANs do not match (RFC 6125
+          // 6.4.4: with a DNS SAN present, the CN must not be used).
+          logLine("sip: fault tls-cn-despite-san: the CN counts even when a SAN is present");
+          host_flags |= X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT;
+        }
+        if (multi_label) {
+          // A wildcard compared like a shell glob: '*' also matches dots (RFC 6125 6.4.3: it
+          // stands for one label).
+          logLine("sip: fault tls-wildcard-multi-label: '*' matches several labels");
+          host_flags |= X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS;
+        }
+        X509_VERIFY_PARAM_set_hostflags(vp, host_flags);
         X509_VERIFY_PARAM_set1_host(vp, proxy_host.c_str(), 0);
       }
     } else if (no_name && name_check) {
@@ -964,6 +1046,13 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       X509_VERIFY_PARAM_set_time(SSL_get0_param(s), static_cast<time_t>(now));
       logLine("sip: TLS: certificate validity checked against " + isoTime(now) +
               (synced ? " (NTP)" : " (the phone's own clock, not set by NTP)"));
+    }
+    if (no_time && !any_cert) {
+      // A firmware that, its clock being unreliable before NTP, skips the validity dates.
+      logLine("sip: fault tls-no-time-check: certificate validity dates are not checked");
+      // (OpenSSL uses a set check time before looking at NO_CHECK_TIME: drop it.)
+      X509_VERIFY_PARAM_clear_flags(SSL_get0_param(s), X509_V_FLAG_USE_CHECK_TIME);
+      X509_VERIFY_PARAM_set_flags(SSL_get0_param(s), X509_V_FLAG_NO_CHECK_TIME);
     }
     const tcp::endpoint ep(proxy_ep->address(), proxy_ep->port());
     const std::string where = epString(*proxy_ep);
@@ -982,14 +1071,33 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
       tlsFailed(gen, tgen, "cannot open a TCP socket: " + ec.message());
       return;
     }
-    if (c.tls_refusal == "close" && !any_cert) {
+    if ((c.tls_refusal == "close" || no_ca_flags || own_name_check) && !any_cert) {
       // Refusing by closing: the connection ends (FIN) when the certificate fails, before
       // OpenSSL writes its alert, which then goes nowhere.
-      const int fd = tls->lowest_layer().native_handle();
-      tls->set_verify_callback([fd](bool preverified, ssl::verify_context& vc) {
-        if (!preverified) {
+      const int fd = c.tls_refusal == "close" ? tls->lowest_layer().native_handle() : -1;
+      const std::string host = own_name_check ? proxy_host : "";
+      tls->set_verify_callback([fd, no_ca_flags, host](bool preverified, ssl::verify_context& vc) {
+        X509_STORE_CTX* x = vc.native_handle();
+        if (preverified && !host.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
+            !namePrefixMatches(X509_STORE_CTX_get_current_cert(x), host)) {
+          X509_STORE_CTX_set_error(x, X509_V_ERR_HOSTNAME_MISMATCH);
+          preverified = false;
+        }
+        const int err = X509_STORE_CTX_get_error(x);
+        if (!preverified && no_ca_flags && X509_STORE_CTX_get_error_depth(x) > 0 &&
+            (err == X509_V_ERR_INVALID_CA || err == X509_V_ERR_INVALID_PURPOSE ||
+             err == X509_V_ERR_KEYUSAGE_NO_CERTSIGN || err == X509_V_ERR_PATH_LENGTH_EXCEEDED)) {
+          // A verify callback that checks only that each signature leads to a trusted root:
+          // whether an issuer may issue certificates at all (basicConstraints CA, keyCertSign,
+          // path length) is waved through.
+          logLine(std::string("sip: fault tls-no-basic-constraints: ignoring \"") +
+                  X509_verify_cert_error_string(err) + "\" of an issuer");
+          X509_STORE_CTX_set_error(x, X509_V_OK);
+          return true;
+        }
+        if (!preverified && fd >= 0) {
           logLine(std::string("sip: TLS: certificate rejected (") +
-                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc.native_handle())) +
+                  X509_verify_cert_error_string(err) +
                   "): closing the connection without an alert");
           ::shutdown(fd, SHUT_RDWR);
         }

@@ -186,6 +186,9 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::WeakKey, "weak-key"},
     {Flaw::Tls10Only, "tls1.0-only"},
     {Flaw::Tls11Only, "tls1.1-only"},
+    {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
+    {Flaw::NameWithSuffix, "name-with-suffix"},
+    {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
 };
 
 }  // namespace
@@ -277,6 +280,23 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     case Flaw::NoServerAuth:
       s.eku = "clientAuth";
       break;
+    case Flaw::NameWithSuffix:
+      s.cn = dns_name + ".attacker.invalid";
+      s.san = s.cn;
+      break;
+    case Flaw::WildcardTwoLevels: {
+      size_t first = dns_name.find('.');
+      size_t second = first == std::string::npos ? first : dns_name.find('.', first + 1);
+      std::string rest = second == std::string::npos ? "" : dns_name.substr(second + 1);
+      if (rest.find('.') == std::string::npos)
+        throw Error(
+            "test PKI: wildcard-two-levels needs a name of at least 4 labels (e.g. "
+            "sip.edge.lab.example), not '" +
+            dns_name + "'");
+      s.cn = "*." + rest;
+      s.san = s.cn;
+      break;
+    }
     default:
       break;
   }
@@ -285,6 +305,19 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     return save(pki.dir, stem, c.get(), k.get());
   }
   Loaded issuer = load(*ca);
+  if (flaw == Flaw::LeafAsIntermediate) {
+    // An ordinary server certificate of the trusted CA (CA:FALSE, no keyCertSign) signs ours.
+    Spec is;
+    is.cn = "issuing-leaf.invalid";
+    is.san = is.cn;
+    Key ik = ecKey();
+    Cert ic = makeCert(is, ik.get(), issuer.cert.get(), issuer.key.get());
+    Cert c = makeCert(s, k.get(), ic.get(), ik.get());
+    CertAndKey out = save(pki.dir, stem, c.get(), k.get());
+    out.cert_pem += pem(ic.get());
+    writeFile(out.cert_file, out.cert_pem, 0644);
+    return out;
+  }
   Cert c = makeCert(s, k.get(), issuer.cert.get(), issuer.key.get());
   return save(pki.dir, stem, c.get(), k.get());
 }

@@ -16,21 +16,29 @@ namespace phonelab::fakes::pki {
 
 /// What is wrong with a server certificate (or with the TLS versions offered beside it).
 enum class Flaw {
-  None,          // honest: signed by the trusted CA, valid now, right name, serverAuth
-  UntrustedCa,   // signed by a CA the phone was not given
-  SelfSigned,    // issuer = subject, signed with its own key
-  Expired,       // notAfter in the past
-  NotYetValid,   // notBefore in the future
-  NameMismatch,  // CN and SAN both name another host
-  CnOnly,        // CN right, SAN names another host (RFC 6125: the SAN wins)
-  NoServerAuth,  // extendedKeyUsage clientAuth only
-  WeakKey,       // RSA 1024
-  Tls10Only,     // honest certificate, the server offers only TLS 1.0
-  Tls11Only,     // honest certificate, the server offers only TLS 1.1
+  None,                // honest: signed by the trusted CA, valid now, right name, serverAuth
+  UntrustedCa,         // signed by a CA the phone was not given
+  SelfSigned,          // issuer = subject, signed with its own key
+  Expired,             // notAfter in the past
+  NotYetValid,         // notBefore in the future
+  NameMismatch,        // CN and SAN both name another host
+  CnOnly,              // CN right, SAN names another host (RFC 6125: the SAN wins)
+  NoServerAuth,        // extendedKeyUsage clientAuth only
+  WeakKey,             // RSA 1024
+  Tls10Only,           // honest certificate, the server offers only TLS 1.0
+  Tls11Only,           // honest certificate, the server offers only TLS 1.1
+  WildcardTwoLevels,   // CN and SAN "*.<the name less its first two labels>": a wildcard that
+                       // would have to span two labels (RFC 6125 6.4.3: it covers one); needs a
+                       // name of at least 4 labels (sip.edge.lab.example -> *.lab.example)
+  NameWithSuffix,      // CN and SAN "<the name>.attacker.invalid": the right name with more
+                       // labels after it (a prefix comparison accepts it)
+  LeafAsIntermediate,  // signed by an end-entity certificate (basicConstraints CA:FALSE, no
+                       // keyCertSign) that the trusted CA issued; the proxy sends both
 };
 
 /// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
-/// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only".
+/// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only", "wildcard-two-levels",
+/// "name-with-suffix", "leaf-as-intermediate".
 std::string_view flawName(Flaw f);
 std::optional<Flaw> parseFlaw(std::string_view name);
 const std::vector<std::string>& flawNames();
@@ -50,7 +58,8 @@ struct TestPki {
 TestPki makePki(const std::string& dir);
 
 /// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and .key
-/// (the leaf alone: the phone holds the CA). Throws Error.
+/// (the leaf alone, the phone holds the CA; with leaf-as-intermediate the .crt also holds the
+/// issuing certificate after the leaf, as a chain file). Throws Error.
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
                           const std::string& stem);
 

@@ -95,6 +95,36 @@ TEST(EmuDhcpInfo, Option125) {
   EXPECT_TRUE(decodeAcs125(B{0, 0, 0x0d, 0xe9, 2, 11, 9}).bad_length);
 }
 
+TEST(EmuDhcpInfo, DecoderFaults) {
+  // option-43-first-suboption: sub-option 2 first is taken for the URL (and is not one).
+  B tlv{2, 3, 'a', 'b', 'c', 1, 8};
+  auto url = str("http://a");
+  tlv.insert(tlv.end(), url.begin(), url.end());
+  EXPECT_EQ(*decodeAcs43(tlv).value, "http://a");
+  EXPECT_EQ(*decodeAcs43(tlv, true).value, "abc");  // not a URL: no Inform follows
+  // option-125-any-enterprise: enterprise 9's sub-option 11 is taken.
+  B d{0, 0, 0, 9, 3, 11, 1, 'x', 0, 0, 0x0d, 0xe9, 10, 11, 8};
+  d.insert(d.end(), url.begin(), url.end());
+  EXPECT_EQ(*decodeAcs125(d).value, "http://a");
+  EXPECT_EQ(*decodeAcs125(d, true).value, "x");
+  // option-150-last-address and option-159-byte-order.
+  dhcp::Message m;
+  m.setOption(53, {5});
+  m.setOption(150, {198, 18, 0, 4, 198, 18, 0, 7});
+  m.setOption(159, {198, 18, 0, 4});
+  auto good = decodeDhcpInfo(m);
+  EXPECT_EQ(good.tftp_150.front(), (Ip4{198, 18, 0, 4}));
+  EXPECT_EQ(*good.prov_ip_159, (Ip4{198, 18, 0, 4}));
+  EXPECT_TRUE(good.fault_notes.empty());
+  DecodeFaults f;
+  f.tftp150_last = true;
+  f.ip159_byte_order = true;
+  auto bad = decodeDhcpInfo(m, {}, f);
+  EXPECT_EQ(bad.tftp_150, (std::vector<Ip4>{Ip4{198, 18, 0, 7}}));
+  EXPECT_EQ(*bad.prov_ip_159, (Ip4{4, 0, 18, 198}));
+  EXPECT_EQ(bad.fault_notes.size(), 2u);
+}
+
 TEST(EmuDhcpInfo, WholeAck) {
   dhcp::Message m;
   m.setOption(53, {5});

@@ -82,7 +82,25 @@ TEST(EmuFaults, Registry) {
                         "tls-accept-any-cert",
                         "tls-no-name-check",
                         "tls-allow-tls10",
+                        "tls-allow-tls11",
+                        "tls-cn-despite-san",
+                        "tls-wildcard-multi-label",
+                        "tls-name-prefix-match",
+                        "tls-no-time-check",
+                        "tls-no-basic-constraints",
+                        "media-savp-sdp-only",
+                        "vendor-class-without-model",
+                        "vendor-class-discover-only",
+                        "option-43-first-suboption",
+                        "option-125-any-enterprise",
+                        "option-66-address-only",
+                        "option-150-last-address",
+                        "option-159-byte-order",
+                        "option-160-scheme-ignored",
+                        "provisioning-order-by-code",
+                        "provisioning-last-option-wins",
                         "tls-fallback-to-udp",
+                        "tls-responses-over-udp",
                         "sip-cleartext-despite-tls",
                         "media-srtp-with-tls",
                         "audio-one-way",
@@ -92,7 +110,7 @@ TEST(EmuFaults, Registry) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 78u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 96u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

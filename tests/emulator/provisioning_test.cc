@@ -100,3 +100,40 @@ TEST(EmuProvisioning, ApplyProfileElements) {
   EXPECT_EQ(c.get("Station_Name"), "lobby");
   EXPECT_EQ(c.get("SIP_Port_1_"), "5060");
 }
+
+TEST(EmuProvisioning, Faults) {
+  DhcpInfo three;  // 160, 159 and 150 at once: the default order takes 160
+  three.prov_url_160 = "http://198.18.0.5/phonelab/$PSN.xml";
+  three.prov_ip_159 = Ip4{198, 18, 0, 4};
+  three.tftp_150 = {Ip4{198, 18, 0, 7}};
+  const auto order = kDefaultDhcpOptionOrder;
+  EXPECT_EQ(chooseProvisioning(order, three, "8832.xml", id())->option, 160);
+  ProvisioningFaults by_code;
+  by_code.order_by_code = true;
+  EXPECT_EQ(chooseProvisioning(order, three, "8832.xml", id(), by_code)->option, 150);
+  ProvisioningFaults last;
+  last.last_wins = true;
+  EXPECT_EQ(chooseProvisioning(order, three, "8832.xml", id(), last)->option, 150);
+  DhcpInfo two = three;
+  two.tftp_150.clear();
+  EXPECT_EQ(chooseProvisioning(order, two, "8832.xml", id(), last)->option, 159);
+  // Only one option present: the order faults change nothing.
+  DhcpInfo one;
+  one.prov_url_160 = three.prov_url_160;
+  EXPECT_EQ(chooseProvisioning(order, one, "x", id(), last)->option, 160);
+
+  ProvisioningFaults scheme;
+  scheme.scheme_160_ignored = true;
+  EXPECT_EQ(chooseProvisioning(order, one, "x", id(), scheme)->url,
+            "tftp://198.18.0.5/phonelab/8832.xml");
+
+  DhcpInfo named;
+  named.tftp_server_66 = "tftp.lab.example";
+  named.tftp_150 = {Ip4{198, 18, 0, 7}};
+  ProvisioningFaults addr;
+  addr.address_only_66 = true;
+  EXPECT_EQ(chooseProvisioning(order, named, "x", id())->option, 66);
+  EXPECT_EQ(chooseProvisioning(order, named, "x", id(), addr)->option, 150);
+  named.tftp_server_66 = "198.18.0.4";
+  EXPECT_EQ(chooseProvisioning(order, named, "x", id(), addr)->option, 66);
+}

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,12 +21,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
 
 #include "fakes/sip/pki.h"
 #include "fakes/sip/tls_proxy.h"
+#include "harness/core/error.h"
 #include "harness/core/match.h"
 
 using namespace phonelab;
@@ -225,8 +229,9 @@ TEST_F(ProxyFixture, HonestProxyRelaysBothWaysAndLogsKeys) {
 }
 
 TEST_F(ProxyFixture, EveryCertificateFlawIsRejectedByAVerifyingClient) {
-  for (const char* flaw : {"untrusted-ca", "self-signed", "expired", "not-yet-valid",
-                           "name-mismatch", "cn-only", "no-server-auth", "weak-key"}) {
+  for (const char* flaw :
+       {"untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
+        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate"}) {
     SCOPED_TRACE(flaw);
     EventLog log;
     TlsProxy proxy(options(flaw), log);
@@ -244,6 +249,21 @@ TEST_F(ProxyFixture, EveryCertificateFlawIsRejectedByAVerifyingClient) {
   Client c(proxy.port(), p.trusted_ca.cert_file);
   SSL_set_verify(c.ssl, SSL_VERIFY_NONE, nullptr);
   EXPECT_TRUE(c.handshake());
+}
+
+TEST_F(ProxyFixture, WildcardTwoLevelsCoversOnlyOneLabelBelowIt) {
+  EXPECT_THROW(pki::makeServerCert(p, kName, pki::Flaw::WildcardTwoLevels, "w3"), Error);
+  auto c = pki::makeServerCert(p, "sip.edge.lab.example", pki::Flaw::WildcardTwoLevels, "w4");
+  std::unique_ptr<BIO, decltype(&BIO_free)> b(BIO_new_mem_buf(c.cert_pem.data(), -1), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> x(
+      PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr), X509_free);
+  ASSERT_TRUE(x);
+  const std::string host = "sip.edge.lab.example";
+  EXPECT_EQ(X509_check_host(x.get(), host.data(), host.size(), 0, nullptr), 0);
+  EXPECT_EQ(X509_check_host(x.get(), host.data(), host.size(),
+                            X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS, nullptr),
+            1);
+  EXPECT_EQ(X509_check_host(x.get(), kName.data(), kName.size(), 0, nullptr), 1);
 }
 
 TEST_F(ProxyFixture, OldVersionsOnlyAreOfferedAndRefusedByAModernClient) {
