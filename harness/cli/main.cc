@@ -27,6 +27,7 @@
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
+#include "reports/safe_fs.h"
 
 namespace fs = std::filesystem;
 using namespace phonelab;
@@ -416,7 +417,7 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
     RunResults merged;
     std::map<std::string, std::string> seen;  // scenario id -> report it came from
     bool first = true;
-    fs::create_directories(out_dir);
+    reports::prepareReportFolder(out_dir);
     for (const auto& dir : dirs) {
       auto r = reports::readJson(dir + "/results.json");
       if (first) {
@@ -450,11 +451,16 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
                     << dir << "\n";
           return kExitUsage;
         }
+        // s.id passed the loader's id rule (readJson): `to` stays under out_dir. No link is
+        // followed, neither the scenario folder nor anything in it.
         const fs::path from = fs::path(dir) / s.id, to = fs::path(out_dir) / s.id;
         std::error_code ec;
-        if (fs::exists(from) && !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
+        if (fs::symlink_status(from, ec).type() != fs::file_type::not_found &&
+            !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
           fs::remove_all(to);
-          fs::copy(from, to, fs::copy_options::recursive);
+          std::vector<std::string> skipped;
+          reports::copyTreeNoFollow(from.string(), to.string(), skipped);
+          for (const auto& k : skipped) std::cerr << "phonelab: merge: skipped " << k << "\n";
         }
         merged.scenarios.push_back(std::move(s));
       }

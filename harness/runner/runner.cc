@@ -33,6 +33,7 @@
 #include "harness/runner/tls_checks.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
+#include "reports/safe_fs.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -1116,7 +1117,7 @@ void Runner::lane(int lane_no) {
 }
 
 int Runner::run() {
-  fs::create_directories(opts_.report_dir);
+  reports::prepareReportFolder(opts_.report_dir);
   if (!opts_.quiet) {
     for (const auto& ns : lab::removeStaleNamespaces()) {
       std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
