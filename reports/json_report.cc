@@ -10,7 +10,7 @@
 #include "harness/core/error.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 #include "reports/xml.h"
 
 namespace phonelab::reports {

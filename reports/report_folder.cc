@@ -7,7 +7,7 @@
 #include <set>
 
 #include "harness/scenario/loader.h"
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 
 namespace phonelab::reports {
 namespace fs = std::filesystem;

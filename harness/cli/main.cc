@@ -19,6 +19,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/event_catalog.h"
+#include "harness/core/safe_fs.h"
 #include "harness/dut/lab_file.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
@@ -27,7 +28,7 @@
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
-#include "reports/safe_fs.h"
+#include "reports/share.h"
 
 namespace fs = std::filesystem;
 using namespace phonelab;
@@ -417,7 +418,7 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
     RunResults merged;
     std::map<std::string, std::string> seen;  // scenario id -> report it came from
     bool first = true;
-    reports::prepareReportFolder(out_dir);
+    prepareReportFolder(out_dir);
     for (const auto& dir : dirs) {
       auto r = reports::readJson(dir + "/results.json");
       if (first) {
@@ -459,7 +460,7 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
             !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
           fs::remove_all(to);
           std::vector<std::string> skipped;
-          reports::copyTreeNoFollow(from.string(), to.string(), skipped);
+          copyTreeNoFollow(from.string(), to.string(), skipped);
           for (const auto& k : skipped) std::cerr << "phonelab: merge: skipped " << k << "\n";
         }
         merged.scenarios.push_back(std::move(s));
@@ -485,8 +486,15 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
   }
 }
 
-int cmdReport(const std::string& dir, bool pdf) {
+int cmdReport(const std::string& dir, bool pdf, const std::string& share) {
   try {
+    if (!share.empty()) {
+      std::vector<std::string> notes;
+      reports::writeShareCopy(dir, share, notes);
+      for (const auto& n : notes) std::cout << "phonelab: " << n << "\n";
+      std::cout << "phonelab: a copy safe to share in " << share << "/index.html\n";
+      return 0;
+    }
     auto results = reports::readJson(dir + "/results.json");
     reports::writeAll(results, dir);
     std::cout << "phonelab: re-rendered " << dir << "/index.html and junit.xml\n";
@@ -579,6 +587,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
   report->add_option("dir", rerender_dir, "report folder")->required();
   report->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
+  std::string share_dir;
+  report->add_option("--share", share_dir,
+                     "instead, write a copy safe to publish to this folder: secret files left "
+                     "out, passwords and digest responses masked (also in the captures)");
 
   try {
     app.parse(argc, argv);
@@ -593,7 +605,7 @@ int main(int argc, char** argv) {
     if (*validate) return cmdValidate(common);
     if (*preflight) return cmdPreflight(common, preflight_listen);
     if (*list) return cmdList(common, list_requirements, list_events);
-    if (*report) return cmdReport(rerender_dir, pdf);
+    if (*report) return cmdReport(rerender_dir, pdf, share_dir);
   } catch (const std::exception& e) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return 3;

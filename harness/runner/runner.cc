@@ -34,7 +34,7 @@
 #include "harness/runner/tls_checks.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -329,7 +329,7 @@ dut::DutResult ScenarioRun::configureByProfile(const std::map<std::string, std::
   const std::string name = "profile-" + current_step_ + ".xml";
   {
     // The profile holds the settings' values, passwords too: 0600, left out of a shared copy.
-    std::ofstream out = reports::openOutput((fs::path(dir_) / name).string(), 0600);
+    std::ofstream out = openOutput((fs::path(dir_) / name).string(), 0600);
     out << *xml;
   }
   res_.evidence["profile:" + current_step_] = sc_.id + "/" + name;
@@ -986,7 +986,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
 
   // Declared before the log, so they outlive every call of its sink. Secret values (passwords in
   // cfg.xml, settings) are masked in the file; the events scenarios match keep them.
-  std::ofstream events = reports::openOutput(dir + "/events.jsonl", 0600, std::ios::out);
+  std::ofstream events = openOutput(dir + "/events.jsonl", 0600, std::ios::out);
   std::mutex events_mu;
   EventLog log;
   res.evidence["events"] = sc.id + "/events.jsonl";
@@ -1122,7 +1122,7 @@ void Runner::lane(int lane_no) {
 }
 
 int Runner::run() {
-  reports::prepareReportFolder(opts_.report_dir);
+  prepareReportFolder(opts_.report_dir);
   if (!opts_.quiet) {
     for (const auto& ns : lab::removeStaleNamespaces()) {
       std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";

@@ -17,7 +17,7 @@
 
 #include "harness/lab/netns.h"
 #include "harness/runner/runner.h"
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -192,7 +192,7 @@ nlohmann::json toJson(const SelftestResult& r) {
 
 SelftestResult Selftest::run() {
   auto& im = *impl_;
-  reports::prepareReportFolder(im.opts.report_dir);
+  prepareReportFolder(im.opts.report_dir);
   for (const auto& sc : im.suite) im.units.push_back({-1, &sc});
   im.left[-1] = im.suite.size();
   im.result.faults.resize(im.faults.size());

@@ -13,7 +13,7 @@
 #include "harness/core/error.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 #include "reports/xml.h"
 
 namespace phonelab {

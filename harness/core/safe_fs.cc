@@ -1,4 +1,4 @@
-#include "reports/safe_fs.h"
+#include "harness/core/safe_fs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 
 #include "harness/core/error.h"
 
-namespace phonelab::reports {
+namespace phonelab {
 namespace fs = std::filesystem;
 
 namespace {
@@ -182,4 +182,4 @@ void copyTreeNoFollow(const std::string& from, const std::string& to,
   copyDir(src.fd, from, dst_parent.fd, t.filename().string(), to, skipped, 0);
 }
 
-}  // namespace phonelab::reports
+}  // namespace phonelab

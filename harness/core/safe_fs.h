@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace phonelab::reports {
+namespace phonelab {
 
 /// Creates dir (and missing parents) and makes dir itself mode 0700. Throws phonelab::Error with a
 /// clear message if dir is not a directory, is owned by another user, or sits in a parent folder
@@ -39,4 +39,4 @@ std::ofstream openOutput(const std::string& path, mode_t mode = 0644,
 void copyTreeNoFollow(const std::string& from, const std::string& to,
                       std::vector<std::string>& skipped);
 
-}  // namespace phonelab::reports
+}  // namespace phonelab
