@@ -51,6 +51,8 @@ class EmulatorPower : public PowerDriver {
   void on() override {
     if (proc_ && proc_->running()) return;
     fs::create_directories(stateDir());
+    // The phone's flash: config.xml holds its passwords.
+    fs::permissions(stateDir(), fs::perms::owner_all);
     lab::ProcessSpec spec;
     spec.name = name_;
     spec.argv = lab_.driver == "program" ? programArgv() : emulatorArgv();
