@@ -67,7 +67,10 @@ void maskAuthHeaders(std::string& s, size_t& n) {
        at = ifind(s, kHeader, at + kHeader.size())) {
     size_t i = at + kHeader.size();
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;  // the scheme
+    const size_t scheme = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    // Digest: its secret is the response= value (masked above); the rest tells what was asked.
+    if (i - scheme == 6 && ifind(s.substr(scheme, 6), "digest", 0) == 0) continue;
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
     star(s, i, valueEnd(s, i, std::string_view("\r\n\"\\\0", 5)), n);
   }
@@ -96,6 +99,21 @@ void maskXmlElements(std::string& s, size_t& n) {
   }
 }
 
+// <input name="Admin_Passwd" value="x">: a form page that shows the current value
+void maskInputValues(std::string& s, size_t& n) {
+  constexpr std::string_view kName = "name=\"";
+  for (size_t at = ifind(s, kName, 0); at != std::string::npos;
+       at = ifind(s, kName, at + kName.size())) {
+    const size_t b = at + kName.size();
+    const size_t e = valueEnd(s, b, "\"");
+    if (e >= s.size() || !isSecretName(std::string_view(s).substr(b, e - b))) continue;
+    const size_t gt = valueEnd(s, e, ">");
+    const size_t v = ifind(s.substr(0, gt), "value=\"", e);
+    if (v == std::string::npos) continue;
+    star(s, v + 7, valueEnd(s, v + 7, "\""), n);
+  }
+}
+
 // Admin_Passwd=value (forms, URLs, logs) and "Admin_Passwd": "value" (JSON)
 void maskNamedValues(std::string& s, size_t& n) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -121,6 +139,9 @@ void maskNamedValues(std::string& s, size_t& n) {
       size_t e = v;
       while (e < s.size() && s[e] != '"') e += s[e] == '\\' ? 2 : 1;
       star(s, v, e, n);
+    } else if (v < s.size() && (s[v] == '"' || s[v] == '\'')) {  // name="value" in a log line
+      const std::string stops = std::string(1, s[v]) + "\r\n";
+      star(s, v + 1, valueEnd(s, v + 1, stops), n);
     } else {
       star(s, v, valueEnd(s, v, std::string_view("&\r\n \t\"';,<>\\\0", 13)), n);
     }
@@ -250,6 +271,7 @@ size_t maskCredentials(std::string& bytes) {
   maskDigestResponses(bytes, n);  // first: a header's value may stop at its first quote
   maskAuthHeaders(bytes, n);
   maskXmlElements(bytes, n);
+  maskInputValues(bytes, n);
   maskNamedValues(bytes, n);
   return n;
 }

@@ -162,6 +162,8 @@ TEST(ReportShare, TheCopyHoldsNoPasswordDigestResponseOrPrivateKey) {
   spit(dir / "sip-x" / "profile-a.xml",
        "<flat-profile><Password_1_ ua=\"na\">" + kSipPassword + "</Password_1_></flat-profile>");
   spit(dir / "sip-x" / "pki" / "trusted-ca.key", "-----BEGIN PRIVATE KEY-----\nabc\n");
+  spit(dir / "sip-x" / "phone-emulator.log",
+       "web: submitted, changed: User_ID_1_=\"100\" Password_1_=\"" + kSipPassword + "\"\n");
   spit(dir / "sip-x" / "kamailio" / "kamailio.log",
        "auth: Authorization: Digest response=\"" + kDigestResponse + "\"\n");
 
@@ -203,6 +205,15 @@ TEST(ReportShare, MaskingKeepsTheLengthAndTheNamesVisible) {
   EXPECT_EQ(s.find(kBasic), std::string::npos);
   EXPECT_NE(s.find("Authorization: Basic ***"), std::string::npos);
   EXPECT_NE(s.find("\r\nX: y\r\n"), std::string::npos);
+  std::string digest =
+      "Authorization: Digest username=\"100\", response=\"" + kDigestResponse + "\"\r\n";
+  maskCredentials(digest);
+  EXPECT_NE(digest.find("username=\"100\", response=\"***"), std::string::npos) << digest;
+  std::string page = "<input type=\"password\" name=\"Admin_Passwd\" value=\"" + kAdminPassword +
+                     "\"><input name=\"Station_Name\" value=\"lab\">";
+  maskCredentials(page);
+  EXPECT_EQ(page.find(kAdminPassword), std::string::npos) << page;
+  EXPECT_NE(page.find("value=\"lab\""), std::string::npos) << page;
   std::string form = "Station_Name=lab&Admin_Passwd=" + kAdminPassword + "&User_ID_1_=100";
   maskCredentials(form);
   EXPECT_EQ(form, "Station_Name=lab&Admin_Passwd=" + std::string(kAdminPassword.size(), '*') +
