@@ -72,7 +72,7 @@ std::string pem(EVP_PKEY* k) {
 }
 
 void writeFile(const std::string& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw Error(sysError("test PKI: cannot write " + path, errno));
   ::fchmod(fd, mode);  // also when the file already existed with wider rights
   size_t off = 0;

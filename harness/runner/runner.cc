@@ -20,6 +20,7 @@
 #include "fakes/sip/ua.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
+#include "harness/core/safe_fs.h"
 #include "harness/core/secrets.h"
 #include "harness/core/status_fields.h"
 #include "harness/dut/dut.h"
@@ -34,7 +35,6 @@
 #include "harness/runner/tls_checks.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
-#include "harness/core/safe_fs.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -177,7 +177,7 @@ dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut
                 ", each followed by an OPTIONS probe");
   // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
   // folder); the bytes of each case are in the capture.
-  std::ofstream trail(dir_ + "/sip-fuzz.log");
+  std::ofstream trail = openOutput(dir_ + "/sip-fuzz.log", 0644, std::ios::out);
   res_.evidence["sip-fuzz"] = sc_.id + "/sip-fuzz.log";
   fakes::SipFuzzer fuzzer(t);
   auto out = fuzzer.run(

@@ -15,9 +15,10 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
 #include "harness/runner/runner.h"
-#include "harness/core/safe_fs.h"
+#include "reports/xml.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -260,8 +261,8 @@ SelftestResult Selftest::run() {
     }
     if (tested && !proven) r.unproven.push_back(req.id);
   }
-  std::ofstream(im.opts.report_dir + "/selftest.json") << toJson(r).dump(2) << "\n";
-  std::ofstream(im.opts.report_dir + "/selftest.txt") << formatTable(r);
+  reports::writeFileAtomic(im.opts.report_dir + "/selftest.json", toJson(r).dump(2) + "\n");
+  reports::writeFileAtomic(im.opts.report_dir + "/selftest.txt", formatTable(r));
   return r;
 }
 
