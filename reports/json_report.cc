@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
-#include "harness/core/safe_fs.h"
 #include "reports/xml.h"
 
 namespace phonelab::reports {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "harness/scenario/loader.h"
 #include "harness/core/safe_fs.h"
+#include "harness/scenario/loader.h"
 
 namespace phonelab::reports {
 namespace fs = std::filesystem;

@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
-#include "harness/core/safe_fs.h"
 #include "reports/xml.h"
 
 namespace phonelab {
