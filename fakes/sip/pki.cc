@@ -246,8 +246,10 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
     s.cn = cn;
     s.ca = true;
     s.name_constraints = nc;
-    // Short-lived: a CA of this run only (see pki.h).
-    s.not_before = -2L * 24 * 3600;
+    // Expires a day from now: a CA of this run only (see pki.h). Its start lies far back, as a
+    // real CA's does, so a phone whose clock is behind judges the server certificate's dates,
+    // not the CA's.
+    s.not_before = -365L * 24 * 3600;
     s.not_after = 24L * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
     *ca = save(p, cn == std::string("phonelab trusted test CA") ? "trusted-ca" : "untrusted-ca",

@@ -50,8 +50,9 @@ struct TestPki {
 };
 
 /// Makes both CAs: certificates under `dir`, private keys under `key_dir` (both created 0700;
-/// the caller puts key_dir outside the report and removes it). The CAs are short-lived (valid from
-/// two days back, to tolerate a phone's misapplied time zone, until one day from now) and
+/// the caller puts key_dir outside the report and removes it). The CAs are short-lived (they
+/// expire one day from now; their start lies a year back, as a real CA's does, so a phone whose
+/// clock is behind judges the server certificate's dates, not the CA's) and
 /// name-constrained (X.509 nameConstraints, critical) to `names`, the reserved test domain
 /// "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's 198.18.0.0/15, so a CA that
 /// leaks certifies nothing else. Throws Error naming the OpenSSL call that failed.
