@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/core/safe_fs.h"
 #include "harness/core/text.h"
 #include "harness/proto/dhcp.h"
 
@@ -409,7 +410,15 @@ bool ConfigStore::load(const std::string& path, std::string* error,
 bool ConfigStore::save(const std::string& path, std::string* error) const {
   std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    // The phone's flash holds its passwords: 0600, and a link at the temporary name is replaced,
+    // never written through.
+    std::ofstream out;
+    try {
+      out = openOutput(tmp, 0600);
+    } catch (const std::exception& e) {
+      if (error) *error = e.what();
+      return false;
+    }
     if (!out) {
       if (error) *error = tmp + ": " + std::strerror(errno);
       return false;

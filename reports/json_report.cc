@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
+#include "harness/scenario/loader.h"
 #include "reports/report.h"
 #include "reports/xml.h"
 
@@ -294,6 +296,13 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
   rd.objects(doc, "", "scenarios", [&](const json& o, const std::string& p) {
     ScenarioResult s;
     rd.str(o, p, "id", s.id);
+    // The id names the scenario's folder in the report (merge copies it, report lists it): the
+    // loader's id rule, so "../x" or "/etc" never becomes a path.
+    if (!scenario::isScenarioId(s.id)) {
+      rd.problem(p + ".id", "bad scenario id \"" + s.id.substr(0, 80) +
+                                "\": use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*, "
+                                "at most 128)");
+    }
     rd.str(o, p, "title", s.title);
     rd.str(o, p, "file", s.file);
     rd.strings(o, p, "requirements", s.requirements);
@@ -324,6 +333,13 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
       s.checks.push_back(std::move(c));
     });
     rd.stringMap(o, p, "evidence", s.evidence);
+    for (const auto& [key, path] : s.evidence) {
+      if (!isSafeRelativePath(path)) {
+        rd.problem(p + ".evidence." + key,
+                   "evidence path \"" + path.substr(0, 80) +
+                       "\" leaves the report folder (absolute, '..', '.' or an empty part)");
+      }
+    }
     rd.str(o, p, "error", s.error);
     r.scenarios.push_back(std::move(s));
   });

@@ -1,16 +1,12 @@
 #include "reports/report.h"
 
-#include <filesystem>
-#include <system_error>
-
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 
 namespace phonelab::reports {
 
 void writeAll(const RunResults& r, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error("cannot create report folder " + dir + ": " + ec.message());
+  prepareReportFolder(dir);
   writeJson(r, dir + "/results.json");
   writeJUnit(r, dir + "/junit.xml");
   writeHtml(r, dir + "/index.html");

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "harness/core/safe_fs.h"
+#include "harness/scenario/loader.h"
+
 namespace phonelab::reports {
 namespace fs = std::filesystem;
 
@@ -19,7 +22,7 @@ std::vector<WireEvent> readWireEvents(const ScenarioResult& s, const std::string
   std::vector<WireEvent> out;
   skipped = 0;
   auto ev = s.evidence.find("events");
-  if (report_dir.empty() || ev == s.evidence.end()) return out;
+  if (report_dir.empty() || ev == s.evidence.end() || !isSafeRelativePath(ev->second)) return out;
   std::ifstream in(fs::path(report_dir) / ev->second);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -74,15 +77,16 @@ std::string evidenceKind(const std::string& filename) {
 std::vector<EvidenceFile> listEvidence(const ScenarioResult& s, const std::string& report_dir) {
   std::map<std::string, EvidenceFile> by_path;
   for (const auto& [key, path] : s.evidence) {
+    if (!isSafeRelativePath(path)) continue;  // never a link out of the report folder
     std::string kind = evidenceKind(path);
     by_path[path] = EvidenceFile{path, kind.empty() ? key : kind, key};
   }
-  if (!report_dir.empty() && !s.id.empty() && s.id.find("..") == std::string::npos) {
+  if (!report_dir.empty() && scenario::isScenarioId(s.id)) {
     std::error_code ec;
     const fs::path root(report_dir);
     for (fs::recursive_directory_iterator it(root / s.id, ec), end; !ec && it != end;
          it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
+      if (it->symlink_status(ec).type() != fs::file_type::regular) continue;  // no links
       std::string rel = fs::relative(it->path(), root, ec).generic_string();
       if (ec || by_path.count(rel)) continue;
       std::string kind = evidenceKind(rel);

@@ -1,11 +1,13 @@
 #include "reports/xml.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 #include "harness/core/error.h"
 
@@ -105,6 +107,8 @@ std::string hrefPath(std::string_view path) {
   static const std::string_view safe =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/:@!$&'()*+,;=";
   std::string out;
+  // "//host/x" would be a link to another host, "/x" one out of the report: both stay relative.
+  if (!path.empty() && path.front() == '/') out += ".";
   auto colon = path.find(':');
   if (colon != std::string_view::npos && path.substr(0, colon).find('/') == std::string_view::npos)
     out += "./";
@@ -120,10 +124,13 @@ std::string hrefPath(std::string_view path) {
   return out;
 }
 
-void writeFileAtomic(const std::string& path, std::string_view content) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(sysError("cannot write " + tmp, errno));
+void writeFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
+  // A fresh name made with O_EXCL (mkostemp): a file or link someone left under a fixed ".tmp"
+  // name is never opened, so never followed.
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) throw Error(sysError("cannot write a temporary file beside " + path, errno));
+  ::fchmod(fd, mode);
   const char* p = content.data();
   size_t left = content.size();
   while (left > 0) {

@@ -1,6 +1,8 @@
 #pragma once
 /// Escaping shared by the XML (JUnit) and HTML writers, and the atomic file write they all use.
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -23,8 +25,10 @@ inline std::string htmlEscape(std::string_view s) {
 /// The result still needs htmlEscape (for '&' and '\'').
 std::string hrefPath(std::string_view path);
 
-/// Writes content to path atomically: path + ".tmp", flushed to disk, then renamed over path.
-/// Throws phonelab::Error naming the file on failure.
-void writeFileAtomic(const std::string& path, std::string_view content);
+/// Writes content to path atomically: a new temporary file beside it (created O_EXCL with a fresh
+/// name, so a planted link is never followed), flushed to disk, given `mode`, then renamed over
+/// path (which replaces a link at path rather than writing through it). Throws phonelab::Error
+/// naming the file on failure.
+void writeFileAtomic(const std::string& path, std::string_view content, mode_t mode = 0644);
 
 }  // namespace phonelab::reports

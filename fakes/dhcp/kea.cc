@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/process.h"
 #include "harness/proto/dhcp.h"
@@ -312,7 +313,7 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
   {
-    std::ofstream out(im.configPath(), std::ios::trunc);
+    std::ofstream out = openOutput(im.configPath(), 0644, std::ios::out);  // no secret in it
     out << keaConfigJson(im.opt);
     if (!out) throw Error("kea: cannot write " + im.configPath());
   }

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/process.h"
 
@@ -330,12 +331,13 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
 
   {
-    std::ofstream out(im.configPath(), std::ios::trunc);
+    // It holds the SIP users' passwords: 0600, never through a link.
+    std::ofstream out = openOutput(im.configPath(), 0600, std::ios::out);
     out << kamailioConfig(im.opt);
     if (!out) throw Error("kamailio: cannot write " + im.configPath());
   }
   if (im.opt.tls_port > 0) {
-    std::ofstream out(im.opt.work_dir + "/tls.cfg", std::ios::trunc);
+    std::ofstream out = openOutput(im.opt.work_dir + "/tls.cfg", 0600, std::ios::out);
     out << kamailioTlsConfig(im.opt);
     if (!out) throw Error("kamailio: cannot write " + im.opt.work_dir + "/tls.cfg");
   }

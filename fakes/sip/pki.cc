@@ -72,7 +72,7 @@ std::string pem(EVP_PKEY* k) {
 }
 
 void writeFile(const std::string& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw Error(sysError("test PKI: cannot write " + path, errno));
   ::fchmod(fd, mode);  // also when the file already existed with wider rights
   size_t off = 0;
@@ -100,13 +100,14 @@ void addExt(X509* cert, X509* issuer, int nid, const std::string& value) {
 
 struct Spec {
   std::string cn;
-  std::string san;  // "" = none
+  std::string name_constraints;  // "" = none (a CA: X.509 nameConstraints value)
+  std::string san;               // "" = none
   std::string eku = "serverAuth";
   bool ca = false;
   // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
   // (real) time, also if it misapplies its time zone (up to 14 h either way) or drifts.
   long not_before = -2L * 24 * 3600;
-  long not_after = 30L * 24 * 3600;  // seconds from now
+  long not_after = 24L * 3600;  // seconds from now: a day, no leaf outlives the run's CA
 };
 
 /// `key` signed by `issuer_key` (issuer == nullptr: self-signed).
@@ -136,6 +137,9 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   if (s.ca) {
     addExt(c.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
     addExt(c.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+    if (!s.name_constraints.empty()) {
+      addExt(c.get(), iss, NID_name_constraints, "critical," + s.name_constraints);
+    }
   } else {
     addExt(c.get(), iss, NID_basic_constraints, "critical,CA:FALSE");
     addExt(c.get(), iss, NID_key_usage, "critical,digitalSignature,keyEncipherment");
@@ -148,12 +152,12 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   return c;
 }
 
-CertAndKey save(const std::string& dir, const std::string& stem, X509* c, EVP_PKEY* k) {
+CertAndKey save(const TestPki& p, const std::string& stem, X509* c, EVP_PKEY* k) {
   CertAndKey out;
   out.cert_pem = pem(c);
   out.key_pem = pem(k);
-  out.cert_file = dir + "/" + stem + ".crt";
-  out.key_file = dir + "/" + stem + ".key";
+  out.cert_file = p.dir + "/" + stem + ".crt";
+  out.key_file = p.key_dir + "/" + stem + ".key";
   writeFile(out.key_file, out.key_pem, 0600);
   writeFile(out.cert_file, out.cert_pem, 0644);
   return out;
@@ -216,32 +220,43 @@ const std::vector<std::string>& flawNames() {
   return names;
 }
 
-TestPki makePki(const std::string& dir) {
+static void makePrivateDir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("test PKI: cannot create " + dir + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
+}
+
+TestPki makePki(const std::string& dir, const std::string& key_dir,
+                const std::vector<std::string>& names) {
+  makePrivateDir(dir);
+  makePrivateDir(key_dir);
   TestPki p;
   p.dir = dir;
-  {
-    Key k = ecKey();
-    Spec s;
-    s.cn = "phonelab trusted test CA";
-    s.ca = true;
-    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
-    s.not_after = 365L * 24 * 3600;
-    Cert c = makeCert(s, k.get(), nullptr, nullptr);
-    p.trusted_ca = save(dir, "trusted-ca", c.get(), k.get());
+  p.key_dir = key_dir;
+  p.names = names;
+  std::string nc = "permitted;DNS:invalid,permitted;IP:198.18.0.0/255.254.0.0";
+  for (const auto& n : names) {
+    if (n.empty() || n.find_first_of(",;:\\\"") != std::string::npos) {
+      throw Error("test PKI: '" + n + "' is not a name a certificate can be constrained to");
+    }
+    nc += ",permitted;DNS:" + n;
   }
-  {
+  for (auto [cn, ca] : {std::pair{"phonelab trusted test CA", &p.trusted_ca},
+                        std::pair{"phonelab untrusted test CA", &p.untrusted_ca}}) {
     Key k = ecKey();
     Spec s;
-    s.cn = "phonelab untrusted test CA";
+    s.cn = cn;
     s.ca = true;
-    s.not_before = -365L * 24 * 3600;  // a CA long established, as real ones are
-    s.not_after = 365L * 24 * 3600;
+    s.name_constraints = nc;
+    // Expires a day from now: a CA of this run only (see pki.h). Its start lies far back, as a
+    // real CA's does, so a phone whose clock is behind judges the server certificate's dates,
+    // not the CA's.
+    s.not_before = -365L * 24 * 3600;
+    s.not_after = 24L * 3600;
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
-    p.untrusted_ca = save(dir, "untrusted-ca", c.get(), k.get());
+    *ca = save(p, cn == std::string("phonelab trusted test CA") ? "trusted-ca" : "untrusted-ca",
+               c.get(), k.get());
   }
   return p;
 }
@@ -302,7 +317,7 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
   }
   if (self_signed) {
     Cert c = makeCert(s, k.get(), nullptr, nullptr);
-    return save(pki.dir, stem, c.get(), k.get());
+    return save(pki, stem, c.get(), k.get());
   }
   Loaded issuer = load(*ca);
   if (flaw == Flaw::LeafAsIntermediate) {
@@ -319,7 +334,7 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     return out;
   }
   Cert c = makeCert(s, k.get(), issuer.cert.get(), issuer.key.get());
-  return save(pki.dir, stem, c.get(), k.get());
+  return save(pki, stem, c.get(), k.get());
 }
 
 }  // namespace phonelab::fakes::pki

@@ -1,7 +1,8 @@
 #pragma once
 /// The per-run test PKI of the TLS scenarios, made with the OpenSSL 3 API at run time (no key is
 /// ever committed): a CA the phone is given ("trusted"), a CA it is not ("untrusted"), and server
-/// certificates, each with at most one flaw. Keys are written 0600 in the run's own folder.
+/// certificates, each with at most one flaw. Keys are written 0600 in a folder of the run's own
+/// outside the report (the report keeps the certificates only).
 ///
 /// Keys are EC P-256 (fast to make) except for the weak-key flaw (RSA 1024). Certificates are X.509
 /// v3, SHA-256, with basicConstraints, keyUsage, extendedKeyUsage serverAuth and a DNS
@@ -49,17 +50,26 @@ struct CertAndKey {
 };
 
 struct TestPki {
-  std::string dir;
+  std::string dir;                 // certificates (evidence, in the report)
+  std::string key_dir;             // private keys: never in the report
+  std::vector<std::string> names;  // the DNS names the CAs may certify (nameConstraints)
   CertAndKey trusted_ca;
   CertAndKey untrusted_ca;
 };
 
-/// Makes both CAs under `dir` (created 0700). Throws Error naming the OpenSSL call that failed.
-TestPki makePki(const std::string& dir);
+/// Makes both CAs: certificates under `dir`, private keys under `key_dir` (both created 0700;
+/// the caller puts key_dir outside the report and removes it). The CAs are short-lived (they
+/// expire one day from now; their start lies a year back, as a real CA's does, so a phone whose
+/// clock is behind judges the server certificate's dates, not the CA's) and
+/// name-constrained (X.509 nameConstraints, critical) to `names`, the reserved test domain
+/// "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's 198.18.0.0/15, so a CA that
+/// leaks certifies nothing else. Throws Error naming the OpenSSL call that failed.
+TestPki makePki(const std::string& dir, const std::string& key_dir,
+                const std::vector<std::string>& names);
 
-/// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and .key
-/// (the leaf alone, the phone holds the CA; with leaf-as-intermediate the .crt also holds the
-/// issuing certificate after the leaf, as a chain file). Throws Error.
+/// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and
+/// <pki.key_dir>/<stem>.key (the leaf alone, the phone holds the CA; with leaf-as-intermediate the
+/// .crt also holds the issuing certificate after the leaf, as a chain file). Throws Error.
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
                           const std::string& stem);
 

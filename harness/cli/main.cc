@@ -20,6 +20,7 @@
 #include "harness/core/console.h"
 #include "harness/core/error.h"
 #include "harness/core/event_catalog.h"
+#include "harness/core/safe_fs.h"
 #include "harness/dut/lab_file.h"
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
@@ -28,6 +29,7 @@
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
 #include "reports/report.h"
+#include "reports/share.h"
 
 namespace fs = std::filesystem;
 using namespace phonelab;
@@ -436,7 +438,7 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
     RunResults merged;
     std::map<std::string, std::string> seen;  // scenario id -> report it came from
     bool first = true;
-    fs::create_directories(out_dir);
+    prepareReportFolder(out_dir);
     for (const auto& dir : dirs) {
       auto r = reports::readJson(dir + "/results.json");
       if (first) {
@@ -470,11 +472,16 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
                     << dir << "\n";
           return kExitUsage;
         }
+        // s.id passed the loader's id rule (readJson): `to` stays under out_dir. No link is
+        // followed, neither the scenario folder nor anything in it.
         const fs::path from = fs::path(dir) / s.id, to = fs::path(out_dir) / s.id;
         std::error_code ec;
-        if (fs::exists(from) && !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
+        if (fs::symlink_status(from, ec).type() != fs::file_type::not_found &&
+            !fs::equivalent(from.parent_path(), to.parent_path(), ec)) {
           fs::remove_all(to);
-          fs::copy(from, to, fs::copy_options::recursive);
+          std::vector<std::string> skipped;
+          copyTreeNoFollow(from.string(), to.string(), skipped);
+          for (const auto& k : skipped) std::cerr << "phonelab: merge: skipped " << k << "\n";
         }
         merged.scenarios.push_back(std::move(s));
       }
@@ -499,8 +506,15 @@ int cmdMerge(const std::string& out_dir, const std::vector<std::string>& dirs) {
   }
 }
 
-int cmdReport(const std::string& dir, bool pdf) {
+int cmdReport(const std::string& dir, bool pdf, const std::string& share) {
   try {
+    if (!share.empty()) {
+      std::vector<std::string> notes;
+      reports::writeShareCopy(dir, share, notes);
+      for (const auto& n : notes) std::cout << "phonelab: " << n << "\n";
+      std::cout << "phonelab: a copy safe to share in " << share << "/index.html\n";
+      return 0;
+    }
     auto results = reports::readJson(dir + "/results.json");
     reports::writeAll(results, dir);
     std::cout << "phonelab: re-rendered " << dir << "/index.html and junit.xml\n";
@@ -598,6 +612,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("report", "re-render index.html and junit.xml from results.json");
   report->add_option("dir", rerender_dir, "report folder")->required();
   report->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
+  std::string share_dir;
+  report->add_option("--share", share_dir,
+                     "instead, write a copy safe to publish to this folder: secret files left "
+                     "out, passwords and digest responses masked (also in the captures)");
 
   try {
     app.parse(argc, argv);
@@ -625,7 +643,7 @@ int main(int argc, char** argv) {
     if (*validate) return cmdValidate(common);
     if (*preflight) return cmdPreflight(common, preflight_listen);
     if (*list) return cmdList(common, list_requirements, list_events);
-    if (*report) return cmdReport(rerender_dir, pdf);
+    if (*report) return cmdReport(rerender_dir, pdf, share_dir);
   } catch (const std::exception& e) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return 3;

@@ -1,5 +1,6 @@
 #include "harness/dut/dut.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -7,6 +8,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/match.h"
+#include "harness/core/secrets.h"
 #include "harness/core/text.h"
 #include "harness/dut/web_form.h"
 #include "harness/lab/process.h"
@@ -50,6 +52,8 @@ class EmulatorPower : public PowerDriver {
   void on() override {
     if (proc_ && proc_->running()) return;
     fs::create_directories(stateDir());
+    // The phone's flash: config.xml holds its passwords.
+    fs::permissions(stateDir(), fs::perms::owner_all);
     lab::ProcessSpec spec;
     spec.name = name_;
     spec.argv = lab_.driver == "program" ? programArgv() : emulatorArgv();
@@ -500,15 +504,29 @@ DutResult Dut::noteOriginals(const std::map<std::string, std::string>& settings,
       std::string why;
       auto xml = readConfig(deadline, "before changing settings", why);
       if (!xml) return DutResult::fail(why);
-      for (const auto& [name, value] : settings) {
-        const SettingDef* def = lab_.profile.setting(name);
-        if (!def || originals_.count(name)) continue;
-        auto it = xml->find(def->element);
-        if (it != xml->end()) originals_[name] = it->second;
-      }
+      noteOriginalValues(lab_.profile, settings, *xml, originals_, masked_originals_);
     }
   }
   return {};
+}
+
+void noteOriginalValues(const DeviceProfile& profile,
+                        const std::map<std::string, std::string>& settings,
+                        const std::map<std::string, std::string>& cfg_xml,
+                        std::map<std::string, std::string>& originals,
+                        std::vector<std::string>& masked) {
+  for (const auto& [name, value] : settings) {
+    const SettingDef* def = profile.setting(name);
+    if (!def || originals.count(name)) continue;
+    if (std::find(masked.begin(), masked.end(), name) != masked.end()) continue;
+    auto it = cfg_xml.find(def->element);
+    if (it == cfg_xml.end()) continue;
+    if (isMaskedByPhone(it->second)) {
+      masked.push_back(name);
+    } else {
+      originals[name] = it->second;
+    }
+  }
 }
 
 DutResult Dut::configure(const std::map<std::string, std::string>& settings, Deadline deadline) {
@@ -584,12 +602,15 @@ DutResult Dut::configureByProfile(const std::map<std::string, std::string>& sett
 }
 
 DutResult Dut::restoreSettings(Deadline deadline) {
+  auto masked = std::move(masked_originals_);
+  masked_originals_.clear();
   if (originals_.empty()) return {};
   // Firmware values pass through the profile's value map unchanged.
   auto back = std::move(originals_);
   originals_.clear();
   std::string summary;
   for (const auto& [k, v] : back) summary += " " + k + "=" + v;
+  if (!masked.empty()) summary += "; not put back (the phone masks it): " + join(masked, ", ");
   env_.log->emit("dut", "dut.restore", back, "end of scenario: settings put back:" + summary);
   auto r = submit(back, deadline);
   if (!r.ok) return r;

@@ -55,6 +55,16 @@ std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv&
 /// harness can tell; Dut::powerOn() restarts it the lab file's way (power: web, manual or snmp).
 std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env);
 
+/// driver: physical: for each of `settings` not in `originals` yet, its value in cfg.xml as read
+/// before the first change, to be put back at the end of the scenario. A value the phone masks
+/// ("*****") is not the setting's value: writing it back would make the asterisks the password.
+/// Such a setting is named in `masked` and left as the scenario set it.
+void noteOriginalValues(const DeviceProfile& profile,
+                        const std::map<std::string, std::string>& settings,
+                        const std::map<std::string, std::string>& cfg_xml,
+                        std::map<std::string, std::string>& originals,
+                        std::vector<std::string>& masked);
+
 /// Result of an action on the DUT: ok, or why not (what the phone did or failed to do).
 struct DutResult {
   bool ok = true;
@@ -166,6 +176,8 @@ class Dut {
   std::map<std::string, std::string> identity_;
   /// driver: physical: setting name -> its firmware value before this scenario changed it.
   std::map<std::string, std::string> originals_;
+  /// driver: physical: settings whose value the phone masked when it was noted (not put back).
+  std::vector<std::string> masked_originals_;
 };
 
 }  // namespace phonelab::dut

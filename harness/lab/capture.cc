@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
 #include "harness/proto/packet.h"
 
@@ -128,8 +130,15 @@ Capture::Capture(const std::string& netns, const std::string& iface, const std::
     throw Error("cannot capture on " + where + ": " + err);
   im.pcap_fd = pcap_get_selectable_fd(im.pcap);
   if (im.pcap_fd < 0) throw Error("cannot capture on " + where + ": no selectable fd");
-  im.dumper = pcap_dump_open(im.pcap, pcap_path.c_str());
-  if (!im.dumper) throw Error("cannot write " + pcap_path + ": " + pcap_geterr(im.pcap));
+  // 0600 and never through a link: the capture holds the credentials the phone and the lab
+  // exchange (`phonelab report --share` writes a masked copy).
+  FILE* out = ::fdopen(createFileNoFollow(pcap_path, 0600), "wb");
+  if (!out) throw Error(sysError("cannot write " + pcap_path, errno));
+  im.dumper = pcap_dump_fopen(im.pcap, out);
+  if (!im.dumper) {
+    std::fclose(out);
+    throw Error("cannot write " + pcap_path + ": " + pcap_geterr(im.pcap));
+  }
   pcap_dump_flush(im.dumper);  // the file header, even if nothing is ever captured
   im.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.wake_fd < 0) throw Error(sysError("eventfd", errno));

@@ -430,6 +430,21 @@ std::string socketPath(const std::string& dir, const std::string& name) {
   return std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
 }
 
+std::string privateRunDir(const std::string& dir, const std::string& name) {
+  char hash[20];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(dir));
+  const std::string path = std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw Error(sysError("cannot create " + path, errno));
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+    throw Error("cannot use " + path + ": not a folder of ours");
+  }
+  ::chmod(path.c_str(), 0700);
+  return path;
+}
+
 const std::string& runToken() {
   auto& s = tokenState();
   std::lock_guard lock(s.mu);

@@ -127,6 +127,11 @@ class Segment {
 /// (/run/phonelab/<token>/, removed with the run), the same for the same dir every time.
 std::string socketPath(const std::string& dir, const std::string& name);
 
+/// A folder of this run's own for files that must not be in the report (private keys): in
+/// /run/phonelab/<token>/, mode 0700, named after `dir` and `name` (the same for the same
+/// arguments), created if missing. The caller removes it when done.
+std::string privateRunDir(const std::string& dir, const std::string& name);
+
 /// This process's run token ("<pid>x<hex>"), creating /run/phonelab/<token>/owner once (a forked
 /// child gets its own token). The owner file is removed at exit.
 const std::string& runToken();

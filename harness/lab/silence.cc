@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/lab/process.h"
 #include "harness/proto/dhcp.h"
 
@@ -77,7 +78,7 @@ void PeerSilencer::silence(const std::string& ip) {
   if (!table_) {
     const std::string path = dir_ + "/silence.nft";
     {
-      std::ofstream out(path);
+      std::ofstream out = openOutput(path, 0600, std::ios::out);
       out << ruleset(iface_, mac_);
       if (!out) throw Error("silence: cannot write " + path);
     }

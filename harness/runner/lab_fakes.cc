@@ -74,7 +74,20 @@ std::vector<std::string> splitCommas(const std::string& s) {
 
 }  // namespace
 
+/// A folder removed with the scenario's fakes (declared first in Impl: removed after they stop).
+struct PrivateDir {
+  std::string path;
+  PrivateDir() = default;
+  PrivateDir(const PrivateDir&) = delete;
+  PrivateDir& operator=(const PrivateDir&) = delete;
+  ~PrivateDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
 struct LabFakes::Impl {
+  PrivateDir key_dir;  // the test PKI's private keys
   // Declaration order is start order; members are destroyed in reverse.
   std::optional<fakes::DnsFake> dns;
   std::optional<fakes::NtpFake> ntp;
@@ -101,7 +114,13 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
   std::optional<fakes::pki::TestPki> pki;
   LabFakes::Expand expand = expand_vars;
   if (f.tls_proxy.enabled || (f.sip.enabled && f.sip.tls_port > 0)) {
-    pki = fakes::pki::makePki(dir + "/pki");
+    // The private keys live in this run's folder under /run/phonelab, never in the report, and
+    // go with the scenario's fakes (Impl::key_dir).
+    std::vector<std::string> names;
+    if (f.sip.enabled && f.sip.tls_port > 0) names.push_back(expand_vars(f.sip.tls_name));
+    if (f.tls_proxy.enabled) names.push_back(expand_vars(f.tls_proxy.name));
+    impl_->key_dir.path = lab::privateRunDir(dir, "pki-keys");
+    pki = fakes::pki::makePki(dir + "/pki", impl_->key_dir.path, names);
     evidence["pki:trusted-ca"] = sc.id + "/pki/trusted-ca.crt";
     expand = [&expand_vars, pem = pki->trusted_ca.cert_pem](const std::string& s) {
       std::string out = s;

@@ -21,6 +21,8 @@
 #include "harness/core/console.h"
 #include "harness/core/event.h"
 #include "harness/core/match.h"
+#include "harness/core/safe_fs.h"
+#include "harness/core/secrets.h"
 #include "harness/core/status_fields.h"
 #include "harness/dut/dut.h"
 #include "harness/lab/capture.h"
@@ -180,7 +182,7 @@ dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut
                 std::to_string(t.local_port) + ", each followed by an OPTIONS probe");
   // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
   // folder); the bytes of each case are in the capture.
-  std::ofstream trail(dir_ + "/sip-fuzz.log");
+  std::ofstream trail = openOutput(dir_ + "/sip-fuzz.log", 0644, std::ios::out);
   res_.evidence["sip-fuzz"] = sc_.id + "/sip-fuzz.log";
   fakes::SipFuzzer fuzzer(t);
   auto out = fuzzer.run(
@@ -348,7 +350,8 @@ dut::DutResult ScenarioRun::configureByProfile(const std::map<std::string, std::
   if (!xml) return dut::DutResult::fail(why);
   const std::string name = "profile-" + current_step_ + ".xml";
   {
-    std::ofstream out(fs::path(dir_) / name, std::ios::binary);
+    // The profile holds the settings' values, passwords too: 0600, left out of a shared copy.
+    std::ofstream out = openOutput((fs::path(dir_) / name).string(), 0600);
     out << *xml;
   }
   res_.evidence["profile:" + current_step_] = sc_.id + "/" + name;
@@ -1015,17 +1018,20 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   res.tags = sc.tags;
   res.started_at = isoTimeUtcNow();
   const std::string dir = opts_.report_dir + "/" + sc.id;
-  fs::remove_all(dir);
+  fs::remove_all(dir);  // a link at dir is removed, not followed
   fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all);
 
-  // Declared before the log, so they outlive every call of its sink.
-  std::ofstream events(dir + "/events.jsonl");
+  // Declared before the log, so they outlive every call of its sink. Secret values (passwords in
+  // cfg.xml, settings) are masked in the file; the events scenarios match keep them.
+  std::ofstream events = openOutput(dir + "/events.jsonl", 0600, std::ios::out);
   std::mutex events_mu;
   EventLog log;
   res.evidence["events"] = sc.id + "/events.jsonl";
   // The sink is called on whichever thread emits (the capture's, the fakes', this one), under no
   // lock of the log's: one line at a time, or two events' lines interleave in the file.
-  log.setSink([&events, &events_mu](const Event& e) {
+  log.setSink([&events, &events_mu](const Event& event) {
+    const Event e = maskSecrets(event);
     nlohmann::json j = {{"t", e.t},
                         {"source", e.source},
                         {"kind", e.kind},
@@ -1154,7 +1160,7 @@ void Runner::lane(int lane_no) {
 }
 
 int Runner::run() {
-  fs::create_directories(opts_.report_dir);
+  prepareReportFolder(opts_.report_dir);
   if (!opts_.quiet) {
     for (const auto& ns : lab::removeStaleNamespaces()) {
       std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";

@@ -15,8 +15,10 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
 #include "harness/runner/runner.h"
+#include "reports/xml.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -272,7 +274,7 @@ std::vector<WrongWayOutcome> judgeWrongWays(const std::vector<Requirement>& cata
 
 SelftestResult Selftest::run() {
   auto& im = *impl_;
-  fs::create_directories(im.opts.report_dir);
+  prepareReportFolder(im.opts.report_dir);
   for (const auto& sc : im.suite) im.units.push_back({-1, &sc});
   im.left[-1] = im.suite.size();
   im.result.faults.resize(im.faults.size());
@@ -366,8 +368,8 @@ SelftestResult Selftest::run() {
   r.wrong_ways =
       judgeWrongWays(im.catalog, im.suite,
                      im.opts.known_faults.empty() ? im.faults : im.opts.known_faults, r.faults);
-  std::ofstream(im.opts.report_dir + "/selftest.json") << toJson(r).dump(2) << "\n";
-  std::ofstream(im.opts.report_dir + "/selftest.txt") << formatTable(r);
+  reports::writeFileAtomic(im.opts.report_dir + "/selftest.json", toJson(r).dump(2) + "\n");
+  reports::writeFileAtomic(im.opts.report_dir + "/selftest.txt", formatTable(r));
   return r;
 }
 

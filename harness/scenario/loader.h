@@ -3,6 +3,7 @@
 /// before anything runs; every problem is reported as file:line:col: message.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/error.h"
@@ -36,5 +37,14 @@ std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
 /// problem, placed at the catalog entry or the scenario's requirement.
 std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
                                       const std::vector<Scenario>& scenarios);
+
+}  // namespace phonelab::scenario
+
+namespace phonelab::scenario {
+
+/// The scenario id rule, [a-z0-9][a-z0-9-]* of at most 128 characters, checked character by
+/// character. Everything that reads an id back from a file (results.json in `phonelab report` and
+/// `merge`) checks it with this, since the id becomes a folder name in the report.
+bool isScenarioId(std::string_view id);
 
 }  // namespace phonelab::scenario

@@ -160,7 +160,7 @@ struct ProxyFixture : ::testing::Test {
   void SetUp() override {
     ::signal(SIGPIPE, SIG_IGN);  // a write to a connection the proxy closed fails, not kills
     dir = tempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    p = pki::makePki(dir + "/pki");
+    p = pki::makePki(dir + "/pki", dir + "/keys", {kName});
   }
   void TearDown() override { fs::remove_all(dir); }
   TlsProxyOptions options(const std::string& flaw, int upstream_port = 0) {

@@ -1,0 +1,42 @@
+#pragma once
+/// Writing into a report folder without trusting what is already there. The harness runs as root
+/// and a report folder may hold files a hostile phone chose the bytes of, or links someone planted:
+/// every file is created with O_CREAT|O_EXCL|O_NOFOLLOW (an existing link is replaced, never
+/// followed), folders are 0700, and a folder another user could write to is refused.
+
+#include <sys/types.h>
+
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phonelab {
+
+/// Creates dir (and missing parents) and makes dir itself mode 0700. Throws phonelab::Error with a
+/// clear message if dir is not a directory, is owned by another user, or sits in a parent folder
+/// another user can write to without the sticky bit (they could swap it for a link).
+void prepareReportFolder(const std::string& dir);
+
+/// True for a path relative to its folder that stays inside it: not empty, not absolute (so not
+/// "//host/x" either), no backslash, no control character, no "." or ".." component, no empty
+/// component. Evidence paths read back from results.json must pass this.
+bool isSafeRelativePath(std::string_view path);
+
+/// Creates path for writing with O_CREAT|O_EXCL|O_NOFOLLOW and `mode` (whatever was at path before,
+/// a file or a link, is unlinked first, never followed). Returns the open descriptor (O_CLOEXEC).
+/// Throws phonelab::Error.
+int createFileNoFollow(const std::string& path, mode_t mode);
+
+/// createFileNoFollow, then the file opened as a stream (truncating what was just created).
+std::ofstream openOutput(const std::string& path, mode_t mode = 0644,
+                         std::ios::openmode how = std::ios::out | std::ios::binary);
+
+/// Copies the folder `from` to `to` (which must not exist yet) without following any symbolic
+/// link: `from` itself must be a real folder, links inside it are skipped and named in `skipped`
+/// (so are devices, FIFOs and sockets). Files keep their permission bits without group/other
+/// write; folders are 0700. Throws phonelab::Error.
+void copyTreeNoFollow(const std::string& from, const std::string& to,
+                      std::vector<std::string>& skipped);
+
+}  // namespace phonelab
