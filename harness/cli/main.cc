@@ -23,6 +23,7 @@
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
 #include "harness/lab/process.h"
+#include "harness/lab/watchdog.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
@@ -496,6 +497,20 @@ int cmdReport(const std::string& dir, bool pdf) {
 
 }  // namespace
 
+/// `phonelab cleanup`: what runs whose harness died left behind (their marked processes, phl-*
+/// namespaces and /run/phonelab/<token>) is removed and listed. Exit 0, or 3 if something stayed.
+int cmdCleanup() {
+  std::string errors;
+  auto removed = lab::cleanupDeadRuns(errors);
+  for (const auto& r : removed) std::cout << "removed " << r << "\n";
+  if (removed.empty() && errors.empty()) std::cout << "nothing to clean up\n";
+  if (!errors.empty()) {
+    std::cerr << "phonelab: cleanup: " << errors << "\n";
+    return 3;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   std::string command_line;
@@ -574,13 +589,19 @@ int main(int argc, char** argv) {
   report->add_option("dir", rerender_dir, "report folder")->required();
   report->add_flag("--pdf", pdf, "also print the report to report.pdf (headless Chromium)");
 
+  auto* cleanup = app.add_subcommand(
+      "cleanup", "remove what dead runs left: their processes, phl-* namespaces, run folders");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  // Still one thread: the watchdog that cleans up after this process if it dies is forked here.
+  if (*run || *selftest || *preflight) lab::startWatchdog();
   try {
+    if (*cleanup) return cmdCleanup();
     if (*run) return cmdRun(common, run_args, command_line);
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);

@@ -128,4 +128,21 @@ std::vector<std::string> removeStaleNamespaces();
 /// Names of namespaces that belong to this process.
 std::vector<std::string> ownNamespaces();
 
+/// This process's run token if runToken() made one, else "" (never creates one).
+std::string currentRunToken();
+/// The environment variable every process the harness starts carries (PHONELAB_RUN=<token>):
+/// its descendants inherit it, so a run's processes can be found after the harness died, also
+/// those that left its namespaces or process groups.
+inline constexpr const char* kRunEnv = "PHONELAB_RUN";
+/// Pids of processes (other than this one) whose environment says they belong to run `token`.
+std::vector<int> processesOfRun(const std::string& token);
+/// Takes down what run `token` left: SIGKILLs its processes (by the environment mark and by
+/// namespace), deletes its phl-<token>-* namespaces and removes /run/phonelab/<token>. Returns
+/// one line per thing removed ("process 123 (kamailio)", "namespace phl-...", "run folder ...").
+/// Never throws; what could not be removed is reported in `errors` (appended).
+std::vector<std::string> cleanupRun(const std::string& token, std::string& errors);
+/// cleanupRun() for every run whose owner is dead (the runs of live harnesses and this process's
+/// own run are left alone): what `phonelab cleanup` does.
+std::vector<std::string> cleanupDeadRuns(std::string& errors);
+
 }  // namespace phonelab::lab

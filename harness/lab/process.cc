@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/spawn.h"
 
 extern char** environ;
@@ -135,10 +136,13 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     std::string entry(*e);
     auto eq = entry.find('=');
     std::string key = entry.substr(0, eq);
-    if (spec.env.count(key)) continue;
+    if (spec.env.count(key) || key == kRunEnv) continue;
     env_strings.push_back(std::move(entry));
   }
   for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+  // The run's mark: descendants inherit it, so they can be found after the harness died.
+  if (const std::string token = currentRunToken(); !token.empty())
+    env_strings.push_back(std::string(kRunEnv) + "=" + token);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
