@@ -397,7 +397,11 @@ std::string socketPath(const std::string& dir, const std::string& name) {
   if (path.size() < 100) return path;
   char hash[20];
   std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(dir));
-  return std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
+  // A folder of its own, so that it can be given to the daemon that makes the socket.
+  const std::string folder = std::string(kRunDir) + "/" + runToken() + "/" + hash;
+  if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
+    throw Error(sysError("mkdir " + folder, errno));
+  return folder + "/" + name;
 }
 
 const std::string& runToken() {

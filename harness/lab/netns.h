@@ -114,7 +114,8 @@ class Segment {
 
 /// A path for a unix socket named `name` that belongs in `dir`: `dir/name` when it fits the
 /// kernel's limit on socket paths (108 bytes), else a short path in this run's own folder
-/// (/run/phonelab/<token>/, removed with the run), the same for the same dir every time.
+/// (/run/phonelab/<token>/<hash>/, a folder of its own, removed with the run), the same for the
+/// same dir every time.
 std::string socketPath(const std::string& dir, const std::string& name);
 
 /// This process's run token ("<pid>x<hex>"), creating /run/phonelab/<token>/owner once (a forked

@@ -1,7 +1,8 @@
 // A harness that dies without cleaning up (SIGKILL: no destructor, no atexit handler runs) leaves
 // nothing behind: its watchdog takes down the run's processes (also Kamailio's workers, which
 // PR_SET_PDEATHSIG of the harness's direct children does not reach), its phl-* namespaces and its
-// folder /run/phonelab/<token>. And `phonelab cleanup` removes leftovers of dead runs.
+// folder /run/phonelab/<token>. And `phonelab cleanup` removes leftovers of dead runs. While a run
+// goes, the daemons that parse the phone's traffic and the emulator are not root.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -10,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -52,12 +55,10 @@ std::vector<int> liveProcessesOf(const std::string& token) {
   return out;
 }
 
-TEST(CrashCleanup, WatchdogRemovesWhatAKilledHarnessLeft) {
-  PHONELAB_REQUIRE_ROOT();
-  const std::string dir = freshDir("crash-cleanup");
+/// A run of one scenario that starts Kea, Kamailio (a main process and its workers) and the
+/// emulator, then waits for an event that never comes: it can be looked at or killed mid-run.
+std::unique_ptr<lab::Process> startHangingRun(const std::string& dir) {
   const std::string file = dir + "/hang.yaml";
-  // Kea, Kamailio (a main process and its workers) and the emulator, then a wait for an event that
-  // never comes: the run is killed in the middle of it.
   writeFile(file, R"(id: crash-hang
 title: "Waits for an event that never comes, so that the harness can be killed mid-run"
 requirements: [SIP-UDP-DEFAULT]
@@ -80,26 +81,90 @@ steps:
   spec.cwd = kSrc;
   spec.env["CI"] = "true";
   spec.log_path = dir + "/run.log";
-  lab::Process run(spec);
-  const std::string token_prefix = std::to_string(run.pid()) + "x";
+  return std::make_unique<lab::Process>(spec);
+}
 
-  // Killed once the phone is on and Kamailio's workers run (the scenario's events say so).
+/// Waits until the hanging run has the phone on and Kamailio up; returns the run's token ("" and
+/// a test failure if it never gets there).
+std::string waitForLab(const std::string& dir, lab::Process& run) {
+  const std::string token_prefix = std::to_string(run.pid()) + "x";
   const std::string events = dir + "/report/crash-hang/events.jsonl";
   EventLog clock;
   Deadline deadline = Deadline::in(Seconds(120));
-  std::string token;
   for (;;) {
     const std::string ev = readFile(events);
     if (ev.find("\"kind\":\"dut.power\"") != std::string::npos &&
         ev.find("\"name\":\"kamailio\"") != std::string::npos) {
       for (const auto& ns : lab::listNamespaces())
-        if (ns.rfind("phl-" + token_prefix, 0) == 0) token = ns.substr(4, token_prefix.size() + 4);
-      if (!token.empty()) break;
+        if (ns.rfind("phl-" + token_prefix, 0) == 0) return ns.substr(4, token_prefix.size() + 4);
     }
-    ASSERT_FALSE(deadline.expired()) << "the run never got its lab up: " << readFile(spec.log_path);
-    ASSERT_TRUE(run.running()) << "the run ended early: " << readFile(spec.log_path);
+    if (deadline.expired() || !run.running()) {
+      ADD_FAILURE() << "the run never got its lab up: " << readFile(dir + "/run.log");
+      return "";
+    }
     clock.waitUntil(Deadline::in(Seconds(0.1)));  // poll interval, bounded by the deadline above
   }
+}
+
+/// "Uid:" or "CapEff:" of /proc/<pid>/status.
+std::string statusField(int pid, const std::string& name) {
+  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 1);
+  }
+  return "";
+}
+
+TEST(Privileges, KeaKamailioAndTheEmulatorRunUnprivileged) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string dir = freshDir("privileges");
+  auto run = startHangingRun(dir);
+  const std::string token = waitForLab(dir, *run);
+  ASSERT_FALSE(token.empty());
+  // What each may hold: Kea a raw socket and port 67; Kamailio a port below 1024; the emulator,
+  // like a phone's own stack, its interface, raw DHCP and ports below 1024.
+  const uint64_t raw = 1ull << 13, bind = 1ull << 10, admin = 1ull << 12;
+  const std::map<std::string, uint64_t> allowed = {
+      {"kea-dhcp4", raw | bind}, {"kamailio", bind}, {"phone-emulator", admin | raw | bind}};
+  std::map<std::string, int> seen;
+  for (int pid : lab::processesOfRun(token)) {
+    std::string comm = readFile("/proc/" + std::to_string(pid) + "/comm");
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    auto it = allowed.find(comm);
+    if (it == allowed.end()) continue;
+    const std::string uid = statusField(pid, "Uid");
+    const std::string cap = statusField(pid, "CapEff");
+    if (uid.empty() || cap.empty()) continue;  // exited meanwhile
+    ++seen[comm];
+    std::istringstream uids(uid);
+    for (int u; uids >> u;) EXPECT_NE(u, 0) << comm << " (pid " << pid << ") runs as root";
+    const uint64_t eff = std::stoull(cap, nullptr, 16);
+    EXPECT_EQ(eff & ~it->second, 0u) << comm << " (pid " << pid << ") holds capabilities " << cap;
+    const uint64_t bnd = std::stoull(statusField(pid, "CapBnd"), nullptr, 16);
+    EXPECT_EQ(bnd & ~it->second, 0u) << comm << " (pid " << pid << ") could regain " << bnd;
+  }
+  EXPECT_GE(seen["kea-dhcp4"], 1);
+  EXPECT_GE(seen["kamailio"], 2) << "Kamailio's main process and its workers";
+  EXPECT_GE(seen["phone-emulator"], 1);
+  // Their folders and the files the harness wrote for them are theirs and nobody else's.
+  const auto mode = [](const std::string& path) {
+    return static_cast<unsigned>(fs::status(path).permissions() & fs::perms::all);
+  };
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kamailio"), 0700u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kamailio/kamailio.cfg"), 0600u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kea"), 0700u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kea/kea-dhcp4.json"), 0600u);
+  run->signal(SIGINT);
+  EXPECT_TRUE(run->wait(Deadline::in(Seconds(60))).has_value());
+}
+
+TEST(CrashCleanup, WatchdogRemovesWhatAKilledHarnessLeft) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string dir = freshDir("crash-cleanup");
+  auto run_ptr = startHangingRun(dir);
+  lab::Process& run = *run_ptr;
+  const std::string token = waitForLab(dir, run);
+  ASSERT_FALSE(token.empty());
   // The run's processes: those in its namespaces (Kamailio's main process and workers, Kea, the
   // emulator) and those marked with its token.
   std::set<int> before;
@@ -116,7 +181,8 @@ steps:
   ASSERT_TRUE(run.wait(Deadline::in(Seconds(30))).has_value());
 
   // Nothing of the run stays, without `phonelab cleanup`.
-  deadline = Deadline::in(Seconds(60));
+  EventLog clock;
+  Deadline deadline = Deadline::in(Seconds(60));
   auto survivors = [&] {
     std::vector<int> out;
     for (int pid : before) {
@@ -132,8 +198,8 @@ steps:
   EXPECT_EQ(survivors(), std::vector<int>{});
   EXPECT_EQ(namespacesOf(token), std::vector<std::string>{});
   EXPECT_FALSE(fs::exists("/run/phonelab/" + token));
-  EXPECT_NE(readFile(spec.log_path).find("its watchdog removed"), std::string::npos)
-      << readFile(spec.log_path);
+  EXPECT_NE(readFile(dir + "/run.log").find("its watchdog removed"), std::string::npos)
+      << readFile(dir + "/run.log");
 }
 
 TEST(CrashCleanup, CleanupCommandRemovesPlantedLeftoversOfADeadRun) {
