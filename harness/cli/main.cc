@@ -168,6 +168,8 @@ struct RunArgs {
   int jobs = 1;
   std::string shard;  // "K/N" or empty
   bool pdf = false;   // also print report.pdf
+  size_t max_events = runner::RunOptions{}.max_events;
+  uint64_t max_pcap_bytes = runner::RunOptions{}.max_pcap_bytes;
 };
 
 int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
@@ -224,6 +226,8 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   opts.bin_dir = binDir();
   opts.command_line = command_line;
   opts.jobs = a.jobs;
+  opts.max_events = a.max_events;
+  opts.max_pcap_bytes = a.max_pcap_bytes;
   const char* ci = std::getenv("CI");
   opts.live = isatty(STDOUT_FILENO) && !(ci && std::string(ci) == "true");
   runner::Runner runner(std::move(opts), std::move(l.lab), std::move(l.catalog),
@@ -559,6 +563,12 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
   merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
   merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
+  run->add_option("--max-events", run_args.max_events,
+                  "per scenario: events kept (more: inconclusive; 0: no limit)")
+      ->capture_default_str();
+  run->add_option("--max-pcap-bytes", run_args.max_pcap_bytes,
+                  "per scenario: size of capture.pcap (more: inconclusive; 0: no limit)")
+      ->capture_default_str();
   run->add_flag("--pdf", run_args.pdf, "also print the report to report.pdf (headless Chromium)");
   bool pdf = false;
 
