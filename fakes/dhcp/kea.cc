@@ -319,15 +319,14 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
   // Kea parses the phone's packets: it runs as its packaged account, not as root. Its folder
   // (config, leases, pid and lock files, control socket) is that account's alone.
-  im.user = lab::findSystemUser(kKeaUser);
+  std::string why_root;
+  im.user = lab::daemonUser(kKeaUser, im.opt.work_dir, why_root);
   if (im.user) {
     lab::giveTo(im.opt.work_dir, *im.user, 0700);
     if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
       lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
   } else {
-    log.emit("harness", "harness.warning", {{"what", "kea"}},
-             std::string("kea runs as root: there is no account ") + kKeaUser +
-                 " (lab/install-deps.sh creates it)");
+    log.emit("harness", "harness.warning", {{"what", "kea"}}, "kea runs as root: " + why_root);
   }
   if (im.opt.server_address.empty())
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);

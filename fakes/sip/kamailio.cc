@@ -339,7 +339,8 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
   // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
   // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone.
-  im.user = lab::findSystemUser(kKamailioUser);
+  std::string why_root;
+  im.user = lab::daemonUser(kKamailioUser, im.opt.work_dir, why_root);
   if (im.user) {
     lab::giveTo(im.opt.work_dir, *im.user, 0700);
     if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
@@ -356,8 +357,7 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
     }
   } else {
     log.emit("harness", "harness.warning", {{"what", "kamailio"}},
-             std::string("kamailio runs as root: there is no account ") + kKamailioUser +
-                 " (lab/install-deps.sh creates it)");
+             "kamailio runs as root: " + why_root);
   }
 
   {

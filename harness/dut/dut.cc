@@ -67,15 +67,15 @@ class EmulatorPower : public PowerDriver {
     if (lab_.driver != "program") {
       // The emulator is the device under test: not root. Like a phone's own network stack it
       // configures its interface and sends raw DHCP in its namespace, and serves ports < 1024.
-      if (auto user = lab::findSystemUser(kEmulatorUser)) {
+      std::string why_root;
+      if (auto user = lab::daemonUser(kEmulatorUser, stateDir(), why_root)) {
         lab::giveTreeTo(stateDir(), *user);
         spec.uid = user->uid;
         spec.gid = user->gid;
         spec.caps = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE};
       } else {
-        env_.log->emit(
-            "harness", "harness.warning", {{"what", "emulator"}},
-            std::string("the emulator runs as root: there is no account ") + kEmulatorUser);
+        env_.log->emit("harness", "harness.warning", {{"what", "emulator"}},
+                       "the emulator runs as root: " + why_root);
       }
     }
     proc_ = std::make_unique<lab::Process>(spec);

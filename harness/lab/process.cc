@@ -334,6 +334,35 @@ std::optional<SystemUser> findSystemUser(const std::string& name) {
   return SystemUser{name, static_cast<int>(pw.pw_uid), static_cast<int>(pw.pw_gid)};
 }
 
+std::string unreachableFolder(const std::string& dir, const SystemUser& user) {
+  std::filesystem::path p = std::filesystem::absolute(dir).parent_path();
+  for (;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return p.string();
+    const bool ok = static_cast<int>(st.st_uid) == user.uid   ? (st.st_mode & S_IXUSR)
+                    : static_cast<int>(st.st_gid) == user.gid ? (st.st_mode & S_IXGRP)
+                                                              : (st.st_mode & S_IXOTH);
+    if (!ok) return p.string();
+    if (p == p.root_path() || p.parent_path() == p) return "";
+    p = p.parent_path();
+  }
+}
+
+std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
+                                     std::string& why) {
+  auto user = findSystemUser(account);
+  if (!user) {
+    why = "there is no account " + account + " (lab/install-deps.sh creates it)";
+    return std::nullopt;
+  }
+  if (auto blocked = unreachableFolder(work_dir, *user); !blocked.empty()) {
+    why = "the account " + account + " cannot reach " + work_dir + " (" + blocked +
+          " is not searchable by it)";
+    return std::nullopt;
+  }
+  return user;
+}
+
 void giveTo(const std::string& path, const SystemUser& user, unsigned mode) {
   // Never through a link: these paths are in folders the harness made.
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -44,6 +44,13 @@ struct SystemUser {
 };
 /// Looks the account up in the user database; nullopt if there is none.
 std::optional<SystemUser> findSystemUser(const std::string& name);
+/// "" if `user` can reach `dir` (search permission on every folder above it), else the first
+/// folder it cannot pass.
+std::string unreachableFolder(const std::string& dir, const SystemUser& user);
+/// The account a daemon that parses the phone's traffic runs as, for its folder `work_dir`:
+/// nullopt (root) when the account is missing or cannot reach the folder; `why` says which.
+std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
+                                     std::string& why);
 /// Makes `path` (a file or folder the harness made for a daemon) belong to `user`, mode `mode`.
 /// Throws Error.
 void giveTo(const std::string& path, const SystemUser& user, unsigned mode);
