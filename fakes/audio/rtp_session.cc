@@ -74,6 +74,7 @@ RtpExchange exchangeRtp(const RtpSessionOptions& o, const Stimulus& stim, Deadli
   const auto payload = encodeG711(stim.samples, o.payload_type);
 
   RtpExchange ex;
+  ex.limit = o.max_received > 0 ? o.max_received : packets * 4 + 250;
   if (packets == 0) return ex;
   RealtimeScope realtime;
   const Clock::time_point t0 = Clock::now();
@@ -111,7 +112,10 @@ RtpExchange exchangeRtp(const RtpSessionOptions& o, const Stimulus& stim, Deadli
       if (n < 0) break;  // EAGAIN: drained (ICMP errors are ignored too)
       const double at = secondsSince(t0);
       if (auto pkt = parseRtp(buf.data(), static_cast<size_t>(n), at)) {
-        ex.received.push_back(std::move(*pkt));
+        if (ex.received.size() < ex.limit)
+          ex.received.push_back(std::move(*pkt));
+        else
+          ++ex.dropped;
         last_activity = at;
       } else {
         ++ex.malformed;

@@ -25,12 +25,17 @@ struct RtpSessionOptions {
   double max_tail = 1.5;
   /// Polled every packet: true stops the exchange at once (scenario timeout, Ctrl-C).
   std::function<bool()> cancelled;
+  /// At most this many received packets are kept (0: four times the packets sent plus 5 s of
+  /// 20 ms packets): a flooding phone cannot grow the buffer without bound; the rest are counted.
+  size_t max_received = 0;
 };
 
 struct RtpExchange {
   std::vector<RtpPacket> sent;      // at = send time
   std::vector<RtpPacket> received;  // at = arrival time (same clock), in arrival order
   int malformed = 0;                // datagrams that were not RTP
+  size_t limit = 0;                 // the cap on `received` that applied
+  size_t dropped = 0;               // RTP packets past the cap: not kept
 };
 
 /// Throws Error if the socket cannot be bound or a send fails.

@@ -1,5 +1,6 @@
 #include "fakes/dhcp/kea.h"
 
+#include <linux/capability.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+const char* kKeaUser = "_kea";
 const Seconds kCheckTimeout(10);
 const Seconds kReadyTimeout(10);
 const Seconds kCommandTimeout(5);
@@ -280,6 +282,7 @@ struct KeaServer::Impl {
   KeaOptions opt;
   EventLog* log = nullptr;
   std::optional<lab::Process> proc;
+  std::optional<lab::SystemUser> user;  // Debian's `_kea`; none: root (with a warning)
 
   std::string configPath() const { return opt.work_dir + "/kea-dhcp4.json"; }
   std::string logPath() const { return opt.work_dir + "/kea.log"; }
@@ -292,6 +295,12 @@ struct KeaServer::Impl {
     s.netns = opt.netns;
     s.log_path = logPath();
     s.cwd = opt.work_dir;
+    if (user) {
+      // A raw socket for DHCP to clients without an address, and port 67.
+      s.uid = user->uid;
+      s.gid = user->gid;
+      s.caps = {CAP_NET_RAW, CAP_NET_BIND_SERVICE};
+    }
     return s;
   }
 };
@@ -309,6 +318,17 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   if (sock.size() >= sizeof(sockaddr_un::sun_path))
     throw Error("kea: control socket path too long for a unix socket: " + sock);
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
+  // Kea parses the phone's packets: it runs as its packaged account, not as root. Its folder
+  // (config, leases, pid and lock files, control socket) is that account's alone.
+  std::string why_root;
+  im.user = lab::daemonUser(kKeaUser, im.opt.work_dir, why_root);
+  if (im.user) {
+    lab::giveTo(im.opt.work_dir, *im.user, 0700);
+    if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
+      lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
+  } else {
+    log.emit("harness", "harness.warning", {{"what", "kea"}}, "kea runs as root: " + why_root);
+  }
   if (im.opt.server_address.empty())
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
@@ -317,6 +337,7 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
     out << keaConfigJson(im.opt);
     if (!out) throw Error("kea: cannot write " + im.configPath());
   }
+  if (im.user) lab::giveTo(im.configPath(), *im.user, 0600);
 
   auto check = lab::runToCompletion(im.spec({"kea-dhcp4", "-t", im.configPath()}),
                                     Deadline::in(kCheckTimeout));
@@ -346,7 +367,10 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
     }
   }
   log.emit("harness", "fake.start",
-           {{"name", "kea"}, {"pid", std::to_string(im.proc->pid())}, {"iface", o.iface}},
+           {{"name", "kea"},
+            {"pid", std::to_string(im.proc->pid())},
+            {"iface", o.iface},
+            {"user", im.user ? im.user->name : "root"}},
            "kea started (pid " + std::to_string(im.proc->pid()) + ") on " + o.iface);
 }
 

@@ -1,5 +1,6 @@
 #include "fakes/sip/kamailio.h"
 
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+const char* kKamailioUser = "kamailio";
 const Seconds kCheckTimeout(10);
 const Seconds kReadyTimeout(10);
 const Seconds kCommandTimeout(5);
@@ -298,6 +300,7 @@ struct KamailioServer::Impl {
   KamailioOptions opt;
   EventLog* log = nullptr;
   std::optional<lab::Process> proc;
+  std::optional<lab::SystemUser> user;  // Debian's `kamailio`; none: root (with a warning)
 
   std::string configPath() const { return opt.work_dir + "/kamailio.cfg"; }
   std::string logPath() const { return opt.work_dir + "/kamailio.log"; }
@@ -311,6 +314,12 @@ struct KamailioServer::Impl {
     s.netns = opt.netns;
     s.log_path = logPath();
     s.cwd = opt.work_dir;
+    if (user) {
+      // Its ports are configurable: one below 1024 needs this.
+      s.uid = user->uid;
+      s.gid = user->gid;
+      s.caps = {CAP_NET_BIND_SERVICE};
+    }
     return s;
   }
 };
@@ -329,6 +338,28 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
   if (sock.size() >= sizeof(sockaddr_un::sun_path))
     throw Error("kamailio: ctl socket path too long for a unix socket: " + sock);
   fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
+  // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
+  // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone.
+  std::string why_root;
+  im.user = lab::daemonUser(kKamailioUser, im.opt.work_dir, why_root);
+  if (im.user) {
+    lab::giveTo(im.opt.work_dir, *im.user, 0700);
+    if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
+      lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
+    if (im.opt.tls_port > 0) {
+      // The server key (0600, the harness's) is copied for it into its own folder.
+      for (auto* file : {&im.opt.tls_cert_file, &im.opt.tls_key_file}) {
+        const fs::path copy = fs::path(im.opt.work_dir) / fs::path(*file).filename();
+        fs::copy_file(*file, copy, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw Error("kamailio: cannot copy " + *file + ": " + ec.message());
+        lab::giveTo(copy.string(), *im.user, 0600);
+        *file = copy.string();
+      }
+    }
+  } else {
+    log.emit("harness", "harness.warning", {{"what", "kamailio"}},
+             "kamailio runs as root: " + why_root);
+  }
 
   {
     // It holds the SIP users' passwords: 0600, never through a link.
@@ -340,6 +371,10 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
     std::ofstream out = openOutput(im.opt.work_dir + "/tls.cfg", 0600, std::ios::out);
     out << kamailioTlsConfig(im.opt);
     if (!out) throw Error("kamailio: cannot write " + im.opt.work_dir + "/tls.cfg");
+  }
+  if (im.user) {
+    lab::giveTo(im.configPath(), *im.user, 0600);
+    if (im.opt.tls_port > 0) lab::giveTo(im.opt.work_dir + "/tls.cfg", *im.user, 0600);
   }
 
   auto check = lab::runToCompletion(
@@ -381,7 +416,8 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
             {"pid", std::to_string(im.proc->pid())},
             {"address", o.address},
             {"port", std::to_string(o.port)},
-            {"domain", o.domain}},
+            {"domain", o.domain},
+            {"user", im.user ? im.user->name : "root"}},
            "kamailio started (pid " + std::to_string(im.proc->pid()) + ") on udp:" + where +
                ", domain " + o.domain);
 }

@@ -25,6 +25,7 @@
 #include "harness/lab/netns.h"
 #include "harness/lab/preflight.h"
 #include "harness/lab/process.h"
+#include "harness/lab/watchdog.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
@@ -170,6 +171,8 @@ struct RunArgs {
   int jobs = 1;
   std::string shard;  // "K/N" or empty
   bool pdf = false;   // also print report.pdf
+  size_t max_events = runner::RunOptions{}.max_events;
+  uint64_t max_pcap_bytes = runner::RunOptions{}.max_pcap_bytes;
 };
 
 int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
@@ -226,6 +229,8 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   opts.bin_dir = binDir();
   opts.command_line = command_line;
   opts.jobs = a.jobs;
+  opts.max_events = a.max_events;
+  opts.max_pcap_bytes = a.max_pcap_bytes;
   const char* ci = std::getenv("CI");
   opts.live = isatty(STDOUT_FILENO) && !(ci && std::string(ci) == "true");
   runner::Runner runner(std::move(opts), std::move(l.lab), std::move(l.catalog),
@@ -530,6 +535,20 @@ int cmdReport(const std::string& dir, bool pdf, const std::string& share) {
 
 }  // namespace
 
+/// `phonelab cleanup`: what runs whose harness died left behind (their marked processes, phl-*
+/// namespaces and /run/phonelab/<token>) is removed and listed. Exit 0, or 3 if something stayed.
+int cmdCleanup() {
+  std::string errors;
+  auto removed = lab::cleanupDeadRuns(errors);
+  for (const auto& r : removed) std::cout << "removed " << r << "\n";
+  if (removed.empty() && errors.empty()) std::cout << "nothing to clean up\n";
+  if (!errors.empty()) {
+    std::cerr << "phonelab: cleanup: " << errors << "\n";
+    return 3;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   // Phone bytes (failure messages, what a hostile phone sent) must not drive the terminal.
@@ -583,6 +602,12 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
   merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
   merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
+  run->add_option("--max-events", run_args.max_events,
+                  "per scenario: events kept (more: inconclusive; 0: no limit)")
+      ->capture_default_str();
+  run->add_option("--max-pcap-bytes", run_args.max_pcap_bytes,
+                  "per scenario: size of capture.pcap (more: inconclusive; 0: no limit)")
+      ->capture_default_str();
   run->add_flag("--pdf", run_args.pdf, "also print the report to report.pdf (headless Chromium)");
   bool pdf = false;
 
@@ -617,6 +642,9 @@ int main(int argc, char** argv) {
                      "instead, write a copy safe to publish to this folder: secret files left "
                      "out, passwords and digest responses masked (also in the captures)");
 
+  auto* cleanup = app.add_subcommand(
+      "cleanup", "remove what dead runs left: their processes, phl-* namespaces, run folders");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -636,7 +664,10 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  // Still one thread: the watchdog that cleans up after this process if it dies is forked here.
+  if (*run || *selftest || *preflight) lab::startWatchdog();
   try {
+    if (*cleanup) return cmdCleanup();
     if (*run) return cmdRun(common, run_args, command_line);
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);

@@ -47,6 +47,20 @@ size_t EventLog::add(Event e) {
   size_t index;
   {
     std::lock_guard lock(mu_);
+    // The overflow events themselves are kept beyond the limit (one per resource).
+    if (limit_ > 0 && events_.size() - overflows_.size() >= limit_) {
+      ++dropped_;
+      if (dropped_ > 1) return events_.size() - 1;
+      overflows_.push_back("events");
+      Event o;
+      o.t = e.t;
+      o.source = "harness";
+      o.kind = "harness.overflow";
+      o.fields = {{"what", "events"}, {"limit", std::to_string(limit_)}};
+      o.summary = "the scenario's event log is full (" + std::to_string(limit_) +
+                  " events): later events are dropped, the verdict is inconclusive";
+      e = std::move(o);
+    }
     events_.push_back(e);
     index = events_.size() - 1;
   }
@@ -123,6 +137,40 @@ void EventLog::cancel() {
     cancelled_.store(true);
   }
   cv_.notify_all();
+}
+
+void EventLog::setLimit(size_t max_events) {
+  std::lock_guard lock(mu_);
+  limit_ = max_events;
+}
+
+bool EventLog::overflow(const std::string& what, const std::string& limit,
+                        const std::string& summary) {
+  Event o;
+  o.t = now();
+  o.source = "harness";
+  o.kind = "harness.overflow";
+  o.fields = {{"what", what}, {"limit", limit}};
+  o.summary = summary;
+  {
+    std::lock_guard lock(mu_);
+    if (std::find(overflows_.begin(), overflows_.end(), what) != overflows_.end()) return false;
+    overflows_.push_back(what);
+    events_.push_back(o);
+  }
+  cv_.notify_all();
+  std::function<void(const Event&)> sink;
+  {
+    std::lock_guard lock(sink_mu_);
+    sink = sink_;
+  }
+  if (sink) sink(o);
+  return true;
+}
+
+std::vector<std::string> EventLog::overflows() const {
+  std::lock_guard lock(mu_);
+  return overflows_;
 }
 
 void EventLog::setSink(std::function<void(const Event&)> sink) {

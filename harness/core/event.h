@@ -73,12 +73,26 @@ class EventLog {
   /// Called (under no lock of ours) for every event added, e.g. to append to events.jsonl.
   void setSink(std::function<void(const Event&)> sink);
 
+  /// At most `max_events` events are kept (0: no limit); later ones are dropped, and the first
+  /// dropped one is replaced by one "harness.overflow" event {what: events, limit} (kept beyond
+  /// the limit). A flooding phone cannot grow the log, events.jsonl or memory without bound.
+  void setLimit(size_t max_events);
+  /// Records that a resource of the scenario hit its limit (`what`: "events", "pcap", ...): one
+  /// "harness.overflow" event per `what`, kept beyond the event limit. Returns false if `what`
+  /// had overflowed already.
+  bool overflow(const std::string& what, const std::string& limit, const std::string& summary);
+  /// What overflowed so far, in order ("events", "pcap"): the evidence is incomplete.
+  std::vector<std::string> overflows() const;
+
  private:
   Clock::time_point epoch_;
   double wall_epoch_;  // unix seconds at epoch_
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::vector<Event> events_;
+  size_t limit_ = 0;
+  size_t dropped_ = 0;
+  std::vector<std::string> overflows_;
   std::atomic<bool> cancelled_{false};
   std::function<void(const Event&)> sink_;
   std::mutex sink_mu_;

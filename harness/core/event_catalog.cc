@@ -323,6 +323,12 @@ const std::vector<EventKindInfo>& eventCatalog() {
        false,
        "something the harness noticed that is not a verdict"},
       {"harness.error", "harness", {"error"}, false, "the harness itself failed"},
+      {"harness.overflow",
+       "harness",
+       {"what", "limit"},
+       false,
+       "a resource of the scenario hit its limit (what: events, pcap, rtp): the evidence is "
+       "incomplete and the verdict inconclusive"},
   };
   return kinds;
 }

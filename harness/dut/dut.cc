@@ -1,5 +1,7 @@
 #include "harness/dut/dut.h"
 
+#include <linux/capability.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -37,6 +39,8 @@ std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& a
 
 namespace {
 
+const char* kEmulatorUser = "nobody";
+
 /// A device that is a process in the DUT namespace: phone-emulator (driver: emulator, argv from
 /// the lab file's `emulator` section) or any program (driver: program, its argv with ${dut.mac},
 /// ${dut.iface} and ${state_dir} substituted). Powered off = stopped by its PID.
@@ -65,6 +69,20 @@ class EmulatorPower : public PowerDriver {
     }
     spec.netns = env_.dut_ns;
     spec.log_path = logPath();
+    if (lab_.driver != "program") {
+      // The emulator is the device under test: not root. Like a phone's own network stack it
+      // configures its interface and sends raw DHCP in its namespace, and serves ports < 1024.
+      std::string why_root;
+      if (auto user = lab::daemonUser(kEmulatorUser, stateDir(), why_root)) {
+        lab::giveTreeTo(stateDir(), *user);
+        spec.uid = user->uid;
+        spec.gid = user->gid;
+        spec.caps = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE};
+      } else {
+        env_.log->emit("harness", "harness.warning", {{"what", "emulator"}},
+                       "the emulator runs as root: " + why_root);
+      }
+    }
     proc_ = std::make_unique<lab::Process>(spec);
     stopped_ = false;
     env_.log->emit("dut", "dut.power", {{"state", "on"}, {"pid", std::to_string(proc_->pid())}},

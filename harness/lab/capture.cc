@@ -31,6 +31,9 @@ struct Capture::Impl {
   std::mutex mac_mu;
   std::string dut_mac;
   std::thread thread;
+  uint64_t max_bytes = 0;  // 0: no limit
+  uint64_t written = 24;   // the file header
+  bool full = false;
 
   ~Impl() {
     if (dumper) {
@@ -43,7 +46,17 @@ struct Capture::Impl {
 
   static void onPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
     auto* self = reinterpret_cast<Impl*>(user);
-    pcap_dump(reinterpret_cast<u_char*>(self->dumper), h, bytes);
+    // A record is a 16-byte header and the captured bytes; the file stops growing at the limit.
+    const uint64_t record = 16 + uint64_t{h->caplen};
+    if (self->max_bytes == 0 || self->written + record <= self->max_bytes) {
+      pcap_dump(reinterpret_cast<u_char*>(self->dumper), h, bytes);
+      self->written += record;
+    } else if (!self->full) {
+      self->full = true;
+      self->log->overflow("pcap", std::to_string(self->max_bytes),
+                          "capture.pcap reached its limit of " + std::to_string(self->max_bytes) +
+                              " bytes: later frames are not written, the verdict is inconclusive");
+    }
     const uint64_t frame = ++*self->packets;
     std::string mac;
     {
@@ -95,13 +108,14 @@ struct Capture::Impl {
 };
 
 Capture::Capture(const std::string& netns, const std::string& iface, const std::string& pcap_path,
-                 EventLog& log, std::string dut_mac)
+                 EventLog& log, std::string dut_mac, uint64_t max_pcap_bytes)
     : impl_(std::make_unique<Impl>()) {
   Impl& im = *impl_;
   im.log = &log;
   im.packets = &packets_;
   im.iface = iface;
   im.dut_mac = std::move(dut_mac);
+  im.max_bytes = max_pcap_bytes;
   char err[PCAP_ERRBUF_SIZE] = {0};
   const std::string where = iface + (netns.empty() ? "" : " in " + netns);
   {

@@ -427,7 +427,11 @@ std::string socketPath(const std::string& dir, const std::string& name) {
   if (path.size() < 100) return path;
   char hash[20];
   std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(dir));
-  return std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
+  // A folder of its own, so that it can be given to the daemon that makes the socket.
+  const std::string folder = std::string(kRunDir) + "/" + runToken() + "/" + hash;
+  if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
+    throw Error(sysError("mkdir " + folder, errno));
+  return folder + "/" + name;
 }
 
 std::string privateRunDir(const std::string& dir, const std::string& name) {
@@ -545,6 +549,150 @@ std::vector<std::string> ownNamespaces() {
     if (ns.rfind(prefix, 0) == 0) out.push_back(ns);
   }
   return out;
+}
+
+std::string currentRunToken() {
+  auto& s = tokenState();
+  std::lock_guard lock(s.mu);
+  return s.pid == ::getpid() ? s.token : std::string();
+}
+
+std::vector<int> processesOfRun(const std::string& token) {
+  std::vector<int> pids;
+  if (token.empty()) return pids;
+  const std::string mark = std::string(kRunEnv) + "=" + token;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int pid = std::atoi(name.c_str());
+    if (pid == ::getpid()) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(in, var, '\0')) {
+      if (var == mark) {
+        pids.push_back(pid);
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+namespace {
+
+std::string commOf(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+/// SIGKILLs the processes marked as run `token` until none is left (bounded); returns them.
+std::vector<std::string> killRunProcesses(const std::string& token) {
+  std::vector<std::string> killed;
+  std::set<int> seen;
+  auto deadline = Deadline::in(Seconds(5));
+  for (;;) {
+    auto pids = processesOfRun(token);
+    if (pids.empty() || deadline.expired()) break;
+    std::vector<int> pidfds;
+    for (int pid : pids) {
+      long fd = ::syscall(SYS_pidfd_open, pid, 0);
+      if (fd < 0) continue;  // gone already
+      const std::string comm = commOf(pid);
+      ::syscall(SYS_pidfd_send_signal, static_cast<int>(fd), SIGKILL, nullptr, 0);
+      pidfds.push_back(static_cast<int>(fd));
+      if (seen.insert(pid).second)
+        killed.push_back("process " + std::to_string(pid) + " (" + comm + ")");
+    }
+    for (int fd : pidfds) {
+      pollfd p{fd, POLLIN, 0};
+      while (::poll(&p, 1, std::max(0, deadline.remainingMs())) < 0 && errno == EINTR) {
+      }
+      ::close(fd);
+    }
+    // A zombie keeps its environment readable until its parent reaps it: stop once only
+    // processes that are already dead remain.
+    bool live = false;
+    for (int pid : processesOfRun(token)) {
+      std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      std::getline(st, line);
+      auto close = line.rfind(')');
+      if (close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z')
+        live = true;
+    }
+    if (!live) break;
+  }
+  return killed;
+}
+
+}  // namespace
+
+std::vector<std::string> cleanupRun(const std::string& token, std::string& errors) {
+  std::vector<std::string> removed;
+  if (token.empty()) return removed;
+  try {
+    removed = killRunProcesses(token);
+    for (const auto& ns : listNamespaces()) {
+      if (tokenOf(ns) != token) continue;
+      try {
+        killAllIn(ns);
+        deleteNs(ns);
+        removed.push_back("namespace " + ns);
+      } catch (const Error& e) {
+        auto now = listNamespaces();
+        if (std::find(now.begin(), now.end(), ns) != now.end())
+          errors += std::string(e.what()) + "; ";
+      }
+    }
+  } catch (const std::exception& e) {
+    errors += std::string(e.what()) + "; ";
+  }
+  const fs::path dir = fs::path(kRunDir) / token;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    fs::remove_all(dir, ec);
+    if (ec)
+      errors += "cannot remove " + dir.string() + ": " + ec.message() + "; ";
+    else
+      removed.push_back("run folder " + dir.string());
+  }
+  return removed;
+}
+
+std::vector<std::string> cleanupDeadRuns(std::string& errors) {
+  static const std::regex token_re("^[0-9]+x[0-9a-f]{4}$");
+  const std::string own = currentRunToken();
+  std::set<std::string> tokens;
+  try {
+    for (const auto& ns : listNamespaces()) {
+      std::string token = tokenOf(ns);
+      if (!token.empty()) tokens.insert(token);
+    }
+  } catch (const std::exception& e) {
+    errors += std::string(e.what()) + "; ";
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(kRunDir, ec)) {
+    std::string token = entry.path().filename().string();
+    if (std::regex_match(token, token_re)) tokens.insert(token);
+  }
+  std::vector<std::string> removed;
+  for (const auto& token : tokens) {
+    if (token == own || ownerAlive(token)) continue;
+    // Without an owner file, the pid in the token may still be a harness starting up (it writes
+    // the owner file right after creating the folder): leave a live pid's run alone.
+    if (!fs::exists(fs::path(kRunDir) / token / "owner", ec)) {
+      const std::string pid = token.substr(0, token.find('x'));
+      if (!startTimeOf(std::atoi(pid.c_str())).empty() &&
+          commOf(std::atoi(pid.c_str())) == "phonelab")
+        continue;
+    }
+    for (auto& r : cleanupRun(token, errors)) removed.push_back(std::move(r));
+  }
+  return removed;
 }
 
 }  // namespace phonelab::lab

@@ -124,7 +124,8 @@ class Segment {
 
 /// A path for a unix socket named `name` that belongs in `dir`: `dir/name` when it fits the
 /// kernel's limit on socket paths (108 bytes), else a short path in this run's own folder
-/// (/run/phonelab/<token>/, removed with the run), the same for the same dir every time.
+/// (/run/phonelab/<token>/<hash>/, a folder of its own, removed with the run), the same for the
+/// same dir every time.
 std::string socketPath(const std::string& dir, const std::string& name);
 
 /// A folder of this run's own for files that must not be in the report (private keys): in
@@ -142,5 +143,22 @@ const std::string& runToken();
 std::vector<std::string> removeStaleNamespaces();
 /// Names of namespaces that belong to this process.
 std::vector<std::string> ownNamespaces();
+
+/// This process's run token if runToken() made one, else "" (never creates one).
+std::string currentRunToken();
+/// The environment variable every process the harness starts carries (PHONELAB_RUN=<token>):
+/// its descendants inherit it, so a run's processes can be found after the harness died, also
+/// those that left its namespaces or process groups.
+inline constexpr const char* kRunEnv = "PHONELAB_RUN";
+/// Pids of processes (other than this one) whose environment says they belong to run `token`.
+std::vector<int> processesOfRun(const std::string& token);
+/// Takes down what run `token` left: SIGKILLs its processes (by the environment mark and by
+/// namespace), deletes its phl-<token>-* namespaces and removes /run/phonelab/<token>. Returns
+/// one line per thing removed ("process 123 (kamailio)", "namespace phl-...", "run folder ...").
+/// Never throws; what could not be removed is reported in `errors` (appended).
+std::vector<std::string> cleanupRun(const std::string& token, std::string& errors);
+/// cleanupRun() for every run whose owner is dead (the runs of live harnesses and this process's
+/// own run are left alone): what `phonelab cleanup` does.
+std::vector<std::string> cleanupDeadRuns(std::string& errors);
 
 }  // namespace phonelab::lab

@@ -1,9 +1,13 @@
 #include "harness/lab/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -12,12 +16,14 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/spawn.h"
 
 extern char** environ;
@@ -45,7 +51,7 @@ struct Fd {
 };
 
 /// What the child reports through the error pipe when a step before (or the) exec fails.
-enum Stage : int { kPdeathsig, kSetns, kSetpgid, kDup, kChdir, kExec };
+enum Stage : int { kPdeathsig, kSetns, kSetpgid, kDup, kChdir, kExec, kCreds };
 struct ChildFailure {
   int stage = 0;
   int err = 0;
@@ -56,6 +62,32 @@ struct ChildFailure {
   ssize_t n = ::write(pipe_fd, &f, sizeof f);
   (void)n;
   ::_exit(127);
+}
+
+/// In the forked child (async-signal-safe calls only): becomes uid/gid keeping only the
+/// capabilities in `caps` (bit n = capability n), also as ambient capabilities so that they
+/// survive exec, and can never gain more (bounding set, no_new_privs).
+bool dropPrivileges(int uid, int gid, uint64_t caps) {
+  for (int c = 0; c < 64; ++c) {
+    if (caps & (uint64_t{1} << c)) continue;
+    if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL) return false;
+  }
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return false;
+  if (::setgroups(0, nullptr) != 0) return false;
+  if (::setresgid(gid, gid, gid) != 0) return false;
+  if (::setresuid(uid, uid, uid) != 0) return false;
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    const auto word = static_cast<uint32_t>(caps >> (32 * i));
+    data[i].effective = data[i].permitted = data[i].inheritable = word;
+  }
+  if (::syscall(SYS_capset, &hdr, data) != 0) return false;
+  for (int c = 0; c < 64; ++c) {
+    if ((caps & (uint64_t{1} << c)) && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
+      return false;
+  }
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 }
 
 bool dupTo(int from, int to) {
@@ -82,6 +114,8 @@ std::string stageText(const ProcessSpec& spec, int stage) {
       return "chdir " + spec.cwd;
     case kExec:
       return "execvp " + spec.argv[0];
+    case kCreds:
+      return "dropping privileges to uid " + std::to_string(spec.uid);
     default:
       return "stage " + std::to_string(stage);
   }
@@ -135,10 +169,13 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     std::string entry(*e);
     auto eq = entry.find('=');
     std::string key = entry.substr(0, eq);
-    if (spec.env.count(key)) continue;
+    if (spec.env.count(key) || key == kRunEnv) continue;
     env_strings.push_back(std::move(entry));
   }
   for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+  // The run's mark: descendants inherit it, so they can be found after the harness died.
+  if (const std::string token = currentRunToken(); !token.empty())
+    env_strings.push_back(std::string(kRunEnv) + "=" + token);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -163,6 +200,14 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
   const int child_err = err_fd >= 0 ? err_fd : default_out;
   const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
 
+  uint64_t cap_mask = 0;
+  for (int c : spec.caps) {
+    if (c < 0 || c > 63)
+      throw Error("cannot start " + who + ": no capability " + std::to_string(c));
+    cap_mask |= uint64_t{1} << c;
+  }
+  if (spec.uid >= 0 && spec.gid < 0) throw Error("cannot start " + who + ": a uid without a gid");
+
   int errpipe[2];
   if (::pipe2(errpipe, O_CLOEXEC) != 0) throw Error(sysError("pipe2", errno));
   Fd err_r(errpipe[0]), err_w(errpipe[1]);
@@ -183,6 +228,10 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     if (::setpgid(0, 0) != 0) childFail(ew, kSetpgid);
     if (!dupTo(devnull.fd, 0) || !dupTo(child_out, 1) || !dupTo(child_err, 2)) childFail(ew, kDup);
     if (cwd && ::chdir(cwd) != 0) childFail(ew, kChdir);
+    if (spec.uid >= 0 && !dropPrivileges(spec.uid, spec.gid, cap_mask)) childFail(ew, kCreds);
+    // The death signal is cleared when the credentials change: set it again.
+    if (spec.uid >= 0 && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) childFail(ew, kPdeathsig);
+    if (::getppid() != parent) ::_exit(127);
     // Nothing else of the harness leaks into the program (the error pipe is CLOEXEC already).
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
     ::execvpe(argv[0], argv.data(), envp.data());
@@ -275,6 +324,76 @@ Captured runCaptured(const ProcessSpec& spec, Deadline deadline, bool merge) {
 }
 
 }  // namespace detail
+
+std::optional<SystemUser> findSystemUser(const std::string& name) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+    return std::nullopt;
+  return SystemUser{name, static_cast<int>(pw.pw_uid), static_cast<int>(pw.pw_gid)};
+}
+
+std::string unreachableFolder(const std::string& dir, const SystemUser& user) {
+  std::filesystem::path p = std::filesystem::absolute(dir).parent_path();
+  for (;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return p.string();
+    const bool ok = static_cast<int>(st.st_uid) == user.uid   ? (st.st_mode & S_IXUSR)
+                    : static_cast<int>(st.st_gid) == user.gid ? (st.st_mode & S_IXGRP)
+                                                              : (st.st_mode & S_IXOTH);
+    if (!ok) return p.string();
+    if (p == p.root_path() || p.parent_path() == p) return "";
+    p = p.parent_path();
+  }
+}
+
+std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
+                                     std::string& why) {
+  auto user = findSystemUser(account);
+  if (!user) {
+    why = "there is no account " + account + " (lab/install-deps.sh creates it)";
+    return std::nullopt;
+  }
+  if (auto blocked = unreachableFolder(work_dir, *user); !blocked.empty()) {
+    why = "the account " + account + " cannot reach " + work_dir + " (" + blocked +
+          " is not searchable by it)";
+    return std::nullopt;
+  }
+  return user;
+}
+
+void giveTo(const std::string& path, const SystemUser& user, unsigned mode) {
+  // Never through a link: these paths are in folders the harness made.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw Error(sysError("open " + path, errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (S_ISREG(st.st_mode) && st.st_nlink != 1)) {
+    ::close(fd);
+    // A hard link to a file elsewhere (planted by the account itself) must not change hands.
+    throw Error("cannot give " + path + " to " + user.name + ": not a file of its own");
+  }
+  const bool ok = ::fchown(fd, static_cast<uid_t>(user.uid), static_cast<gid_t>(user.gid)) == 0 &&
+                  ::fchmod(fd, mode) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) throw Error(sysError("cannot give " + path + " to " + user.name, err));
+}
+
+void giveTreeTo(const std::string& dir, const SystemUser& user) {
+  giveTo(dir, user, 0700);
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    const auto type = it->symlink_status(ec).type();
+    if (type == std::filesystem::file_type::directory)
+      giveTo(it->path().string(), user, 0700);
+    else if (type == std::filesystem::file_type::regular)
+      giveTo(it->path().string(), user, 0600);
+    // Links and anything else are left as they are (never followed).
+  }
+  if (ec) throw Error("cannot give " + dir + " to " + user.name + ": " + ec.message());
+}
 
 bool RunResult::ok() const {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;

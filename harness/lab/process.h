@@ -27,7 +27,36 @@ struct ProcessSpec {
   /// harness's own namespace for a tool started while this thread is in a lab namespace. Last, so
   /// that brace-initialised specs keep their meaning.
   int netns_fd = -1;
+  /// Run as this user and group (-1: unchanged, i.e. root) with only `caps` (CAP_NET_RAW...):
+  /// set in the child before exec as permitted, effective, inheritable and ambient capabilities;
+  /// every other capability is dropped from the bounding set, supplementary groups are cleared
+  /// and no_new_privs is set, so the program can never become root again.
+  int uid = -1;
+  int gid = -1;
+  std::vector<int> caps;
 };
+
+/// A system account (e.g. Debian's `_kea`, `kamailio`) to run a daemon as.
+struct SystemUser {
+  std::string name;
+  int uid = -1;
+  int gid = -1;
+};
+/// Looks the account up in the user database; nullopt if there is none.
+std::optional<SystemUser> findSystemUser(const std::string& name);
+/// "" if `user` can reach `dir` (search permission on every folder above it), else the first
+/// folder it cannot pass.
+std::string unreachableFolder(const std::string& dir, const SystemUser& user);
+/// The account a daemon that parses the phone's traffic runs as, for its folder `work_dir`:
+/// nullopt (root) when the account is missing or cannot reach the folder; `why` says which.
+std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
+                                     std::string& why);
+/// Makes `path` (a file or folder the harness made for a daemon) belong to `user`, mode `mode`.
+/// Throws Error.
+void giveTo(const std::string& path, const SystemUser& user, unsigned mode);
+/// giveTo() for a folder (0700) and everything in it (folders 0700, files 0600); symbolic links
+/// are not followed and stay as they are.
+void giveTreeTo(const std::string& dir, const SystemUser& user);
 
 class Process {
  public:

@@ -137,6 +137,12 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   if (m.latency_ms) f["latency_ms"] = num(*m.latency_ms);
   if (m.one_way) f["one_way_why"] = m.one_way_why;
   if (ex.malformed) f["malformed"] = std::to_string(ex.malformed);
+  if (ex.dropped) {
+    log.overflow("rtp", std::to_string(ex.limit),
+                 "the phone sent more RTP than the buffer keeps (" + std::to_string(ex.limit) +
+                     " packets): " + std::to_string(ex.dropped) +
+                     " dropped, the verdict is inconclusive");
+  }
   std::string summary =
       r.codec + " call " + r.label + ": " + (m.codec.empty() ? "nothing" : m.codec) +
       " came back, " + std::to_string(m.packets_lost) + " of " +

@@ -703,7 +703,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
       return;
     }
   }
-  lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac);
+  lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac,
+                       opts_.max_pcap_bytes);
   res_.evidence["capture"] = sc_.id + "/capture.pcap";
   // Made before the fakes and the DUT, so gone after them: a silenced peer is heard again only
   // once nothing is left to hear it.
@@ -1027,6 +1028,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   std::ofstream events = openOutput(dir + "/events.jsonl", 0600, std::ios::out);
   std::mutex events_mu;
   EventLog log;
+  log.setLimit(opts_.max_events);
   res.evidence["events"] = sc.id + "/events.jsonl";
   // The sink is called on whichever thread emits (the capture's, the fakes', this one), under no
   // lock of the log's: one line at a time, or two events' lines interleave in the file.
@@ -1120,7 +1122,21 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
                                      run.currentStep(),
                                      {}});
   }
+  if (auto full = log.overflows(); !full.empty()) {
+    // The evidence is incomplete (a flooding phone): no pass and no fail can be trusted.
+    std::string what;
+    for (const auto& f : full) what += (what.empty() ? "" : ", ") + f;
+    res.checks.push_back(CheckResult{"resources",
+                                     Verdict::Inconclusive,
+                                     "the scenario hit a resource limit (" + what +
+                                         "): its evidence is incomplete (harness.overflow)",
+                                     log.now(),
+                                     run.currentStep(),
+                                     {}});
+  }
   res.verdict = combineChecks(res.checks);
+  if (!log.overflows().empty() && (res.verdict == Verdict::Pass || res.verdict == Verdict::Fail))
+    res.verdict = Verdict::Inconclusive;
   res.duration = log.now();
   for (auto it = res.evidence.begin(); it != res.evidence.end();) {
     // Only link evidence that exists.

@@ -30,6 +30,11 @@ struct RunOptions {
   int jobs = 1;       // lanes run side by side, each with its own namespaces, fakes and DUT
   int lane_base = 0;  // lanes lane_base .. lane_base+jobs-1 (runners sharing a process differ here)
   bool quiet = false;  // no progress lines (selftest prints its own table)
+  /// Per scenario: events kept in its log and events.jsonl, bytes of its capture.pcap (0: no
+  /// limit). Beyond them the evidence is incomplete: a harness.overflow event, verdict
+  /// inconclusive.
+  size_t max_events = 200000;
+  uint64_t max_pcap_bytes = uint64_t{256} << 20;
 };
 
 /// Checks scenarios against the lab's device profile (setting names, capabilities).

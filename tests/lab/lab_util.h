@@ -2,6 +2,7 @@
 /// Helpers for the lab tests: root check, a temporary folder, hand-built frames.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,6 +23,8 @@ class TempDir {
   TempDir() {
     std::string tmpl = "/tmp/phl-labtest-XXXXXX";
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    // Searchable by the accounts Kea and Kamailio run as (their folders inside are theirs).
+    ::chmod(tmpl.c_str(), 0711);
     path_ = tmpl;
   }
   ~TempDir() {

@@ -139,3 +139,40 @@ TEST(Matcher, ExplainMismatchSaysWhatTheEventHad) {
 }
 }  // namespace
 }  // namespace phonelab
+
+namespace phonelab {
+namespace {
+
+// A flooding phone cannot grow a scenario's event log without bound: beyond the limit events are
+// dropped, and one harness.overflow event (kept beyond the limit) says so.
+TEST(EventLogLimit, DropsBeyondTheLimitWithOneOverflowEvent) {
+  EventLog log;
+  log.setLimit(100);
+  size_t sunk = 0;
+  log.setSink([&](const Event&) { ++sunk; });
+  for (int i = 0; i < 10000; ++i)
+    log.emit("capture", "arp.request", {{"i", std::to_string(i)}}, "");
+  EXPECT_EQ(log.size(), 101u);
+  EXPECT_EQ(sunk, 101u) << "events.jsonl is fed by the sink: it stops growing too";
+  const auto all = log.snapshot();
+  EXPECT_EQ(all.back().kind, "harness.overflow");
+  EXPECT_EQ(*all.back().field("what"), "events");
+  EXPECT_EQ(*all.back().field("limit"), "100");
+  EXPECT_EQ(all[99].fields.at("i"), "99");
+  EXPECT_EQ(log.overflows(), std::vector<std::string>{"events"});
+  // Another resource's overflow is recorded once, also when the log is full.
+  EXPECT_TRUE(log.overflow("pcap", "4096", "capture.pcap is full"));
+  EXPECT_FALSE(log.overflow("pcap", "4096", "capture.pcap is full"));
+  EXPECT_EQ(log.size(), 102u);
+  EXPECT_EQ(log.overflows(), (std::vector<std::string>{"events", "pcap"}));
+}
+
+TEST(EventLogLimit, NoLimitByDefault) {
+  EventLog log;
+  for (int i = 0; i < 5000; ++i) log.emit("capture", "arp.request", {}, "");
+  EXPECT_EQ(log.size(), 5000u);
+  EXPECT_TRUE(log.overflows().empty());
+}
+
+}  // namespace
+}  // namespace phonelab

@@ -1,0 +1,259 @@
+// A harness that dies without cleaning up (SIGKILL: no destructor, no atexit handler runs) leaves
+// nothing behind: its watchdog takes down the run's processes (also Kamailio's workers, which
+// PR_SET_PDEATHSIG of the harness's direct children does not reach), its phl-* namespaces and its
+// folder /run/phonelab/<token>. And `phonelab cleanup` removes leftovers of dead runs. While a run
+// goes, the daemons that parse the phone's traffic and the emulator are not root.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "harness/core/event.h"
+#include "harness/lab/netns.h"
+#include "tests/e2e/e2e_util.h"
+
+namespace phonelab::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// Namespaces named for run `token`.
+std::vector<std::string> namespacesOf(const std::string& token) {
+  std::vector<std::string> out;
+  for (const auto& ns : lab::listNamespaces())
+    if (ns.rfind("phl-" + token + "-", 0) == 0) out.push_back(ns);
+  return out;
+}
+
+/// Is there a process `pid` that has not exited (a zombie has)?
+bool isLive(int pid) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(st, line);
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+/// Live processes marked as run `token`.
+std::vector<int> liveProcessesOf(const std::string& token) {
+  std::vector<int> out;
+  for (int pid : lab::processesOfRun(token))
+    if (isLive(pid)) out.push_back(pid);
+  return out;
+}
+
+/// A run of one scenario that starts Kea, Kamailio (a main process and its workers) and the
+/// emulator, then waits for an event that never comes: it can be looked at or killed mid-run.
+std::unique_ptr<lab::Process> startHangingRun(const std::string& dir) {
+  const std::string file = dir + "/hang.yaml";
+  writeFile(file, R"(id: crash-hang
+title: "Waits for an event that never comes, so that the harness can be killed mid-run"
+requirements: [SIP-UDP-DEFAULT]
+timeout: 300s
+fakes:
+  dhcp: {}
+  sip: {users: {"100": secret}}
+dut:
+  settings:
+    line1.proxy: "${svc.sip}"
+    line1.user_id: "100"
+    line1.password: secret
+steps:
+  - name: never
+    wait: {event: sip.request, where: {method: NEVER}, since: scenario, within: 240s}
+)");
+  lab::ProcessSpec spec;
+  spec.name = "phonelab";
+  spec.argv = {kBin + "/phonelab", "run", "--report", dir + "/report", file};
+  spec.cwd = kSrc;
+  spec.env["CI"] = "true";
+  spec.log_path = dir + "/run.log";
+  return std::make_unique<lab::Process>(spec);
+}
+
+/// Waits until the hanging run has the phone on and Kamailio up; returns the run's token ("" and
+/// a test failure if it never gets there).
+std::string waitForLab(const std::string& dir, lab::Process& run) {
+  const std::string token_prefix = std::to_string(run.pid()) + "x";
+  const std::string events = dir + "/report/crash-hang/events.jsonl";
+  EventLog clock;
+  Deadline deadline = Deadline::in(Seconds(120));
+  for (;;) {
+    const std::string ev = readFile(events);
+    if (ev.find("\"kind\":\"dut.power\"") != std::string::npos &&
+        ev.find("\"name\":\"kamailio\"") != std::string::npos) {
+      for (const auto& ns : lab::listNamespaces())
+        if (ns.rfind("phl-" + token_prefix, 0) == 0) return ns.substr(4, token_prefix.size() + 4);
+    }
+    if (deadline.expired() || !run.running()) {
+      ADD_FAILURE() << "the run never got its lab up: " << readFile(dir + "/run.log");
+      return "";
+    }
+    clock.waitUntil(Deadline::in(Seconds(0.1)));  // poll interval, bounded by the deadline above
+  }
+}
+
+/// "Uid:" or "CapEff:" of /proc/<pid>/status.
+std::string statusField(int pid, const std::string& name) {
+  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 1);
+  }
+  return "";
+}
+
+TEST(Privileges, KeaKamailioAndTheEmulatorRunUnprivileged) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string dir = freshDir("privileges");
+  auto run = startHangingRun(dir);
+  const std::string token = waitForLab(dir, *run);
+  ASSERT_FALSE(token.empty());
+  // What each may hold: Kea a raw socket and port 67; Kamailio a port below 1024; the emulator,
+  // like a phone's own stack, its interface, raw DHCP and ports below 1024.
+  const uint64_t raw = 1ull << 13, bind = 1ull << 10, admin = 1ull << 12;
+  const std::map<std::string, uint64_t> allowed = {
+      {"kea-dhcp4", raw | bind}, {"kamailio", bind}, {"phone-emulator", admin | raw | bind}};
+  std::map<std::string, int> seen;
+  for (int pid : lab::processesOfRun(token)) {
+    std::string comm = readFile("/proc/" + std::to_string(pid) + "/comm");
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    auto it = allowed.find(comm);
+    if (it == allowed.end()) continue;
+    const std::string uid = statusField(pid, "Uid");
+    const std::string cap = statusField(pid, "CapEff");
+    if (uid.empty() || cap.empty()) continue;  // exited meanwhile
+    ++seen[comm];
+    std::istringstream uids(uid);
+    for (int u; uids >> u;) EXPECT_NE(u, 0) << comm << " (pid " << pid << ") runs as root";
+    const uint64_t eff = std::stoull(cap, nullptr, 16);
+    EXPECT_EQ(eff & ~it->second, 0u) << comm << " (pid " << pid << ") holds capabilities " << cap;
+    const uint64_t bnd = std::stoull(statusField(pid, "CapBnd"), nullptr, 16);
+    EXPECT_EQ(bnd & ~it->second, 0u) << comm << " (pid " << pid << ") could regain " << bnd;
+  }
+  EXPECT_GE(seen["kea-dhcp4"], 1);
+  EXPECT_GE(seen["kamailio"], 2) << "Kamailio's main process and its workers";
+  EXPECT_GE(seen["phone-emulator"], 1);
+  // Their folders and the files the harness wrote for them are theirs and nobody else's.
+  const auto mode = [](const std::string& path) {
+    return static_cast<unsigned>(fs::status(path).permissions() & fs::perms::all);
+  };
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kamailio"), 0700u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kamailio/kamailio.cfg"), 0600u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kea"), 0700u);
+  EXPECT_EQ(mode(dir + "/report/crash-hang/kea/kea-dhcp4.json"), 0600u);
+  run->signal(SIGINT);
+  EXPECT_TRUE(run->wait(Deadline::in(Seconds(60))).has_value());
+}
+
+TEST(CrashCleanup, WatchdogRemovesWhatAKilledHarnessLeft) {
+  PHONELAB_REQUIRE_ROOT();
+  const std::string dir = freshDir("crash-cleanup");
+  auto run_ptr = startHangingRun(dir);
+  lab::Process& run = *run_ptr;
+  const std::string token = waitForLab(dir, run);
+  ASSERT_FALSE(token.empty());
+  // The run's processes: those in its namespaces (Kamailio's main process and workers, Kea, the
+  // emulator) and those marked with its token.
+  std::set<int> before;
+  for (int pid : lab::processesOfRun(token)) before.insert(pid);
+  ASSERT_EQ(namespacesOf(token).size(), 2u);
+  for (const auto& ns : namespacesOf(token)) {
+    std::istringstream pids(lab::ipOutput({"netns", "pids", ns}));
+    for (int pid; pids >> pid;) before.insert(pid);
+  }
+  ASSERT_GE(before.size(), 4u);
+  ASSERT_TRUE(fs::exists("/run/phonelab/" + token));
+
+  run.signal(SIGKILL);
+  ASSERT_TRUE(run.wait(Deadline::in(Seconds(30))).has_value());
+
+  // Nothing of the run stays, without `phonelab cleanup`.
+  EventLog clock;
+  Deadline deadline = Deadline::in(Seconds(60));
+  auto survivors = [&] {
+    std::vector<int> out;
+    for (int pid : before) {
+      if (isLive(pid)) out.push_back(pid);
+    }
+    return out;
+  };
+  while (!survivors().empty() || !namespacesOf(token).empty() ||
+         fs::exists("/run/phonelab/" + token)) {
+    if (deadline.expired()) break;
+    clock.waitUntil(Deadline::in(Seconds(0.1)));  // poll interval, bounded by the deadline above
+  }
+  EXPECT_EQ(survivors(), std::vector<int>{});
+  EXPECT_EQ(namespacesOf(token), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists("/run/phonelab/" + token));
+  EXPECT_NE(readFile(dir + "/run.log").find("its watchdog removed"), std::string::npos)
+      << readFile(dir + "/run.log");
+}
+
+TEST(CrashCleanup, CleanupCommandRemovesPlantedLeftoversOfADeadRun) {
+  PHONELAB_REQUIRE_ROOT();
+  // A dead run: a token whose owner (a child of ours that has exited) no longer exists.
+  pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) ::_exit(0);
+  int st = 0;
+  ASSERT_EQ(::waitpid(owner, &st, 0), owner);
+  const std::string token = std::to_string(owner) + "xbeef";
+  const std::string run_dir = "/run/phonelab/" + token;
+  fs::create_directories(run_dir);
+  writeFile(run_dir + "/owner", std::to_string(owner) + " 1\n");
+  const std::string ns = "phl-" + token + "-0-lab";
+  lab::ipCommand({"netns", "add", ns});
+
+  // Its processes: one in its namespace, one (marked, as the harness marks what it starts) in ours,
+  // in a session of its own as a daemon's grandchild would be.
+  lab::ProcessSpec in_ns;
+  in_ns.name = "sleep-in-ns";
+  in_ns.argv = {"sleep", "600"};
+  in_ns.netns = ns;
+  lab::Process p1(in_ns);
+  lab::ProcessSpec marked;
+  marked.name = "sleep-marked";
+  marked.argv = {"setsid", "sleep", "600"};
+  marked.env[lab::kRunEnv] = token;
+  lab::Process p2(marked);
+  // setsid forks when it leads a process group (ours does): wait for the marked sleep itself.
+  EventLog clock;
+  Deadline deadline = Deadline::in(Seconds(30));
+  int sleeper = -1;
+  while (sleeper < 0) {
+    for (int pid : liveProcessesOf(token)) {
+      if (trimmed(readFile("/proc/" + std::to_string(pid) + "/comm")) == "sleep") sleeper = pid;
+    }
+    ASSERT_FALSE(deadline.expired()) << "the marked sleep did not start";
+    if (sleeper < 0) clock.waitUntil(Deadline::in(Seconds(0.05)));  // poll, bounded above
+  }
+
+  auto r = phonelab({"cleanup"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("removed process " + std::to_string(sleeper) + " (sleep)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("removed run folder " + run_dir), std::string::npos) << r.output;
+  EXPECT_EQ(liveProcessesOf(token), std::vector<int>{});
+  EXPECT_EQ(namespacesOf(token), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(run_dir));
+  // Both sleeps were killed (the one in the namespace with it).
+  EXPECT_TRUE(p1.wait(Deadline::in(Seconds(10))).has_value());
+  EXPECT_TRUE(p2.wait(Deadline::in(Seconds(10))).has_value());
+}
+
+}  // namespace
+}  // namespace phonelab::e2e
