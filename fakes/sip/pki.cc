@@ -328,7 +328,7 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     Key ik = ecKey();
     Cert ic = makeCert(is, ik.get(), issuer.cert.get(), issuer.key.get());
     Cert c = makeCert(s, k.get(), ic.get(), ik.get());
-    CertAndKey out = save(pki.dir, stem, c.get(), k.get());
+    CertAndKey out = save(pki, stem, c.get(), k.get());
     out.cert_pem += pem(ic.get());
     writeFile(out.cert_file, out.cert_pem, 0644);
     return out;

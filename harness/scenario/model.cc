@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "harness/core/match.h"
+#include "harness/core/status_fields.h"
 
 namespace phonelab::scenario {
 
@@ -25,7 +26,11 @@ std::vector<std::string> statusFieldsUsed(const Scenario& sc) {
   std::vector<std::string> out;
   auto add = [&out](const EventSpec& spec) {
     if (!globMatch(spec.event, "dut.status")) return;
+    // A pattern wider than dut.status ("*") names fields of other events too (src_ip, src_mac):
+    // only the status fields among them depend on the profile.
+    const bool only_status = spec.event == "dut.status";
     for (const auto& c : spec.where) {
+      if (!only_status && !isStatusField(c.field)) continue;
       if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
     }
   };

@@ -31,6 +31,26 @@ TEST(WrongWays, EveryWrongWayIsAFaultTheEmulatorHas) {
   }
 }
 
+TEST(WrongWays, EveryFaultNamesTheRequirementsThatListIt) {
+  std::map<std::string, std::set<std::string>> listed;  // fault -> requirements listing it
+  for (const auto& r : catalogue()) {
+    for (const auto& w : r.wrong_ways) listed[w.fault].insert(r.id);
+  }
+  for (const auto& f : faultTable()) {
+    std::set<std::string> named;
+    for (auto id : faultRequirements(f.name)) named.insert(std::string(id));
+    EXPECT_FALSE(named.empty()) << f.name << " names no requirement (faultRequirements)";
+    EXPECT_EQ(named, listed[std::string(f.name)])
+        << f.name << ": faultRequirements() and the catalogue's wrong_ways disagree";
+  }
+}
+
+TEST(WrongWays, EveryRequirementHasTwoAtLeast) {
+  for (const auto& r : catalogue()) {
+    EXPECT_GE(r.wrong_ways.size(), 2u) << r.id << " lists fewer than two wrong_ways";
+  }
+}
+
 TEST(WrongWays, TheFaultListCarriesTheRequirements) {
   const std::string list = phonelab::emulator::listFaults();
   EXPECT_NE(list.find("ignore-option-1\t"), std::string::npos);
