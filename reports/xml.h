@@ -29,6 +29,6 @@ std::string hrefPath(std::string_view path);
 /// name, so a planted link is never followed), flushed to disk, given `mode`, then renamed over
 /// path (which replaces a link at path rather than writing through it). Throws phonelab::Error
 /// naming the file on failure.
-void writeFileAtomic(const std::string& path, std::string_view content, mode_t mode = 0644);
+void writeFileAtomic(const std::string& path, std::string_view content, mode_t mode = 0600);
 
 }  // namespace phonelab::reports

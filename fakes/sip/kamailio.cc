@@ -301,6 +301,7 @@ struct KamailioServer::Impl {
   EventLog* log = nullptr;
   std::optional<lab::Process> proc;
   std::optional<lab::SystemUser> user;  // Debian's `kamailio`; none: root (with a warning)
+  std::string key_dir;  // its copy of the TLS key, outside the report; removed when it stops
 
   std::string configPath() const { return opt.work_dir + "/kamailio.cfg"; }
   std::string logPath() const { return opt.work_dir + "/kamailio.log"; }
@@ -347,9 +348,12 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
     if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
       lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
     if (im.opt.tls_port > 0) {
-      // The server key (0600, the harness's) is copied for it into its own folder.
+      // The server key (0600, the harness's) is copied for it into a folder of the run's own
+      // (never the report), given to the account.
+      im.key_dir = lab::privateRunDir(im.opt.work_dir, "kamailio-tls");
+      lab::giveTo(im.key_dir, *im.user, 0700);
       for (auto* file : {&im.opt.tls_cert_file, &im.opt.tls_key_file}) {
-        const fs::path copy = fs::path(im.opt.work_dir) / fs::path(*file).filename();
+        const fs::path copy = fs::path(im.key_dir) / fs::path(*file).filename();
         fs::copy_file(*file, copy, fs::copy_options::overwrite_existing, ec);
         if (ec) throw Error("kamailio: cannot copy " + *file + ": " + ec.message());
         lab::giveTo(copy.string(), *im.user, 0600);
@@ -424,6 +428,10 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
 
 KamailioServer::~KamailioServer() {
   if (impl_ && impl_->proc) lab::stopDaemon(*impl_->proc, *impl_->log, "kamailio");
+  if (impl_ && !impl_->key_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(impl_->key_dir, ec);
+  }
 }
 
 int KamailioServer::pid() const {

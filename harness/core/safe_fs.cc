@@ -106,7 +106,7 @@ void prepareReportFolder(const std::string& dir) {
     throw Error("refusing report folder " + dir + ": its parent folder " + parent.string() +
                 " can be written by other users");
   }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), kReportFolderMode) != 0 && errno != EEXIST) {
     throw Error(sysError("cannot create report folder " + dir, errno));
   }
   struct stat st {};
@@ -126,10 +126,10 @@ void prepareReportFolder(const std::string& dir) {
     throw Error("refusing report folder " + dir + ": other users can write to it (mode " +
                 std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
                 std::to_string(st.st_mode & 7) +
-                "); remove it or make it private (chmod 700) if its contents are yours");
+                "); remove it or make it private (chmod 711) if its contents are yours");
   }
-  if ((st.st_mode & 07777) != 0700 && ::chmod(dir.c_str(), 0700) != 0) {
-    throw Error(sysError("cannot make report folder " + dir + " private (mode 0700)", errno));
+  if ((st.st_mode & 07777) != kReportFolderMode && ::chmod(dir.c_str(), kReportFolderMode) != 0) {
+    throw Error(sysError("cannot make report folder " + dir + " private (mode 0711)", errno));
   }
 }
 

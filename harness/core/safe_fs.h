@@ -13,9 +13,14 @@
 
 namespace phonelab {
 
-/// Creates dir (and missing parents) and makes dir itself mode 0700. Throws phonelab::Error with a
-/// clear message if dir is not a directory, is owned by another user, or sits in a parent folder
-/// another user can write to without the sticky bit (they could swap it for a link).
+/// A report folder and its scenario folders: the owner only, except that others may pass through
+/// (never list or read: every file in them is 0600) to reach the unprivileged daemons' own
+/// folders (<scenario>/kea, <scenario>/kamailio, dut-state), which are given to those accounts.
+inline constexpr unsigned kReportFolderMode = 0711;
+
+/// Creates dir (and missing parents) and makes dir itself kReportFolderMode. Throws phonelab::Error
+/// with a clear message if dir is not a directory, is owned by another user, or sits in a parent
+/// folder another user can write to without the sticky bit (they could swap it for a link).
 void prepareReportFolder(const std::string& dir);
 
 /// True for a path relative to its folder that stays inside it: not empty, not absolute (so not

@@ -191,7 +191,7 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
   if (devnull.fd < 0) throw Error(sysError("open /dev/null", errno));
   Fd log_fd;
   if ((out_fd < 0 || err_fd < 0) && !spec.log_path.empty()) {
-    log_fd.reset(::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    log_fd.reset(::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     if (log_fd.fd < 0)
       throw Error("cannot start " + who + ": " + sysError("open " + spec.log_path, errno));
   }

@@ -182,7 +182,7 @@ dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut
                 std::to_string(t.local_port) + ", each followed by an OPTIONS probe");
   // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
   // folder); the bytes of each case are in the capture.
-  std::ofstream trail = openOutput(dir_ + "/sip-fuzz.log", 0644, std::ios::out);
+  std::ofstream trail = openOutput(dir_ + "/sip-fuzz.log", 0600, std::ios::out);
   res_.evidence["sip-fuzz"] = sc_.id + "/sip-fuzz.log";
   fakes::SipFuzzer fuzzer(t);
   auto out = fuzzer.run(
@@ -1021,7 +1021,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
   const std::string dir = opts_.report_dir + "/" + sc.id;
   fs::remove_all(dir);  // a link at dir is removed, not followed
   fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all);
+  fs::permissions(dir, static_cast<fs::perms>(kReportFolderMode));
 
   // Declared before the log, so they outlive every call of its sink. Secret values (passwords in
   // cfg.xml, settings) are masked in the file; the events scenarios match keep them.

@@ -46,9 +46,9 @@ TEST(ReportSecrets, ARunsReportIsPrivateAndItsSharedCopyHoldsNoCredential) {
   auto run = runSuite("share-run", {}, {scen.string()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const fs::path dir = run.report_dir;
-  EXPECT_EQ(mode(dir), 0700u);
+  EXPECT_EQ(mode(dir), 0711u);
   const fs::path sc = dir / "sip-auth-invite-on";
-  EXPECT_EQ(mode(sc), 0700u);
+  EXPECT_EQ(mode(sc), 0711u);
   EXPECT_EQ(mode(sc / "events.jsonl"), 0600u);
   EXPECT_EQ(mode(sc / "capture.pcap"), 0600u);
   EXPECT_EQ(mode(sc / "kamailio" / "kamailio.cfg"), 0600u);

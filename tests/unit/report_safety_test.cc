@@ -161,11 +161,14 @@ TEST(ReportSafety, AReportFolderOthersCanWriteIsRefusedAndOursIsPrivate) {
     ASSERT_EQ(::chown((base / "theirs").c_str(), 65534, 65534), 0);
     EXPECT_THROW(writeAll(reportSampleResults(), (base / "theirs").string()), Error);
   }
-  // A folder we create, or one of ours, ends up 0700.
+  // A folder we create, or one of ours, ends up 0711 (others pass through to the daemons' folders,
+  // never list it), and what the report writers put in it is the owner's alone.
   writeAll(reportSampleResults(), (base / "new" / "report").string());
   struct stat st {};
   ASSERT_EQ(::stat((base / "new" / "report").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_EQ(st.st_mode & 07777, 0711u);
+  ASSERT_EQ(::stat((base / "new" / "report" / "index.html").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
   fs::remove_all(base);
 }
 
