@@ -407,7 +407,7 @@ std::vector<std::string_view> faultRequirements(std::string_view name) {
       {"tls-name-prefix-match", {"SEC-TLS-CERT"}},
       {"tls-no-time-check", {"SEC-TLS-CERT"}},
       {"tls-no-basic-constraints", {"SEC-TLS-CERT"}},
-      {"tls-fallback-to-udp", {"SIP-TLS-SIGNALLING"}},
+      {"tls-fallback-to-udp", {"SEC-TLS-CERT"}},
       {"tls-responses-over-udp", {"SIP-TLS-SIGNALLING"}},
       {"sip-cleartext-despite-tls", {"SIP-TLS-SIGNALLING"}},
       {"media-srtp-with-tls", {"SIP-TLS-MEDIA-CLEAR"}},

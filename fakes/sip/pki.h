@@ -61,9 +61,10 @@ struct TestPki {
 /// the caller puts key_dir outside the report and removes it). The CAs are short-lived (they
 /// expire one day from now; their start lies a year back, as a real CA's does, so a phone whose
 /// clock is behind judges the server certificate's dates, not the CA's) and
-/// name-constrained (X.509 nameConstraints, critical) to `names`, the reserved test domain
-/// "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's 198.18.0.0/15, so a CA that
-/// leaks certifies nothing else. Throws Error naming the OpenSSL call that failed.
+/// name-constrained (X.509 nameConstraints, critical) to the lab domains of `names` (each less up
+/// to two leading labels, two labels kept: sip.edge.lab.example -> lab.example), the reserved test
+/// domain "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's 198.18.0.0/15, so a CA
+/// that leaks certifies nothing else. Throws Error naming the OpenSSL call that failed.
 TestPki makePki(const std::string& dir, const std::string& key_dir,
                 const std::vector<std::string>& names);
 

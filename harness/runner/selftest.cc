@@ -404,8 +404,11 @@ std::string formatTable(const SelftestResult& r) {
   if (!r.wrong_ways.empty()) {
     out << "\nwrong ways per requirement (scenarios/requirements.yaml wrong_ways):\n";
     std::string last;
-    size_t proven = 0;
+    size_t proven = 0, judged = 0;
+    for (const auto& ww : r.wrong_ways) w = std::max(w, ww.way.fault.size());
     for (const auto& ww : r.wrong_ways) {
+      if (ww.status == "not-run") continue;  // --fault: only the faults this self-test ran
+      ++judged;
       if (ww.requirement != last) out << "  " << ww.requirement << "\n";
       last = ww.requirement;
       std::string by;
@@ -414,8 +417,11 @@ std::string formatTable(const SelftestResult& r) {
           << (by.empty() ? "" : "  " + by) << "\n";
       proven += ww.status == "caught";
     }
-    out << proven << " of " << r.wrong_ways.size()
-        << " wrong ways caught by a scenario of their requirement\n";
+    out << proven << " of " << judged << " wrong ways caught by a scenario of their requirement";
+    if (judged < r.wrong_ways.size()) {
+      out << " (" << r.wrong_ways.size() - judged << " of other faults not run)";
+    }
+    out << "\n";
   }
   if (!r.unproven.empty()) {
     out << "unproven requirements (no fault breaks their scenarios):";

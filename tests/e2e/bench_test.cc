@@ -95,8 +95,10 @@ TEST_F(Bench, ScenariosPassAgainstAPhoneOnTheWire) {
                      "scenarios/sip/sec-notify-unlisted.yaml"},
                     report);
 #else
-  // The whole suite: every scenario that passes with the emulator driver passes on the bench.
-  auto r = phonelab({"run", "--lab", lab_file, "--report", report, "scenarios"}, report);
+  // The whole suite: every scenario that passes with the emulator driver passes on the bench. One
+  // phone, so one scenario at a time, with the bench's boot timeout: it takes over ten minutes.
+  auto r =
+      phonelab({"run", "--lab", lab_file, "--report", report, "scenarios"}, report, Seconds(1500));
   ASSERT_TRUE(r.results.is_object()) << r.output;
   const std::string listed = phonelab({"list"}).output;
   EXPECT_EQ(r.results["scenarios"].size(),

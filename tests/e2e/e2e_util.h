@@ -35,15 +35,17 @@ inline std::string freshDir(const std::string& name) {
   return std::filesystem::weakly_canonical(dir).string();
 }
 
-/// `phonelab <args>` with the repo's lab and catalog, run to completion (deadline 10 min).
-inline RunOutcome phonelab(std::vector<std::string> args, const std::string& report_dir = "") {
+/// `phonelab <args>` with the repo's lab and catalog, run to completion (deadline 10 min unless
+/// given: a hang guard, not a speed claim).
+inline RunOutcome phonelab(std::vector<std::string> args, const std::string& report_dir = "",
+                           Seconds deadline = Seconds(600)) {
   lab::ProcessSpec spec;
   spec.name = "phonelab";
   spec.argv = {kBin + "/phonelab"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.cwd = kSrc;
   spec.env["CI"] = "true";
-  auto r = lab::runToCompletion(spec, Deadline::in(Seconds(600)));
+  auto r = lab::runToCompletion(spec, Deadline::in(deadline));
   RunOutcome out;
   out.exit_code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 128 + WTERMSIG(r.status);
   out.output = r.output;

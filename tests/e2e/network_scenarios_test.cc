@@ -52,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"web-submit-ignored", "web-config", "submit",
                                 "did not keep what was submitted: /admin/cfg.xml: "
                                 "Restricted_Access_Domains is '' (submitted 'lab.example; "
-                                "sip.lab.example')"},
+                                "sip.lab.example; backup.lab.example; voice.lab.example')"},
                       FaultCase{"config-lost-on-reboot", "web-config", "value-survives-reboot",
                                 "Restricted_Access_Domains was ''"}),
     [](const auto& info) { return testName(info.param); });

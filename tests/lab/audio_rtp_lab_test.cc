@@ -123,8 +123,9 @@ TEST(AudioRtp, NothingComesBackFromASilentPeer) {
   const auto t0 = Clock::now();
   auto ex = exchangeRtp(o, stim, Deadline::in(Seconds(10)));
   ::close(fd);
-  // The stimulus plus the quiet time: nobody waits for a peer that never answers.
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 0.5 + 0.4 + 0.3);
+  // The stimulus plus the quiet time, not the 10 s deadline: nobody waits for a peer that never
+  // answers. (A bound far from both, only to tell the two apart, not a speed claim.)
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 6.0);
   EXPECT_TRUE(ex.received.empty());
   EXPECT_EQ(ex.sent.size(), 25u);
   auto m = analyse(stim, ex.sent, ex.received, "PCMU");

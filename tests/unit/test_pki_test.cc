@@ -49,7 +49,7 @@ TEST(TestPki, TheCaIsShortLivedNameConstrainedAndItsKeyStaysOutOfTheReport) {
       fs::temp_directory_path() / ("phonelab-pki-test-" + std::to_string(::getpid()));
   fs::remove_all(base);
   TestPki p = makePki((base / "report" / "pki").string(), (base / "run" / "keys").string(),
-                      {"sip.lab.test"});
+                      {"sip.lab.test", "sip.edge.lab.test"});
   X509* ca = readCert(p.trusted_ca.cert_pem);
   ASSERT_NE(ca, nullptr);
   // At most a day (and a minute of slack) ahead.
@@ -69,6 +69,10 @@ TEST(TestPki, TheCaIsShortLivedNameConstrainedAndItsKeyStaysOutOfTheReport) {
   // The name-mismatch flaws still chain (their names are under the reserved "invalid").
   auto mismatch = makeServerCert(p, "sip.lab.test", Flaw::NameMismatch, "mismatch");
   EXPECT_EQ(verify(p.trusted_ca.cert_pem, mismatch.cert_pem), X509_V_OK);
+  // So does the too-shallow wildcard (*.lab.test for sip.edge.lab.test): the phone's name check
+  // must refuse it, not the constraint.
+  auto wild = makeServerCert(p, "sip.edge.lab.test", Flaw::WildcardTwoLevels, "wild");
+  EXPECT_EQ(verify(p.trusted_ca.cert_pem, wild.cert_pem), X509_V_OK);
 
   // No private key under the report folder; the keys are where key_dir says.
   for (const auto& e : fs::recursive_directory_iterator(base / "report")) {
