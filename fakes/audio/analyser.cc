@@ -72,10 +72,11 @@ size_t nextPow2(size_t n) {
   return p;
 }
 
-std::string run(const std::vector<std::string>& argv) {
+std::string run(const std::vector<std::string>& argv, const std::optional<lab::SystemUser>& as) {
   lab::ProcessSpec spec;
   spec.name = "sox";
   spec.argv = argv;
+  if (as) lab::runAs(spec, *as);
   auto r = lab::runToCompletion(spec, Deadline::in(Seconds(20)));
   if (!r.ok()) {
     std::string cmd;
@@ -242,6 +243,10 @@ Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0) {
       {"sweep", 0.35, {"synth", "0.35", "sine", "200:3600", "gain", "-13"}},
       {"tail", 0.2, {"trim", "0", "0.2"}},
   };
+  // SoX runs as the tool account, in work_dir given to it (as root when it cannot reach it).
+  std::string why;
+  const auto user = lab::daemonUser(lab::kToolAccount, work_dir, why);
+  if (user) lab::giveTo(work_dir, *user, 0700);
   std::vector<std::string> concat = {"sox"};
   Stimulus s;
   s.tone_dbm0 = tone_dbm0;
@@ -254,7 +259,7 @@ Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0) {
     argv.insert(argv.end(), std::begin(fmt), std::end(fmt));
     argv.push_back(file);
     argv.insert(argv.end(), p.effect.begin(), p.effect.end());
-    run(argv);
+    run(argv, user);
     concat.push_back(file);
     const size_t len = static_cast<size_t>(std::lround(p.seconds * kRate));
     if (p.name == "chirp") s.chirp_at = at, s.chirp_len = len;
@@ -263,7 +268,7 @@ Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0) {
   }
   const std::string out = work_dir + "/stimulus.wav";
   concat.push_back(out);
-  run(concat);
+  run(concat, user);
   for (const auto& p : parts) fs::remove(work_dir + "/stimulus-" + p.name + ".wav");
   s.samples = readWav(out);
   if (s.samples.size() < at) {

@@ -47,7 +47,8 @@ struct Stimulus {
 /// Builds the stimulus with SoX in `work_dir` (stimulus.wav stays there): lead-in silence, an
 /// exponential chirp 300-3400 Hz (SoX "300-3400"), silence, the 1004 Hz test tone at `tone_dbm0`
 /// (0.8 s), a multi-tone (404 + 1004 + 2804 Hz), a linear sweep 200-3600 Hz (SoX "200:3600"),
-/// silence: 2.4 s, 120 packets. Throws Error if sox fails.
+/// silence: 2.4 s, 120 packets. SoX runs as the tool account (lab::kToolAccount), and work_dir
+/// is given to it, unless that account cannot reach work_dir. Throws Error if sox fails.
 Stimulus makeStimulus(const std::string& work_dir, double tone_dbm0 = -10);
 
 /// 16-bit mono 8 kHz WAV (libsndfile). Throws Error naming the file on failure.

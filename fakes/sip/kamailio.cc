@@ -452,6 +452,9 @@ std::string KamailioServer::kamcmd(const std::vector<std::string>& args) {
   s.name = "kamcmd";
   s.argv = {"kamcmd", "-s", impl_->ctl()};
   s.argv.insert(s.argv.end(), args.begin(), args.end());
+  // It reads what Kamailio answers (the phone's registrations): as Kamailio's own account,
+  // which owns the control socket, with no capabilities.
+  if (impl_->user) lab::runAs(s, *impl_->user);
   auto r = lab::runToCompletion(s, Deadline::in(kCommandTimeout));
   // kamcmd exits 0 on an RPC fault and prints "error: <code> - <text>".
   if (!r.ok() || r.output.rfind("error:", 0) == 0 ||

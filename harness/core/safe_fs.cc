@@ -159,6 +159,17 @@ int createFileNoFollow(const std::string& path, mode_t mode) {
   return fd;
 }
 
+void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (in.fd < 0) throw Error(sysError("cannot open " + from, errno));
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw Error("cannot copy " + from + ": not a regular file");
+  }
+  Fd out(createFileNoFollow(to, mode));
+  copyFd(in.fd, out.fd, from);
+}
+
 std::ofstream openOutput(const std::string& path, mode_t mode, std::ios::openmode how) {
   ::close(createFileNoFollow(path, mode));
   std::ofstream out(path, how | std::ios::trunc);

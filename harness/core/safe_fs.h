@@ -33,6 +33,10 @@ bool isSafeRelativePath(std::string_view path);
 /// Throws phonelab::Error.
 int createFileNoFollow(const std::string& path, mode_t mode);
 
+/// Copies the regular file `from` (never through a link) to `to` (createFileNoFollow, `mode`).
+/// Throws phonelab::Error, also when `from` is a link or not a regular file.
+void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode);
+
 /// createFileNoFollow, then the file opened as a stream (truncating what was just created).
 std::ofstream openOutput(const std::string& path, mode_t mode = 0644,
                          std::ios::openmode how = std::ios::out | std::ios::binary);

@@ -293,6 +293,8 @@ void Dut::snmpSet(const std::string& state, const std::string& value) {
   // the lab namespace this thread is in.
   spec.netns_fd = env_.home_netns_fd;
   spec.env["MIBS"] = "";  // numeric OIDs only: no MIB files are needed or looked for
+  // It reads the switch's answers: not as root.
+  if (auto user = lab::toolUser()) lab::runAs(spec, *user);
   lab::RunResult r;
   std::string why;
   try {

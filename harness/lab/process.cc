@@ -363,6 +363,16 @@ std::optional<SystemUser> daemonUser(const std::string& account, const std::stri
   return user;
 }
 
+std::optional<SystemUser> toolUser() {
+  return findSystemUser(kToolAccount);
+}
+
+void runAs(ProcessSpec& spec, const SystemUser& user) {
+  spec.uid = user.uid;
+  spec.gid = user.gid;
+  spec.caps.clear();
+}
+
 void giveTo(const std::string& path, const SystemUser& user, unsigned mode) {
   // Never through a link: these paths are in folders the harness made.
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -51,6 +51,13 @@ std::string unreachableFolder(const std::string& dir, const SystemUser& user);
 /// nullopt (root) when the account is missing or cannot reach the folder; `why` says which.
 std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
                                      std::string& why);
+/// The account of the lab's tools that read the phone's bytes or talk to a lab device (SoX,
+/// snmpset): they run as it with no capabilities (toolUser(), runAs()).
+inline constexpr const char* kToolAccount = "nobody";
+/// The tool account; nullopt (the tool runs as root) when the account is missing.
+std::optional<SystemUser> toolUser();
+/// Makes `spec` run as `user` with no capabilities.
+void runAs(ProcessSpec& spec, const SystemUser& user);
 /// Makes `path` (a file or folder the harness made for a daemon) belong to `user`, mode `mode`.
 /// Throws Error.
 void giveTo(const std::string& path, const SystemUser& user, unsigned mode);

@@ -7,6 +7,8 @@
 #include "fakes/audio/rtp_session.h"
 #include "fakes/sip/ua.h"
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
+#include "harness/lab/netns.h"
 #include "harness/lab/process.h"
 #include "harness/runner/answer.h"
 
@@ -36,7 +38,8 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   const int pt = audio::payloadTypeOf(r.codec);
   if (pt < 0) throw Error("audio_call: unknown codec '" + r.codec + "'");
   // The stimulus first: SoX takes a moment, the call should not wait for it.
-  const std::string work = r.dir + "/." + r.label + "-stimulus";
+  // Outside the report, where the tool account that runs SoX can reach it.
+  const std::string work = lab::privateRunDir(r.dir, r.label + "-stimulus");
   audio::Stimulus stim = audio::makeStimulus(work);
   fs::remove_all(work);
 
@@ -90,19 +93,39 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   evidence[r.label + "-sent"] = r.scenario_id + "/" + sent;
   evidence[r.label + "-received"] = r.scenario_id + "/" + received;
   {
+    // SoX reads the phone's audio: as the tool account, in a folder of its own outside the
+    // report, with copies of the two WAVs; its picture is copied back without following links.
+    const std::string work = lab::privateRunDir(r.dir, r.label + "-spectrogram");
+    struct Remove {
+      std::string dir;
+      ~Remove() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+      }
+    } remove{work};
     lab::ProcessSpec spec;
     spec.name = "sox";
     spec.argv = {"sox",
                  "-M",
-                 r.dir + "/" + sent,
-                 r.dir + "/" + received,
+                 work + "/" + sent,
+                 work + "/" + received,
                  "-n",
                  "spectrogram",
                  "-t",
                  r.scenario_id + " " + r.label + " (" + r.codec + "): sent | received",
                  "-o",
-                 r.dir + "/" + png};
+                 work + "/" + png};
+    const auto user = lab::toolUser();
+    copyFileNoFollow(r.dir + "/" + sent, work + "/" + sent, 0600);
+    copyFileNoFollow(r.dir + "/" + received, work + "/" + received, 0600);
+    if (user) {
+      lab::giveTo(work + "/" + sent, *user, 0600);
+      lab::giveTo(work + "/" + received, *user, 0600);
+      lab::giveTo(work, *user, 0700);
+      lab::runAs(spec, *user);
+    }
     auto res = lab::runToCompletion(spec, Deadline::in(Seconds(20)).min(r.end));
+    if (res.ok()) copyFileNoFollow(work + "/" + png, r.dir + "/" + png, 0600);
     if (res.ok()) {
       evidence[r.label + "-spectrogram"] = r.scenario_id + "/" + png;
     } else {

@@ -12,6 +12,9 @@
 #include <regex>
 #include <set>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "fakes/audio/rtp_session.h"
 #include "harness/dut/lab_file.h"
 #include "harness/lab/process.h"
@@ -39,6 +42,18 @@ const Stimulus& stimulus() {
     return st;
   }();
   return s;
+}
+
+TEST(AudioStimulus, SoxRunsAsTheToolAccountNotAsRoot) {
+  const auto tool = lab::toolUser();
+  if (::geteuid() != 0 || !tool) GTEST_SKIP() << "needs root and the account nobody";
+  auto dir = tempDir("stimulus-owner");
+  makeStimulus(dir);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir + "/stimulus.wav").c_str(), &st), 0);
+  // SoX wrote the file, so its owner is the account SoX ran as.
+  EXPECT_EQ(static_cast<int>(st.st_uid), tool->uid);
+  fs::remove_all(dir);
 }
 
 struct Impairment {
