@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace phonelab {
 
@@ -19,5 +20,9 @@ std::string shorten(std::string_view s, size_t max = 200);
 /// and a value in single quotes longer than `quoted_max` characters is cut to that many plus
 /// "...". Plain ASCII and valid UTF-8 text pass unchanged.
 std::string terminalSafe(std::string_view s, size_t quoted_max = 200);
+
+/// " (did you mean 'x'?)" for the candidate nearest to `word` within edit distance 2, else "".
+/// Linear in the lengths (only the band within 2 of the diagonal is computed).
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace phonelab

@@ -7,44 +7,6 @@
 
 namespace phonelab::dut {
 
-namespace {
-
-/// The edit distance of a and b if it is at most k, else k + 1. Only the cells within k of the
-/// diagonal are computed: linear in the lengths, where the full table was their product (a long
-/// word against a profile's many names took minutes).
-size_t boundedDistance(const std::string& a, const std::string& b, size_t k) {
-  const size_t n = a.size(), m = b.size();
-  if (n > m + k || m > n + k) return k + 1;
-  const size_t far = k + 1;
-  std::vector<size_t> prev(m + 1, far), cur(m + 1, far);
-  for (size_t j = 0; j <= std::min(m, k); ++j) prev[j] = j;
-  for (size_t i = 1; i <= n; ++i) {
-    const size_t lo = i > k ? i - k : 1, hi = std::min(m, i + k);
-    cur[lo - 1] = lo == 1 ? std::min(i, far) : far;
-    size_t best = cur[lo - 1];
-    for (size_t j = lo; j <= hi; ++j) {
-      cur[j] = std::min(
-          {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), far});
-      best = std::min(best, cur[j]);
-    }
-    if (best > k) return far;
-    std::swap(prev, cur);
-  }
-  return prev[m];
-}
-
-}  // namespace
-
-std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string* best = nullptr;
-  size_t best_d = 3;
-  for (const auto& c : candidates) {
-    size_t d = boundedDistance(word, c, best_d - 1);
-    if (d < best_d) best_d = d, best = &c;
-  }
-  return best ? " (did you mean '" + *best + "'?)" : "";
-}
-
 YAML::Node YamlReader::load() {
   // A regular file of bounded size, no anchors or aliases, syntax errors with file:line:col.
   auto docs = scenario::readYamlFile(file_, diags_);

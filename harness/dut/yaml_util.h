@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/core/text.h"
 
 namespace phonelab::dut {
 
-/// " (did you mean 'x'?)" for the candidate nearest to `word` within edit distance 2, else "".
-std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
+using phonelab::didYouMean;  // harness/core/text.h
 
 class YamlReader {
  public:

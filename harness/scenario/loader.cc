@@ -41,30 +41,9 @@ std::string join(const Names& names) {
   return out;
 }
 
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 /// " (did you mean 'x'?)" for the nearest candidate within edit distance 2, else "".
 std::string suggest(const std::string& word, const Names& candidates) {
-  const std::string* best = nullptr;
-  size_t best_d = 3;
-  for (const auto& c : candidates) {
-    size_t d = editDistance(word, c);
-    if (d < best_d) best_d = d, best = &c;
-  }
-  return best ? " (did you mean '" + *best + "'?)" : "";
+  return didYouMean(word, candidates);
 }
 
 bool contains(const Names& names, const std::string& n) {
