@@ -23,6 +23,25 @@
 namespace phonelab::runner {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Those of the `failed` scenario ids whose scenario names requirement `req`, in order.
+std::vector<std::string> failedOfRequirement(const std::string& req,
+                                             const std::vector<std::string>& failed,
+                                             const std::vector<scenario::Scenario>& suite) {
+  std::vector<std::string> out;
+  for (const auto& id : failed) {
+    auto sc = std::find_if(suite.begin(), suite.end(),
+                           [&](const scenario::Scenario& s) { return s.id == id; });
+    if (sc != suite.end() &&
+        std::find(sc->requirements.begin(), sc->requirements.end(), req) != sc->requirements.end())
+      out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace
+
 bool SelftestResult::ok() const {
   if (interrupted || !baseline_not_passing.empty()) return false;
   const bool known =
@@ -154,16 +173,7 @@ struct Selftest::Impl {
     const auto& out = result.faults[fault];
     if (!out.caught()) return false;
     for (const auto& req : faults[fault].requirements) {
-      bool proven = false;
-      for (const auto& id : out.failed) {
-        for (const auto& sc : suite) {
-          if (sc.id == id && std::find(sc.requirements.begin(), sc.requirements.end(), req) !=
-                                 sc.requirements.end()) {
-            proven = true;
-          }
-        }
-      }
-      if (!proven) return false;
+      if (failedOfRequirement(req, out.failed, suite).empty()) return false;
     }
     return true;
   }
@@ -256,14 +266,7 @@ std::vector<WrongWayOutcome> judgeWrongWays(const std::vector<Requirement>& cata
       } else if (it == ran.end()) {
         o.status = "not-run";
       } else {
-        for (const auto& id : it->failed) {
-          for (const auto& sc : suite) {
-            if (sc.id == id && std::find(sc.requirements.begin(), sc.requirements.end(), req.id) !=
-                                   sc.requirements.end()) {
-              o.by.push_back(id);
-            }
-          }
-        }
+        o.by = failedOfRequirement(req.id, it->failed, suite);
         o.status = !o.by.empty() ? "caught" : it->caught() ? "caught-elsewhere" : "missed";
       }
       out.push_back(std::move(o));
