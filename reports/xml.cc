@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "harness/core/error.h"
+#include "harness/core/text.h"
 
 namespace phonelab::reports {
 namespace {
@@ -70,22 +71,11 @@ std::string xmlEscape(std::string_view s) {
       i += n;
       continue;
     }
+    if (cp < 0x80 && appendMarkupEntity(out, static_cast<char>(cp))) {
+      i += len;
+      continue;
+    }
     switch (cp) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
       case '\t':
         out += "&#9;";
         break;

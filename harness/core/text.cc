@@ -5,29 +5,33 @@
 
 namespace phonelab {
 
+bool appendMarkupEntity(std::string& out, char c, std::string_view apostrophe) {
+  switch (c) {
+    case '&':
+      out += "&amp;";
+      return true;
+    case '<':
+      out += "&lt;";
+      return true;
+    case '>':
+      out += "&gt;";
+      return true;
+    case '"':
+      out += "&quot;";
+      return true;
+    case '\'':
+      out += apostrophe;
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string escapeMarkup(std::string_view s, std::string_view apostrophe) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += apostrophe;
-        break;
-      default:
-        out += c;
-    }
+    if (!appendMarkupEntity(out, c, apostrophe)) out += c;
   }
   return out;
 }

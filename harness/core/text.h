@@ -11,6 +11,9 @@ namespace phonelab {
 /// `apostrophe` ("&#39;" works in both; flat-profile XML uses "&apos;"; "'" leaves it as is).
 /// Bytes are passed through otherwise (reports/xml.h also checks UTF-8 and control characters).
 std::string escapeMarkup(std::string_view s, std::string_view apostrophe = "&#39;");
+/// Appends the entity of c if it is one of & < > " ' (the apostrophe as `apostrophe`) and says
+/// so; escapeMarkup and reports/xml.h's checked escaper share it.
+bool appendMarkupEntity(std::string& out, char c, std::string_view apostrophe = "&#39;");
 
 /// At most `max` bytes of `s` (not cutting a UTF-8 sequence), with "..." if anything was cut.
 std::string shorten(std::string_view s, size_t max = 200);
