@@ -309,26 +309,12 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   Impl& im = *impl_;
   im.opt = o;
   im.log = &log;
-  if (o.work_dir.empty()) throw Error("kea: no work_dir");
-  std::error_code ec;
-  fs::create_directories(o.work_dir, ec);
-  if (ec) throw Error("kea: cannot create " + o.work_dir + ": " + ec.message());
-  im.opt.work_dir = fs::absolute(o.work_dir).string();
-  const std::string sock = socketPath(im.opt.work_dir);
-  if (sock.size() >= sizeof(sockaddr_un::sun_path))
-    throw Error("kea: control socket path too long for a unix socket: " + sock);
-  fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
   // Kea parses the phone's packets: it runs as its packaged account, not as root. Its folder
   // (config, leases, pid and lock files, control socket) is that account's alone.
-  std::string why_root;
-  im.user = lab::daemonUser(kKeaUser, im.opt.work_dir, why_root);
-  if (im.user) {
-    lab::giveTo(im.opt.work_dir, *im.user, 0700);
-    if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
-      lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
-  } else {
-    log.emit("harness", "harness.warning", {{"what", "kea"}}, "kea runs as root: " + why_root);
-  }
+  auto folder = lab::prepareDaemonFolder("kea", o.work_dir, kKeaUser, socketPath, log);
+  im.opt.work_dir = folder.work_dir;
+  im.user = folder.user;
+  const std::string sock = folder.socket;
   if (im.opt.server_address.empty())
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
@@ -339,33 +325,17 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
   }
   if (im.user) lab::giveTo(im.configPath(), *im.user, 0600);
 
-  auto check = lab::runToCompletion(im.spec({"kea-dhcp4", "-t", im.configPath()}),
-                                    Deadline::in(kCheckTimeout));
-  if (!check.ok()) {
-    throw Error("kea rejected its configuration " + im.configPath() + " (" +
-                lab::Process::describeStatus(check.status) + "): " + check.output);
-  }
-
-  im.proc.emplace(im.spec({"kea-dhcp4", "-c", im.configPath()}));
+  lab::checkDaemonConfig("kea", im.spec({"kea-dhcp4", "-t", im.configPath()}), im.configPath(),
+                         kCheckTimeout);
   // Kea gives no readiness signal: try the control socket until it answers (bounded).
-  auto deadline = Deadline::in(kReadyTimeout);
-  for (;;) {
-    int fd = lab::connectUnix(sock);
-    if (fd >= 0) {
-      ::close(fd);
-      break;
-    }
-    if (auto st = im.proc->wait(Deadline::in(Seconds(0.02)))) {
-      throw Error("kea " + lab::Process::describeStatus(*st) + " at start; " + im.logPath() + ": " +
-                  lab::fileTail(im.logPath()));
-    }
-    if (deadline.expired()) {
-      im.proc->stop(Seconds(1));
-      throw Error("kea's control socket " + sock + " did not answer within " +
-                  formatSeconds(kReadyTimeout.count()) + "; " + im.logPath() + ": " +
-                  lab::fileTail(im.logPath()));
-    }
-  }
+  lab::startDaemon(
+      im.proc, im.spec({"kea-dhcp4", "-c", im.configPath()}),
+      [&](std::string&) {
+        const int fd = lab::connectUnix(sock);
+        if (fd >= 0) ::close(fd);
+        return fd >= 0;
+      },
+      kReadyTimeout, "kea's control socket " + sock + " did not answer", im.logPath());
   log.emit("harness", "fake.start",
            {{"name", "kea"},
             {"pid", std::to_string(im.proc->pid())},

@@ -330,39 +330,25 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
   Impl& im = *impl_;
   im.opt = o;
   im.log = &log;
-  if (o.work_dir.empty()) throw Error("kamailio: no work_dir");
-  std::error_code ec;
-  fs::create_directories(o.work_dir, ec);
-  if (ec) throw Error("kamailio: cannot create " + o.work_dir + ": " + ec.message());
-  im.opt.work_dir = fs::absolute(o.work_dir).string();
-  const std::string sock = ctlPath(im.opt.work_dir);
-  if (sock.size() >= sizeof(sockaddr_un::sun_path))
-    throw Error("kamailio: ctl socket path too long for a unix socket: " + sock);
-  fs::remove(sock, ec);  // a stale socket from an earlier run would look ready
   // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
   // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone.
-  std::string why_root;
-  im.user = lab::daemonUser(kKamailioUser, im.opt.work_dir, why_root);
-  if (im.user) {
-    lab::giveTo(im.opt.work_dir, *im.user, 0700);
-    if (fs::path(sock).parent_path() != fs::path(im.opt.work_dir))
-      lab::giveTo(fs::path(sock).parent_path().string(), *im.user, 0700);
-    if (im.opt.tls_port > 0) {
-      // The server key (0600, the harness's) is copied for it into a folder of the run's own
-      // (never the report), given to the account.
-      im.key_dir = lab::privateRunDir(im.opt.work_dir, "kamailio-tls");
-      lab::giveTo(im.key_dir, *im.user, 0700);
-      for (auto* file : {&im.opt.tls_cert_file, &im.opt.tls_key_file}) {
-        const fs::path copy = fs::path(im.key_dir) / fs::path(*file).filename();
-        fs::copy_file(*file, copy, fs::copy_options::overwrite_existing, ec);
-        if (ec) throw Error("kamailio: cannot copy " + *file + ": " + ec.message());
-        lab::giveTo(copy.string(), *im.user, 0600);
-        *file = copy.string();
-      }
+  auto folder = lab::prepareDaemonFolder("kamailio", o.work_dir, kKamailioUser, ctlPath, log);
+  im.opt.work_dir = folder.work_dir;
+  im.user = folder.user;
+  const std::string sock = folder.socket;
+  if (im.user && im.opt.tls_port > 0) {
+    // The server key (0600, the harness's) is copied for it into a folder of the run's own
+    // (never the report), given to the account.
+    im.key_dir = lab::privateRunDir(im.opt.work_dir, "kamailio-tls");
+    lab::giveTo(im.key_dir, *im.user, 0700);
+    std::error_code ec;
+    for (auto* file : {&im.opt.tls_cert_file, &im.opt.tls_key_file}) {
+      const fs::path copy = fs::path(im.key_dir) / fs::path(*file).filename();
+      fs::copy_file(*file, copy, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw Error("kamailio: cannot copy " + *file + ": " + ec.message());
+      lab::giveTo(copy.string(), *im.user, 0600);
+      *file = copy.string();
     }
-  } else {
-    log.emit("harness", "harness.warning", {{"what", "kamailio"}},
-             "kamailio runs as root: " + why_root);
   }
 
   {
@@ -381,39 +367,28 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
     if (im.opt.tls_port > 0) lab::giveTo(im.opt.work_dir + "/tls.cfg", *im.user, 0600);
   }
 
-  auto check = lab::runToCompletion(
+  lab::checkDaemonConfig(
+      "kamailio",
       im.spec("kamailio-check", {"kamailio", "-c", "-f", im.configPath(), "-Y", im.opt.work_dir}),
-      Deadline::in(kCheckTimeout));
-  if (!check.ok()) {
-    throw Error("kamailio rejected its configuration " + im.configPath() + " (" +
-                lab::Process::describeStatus(check.status) + "): " + check.output);
-  }
-
-  im.proc.emplace(im.spec("kamailio", {"kamailio", "-f", im.configPath(), "-DD", "-E", "-P",
-                                       im.pidPath(), "-Y", im.opt.work_dir}));
-  auto deadline = Deadline::in(kReadyTimeout);
-  std::string last;
-  for (;;) {
-    if (int fd = lab::connectUnix(sock); fd >= 0) {
-      ::close(fd);
-      try {
-        kamcmd({"core.version"});
-        break;
-      } catch (const Error& e) {
-        last = e.what();
-      }
-    }
-    if (auto st = im.proc->wait(Deadline::in(Seconds(0.02)))) {
-      throw Error("kamailio " + lab::Process::describeStatus(*st) + " at start; " + im.logPath() +
-                  ": " + lab::fileTail(im.logPath()));
-    }
-    if (deadline.expired()) {
-      im.proc->stop(Seconds(1));
-      throw Error("kamailio's ctl socket " + sock + " did not answer core.version within " +
-                  formatSeconds(kReadyTimeout.count()) + (last.empty() ? "" : " (" + last + ")") +
-                  "; " + im.logPath() + ": " + lab::fileTail(im.logPath()));
-    }
-  }
+      im.configPath(), kCheckTimeout);
+  lab::startDaemon(
+      im.proc,
+      im.spec("kamailio", {"kamailio", "-f", im.configPath(), "-DD", "-E", "-P", im.pidPath(), "-Y",
+                           im.opt.work_dir}),
+      [&](std::string& why) {
+        const int fd = lab::connectUnix(sock);
+        if (fd < 0) return false;
+        ::close(fd);
+        try {
+          kamcmd({"core.version"});
+          return true;
+        } catch (const Error& e) {
+          why = e.what();
+          return false;
+        }
+      },
+      kReadyTimeout, "kamailio's ctl socket " + sock + " did not answer core.version",
+      im.logPath());
   const std::string where = o.address + ":" + std::to_string(o.port);
   log.emit("harness", "fake.start",
            {{"name", "kamailio"},

@@ -514,6 +514,62 @@ int connectUnix(const std::string& path) {
   return fd;
 }
 
+DaemonFolder prepareDaemonFolder(const std::string& name, const std::string& work_dir,
+                                 const std::string& account,
+                                 const std::function<std::string(const std::string&)>& socket_of,
+                                 EventLog& log) {
+  namespace fs = std::filesystem;
+  if (work_dir.empty()) throw Error(name + ": no work_dir");
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  if (ec) throw Error(name + ": cannot create " + work_dir + ": " + ec.message());
+  DaemonFolder d;
+  d.work_dir = fs::absolute(work_dir).string();
+  d.socket = socket_of(d.work_dir);
+  if (d.socket.size() >= sizeof(sockaddr_un::sun_path))
+    throw Error(name + ": control socket path too long for a unix socket: " + d.socket);
+  fs::remove(d.socket, ec);  // a stale socket from an earlier run would look ready
+  std::string why_root;
+  d.user = daemonUser(account, d.work_dir, why_root);
+  if (d.user) {
+    giveTo(d.work_dir, *d.user, 0700);
+    if (fs::path(d.socket).parent_path() != fs::path(d.work_dir))
+      giveTo(fs::path(d.socket).parent_path().string(), *d.user, 0700);
+  } else {
+    log.emit("harness", "harness.warning", {{"what", name}}, name + " runs as root: " + why_root);
+  }
+  return d;
+}
+
+void checkDaemonConfig(const std::string& name, const ProcessSpec& check, const std::string& config,
+                       Seconds timeout) {
+  auto r = runToCompletion(check, Deadline::in(timeout));
+  if (!r.ok()) {
+    throw Error(name + " rejected its configuration " + config + " (" +
+                Process::describeStatus(r.status) + "): " + r.output);
+  }
+}
+
+void startDaemon(std::optional<Process>& proc, const ProcessSpec& spec,
+                 const std::function<bool(std::string& why)>& ready, Seconds timeout,
+                 const std::string& what, const std::string& log_path) {
+  proc.emplace(spec);
+  auto deadline = Deadline::in(timeout);
+  std::string why;
+  while (!ready(why)) {
+    if (auto st = proc->wait(Deadline::in(Seconds(0.02)))) {
+      throw Error(spec.name + " " + Process::describeStatus(*st) + " at start; " + log_path + ": " +
+                  fileTail(log_path));
+    }
+    if (deadline.expired()) {
+      proc->stop(Seconds(1));
+      throw Error(what + " within " + formatSeconds(timeout.count()) +
+                  (why.empty() ? "" : " (" + why + ")") + "; " + log_path + ": " +
+                  fileTail(log_path));
+    }
+  }
+}
+
 void stopDaemon(Process& proc, EventLog& log, const std::string& name) {
   try {
     const std::string status = Process::describeStatus(proc.stop(Seconds(3)));

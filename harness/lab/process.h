@@ -117,6 +117,33 @@ std::string fileTail(const std::string& path, size_t n = 2000);
 /// Connects to a unix stream socket (a daemon's control socket). Returns the fd or -1 (errno set).
 int connectUnix(const std::string& path);
 
+/// A daemon's folder, ready for it: made and absolute, the stale control socket removed, and
+/// (when its packaged account exists and can reach it) given to that account together with the
+/// socket's own folder; otherwise a harness.warning says why it runs as root.
+struct DaemonFolder {
+  std::string work_dir;            // absolute
+  std::string socket;              // its control socket
+  std::optional<SystemUser> user;  // nullopt: root
+};
+/// `name` ("kea") is used in messages; `socket_of` gives the control socket of a work folder.
+DaemonFolder prepareDaemonFolder(const std::string& name, const std::string& work_dir,
+                                 const std::string& account,
+                                 const std::function<std::string(const std::string&)>& socket_of,
+                                 EventLog& log);
+
+/// Runs a daemon's configuration check (e.g. `kea-dhcp4 -t`); throws Error with its output
+/// ("NAME rejected its configuration CONFIG (STATUS): OUTPUT") when it fails.
+void checkDaemonConfig(const std::string& name, const ProcessSpec& check, const std::string& config,
+                       Seconds timeout);
+
+/// Starts the daemon into `proc` and polls `ready` every 20 ms until it says yes (a daemon that
+/// gives no readiness signal of its own). Throws Error with the tail of `log_path` when the
+/// daemon exits first, or stops it and throws "WHAT within TIMEOUT (WHY)" when `timeout` passes
+/// (`why`: the last reason `ready` gave, if any).
+void startDaemon(std::optional<Process>& proc, const ProcessSpec& spec,
+                 const std::function<bool(std::string& why)>& ready, Seconds timeout,
+                 const std::string& what, const std::string& log_path);
+
 /// Stops a daemon by PID (SIGTERM, then SIGKILL after 3 s) and records it as a "fake.stop" event
 /// {name, status}. Never throws: it runs in destructors.
 void stopDaemon(Process& proc, EventLog& log, const std::string& name);
