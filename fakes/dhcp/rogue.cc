@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +21,7 @@
 
 #include "harness/core/error.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/privileges.h"
 #include "harness/proto/dhcp.h"
 #include "harness/proto/dhcp_options.h"
 
@@ -310,8 +310,7 @@ struct RogueDhcpServer::Impl {
   size_t next_case = 0;
   std::vector<d::Option> options;
   std::vector<Event> pending;  // rogue.sent events of the request being answered
-  bool realtime = false;       // written by the thread before `ready`
-  std::atomic<bool> ready{false};
+  bool realtime = false;       // written by the thread before it drops root (see the constructor)
   std::thread thread;
 
   ~Impl() {
@@ -427,14 +426,17 @@ struct RogueDhcpServer::Impl {
     // silent: seen, never answered.
   }
 
-  void run() {
-    // Beating Kea to the phone is a race of a few hundred microseconds on a shared machine:
-    // a real-time priority makes this thread run as soon as the frame arrives. Best effort (it
-    // needs CAP_SYS_NICE); the thread only ever blocks or answers one frame.
+  /// On the thread, before it drops root. Beating Kea to the phone is a race of a few hundred
+  /// microseconds on a shared machine: a real-time priority makes this thread run as soon as the
+  /// frame arrives. Best effort (it needs CAP_SYS_NICE, which the thread then gives up; the
+  /// priority stays); the thread only ever blocks or answers one frame.
+  void raisePriority() {
     sched_param sp{};
     sp.sched_priority = 1;
     realtime = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &sp) == 0;
-    ready.store(true);
+  }
+
+  void run() {
     uint8_t buf[4096];
     for (;;) {
       pollfd p[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
@@ -531,8 +533,9 @@ RogueDhcpServer::RogueDhcpServer(const RogueOptions& o, EventLog& log)
   }
   im.stop_fd = ::eventfd(0, EFD_CLOEXEC);
   if (im.stop_fd < 0) throw Error(sysError("rogue-dhcp: eventfd", errno));
-  im.thread = std::thread([&im] { im.run(); });
-  while (!im.ready.load()) std::this_thread::yield();
+  // The socket is open: the thread that parses the phone's frames runs as nobody.
+  im.thread = lab::startUnprivilegedThread(
+      "phl-rogue", [&im] { im.run(); }, [&im] { im.raisePriority(); });
   log.emit(
       "harness", "fake.start",
       {{"name", "rogue-dhcp"}, {"mode", o.mode}, {"iface", o.iface}, {"address", o.address}},

@@ -43,7 +43,8 @@ struct RogueOptions {
 class RogueDhcpServer {
  public:
   /// Validates the options (throws Error naming the problem: unknown mode or case, bad address,
-  /// a value the option's type rejects), opens the socket in `netns` and starts answering.
+  /// a value the option's type rejects), opens the socket in `netns` and starts answering on a
+  /// thread ("phl-rogue", as nobody without capabilities: harness/lab/privileges.h).
   RogueDhcpServer(const RogueOptions& o, EventLog& log);
   /// Stops the thread and closes the socket.
   ~RogueDhcpServer();

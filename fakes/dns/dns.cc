@@ -14,6 +14,7 @@
 
 #include "fakes/common/socket.h"
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 #include "harness/proto/dns.h"
 
 namespace phonelab::fakes {
@@ -274,7 +275,8 @@ DnsFake::DnsFake(const DnsOptions& o, EventLog& log) : impl_(std::make_unique<Im
   if (o.tcp) im.tcp = bindInet("dns", SOCK_STREAM, o.address, im.port);
   im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.stop < 0) throw Error(sysError("dns: eventfd", errno));
-  im.thread = std::thread([&im] {
+  // The sockets are bound: the thread that parses the phone's queries runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-dns", [&im] {
     try {
       im.run();
     } catch (const std::exception& e) {

@@ -34,7 +34,8 @@ struct DnsOptions {
 class DnsFake {
  public:
   /// Binds its sockets on the calling thread (so they live in its network namespace), then serves
-  /// on a thread of its own. Throws Error naming the address and the reason if it cannot bind, or
+  /// on a thread of its own ("phl-dns", as nobody without capabilities: harness/lab/privileges.h).
+  /// Throws Error naming the address and the reason if it cannot bind, or
   /// if an a_records entry is not a valid name or IPv4 address. log must outlive the fake.
   DnsFake(const DnsOptions& o, EventLog& log);
   /// Stops the thread (within ~100 ms), closes the sockets, emits fake.stop.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 
 namespace phonelab::fakes {
 
@@ -189,7 +190,9 @@ HttpServer::HttpServer(const HttpServerOptions& o, Handler handler, MalformedHan
   if (ec) throw Error(where + ": " + ec.message());
   im.port = im.acceptor->local_endpoint().port();
   im.accept();
-  im.thread = std::thread([&im] {
+  // The listener is open and the handlers answer from memory: the thread that parses the
+  // phone's requests runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-" + o.name, [&im] {
     for (;;) {
       try {
         im.ioc.run();

@@ -52,7 +52,8 @@ class HttpServer {
       std::function<void(const std::string& src_ip, int src_port, const std::string& reason)>;
 
   /// Binds and listens on the calling thread (its network namespace); serves on a thread of its
-  /// own. Throws Error ("http: cannot listen on 198.18.0.5:80: Address already in use").
+  /// own ("phl-<name>", as nobody without capabilities: harness/lab/privileges.h). Throws Error
+  /// ("http: cannot listen on 198.18.0.5:80: Address already in use").
   HttpServer(const HttpServerOptions& o, Handler handler, MalformedHandler malformed);
   /// Closes the listener and every connection, stops and joins the thread (no waiting on clients).
   ~HttpServer();

@@ -17,6 +17,7 @@
 
 #include "fakes/common/socket.h"
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -177,7 +178,8 @@ NtpFake::NtpFake(const NtpOptions& o, EventLog& log) : impl_(std::make_unique<Im
   im.sock = bindInet("ntp", SOCK_DGRAM, o.address, o.port, &im.port);
   im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.stop < 0) throw Error(sysError("ntp: eventfd", errno));
-  im.thread = std::thread([&im] {
+  // The socket is bound: the thread that parses the phone's packets runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-ntp", [&im] {
     try {
       im.run();
     } catch (const std::exception& e) {

@@ -31,8 +31,9 @@ struct NtpOptions {
 ///   ntp.malformed  src_ip src_port reason ("23 bytes, an NTP packet has at least 48")
 class NtpFake {
  public:
-  /// Binds on the calling thread (its network namespace), serves on a thread of its own. Throws
-  /// Error naming the address and the reason if it cannot bind. log must outlive the fake.
+  /// Binds on the calling thread (its network namespace), serves on a thread of its own
+  /// ("phl-ntp", as nobody without capabilities: harness/lab/privileges.h). Throws Error naming the
+  /// address and the reason if it cannot bind. log must outlive the fake.
   NtpFake(const NtpOptions& o, EventLog& log);
   /// Stops the thread (within ~100 ms), closes the socket, emits fake.stop.
   ~NtpFake();

@@ -20,6 +20,7 @@
 
 #include "fakes/sip/pki.h"
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 #include "harness/proto/sip_event.h"
 #include "harness/proto/sip_stream.h"
 
@@ -382,7 +383,10 @@ TlsProxy::TlsProxy(const TlsProxyOptions& o, EventLog& log)
                 ec.message());
   im.port = im.acceptor.local_endpoint().port();
   im.accept();
-  im.thread = std::thread([&im] {
+  // The certificate and key are loaded, the key log is open and the listener bound (each
+  // connection's upstream socket is on an ephemeral port): the thread that decrypts and parses
+  // the phone's traffic runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-tls", [&im] {
     try {
       im.io.run();
     } catch (const std::exception& e) {

@@ -50,7 +50,8 @@ struct TlsProxyOptions {
 
 class TlsProxy {
  public:
-  /// Loads the certificate, binds and listens, starts its thread. Throws Error.
+  /// Loads the certificate, opens the key log, binds and listens, starts its thread ("phl-tls", as
+  /// nobody without capabilities: harness/lab/privileges.h). Throws Error.
   TlsProxy(const TlsProxyOptions& o, EventLog& log);
   /// Closes every connection and joins the thread. Emits fake.stop.
   ~TlsProxy();

@@ -12,6 +12,7 @@
 
 #include "fakes/sip/udp.h"
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -476,13 +477,14 @@ TestUa::TestUa(const UaOptions& o, EventLog& log) : impl_(std::make_unique<Impl>
   im.sock = std::make_unique<sipudp::Socket>(o.netns, o.address, o.port);
   im.reg_call_id = sip::randomToken(16) + "@" + o.address;
   im.reg_tag = sip::randomToken(10);
+  // The socket is bound: the thread that parses what reaches the UA runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-ua", [&im] { im.run(); });
   log.emit("harness", "fake.start",
            {{"name", "sip-ua"},
             {"user", o.user},
             {"address", o.address},
             {"port", std::to_string(im.sock->port())}},
            "test UA " + im.self() + " started");
-  im.thread = std::thread([&im] { im.run(); });
 }
 
 TestUa::~TestUa() {

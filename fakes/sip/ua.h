@@ -78,7 +78,8 @@ struct CallOutcome {
 
 class TestUa {
  public:
-  /// Binds the socket and starts the receive thread. Throws Error if it cannot bind.
+  /// Binds the socket and starts the receive thread ("phl-ua", as nobody without capabilities:
+  /// harness/lab/privileges.h). Throws Error if it cannot bind or the thread cannot drop root.
   TestUa(const UaOptions& o, EventLog& log);
   /// Stops the receive thread (no unregistration: the registrar dies with the scenario).
   ~TestUa();

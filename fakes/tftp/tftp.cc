@@ -13,6 +13,7 @@
 
 #include "fakes/common/socket.h"
 #include "harness/core/error.h"
+#include "harness/lab/privileges.h"
 #include "harness/proto/tftp.h"
 
 namespace phonelab::fakes {
@@ -295,7 +296,9 @@ TftpFake::TftpFake(const TftpOptions& o, EventLog& log) : impl_(std::make_unique
   im.sock = bindInet("tftp", SOCK_DGRAM, o.address, o.port, &im.port);
   im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.stop < 0) throw Error(sysError("tftp: eventfd", errno));
-  im.thread = std::thread([&im] {
+  // The request socket is bound and the files are in memory (each transfer's socket is on an
+  // ephemeral port): the thread that parses the phone's packets runs as nobody.
+  im.thread = lab::startUnprivilegedThread("phl-tftp", [&im] {
     try {
       im.run();
     } catch (const std::exception& e) {

@@ -34,8 +34,9 @@ struct TftpOptions {
 class TftpFake {
  public:
   /// Binds on the calling thread (its network namespace), serves on a thread of its own started
-  /// from it (transfer sockets are created there, in the same namespace). Throws Error naming the
-  /// address and the reason if it cannot bind. log must outlive the fake.
+  /// from it ("phl-tftp", as nobody without capabilities: harness/lab/privileges.h; transfer
+  /// sockets, on ephemeral ports, are created there, in the same namespace). Throws Error naming
+  /// the address and the reason if it cannot bind. log must outlive the fake.
   TftpFake(const TftpOptions& o, EventLog& log);
   /// Stops the thread (within ~100 ms), abandons running transfers (tftp.done result error,
   /// reason "server stopped"), closes the sockets, emits fake.stop.

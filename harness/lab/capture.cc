@@ -13,6 +13,7 @@
 #include "harness/core/error.h"
 #include "harness/core/safe_fs.h"
 #include "harness/lab/netns.h"
+#include "harness/lab/privileges.h"
 #include "harness/proto/packet.h"
 
 namespace phonelab::lab {
@@ -156,7 +157,9 @@ Capture::Capture(const std::string& netns, const std::string& iface, const std::
   pcap_dump_flush(im.dumper);  // the file header, even if nothing is ever captured
   im.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (im.wake_fd < 0) throw Error(sysError("eventfd", errno));
-  im.thread = std::thread([&im] { im.run(); });
+  // The capture is active and capture.pcap open: the thread that decodes the phone's frames runs
+  // as nobody.
+  im.thread = startUnprivilegedThread("phl-cap", [&im] { im.run(); });
 }
 
 Capture::~Capture() {

@@ -15,8 +15,10 @@ class Capture {
  public:
   /// Opens `iface` inside `netns` (immediate mode) and starts the capture thread. Returns once the
   /// handle is open, so nothing sent afterwards is missed. Throws Error if it cannot open.
-  /// capture.pcap stops growing at max_pcap_bytes (0: no limit): the frames that do not fit are
-  /// still decoded into events but not written, and one harness.overflow {what: pcap} is logged.
+  /// The capture thread ("phl-cap") reads and decodes as nobody without capabilities
+  /// (harness/lab/privileges.h). capture.pcap stops growing at max_pcap_bytes (0: no limit): the
+  /// frames that do not fit are still decoded into events but not written, and one harness.overflow
+  /// {what: pcap} is logged.
   Capture(const std::string& netns, const std::string& iface, const std::string& pcap_path,
           EventLog& log, std::string dut_mac, uint64_t max_pcap_bytes = 0);
   /// Stops the thread, flushes and closes the pcap file.

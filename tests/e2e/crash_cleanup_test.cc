@@ -57,16 +57,27 @@ std::vector<int> liveProcessesOf(const std::string& token) {
 
 /// A run of one scenario that starts Kea, Kamailio (a main process and its workers) and the
 /// emulator, then waits for an event that never comes: it can be looked at or killed mid-run.
-std::unique_ptr<lab::Process> startHangingRun(const std::string& dir) {
+/// every_fake: also every fake that runs as a thread of the harness (each with its thread).
+std::unique_ptr<lab::Process> startHangingRun(const std::string& dir, bool every_fake = false) {
   const std::string file = dir + "/hang.yaml";
+  const std::string more_fakes = R"(  sip_ua: {user: "200", password: secret}
+  dns: {records: {sip.lab.example: "${svc.sip}"}}
+  ntp: {}
+  tftp: {files: {spa.cfg: {content: "x"}}}
+  http: {files: {ca.pem: {content: "${pki.trusted_ca}"}}}
+  acs: {}
+  tls_proxy: {}
+  rogue_dhcp: {mode: silent}
+)";
   writeFile(file, R"(id: crash-hang
 title: "Waits for an event that never comes, so that the harness can be killed mid-run"
 requirements: [SIP-UDP-DEFAULT]
 timeout: 300s
 fakes:
   dhcp: {}
-  sip: {users: {"100": secret}}
-dut:
+  sip: {users: {"100": secret, "200": secret}}
+)" + (every_fake ? more_fakes : std::string()) +
+                      R"(dut:
   settings:
     line1.proxy: "${svc.sip}"
     line1.user_id: "100"
@@ -106,21 +117,64 @@ std::string waitForLab(const std::string& dir, lab::Process& run) {
   }
 }
 
-/// "Uid:" or "CapEff:" of /proc/<pid>/status.
-std::string statusField(int pid, const std::string& name) {
-  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+/// "Uid:" or "CapEff:" of a /proc status file's text.
+std::string fieldOf(const std::string& status, const std::string& name) {
+  std::istringstream in(status);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 1);
   }
   return "";
 }
 
+/// "Uid:" or "CapEff:" of /proc/<pid>/status.
+std::string statusField(int pid, const std::string& name) {
+  return fieldOf(readFile("/proc/" + std::to_string(pid) + "/status"), name);
+}
+
+/// The threads of process `pid` named phl-* (the harness's fakes and capture): name -> the
+/// status file of each.
+std::multimap<std::string, std::string> fakeThreads(int pid) {
+  std::multimap<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    const std::string comm = trimmed(readFile(task.path().string() + "/comm"));
+    if (comm.rfind("phl-", 0) == 0) out.emplace(comm, readFile(task.path().string() + "/status"));
+  }
+  return out;
+}
+
 TEST(Privileges, KeaKamailioAndTheEmulatorRunUnprivileged) {
   PHONELAB_REQUIRE_ROOT();
   const std::string dir = freshDir("privileges");
-  auto run = startHangingRun(dir);
+  auto run = startHangingRun(dir, true);
   const std::string token = waitForLab(dir, *run);
   ASSERT_FALSE(token.empty());
+  // The threads of the harness that parse the phone's traffic (every fake that is a thread, and
+  // the capture's decoder) run as nobody, with no capability and no way back.
+  const auto nobody = lab::findSystemUser("nobody");
+  ASSERT_TRUE(nobody.has_value());
+  const auto four = [](int id) {
+    const std::string s = std::to_string(id);
+    return s + "\t" + s + "\t" + s + "\t" + s;
+  };
+  const auto threads = fakeThreads(run->pid());
+  for (const char* name : {"phl-cap", "phl-dns", "phl-ntp", "phl-tftp", "phl-http", "phl-acs",
+                           "phl-tls", "phl-ua", "phl-rogue"}) {
+    EXPECT_EQ(threads.count(name), 1u) << "the harness has no thread " << name;
+  }
+  const auto field = [](const std::string& status, const std::string& name) {
+    std::string v = fieldOf(status, name);
+    const auto from = v.find_first_not_of(" \t"), to = v.find_last_not_of(" \t\n");
+    return from == std::string::npos ? std::string() : v.substr(from, to - from + 1);
+  };
+  for (const auto& [name, status] : threads) {
+    EXPECT_EQ(field(status, "Uid"), four(nobody->uid)) << name << " runs as root";
+    EXPECT_EQ(field(status, "Gid"), four(nobody->gid)) << name;
+    EXPECT_EQ(field(status, "Groups"), "") << name;
+    for (const char* set : {"CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"})
+      EXPECT_EQ(field(status, set), "0000000000000000") << name << " " << set;
+    EXPECT_EQ(field(status, "NoNewPrivs"), "1") << name;
+  }
   // What each may hold: Kea a raw socket and port 67; Kamailio a port below 1024; the emulator,
   // like a phone's own stack, its interface, raw DHCP and ports below 1024.
   const uint64_t raw = 1ull << 13, bind = 1ull << 10, admin = 1ull << 12;
