@@ -29,6 +29,7 @@
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
+#include "reports/compare.h"
 #include "reports/report.h"
 #include "reports/share.h"
 
@@ -533,6 +534,27 @@ int cmdReport(const std::string& dir, bool pdf, const std::string& share) {
   }
 }
 
+/// `phonelab compare`: runs side by side (reports/compare.h). Exit 1 when the last run regressed
+/// against the first, 2 on bad input.
+int cmdCompare(const std::string& out_dir, const std::vector<std::string>& dirs) {
+  if (dirs.size() < 2) {
+    std::cerr << "phonelab: compare needs at least two report folders (got " << dirs.size()
+              << ")\n";
+    return kExitUsage;
+  }
+  reports::Comparison c;
+  try {
+    c = reports::loadComparison(dirs);
+  } catch (const ConfigError& e) {
+    printDiagnostics(e);
+    return kExitUsage;
+  }
+  reports::writeComparison(c, out_dir);
+  std::cout << reports::compareText(c) << "phonelab: comparison in " << out_dir
+            << "/compare.html and compare.txt\n";
+  return c.regressed() ? 1 : 0;
+}
+
 }  // namespace
 
 /// `phonelab cleanup`: what runs whose harness died left behind (their marked processes, phl-*
@@ -602,6 +624,16 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
   merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
   merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
+  std::string compare_dir = "out/compare";
+  std::vector<std::string> compare_inputs;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "runs side by side (firmware, models, benches): what regressed, was fixed, is new or no "
+      "longer run, the first run against the last; exit 1 if the last regressed");
+  compare->add_option("--out", compare_dir, "folder for compare.html and compare.txt")
+      ->capture_default_str();
+  compare->add_option("dirs", compare_inputs, "two or more report folders, the baseline first")
+      ->required();
   run->add_option("--max-events", run_args.max_events,
                   "per scenario: events kept (more: inconclusive; 0: no limit)")
       ->capture_default_str();
@@ -656,11 +688,12 @@ int main(int argc, char** argv) {
       {run, &run_args.report_dir},
       {selftest, &selftest_args.report_dir},
       {merge, &merge_dir},
+      {compare, &compare_dir},
       {report, &rerender_dir}};
   for (const auto& [sub, dir] : report_dirs) {
     if (*sub && dir->empty()) {
       std::cerr << "phonelab: " << sub->get_name()
-                << ": --report (or the report folder) is empty\n";
+                << ": --report, --out (or the report folder) is empty\n";
       return kExitUsage;
     }
   }
@@ -670,6 +703,7 @@ int main(int argc, char** argv) {
     if (*cleanup) return cmdCleanup();
     if (*run) return cmdRun(common, run_args, command_line);
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
+    if (*compare) return cmdCompare(compare_dir, compare_inputs);
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
     if (*preflight) return cmdPreflight(common, preflight_listen);
