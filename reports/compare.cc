@@ -365,6 +365,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertic
 th { background: #f2f2f2; }
 td.id { white-space: nowrap; font-family: monospace; }
 .title, .explain { color: #555; font-size: 0.9em; }
+td.id .title { font-family: system-ui, sans-serif; white-space: normal; }
 .verdict { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.8em; color: #fff;
            font-weight: bold; font-size: 0.9em; white-space: nowrap; }
 a .verdict { text-decoration: underline; }

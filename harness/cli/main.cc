@@ -545,11 +545,15 @@ int cmdCompare(const std::string& out_dir, const std::vector<std::string>& dirs)
   reports::Comparison c;
   try {
     c = reports::loadComparison(dirs);
+    reports::writeComparison(c, out_dir);
   } catch (const ConfigError& e) {
     printDiagnostics(e);
     return kExitUsage;
+  } catch (const std::exception& e) {
+    // As merge and report: an output folder we may not use is the caller's to fix.
+    std::cerr << "phonelab: " << e.what() << "\n";
+    return kExitUsage;
   }
-  reports::writeComparison(c, out_dir);
   std::cout << reports::compareText(c) << "phonelab: comparison in " << out_dir
             << "/compare.html and compare.txt\n";
   return c.regressed() ? 1 : 0;
@@ -632,6 +636,11 @@ int main(int argc, char** argv) {
       "longer run, the first run against the last; exit 1 if the last regressed");
   compare->add_option("--out", compare_dir, "folder for compare.html and compare.txt")
       ->capture_default_str();
+  compare->footer(
+      "regressed: pass in the first run, fail, error or inconclusive in the last; fixed: the "
+      "reverse; new / no longer run: not run in the first / the last. Runs with different "
+      "catalogs or scenarios are compared on what they share. Exit 0: nothing regressed, 1: "
+      "something regressed, 2: bad input.");
   compare->add_option("dirs", compare_inputs, "two or more report folders, the baseline first")
       ->required();
   run->add_option("--max-events", run_args.max_events,
@@ -684,16 +693,15 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   // An empty report folder is a usage error, not a harness failure at the end of a run.
-  const std::pair<CLI::App*, const std::string*> report_dirs[] = {
-      {run, &run_args.report_dir},
-      {selftest, &selftest_args.report_dir},
-      {merge, &merge_dir},
-      {compare, &compare_dir},
-      {report, &rerender_dir}};
-  for (const auto& [sub, dir] : report_dirs) {
+  const std::tuple<CLI::App*, const std::string*, const char*> report_dirs[] = {
+      {run, &run_args.report_dir, "--report (or the report folder)"},
+      {selftest, &selftest_args.report_dir, "--report (or the report folder)"},
+      {merge, &merge_dir, "--report (or the report folder)"},
+      {compare, &compare_dir, "--out"},
+      {report, &rerender_dir, "--report (or the report folder)"}};
+  for (const auto& [sub, dir, what] : report_dirs) {
     if (*sub && dir->empty()) {
-      std::cerr << "phonelab: " << sub->get_name()
-                << ": --report, --out (or the report folder) is empty\n";
+      std::cerr << "phonelab: " << sub->get_name() << ": " << what << " is empty\n";
       return kExitUsage;
     }
   }
