@@ -299,9 +299,9 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
     // The id names the scenario's folder in the report (merge copies it, report lists it): the
     // loader's id rule, so "../x" or "/etc" never becomes a path.
     if (!scenario::isScenarioId(s.id)) {
-      rd.problem(p + ".id", "bad scenario id \"" + s.id.substr(0, 80) +
-                                "\": use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*, "
-                                "at most 128)");
+      rd.problem(p + "id", "bad scenario id \"" + s.id.substr(0, 80) +
+                               "\": use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*, "
+                               "at most 128)");
     }
     rd.str(o, p, "title", s.title);
     rd.str(o, p, "file", s.file);
@@ -335,7 +335,7 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
     rd.stringMap(o, p, "evidence", s.evidence);
     for (const auto& [key, path] : s.evidence) {
       if (!isSafeRelativePath(path)) {
-        rd.problem(p + ".evidence." + key,
+        rd.problem(p + "evidence." + key,
                    "evidence path \"" + path.substr(0, 80) +
                        "\" leaves the report folder (absolute, '..', '.' or an empty part)");
       }

@@ -29,6 +29,7 @@
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"
+#include "reports/compare.h"
 #include "reports/report.h"
 #include "reports/share.h"
 
@@ -533,6 +534,31 @@ int cmdReport(const std::string& dir, bool pdf, const std::string& share) {
   }
 }
 
+/// `phonelab compare`: runs side by side (reports/compare.h). Exit 1 when the last run regressed
+/// against the first, 2 on bad input.
+int cmdCompare(const std::string& out_dir, const std::vector<std::string>& dirs) {
+  if (dirs.size() < 2) {
+    std::cerr << "phonelab: compare needs at least two report folders (got " << dirs.size()
+              << ")\n";
+    return kExitUsage;
+  }
+  reports::Comparison c;
+  try {
+    c = reports::loadComparison(dirs);
+    reports::writeComparison(c, out_dir);
+  } catch (const ConfigError& e) {
+    printDiagnostics(e);
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    // As merge and report: an output folder we may not use is the caller's to fix.
+    std::cerr << "phonelab: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::cout << reports::compareText(c) << "phonelab: comparison in " << out_dir
+            << "/compare.html and compare.txt\n";
+  return c.regressed() ? 1 : 0;
+}
+
 }  // namespace
 
 /// `phonelab cleanup`: what runs whose harness died left behind (their marked processes, phl-*
@@ -602,6 +628,21 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "combine several reports into one");
   merge->add_option("--report", merge_dir, "report folder to write")->capture_default_str();
   merge->add_option("dirs", merge_inputs, "report folders (each with results.json)")->required();
+  std::string compare_dir = "out/compare";
+  std::vector<std::string> compare_inputs;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "runs side by side (firmware, models, benches): what regressed, was fixed, is new or no "
+      "longer run, the first run against the last; exit 1 if the last regressed");
+  compare->add_option("--out", compare_dir, "folder for compare.html and compare.txt")
+      ->capture_default_str();
+  compare->footer(
+      "regressed: pass in the first run, fail, error or inconclusive in the last; fixed: the "
+      "reverse; new / no longer run: not run in the first / the last. Runs with different "
+      "catalogs or scenarios are compared on what they share. Exit 0: nothing regressed, 1: "
+      "something regressed, 2: bad input.");
+  compare->add_option("dirs", compare_inputs, "two or more report folders, the baseline first")
+      ->required();
   run->add_option("--max-events", run_args.max_events,
                   "per scenario: events kept (more: inconclusive; 0: no limit)")
       ->capture_default_str();
@@ -652,15 +693,15 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   // An empty report folder is a usage error, not a harness failure at the end of a run.
-  const std::pair<CLI::App*, const std::string*> report_dirs[] = {
-      {run, &run_args.report_dir},
-      {selftest, &selftest_args.report_dir},
-      {merge, &merge_dir},
-      {report, &rerender_dir}};
-  for (const auto& [sub, dir] : report_dirs) {
+  const std::tuple<CLI::App*, const std::string*, const char*> report_dirs[] = {
+      {run, &run_args.report_dir, "--report (or the report folder)"},
+      {selftest, &selftest_args.report_dir, "--report (or the report folder)"},
+      {merge, &merge_dir, "--report (or the report folder)"},
+      {compare, &compare_dir, "--out"},
+      {report, &rerender_dir, "--report (or the report folder)"}};
+  for (const auto& [sub, dir, what] : report_dirs) {
     if (*sub && dir->empty()) {
-      std::cerr << "phonelab: " << sub->get_name()
-                << ": --report (or the report folder) is empty\n";
+      std::cerr << "phonelab: " << sub->get_name() << ": " << what << " is empty\n";
       return kExitUsage;
     }
   }
@@ -670,6 +711,7 @@ int main(int argc, char** argv) {
     if (*cleanup) return cmdCleanup();
     if (*run) return cmdRun(common, run_args, command_line);
     if (*merge) return cmdMerge(merge_dir, merge_inputs);
+    if (*compare) return cmdCompare(compare_dir, compare_inputs);
     if (*selftest) return cmdSelftest(common, selftest_args, command_line);
     if (*validate) return cmdValidate(common);
     if (*preflight) return cmdPreflight(common, preflight_listen);
