@@ -41,6 +41,7 @@ done
 # A scratch root and a working directory outside the source tree. The emulator runs as nobody
 # and the daemons as their own accounts, so both are searchable by everyone.
 scratch=$(mktemp -d /tmp/phonelab-deb.XXXXXX) || fail "mktemp"
+trap 'cd /; rm -rf "$scratch"' EXIT
 chmod 755 "$scratch"
 root=$scratch/root cwd=$scratch/cwd
 mkdir -p "$root" "$cwd"
@@ -65,12 +66,13 @@ scenario=$root/usr/share/phonelab/scenarios/dhcp/net-conn-dhcp.yaml
 "$phonelab" run --report out/r "$scenario" >"$out/run.log" 2>&1
 rc=$?
 cat "$out/run.log"
-[ "$rc" -eq 0 ] || { tail -20 out/r/net-conn-dhcp/phone-emulator.log 2>/dev/null; fail "run exited $rc (report kept in $cwd/out/r)"; }
+if [ "$rc" -ne 0 ]; then
+  cp -r out/r "$out/report" 2>/dev/null
+  fail "run exited $rc (its report copied to $out/report)"
+fi
 for f in results.json index.html junit.xml net-conn-dhcp/capture.pcap; do
   [ -s "out/r/$f" ] || fail "the report has no $f"
 done
 jq -e '[.scenarios[] | select(.id == "net-conn-dhcp" and .verdict == "pass")] | length == 1' \
   out/r/results.json >/dev/null || fail "results.json: net-conn-dhcp did not pass"
-cd /
-rm -rf "$scratch"
 echo "deb_test: pass"
