@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config clang-format
+  # the Debian package's shared library dependencies (cpack -G DEB runs dpkg-shlibdeps)
+  dpkg-dev
   # libFuzzer targets (lab/run-fuzz)
   clang libclang-rt-14-dev
   libboost-dev libssl-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev

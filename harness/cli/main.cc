@@ -46,6 +46,33 @@ std::string binDir() {
   return ec ? std::string() : exe.parent_path().string();
 }
 
+/// The installed data (scenarios, catalog, lab files, device profiles): PHONELAB_DATA_FROM_BIN
+/// relative to this binary's folder (../share/phonelab in an install), so an installed copy, also
+/// one unpacked under another root, finds its own data. Empty when there is none.
+std::string dataDir() {
+#ifdef PHONELAB_DATA_FROM_BIN
+  const std::string bin = binDir();
+  if (bin.empty()) return "";
+  std::error_code ec;
+  const fs::path dir = (fs::path(bin) / PHONELAB_DATA_FROM_BIN).lexically_normal();
+  return fs::is_directory(dir, ec) ? dir.string() : "";
+#else
+  return "";
+#endif
+}
+
+/// A default path the user did not give: as it is when it exists relative to the working
+/// directory (a source checkout), else the installed copy when there is one, else as it is (and
+/// loading it says it cannot be read).
+std::string defaultPath(const std::string& relative) {
+  std::error_code ec;
+  if (fs::exists(relative, ec)) return relative;
+  const std::string data = dataDir();
+  if (data.empty()) return relative;
+  const fs::path installed = fs::path(data) / relative;
+  return fs::exists(installed, ec) ? installed.string() : relative;
+}
+
 void printDiagnostics(const ConfigError& e) {
   for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
 }
@@ -79,7 +106,8 @@ Loaded loadAll(const Common& c) {
   }
   try {
     out.scenarios = scenario::loadSuite(
-        c.paths.empty() ? std::vector<std::string>{"scenarios"} : c.paths, out.catalog);
+        c.paths.empty() ? std::vector<std::string>{defaultPath("scenarios")} : c.paths,
+        out.catalog);
   } catch (const ConfigError& e) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
@@ -404,7 +432,8 @@ int cmdList(const Common& c, bool requirements, bool events) {
       std::vector<scenario::Scenario> scenarios;
       try {
         scenarios = scenario::loadSuite(
-            c.paths.empty() ? std::vector<std::string>{"scenarios"} : c.paths, catalog);
+            c.paths.empty() ? std::vector<std::string>{defaultPath("scenarios")} : c.paths,
+            catalog);
       } catch (const ConfigError&) {
         // Listing the catalog still works with a broken scenario; `validate` says what is wrong.
       }
@@ -424,7 +453,7 @@ int cmdList(const Common& c, bool requirements, bool events) {
     } else {
       auto catalog = scenario::loadRequirements(c.requirements);
       auto scenarios = scenario::loadSuite(
-          c.paths.empty() ? std::vector<std::string>{"scenarios"} : c.paths, catalog);
+          c.paths.empty() ? std::vector<std::string>{defaultPath("scenarios")} : c.paths, catalog);
       for (const auto& s : scenarios) {
         std::string reqs;
         for (const auto& r : s.requirements) reqs += (reqs.empty() ? "" : ",") + r;
@@ -586,11 +615,21 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("phonelab ") + PHONELAB_VERSION);
   app.require_subcommand(1);
 
+  // A default (not given) lab file, catalog or scenario folder is taken from the working
+  // directory when it is there, else from the installed data (<prefix>/share/phonelab); a path
+  // given on the command line means what it says, relative to the working directory.
   Common common;
+  std::vector<CLI::Option*> lab_options, catalog_options;
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--lab", common.lab, "lab file")->capture_default_str();
-    sub->add_option("--catalog", common.requirements, "requirement catalog")->capture_default_str();
-    sub->add_option("paths", common.paths, "scenario files or folders (default: scenarios)");
+    lab_options.push_back(
+        sub->add_option("--lab", common.lab, "lab file (default: here, else the installed one)")
+            ->capture_default_str());
+    catalog_options.push_back(
+        sub->add_option("--catalog", common.requirements,
+                        "requirement catalog (default: here, else the installed one)")
+            ->capture_default_str());
+    sub->add_option("paths", common.paths,
+                    "scenario files or folders (default: scenarios here, else the installed ones)");
   };
 
   RunArgs run_args;
@@ -660,7 +699,7 @@ int main(int argc, char** argv) {
   auto* preflight = app.add_subcommand(
       "preflight",
       "check a bench NIC (segment: interface) for other DHCP servers and hosts; exit 1 if any");
-  preflight->add_option("--lab", common.lab, "lab file")->required();
+  lab_options.push_back(preflight->add_option("--lab", common.lab, "lab file")->required());
   preflight->add_option("--listen", preflight_listen, "how long to listen")->capture_default_str();
 
   bool list_requirements = false;
@@ -692,6 +731,12 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  auto given = [](const std::vector<CLI::Option*>& options) {
+    return std::any_of(options.begin(), options.end(),
+                       [](const CLI::Option* o) { return o->count() > 0; });
+  };
+  if (!given(lab_options)) common.lab = defaultPath(common.lab);
+  if (!given(catalog_options)) common.requirements = defaultPath(common.requirements);
   // An empty report folder is a usage error, not a harness failure at the end of a run.
   const std::tuple<CLI::App*, const std::string*, const char*> report_dirs[] = {
       {run, &run_args.report_dir, "--report (or the report folder)"},
