@@ -248,6 +248,14 @@ bool secretFile(const fs::path& rel, const std::string& bytes, std::string& why)
     why = "TLS session keys (they decrypt the capture)";
     return true;
   }
+  if (evidenceKind(name) == kDecryptedCaptureKind) {
+    why = "TLS session keys (a capture that opens decrypted)";
+    return true;
+  }
+  if (std::istringstream in(bytes); pcapngHasDecryptionSecrets(in)) {
+    why = "TLS session keys (a pcapng decryption secrets block)";
+    return true;
+  }
   const std::string ext = rel.extension().string();
   if (ext == ".key" || ext == ".p12" || ext == ".pfx" ||
       bytes.find("PRIVATE KEY") != std::string::npos) {
