@@ -252,7 +252,9 @@ bool secretFile(const fs::path& rel, const std::string& bytes, std::string& why)
     why = "TLS session keys (a capture that opens decrypted)";
     return true;
   }
-  if (std::istringstream in(bytes); pcapngHasDecryptionSecrets(in)) {
+  // Only a pcapng (its Section Header Block's type) is read again, not every capture copied.
+  if (std::istringstream in(bytes.compare(0, 4, "\x0a\x0d\x0d\x0a", 4) == 0 ? bytes : "");
+      pcapngHasDecryptionSecrets(in)) {
     why = "TLS session keys (a pcapng decryption secrets block)";
     return true;
   }
