@@ -1,6 +1,7 @@
 #include "reports/report_folder.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -50,6 +51,47 @@ std::vector<WireEvent> readWireEvents(const ScenarioResult& s, const std::string
   return out;
 }
 
+bool pcapngHasDecryptionSecrets(std::istream& in) {
+  // pcapng (draft-ietf-opsawg-pcapng): blocks of {type, total length, body, total length}; the
+  // Section Header Block's byte-order magic says how to read the numbers.
+  constexpr uint32_t kShb = 0x0A0D0D0A, kDsb = 0x0000000A, kMagic = 0x1A2B3C4D;
+  constexpr uint32_t kEpb = 6, kSpb = 3, kObsoletePacket = 2;
+  unsigned char h[12];
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return false;
+  auto le = [](const unsigned char* b) {
+    return static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 |
+           static_cast<uint32_t>(b[2]) << 16 | static_cast<uint32_t>(b[3]) << 24;
+  };
+  auto be = [](const unsigned char* b) {
+    return static_cast<uint32_t>(b[3]) | static_cast<uint32_t>(b[2]) << 8 |
+           static_cast<uint32_t>(b[1]) << 16 | static_cast<uint32_t>(b[0]) << 24;
+  };
+  if (le(h) != kShb) return false;
+  bool big = false;
+  if (le(h + 8) == kMagic) {
+    big = false;
+  } else if (be(h + 8) == kMagic) {
+    big = true;
+  } else {
+    return false;
+  }
+  auto rd = [&](const unsigned char* b) { return big ? be(b) : le(b); };
+  uint32_t type = kShb, len = rd(h + 4);
+  std::streamoff at = 0;
+  for (int blocks = 0; blocks < 100000; ++blocks) {
+    if (type == kDsb) return true;
+    if (type == kEpb || type == kSpb || type == kObsoletePacket) return false;
+    if (len < 12 || len % 4 != 0) return false;
+    at += len;
+    in.clear();
+    if (!in.seekg(at) || !in.read(reinterpret_cast<char*>(h), 8)) return false;
+    type = rd(h);
+    len = rd(h + 4);
+    if (type == kShb) return false;  // a second section: only the first one is read
+  }
+  return false;
+}
+
 std::string evidenceKind(const std::string& filename) {
   std::string name = fs::path(filename).filename().string();
   std::string ext = fs::path(filename).extension().string();
@@ -59,6 +101,9 @@ std::string evidenceKind(const std::string& filename) {
   if (name.find("keylog") != std::string::npos || ext == ".keys" ||
       name.find("tls-keys") != std::string::npos) {
     return "TLS key log";
+  }
+  if (ext == ".pcapng" && name.find("decrypted") != std::string::npos) {
+    return kDecryptedCaptureKind;
   }
   if (ext == ".pcap" || ext == ".pcapng") return "capture (pcap)";
   if (ext == ".jsonl") return "events (JSON lines)";

@@ -3,6 +3,7 @@
 /// scenario's captured wire events (events.jsonl) and its evidence files. Both are files the run
 /// left in the folder, so `phonelab report DIR` re-renders the same bytes.
 
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@ struct EvidenceFile {
   std::string kind;
   std::string key;  // the results.json evidence key, or "" for a file found in the folder
 };
+
+/// A TLS scenario's capture with the run's TLS session keys embedded (a pcapng Decryption Secrets
+/// Block): Wireshark and tshark open it decrypted, with no key log option. Beside capture.pcap; a
+/// secret file (0600, never in a shared copy).
+inline constexpr const char* kDecryptedCaptureName = "capture-decrypted.pcapng";
+/// Its kind for a person, the one-line explanation the report shows beside the link.
+inline constexpr const char* kDecryptedCaptureKind =
+    "capture with the TLS session keys: opens decrypted in Wireshark";
+
+/// True if `in` is a pcapng file (either byte order) holding a Decryption Secrets Block before its
+/// first packet. Reads block headers only, skipping block bodies. false for anything else.
+bool pcapngHasDecryptionSecrets(std::istream& in);
 
 /// The kind of an evidence file from its name; "" for a kind we do not know (not listed).
 std::string evidenceKind(const std::string& filename);

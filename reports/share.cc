@@ -248,6 +248,16 @@ bool secretFile(const fs::path& rel, const std::string& bytes, std::string& why)
     why = "TLS session keys (they decrypt the capture)";
     return true;
   }
+  if (evidenceKind(name) == kDecryptedCaptureKind) {
+    why = "TLS session keys (a capture that opens decrypted)";
+    return true;
+  }
+  // Only a pcapng (its Section Header Block's type) is read again, not every capture copied.
+  if (std::istringstream in(bytes.compare(0, 4, "\x0a\x0d\x0d\x0a", 4) == 0 ? bytes : "");
+      pcapngHasDecryptionSecrets(in)) {
+    why = "TLS session keys (a pcapng decryption secrets block)";
+    return true;
+  }
   const std::string ext = rel.extension().string();
   if (ext == ".key" || ext == ".p12" || ext == ".pfx" ||
       bytes.find("PRIVATE KEY") != std::string::npos) {

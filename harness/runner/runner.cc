@@ -31,11 +31,13 @@
 #include "harness/lab/silence.h"
 #include "harness/runner/answer.h"
 #include "harness/runner/audio_call.h"
+#include "harness/runner/decrypted_capture.h"
 #include "harness/runner/lab_fakes.h"
 #include "harness/runner/ping.h"
 #include "harness/runner/tls_checks.h"
 #include "harness/scenario/vars.h"
 #include "reports/report.h"
+#include "reports/report_folder.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;
@@ -1133,6 +1135,19 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
                                      log.now(),
                                      run.currentStep(),
                                      {}});
+  }
+  // The capture that opens decrypted: after the scenario, when the capture is closed and the TLS
+  // proxy has written its last key. Evidence only: without it the verdict is the same.
+  if (auto k = res.evidence.find("keylog"); k != res.evidence.end() && !interrupted_) {
+    std::string why;
+    if (writeDecryptedCapture(dir + "/capture.pcap", opts_.report_dir + "/" + k->second,
+                              dir + "/" + reports::kDecryptedCaptureName, Deadline::in(Seconds(60)),
+                              why)) {
+      res.evidence["capture-decrypted"] = sc.id + "/" + reports::kDecryptedCaptureName;
+    } else {
+      log.emit("harness", "harness.warning", {{"what", "capture-decrypted"}},
+               std::string("no ") + reports::kDecryptedCaptureName + ": " + why);
+    }
   }
   res.verdict = combineChecks(res.checks);
   if (!log.overflows().empty() && (res.verdict == Verdict::Pass || res.verdict == Verdict::Fail))

@@ -1,9 +1,11 @@
 // The SIP-over-TLS scenarios (phonelab's TLS proxy in front of a real Kamailio, its MITM variants)
-// against the conformant emulator (all pass; the capture decrypts with the proxy's key log) and
+// against the conformant emulator (all pass; the capture decrypts with the proxy's key log, and
+// capture-decrypted.pcapng with no key log option; a shared copy holds neither) and
 // against each TLS fault of the emulator (the scenario that targets it fails, and the failing
 // check names what was wrong).
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <sstream>
@@ -46,6 +48,12 @@ std::string cleartextSip(const std::string& pcap) {
     if (!line.empty() && line[0] >= '0' && line[0] <= '9') out += line + "\n";
   }
   return out;
+}
+
+unsigned mode(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
 }
 
 /// The tls.handshake events of a scenario's events.jsonl.
@@ -94,6 +102,42 @@ TEST(TlsScenarios, PassAgainstTheConformantEmulatorAndTheCaptureDecrypts) {
   EXPECT_NE(clear.find("INVITE"), std::string::npos) << clear;
   const std::string hidden = tsharkSip(dir + "/capture.pcap", "");
   EXPECT_EQ(hidden.find("REGISTER"), std::string::npos) << hidden;
+  EXPECT_EQ(hidden.find("INVITE"), std::string::npos) << hidden;
+
+  // Beside it, the pcapng with the keys embedded (a decryption secrets block): tshark given only
+  // that file, no key log option, reads the SIP inside TLS. A secret file, linked by the report.
+  EXPECT_EQ((*s)["evidence"]["capture-decrypted"], "sip-tls-signalling/capture-decrypted.pcapng")
+      << s->dump(2);
+  const std::string embedded = tsharkSip(dir + "/capture-decrypted.pcapng", "");
+  EXPECT_NE(embedded.find("REGISTER"), std::string::npos) << embedded;
+  EXPECT_NE(embedded.find("INVITE"), std::string::npos) << embedded;
+  EXPECT_EQ(mode(dir + "/capture-decrypted.pcapng"), 0600u);
+  EXPECT_NE(readFile(r.report_dir + "/index.html")
+                .find("<a href=\"sip-tls-signalling/capture-decrypted.pcapng\">"),
+            std::string::npos);
+  EXPECT_NE(readFile(r.report_dir + "/index.html").find("opens decrypted in Wireshark"),
+            std::string::npos);
+  // Kamailio's own TLS listener logs no keys (see docs/architecture.md): no such file there.
+  const auto* k = scenario(r, "sip-tls-kamailio");
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE((*k)["evidence"].contains("capture-decrypted")) << k->dump(2);
+
+  // The shared copy holds neither the pcapng nor the key log, nor any of the session keys.
+  // A secret of the key log (a line's third field; its second, the client random, is on the wire).
+  std::string label, random, key;
+  std::istringstream(readFile(dir + "/tls-keys.log")) >> label >> random >> key;
+  ASSERT_GE(key.size(), 64u);
+  const std::string share = freshDir("tls-share");
+  std::filesystem::remove_all(share);
+  auto shared = phonelab({"report", r.report_dir, "--share", share});
+  ASSERT_EQ(shared.exit_code, 0) << shared.output;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(share)) {
+    if (!f.is_regular_file()) continue;
+    EXPECT_NE(f.path().extension(), ".pcapng") << f.path();
+    EXPECT_EQ(f.path().filename().string().find("tls-keys"), std::string::npos) << f.path();
+    EXPECT_EQ(readFile(f.path().string()).find(key), std::string::npos) << f.path();
+  }
+  EXPECT_TRUE(std::filesystem::exists(share + "/sip-tls-signalling/capture.pcap"));
 
   // With SIP over TLS nothing on the wire reads as SIP, from any host: not the phone, not
   // Kamailio, not the test UA (the call's ACK and BYE go down the phone's TLS connection).

@@ -1,5 +1,6 @@
-// `phonelab report DIR --share OUT`: the copy holds no password, digest response or private key,
-// and its capture is still a valid pcap with correct TCP/UDP checksums.
+// `phonelab report DIR --share OUT`: the copy holds no password, digest response, private key or
+// TLS session key (no key log, no pcapng with a decryption secrets block), and its capture is
+// still a valid pcap with correct TCP/UDP checksums.
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
@@ -13,6 +14,7 @@
 
 #include "harness/core/result.h"
 #include "reports/json_report.h"
+#include "reports/report_folder.h"
 #include "reports/share.h"
 
 namespace phonelab::reports {
@@ -24,6 +26,9 @@ const std::string kAdminPassword = "hunter2-admin";
 const std::string kBasic = "YWRtaW46aHVudGVyMi1hZG1pbg==";  // admin:hunter2-admin
 const std::string kSipPassword = "s3cret-sip";
 const std::string kDigestResponse = "6629fae49393a05397450978507c4ef1";
+const std::string kSessionKey =
+    "CLIENT_RANDOM 5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e "
+    "0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee";
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -123,6 +128,61 @@ std::string pcapFile(const std::vector<std::string>& frames) {
   return out;
 }
 
+/// A pcapng file (draft-ietf-opsawg-pcapng) as editcap --inject-secrets writes one: a Section
+/// Header Block, then (with `secrets`) a TLS key log Decryption Secrets Block, then an Interface
+/// Description Block and one Enhanced Packet Block; `dsb_after_idb` puts the secrets later.
+std::string pcapngFile(const std::string& secrets, bool big_endian = false,
+                       bool dsb_after_idb = false) {
+  auto u32 = [big_endian](uint32_t v) {
+    std::string b(4, '\0');
+    for (int k = 0; k < 4; ++k) b[big_endian ? 3 - k : k] = static_cast<char>(v >> (8 * k));
+    return b;
+  };
+  auto u16 = [big_endian](uint16_t v) {
+    std::string b(2, '\0');
+    b[big_endian ? 1 : 0] = static_cast<char>(v & 0xff);
+    b[big_endian ? 0 : 1] = static_cast<char>(v >> 8);
+    return b;
+  };
+  auto block = [&u32](uint32_t type, std::string body) {
+    while (body.size() % 4) body += '\0';
+    const auto len = static_cast<uint32_t>(body.size() + 12);
+    return u32(type) + u32(len) + body + u32(len);
+  };
+  std::string shb = block(0x0A0D0D0A, u32(0x1A2B3C4D) + u16(1) + u16(0) + std::string(8, '\xff'));
+  std::string dsb =
+      secrets.empty()
+          ? ""
+          : block(0x0A, u32(0x544c534b) + u32(static_cast<uint32_t>(secrets.size())) + secrets);
+  std::string idb = block(1, u16(1) + u16(0) + u32(65535));
+  std::string epb = block(6, u32(0) + u32(0) + u32(0) + u32(4) + u32(4) + "abcd");
+  return dsb_after_idb ? shb + idb + dsb + epb : shb + dsb + idb + epb;
+}
+
+TEST(ReportShare, APcapngWithDecryptionSecretsIsRecognised) {
+  for (bool big : {false, true}) {
+    for (bool late : {false, true}) {
+      std::istringstream with(pcapngFile(kSessionKey, big, late));
+      EXPECT_TRUE(pcapngHasDecryptionSecrets(with)) << big << late;
+      std::istringstream without(pcapngFile("", big, late));
+      EXPECT_FALSE(pcapngHasDecryptionSecrets(without)) << big << late;
+    }
+  }
+  // Truncated, a block length of 0 or a classic pcap: no secrets read, no loop.
+  std::string cut = pcapngFile(kSessionKey).substr(0, 30);
+  std::istringstream truncated(cut);
+  EXPECT_FALSE(pcapngHasDecryptionSecrets(truncated));
+  std::string zero = pcapngFile(kSessionKey);
+  zero.replace(28 + 4, 4, std::string(4, '\0'));  // the DSB's total length
+  zero[28] = 0x0B;                                // and not a DSB
+  std::istringstream zero_len(zero);
+  EXPECT_FALSE(pcapngHasDecryptionSecrets(zero_len));
+  std::istringstream pcap(pcapFile({}));
+  EXPECT_FALSE(pcapngHasDecryptionSecrets(pcap));
+  EXPECT_EQ(evidenceKind("sip-x/capture-decrypted.pcapng"), kDecryptedCaptureKind);
+  EXPECT_EQ(evidenceKind("sip-x/other.pcapng"), "capture (pcap)");
+}
+
 TEST(ReportShare, TheCopyHoldsNoPasswordDigestResponseOrPrivateKey) {
   const fs::path base =
       fs::temp_directory_path() / ("phonelab-share-test-" + std::to_string(::getpid()));
@@ -138,6 +198,7 @@ TEST(ReportShare, TheCopyHoldsNoPasswordDigestResponseOrPrivateKey) {
                 {"events", "sip-x/events.jsonl"},
                 {"config:kamailio", "sip-x/kamailio/kamailio.cfg"},
                 {"keylog", "sip-x/tls-keys.log"},
+                {"capture-decrypted", "sip-x/capture-decrypted.pcapng"},
                 {"dut-config", "sip-x/dut-state/config.xml"},
                 {"profile:a", "sip-x/profile-a.xml"}};
   s.checks = {{"c", Verdict::Pass, "submitted Admin_Passwd=" + kAdminPassword, 0, "a", {}}};
@@ -157,7 +218,10 @@ TEST(ReportShare, TheCopyHoldsNoPasswordDigestResponseOrPrivateKey) {
                                            kAdminPassword + "\",\"Password_1_\":\"" + kSipPassword +
                                            "\"},\"summary\":\"x\"}\n");
   spit(dir / "sip-x" / "kamailio" / "kamailio.cfg", "modparam(\"auth\", \"" + kSipPassword + "\")");
-  spit(dir / "sip-x" / "tls-keys.log", "CLIENT_RANDOM aa bb\n");
+  spit(dir / "sip-x" / "tls-keys.log", kSessionKey + "\n");
+  spit(dir / "sip-x" / "capture-decrypted.pcapng", pcapngFile(kSessionKey + "\n"));
+  // Under another name, the secrets block alone makes it secret.
+  spit(dir / "sip-x" / "wireshark-export.pcapng", pcapngFile(kSessionKey + "\n", true, true));
   spit(dir / "sip-x" / "dut-state" / "config.xml", "<Admin_Passwd>" + kAdminPassword + "<");
   spit(dir / "sip-x" / "profile-a.xml",
        "<flat-profile><Password_1_ ua=\"na\">" + kSipPassword + "</Password_1_></flat-profile>");
@@ -177,14 +241,19 @@ TEST(ReportShare, TheCopyHoldsNoPasswordDigestResponseOrPrivateKey) {
     if (!e.is_regular_file()) continue;
     ++files;
     const std::string text = slurp(e.path());
-    for (const std::string& secret :
-         {kAdminPassword, kBasic, kSipPassword, kDigestResponse, std::string("PRIVATE KEY")}) {
+    for (const std::string& secret : {kAdminPassword, kBasic, kSipPassword, kDigestResponse,
+                                      std::string("PRIVATE KEY"), kSessionKey.substr(14, 64)}) {
       EXPECT_EQ(text.find(secret), std::string::npos) << e.path() << " holds " << secret;
     }
   }
   EXPECT_GE(files, 5u);  // results.json, index.html, junit.xml, capture, events, log...
   EXPECT_FALSE(fs::exists(base / "share" / "sip-x" / "kamailio" / "kamailio.cfg"));
   EXPECT_FALSE(fs::exists(base / "share" / "sip-x" / "tls-keys.log"));
+  EXPECT_FALSE(fs::exists(base / "share" / "sip-x" / "capture-decrypted.pcapng"));
+  EXPECT_FALSE(fs::exists(base / "share" / "sip-x" / "wireshark-export.pcapng"));
+  // Nor is it linked from the pages rendered again.
+  EXPECT_EQ(slurp(base / "share" / "results.json").find("capture-decrypted"), std::string::npos);
+  EXPECT_EQ(slurp(base / "share" / "index.html").find(".pcapng"), std::string::npos);
   EXPECT_FALSE(fs::exists(base / "share" / "sip-x" / "dut-state"));
   // Still a valid capture, same packets, same lengths, checksums recomputed.
   int packets = 0;
