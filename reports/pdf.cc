@@ -1,8 +1,10 @@
 // report.pdf: headless Chromium prints index.html. Chromium runs as a child of ours with a
-// deadline (killed by PID with its process group when it passes), --no-sandbox (we are root in
-// the lab), and a private profile in a temporary folder removed afterwards, so it neither reads
-// nor writes a user's profile. The page needs no network; Chromium's background networking is
-// switched off anyway.
+// deadline (killed by PID with its process group when it passes), as the tool account (nobody,
+// no capabilities: the page holds the phone's strings) with --no-sandbox (its own sandbox needs
+// privileges it does not have), in a private temporary folder removed afterwards: a copy of
+// index.html, its profile and the PDF it prints, which is copied into the report without
+// following links. It neither reads nor writes a user's profile. The page needs no network;
+// Chromium's background networking is switched off anyway.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 
 #include "harness/core/deadline.h"
 #include "harness/core/error.h"
+#include "harness/core/safe_fs.h"
 #include "harness/lab/process.h"
 #include "reports/report.h"
 
@@ -51,10 +54,12 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
   const fs::path html = folder / "index.html";
   if (!fs::exists(html)) throw Error("cannot print the report: " + html.string() + " is missing");
   const std::string pdf = (folder / "report.pdf").string();
-  const std::string tmp_pdf = pdf + ".tmp";
   std::error_code ec;
-  fs::remove(tmp_pdf, ec);
-  TempDir profile;
+  TempDir work;
+  const std::string profile = work.path + "/profile", page = work.path + "/index.html",
+                    tmp_pdf = work.path + "/report.pdf";
+  fs::create_directory(profile);
+  copyFileNoFollow(html.string(), page, 0600);
   lab::ProcessSpec spec;
   spec.name = "chromium";
   spec.argv = {"chromium",
@@ -68,11 +73,17 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
                "--disable-component-update",
                "--disable-extensions",
                "--disable-sync",
-               "--user-data-dir=" + profile.path,
+               "--user-data-dir=" + profile,
                "--no-pdf-header-footer",
                "--print-to-pdf=" + tmp_pdf,
-               "file://" + html.string()};
-  spec.env["HOME"] = profile.path;  // Chromium writes ~/.pki and crash dumps under HOME
+               "file://" + page};
+  spec.env["HOME"] = profile;  // Chromium writes ~/.pki and crash dumps under HOME
+  if (auto user = lab::toolUser(); user && ::geteuid() == 0) {
+    lab::giveTo(page, *user, 0600);
+    lab::giveTo(profile, *user, 0700);
+    lab::giveTo(work.path, *user, 0700);
+    lab::runAs(spec, *user);
+  }
   lab::RunResult r;
   try {
     r = lab::runToCompletion(spec, Deadline::in(Seconds(timeout_seconds)));
@@ -87,8 +98,10 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
                 std::to_string(WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1) +
                 "): " + r.output.substr(0, 2000));
   }
-  fs::rename(tmp_pdf, pdf, ec);
-  if (ec) throw Error("cannot rename " + tmp_pdf + " to " + pdf + ": " + ec.message());
+  const std::string partial = pdf + ".tmp";
+  copyFileNoFollow(tmp_pdf, partial, 0600);
+  fs::rename(partial, pdf, ec);
+  if (ec) throw Error("cannot rename " + partial + " to " + pdf + ": " + ec.message());
   return pdf;
 }
 
