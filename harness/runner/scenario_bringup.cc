@@ -1,0 +1,255 @@
+// One scenario's bring-up and teardown: the segment, the fakes, the phone on and ready, the steps,
+// and everything stopped again on every way out.
+
+#include "harness/runner/scenario_run.h"
+
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "fakes/dhcp/kea.h"
+#include "fakes/http/http.h"
+#include "fakes/sip/fuzz.h"
+#include "fakes/sip/hostile.h"
+#include "fakes/sip/ua.h"
+#include "harness/core/console.h"
+#include "harness/core/event.h"
+#include "harness/core/match.h"
+#include "harness/core/safe_fs.h"
+#include "harness/core/secrets.h"
+#include "harness/core/status_fields.h"
+#include "harness/dut/dut.h"
+#include "harness/lab/capture.h"
+#include "harness/lab/netns.h"
+#include "harness/lab/preflight.h"
+#include "harness/lab/silence.h"
+#include "harness/runner/answer.h"
+#include "harness/runner/audio_call.h"
+#include "harness/runner/decrypted_capture.h"
+#include "harness/runner/lab_fakes.h"
+#include "harness/runner/ping.h"
+#include "harness/runner/tls_checks.h"
+#include "harness/scenario/vars.h"
+#include "reports/report.h"
+#include "reports/report_folder.h"
+
+namespace phonelab::runner::detail {
+namespace fs = std::filesystem;
+
+std::string ScenarioRun::sweepForPhone(const lab::SegmentAddressing& addr) {
+  const double t0 = log_.now();
+  for (int host = 1; host < 255; ++host) {
+    const std::string ip = addr.prefix + "." + std::to_string(host);
+    if (ip != addr.lab_ip) sendEchoRequest("", ip, 0x7073, static_cast<uint16_t>(host));
+  }
+  auto reply =
+      log_.waitFor(EventMatcher("arp.reply").whereEq("sender_mac", lab_.mac), t0, deadlineIn(3));
+  const std::string* ip = reply ? reply->field("sender_ip") : nullptr;
+  log_.emit("harness", "harness.sweep",
+            {{"subnet", addr.prefix + ".0/24"}, {"found", ip ? *ip : ""}},
+            ip ? "ARP sweep of " + addr.prefix + ".0/24: the phone " + lab_.mac + " is at " + *ip
+               : "ARP sweep of " + addr.prefix + ".0/24: the phone " + lab_.mac +
+                     " answered for no address (it has none here yet)");
+  return ip ? *ip : "";
+}
+
+// configure via: profile: the flat profile is served for this step only, over HTTP from the
+// segment's lab address on a port of its own (not a fake the scenario names), and kept as
+// evidence beside the scenario's report.
+
+void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity) {
+  scenario_deadline_ = Deadline::in(Seconds(scenarioTimeout(sc_, lab_)));
+  // A bench (segment: interface): the lab file's NIC moved into a lab namespace, the phone on the
+  // wire, no DUT namespace. Otherwise a veth between two namespaces of this lane.
+  const bool bench = lab_.segment == "interface";
+  std::unique_ptr<lab::Segment> seg_owner =
+      bench ? std::make_unique<lab::Segment>(lab::runToken(),
+                                             lab::BenchNic{lab_.interface, lab_.vlan, lab_.subnet})
+            : std::make_unique<lab::Segment>(lab::runToken(), lane);
+  const lab::Segment& seg = *seg_owner;
+  const auto& addr = seg.addr();
+  vars_ = {{"dut.boot_timeout", formatNumber(lab_.boot_timeout)},
+           {"lab.ip", addr.lab_ip},
+           {"lab.remote_ip", addr.remote_ip},
+           {"lab.mac", seg.labMac()},
+           {"lab.host_ip", addr.host_ip},
+           {"lab.host_mac", seg.hostMac()},
+           {"net.prefix", addr.prefix},
+           {"net.netmask", addr.netmask},
+           {"net.static_ip", addr.static_ip},
+           {"net.pool_from", addr.pool_from},
+           {"net.pool_to", addr.pool_to},
+           {"dut.mac", lab_.mac},
+           {"dut.psn", lab_.profile.psn}};
+  for (const auto& [name, ip] : addr.services) vars_["svc." + name] = ip;
+  for (const auto& [name, outcome] : lab_.profile.expect) vars_["expect." + name] = outcome.value;
+  if (bench) {
+    log_.emit("harness", "harness.segment",
+              {{"lab_ns", seg.labNs()}, {"iface", seg.labIf()}, {"lab_ip", addr.lab_ip}},
+              "bench segment: " + seg.labIf() + " in " + seg.labNs() + ", lab side " + addr.lab_ip +
+                  ", the phone " + lab_.mac + " on the wire");
+  } else {
+    log_.emit("harness", "harness.segment",
+              {{"lab_ns", seg.labNs()}, {"dut_ns", seg.dutNs()}, {"lab_ip", addr.lab_ip}},
+              "segment " + seg.labNs() + " <-> " + seg.dutNs() + ", lab side " + addr.lab_ip);
+  }
+
+  // The phone speaks IPv4 (the vendor's document is IPv4 only): IPv6 chatter would only clutter
+  // the evidence.
+  for (const auto& ns : {seg.dutNs(), seg.labNs()}) {
+    if (ns.empty()) continue;
+    lab::NetnsScope scope(ns);
+    std::ofstream("/proc/sys/net/ipv6/conf/all/disable_ipv6") << "1\n";
+    std::ofstream("/proc/sys/net/ipv6/conf/default/disable_ipv6") << "1\n";
+  }
+  // The cable is plugged in: the DUT side has carrier before the DHCP server opens its socket.
+  if (!bench) lab::ipCommand({"-n", seg.dutNs(), "link", "set", seg.dutIf(), "up"});
+
+  // The harness's own namespace, kept open for what must run there later (power: snmp's snmpset:
+  // the PoE switch is on the management network).
+  lab::NetnsHandle home_ns;
+  // From here on this thread lives in the lab namespace: sockets and children are created there.
+  lab::NetnsScope in_lab(seg.labNs());
+  if (bench) {
+    // Nothing of ours answers on a real wire before the preflight has found it quiet: no other
+    // DHCP server, no host but the phone.
+    lab::PreflightOptions po;
+    po.iface = seg.labIf();
+    po.phone_mac = lab_.mac;
+    po.listen = 3;
+    auto pf = lab::runPreflight(po, deadlineIn(po.listen + 5));
+    log_.emit("harness", "harness.preflight",
+              {{"iface", seg.labIf()},
+               {"findings", std::to_string(pf.findings.size())},
+               {"discovers", std::to_string(pf.discovers_sent)}},
+              "preflight on " + seg.labIf() + ": " + pf.describe(seg.labIf()));
+    if (!pf.ok()) {
+      check("setup: preflight", Verdict::Error,
+            "preflight refused the segment: " + pf.describe(seg.labIf()) +
+                "; nothing of the lab was started on it");
+      return;
+    }
+  }
+  lab::Capture capture(seg.labNs(), seg.labIf(), dir_ + "/capture.pcap", log_, lab_.mac,
+                       opts_.max_pcap_bytes);
+  res_.evidence["capture"] = sc_.id + "/capture.pcap";
+  // Made before the fakes and the DUT, so gone after them: a silenced peer is heard again only
+  // once nothing is left to hear it.
+  lab::PeerSilencer silencer(seg.labNs(), seg.labIf(), lab_.mac, dir_, log_);
+  silencer_ = &silencer;
+
+  LabFakes fakes(
+      sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
+  fakes_ = &fakes;
+
+  dut::DutEnv env;
+  env.log = &log_;
+  env.dut_ns = seg.dutNs();
+  env.iface = bench ? seg.labIf() : seg.dutIf();
+  env.known_address = phone_ip_ ? *phone_ip_ : "";
+  if (bench && lab_.power == "web" && env.known_address.empty()) {
+    env.known_address = sweepForPhone(addr);
+  }
+  env.work_dir = dir_;
+  env.bin_dir = opts_.bin_dir;
+  env.extra_faults = opts_.emulator_faults;
+  env.home_netns_fd = home_ns.fd();
+  dut::Dut dut(lab_, env);
+  dut_ = &dut;
+  for (const auto& [name, path] : dut.power().evidence()) {
+    res_.evidence[name] = fs::relative(path, fs::path(dir_).parent_path()).string();
+  }
+  dut.powerOn();
+
+  auto ready = dut.waitReady(deadlineIn(lab_.boot_timeout));
+  if (!ready.ok) {
+    check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+          "precondition not met: the phone did not come up: " + ready.why);
+  } else {
+    // The model as the phone itself says it (status.xml, through the profile's status fields).
+    if (auto it = dut.identity().find("model"); it != dut.identity().end()) {
+      vars_["dut.model"] = it->second;
+    }
+    // The identity read from the phone itself (status.xml), once per run.
+    if (!identity.count("model")) {
+      for (const auto& [k, v] : dut.identity()) identity[k] = v;
+    }
+    bool reset_failed = false;
+    if (bench && lab_.reset == "factory" && reset_done_ && !*reset_done_) {
+      // A known start: once per run, before anything is configured.
+      auto r = dut.resetToFactory(deadlineIn(lab_.boot_timeout + 10));
+      if (r.ok) {
+        *reset_done_ = true;
+      } else {
+        reset_failed = true;
+        check("setup: factory reset", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+              "precondition not met: could not set the phone back to its factory values: " + r.why);
+      }
+    }
+    // A scenario with an answered call has the profile's auto-answer setting on.
+    std::string answer_setting;
+    const auto settings = setupSettings(sc_, lab_.profile, expander(), answer_setting);
+    if (!answer_setting.empty()) {
+      const auto& a = lab_.profile.answer;
+      log_.emit("harness", "harness.answer",
+                {{"method", a.method}, {"setting", a.setting}, {"header", expand(a.header)}},
+                "the scenario has answered calls: setting " + a.setting +
+                    " = yes during setup; their INVITEs carry " + expand(a.header));
+    }
+    if (!reset_failed && !settings.empty()) {
+      auto r = dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
+      if (!r.ok) {
+        check("setup: configure", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+              "precondition not met: could not configure the phone: " + r.why);
+      }
+    }
+    if (res_.checks.empty()) {
+      runSteps(dut);
+      if (setsSipOverTls(sc_) && !log_.cancelled()) {
+        // Run-wide: the capture's last frames are in before the log is read.
+        log_.waitUntil(Deadline::in(Seconds(kCaptureGrace)));
+        for (auto& c : sipOverTlsChecks(log_, TlsRunInfo{lab_.mac, vars_["svc.sip"]})) {
+          res_.checks.push_back(std::move(c));
+        }
+      }
+    }
+  }
+  current_step_ = "teardown";
+  if (bench) {
+    // The phone outlives the scenario: put back what the scenario configured, and remember where
+    // the phone is for the next one (power: web reboots it there).
+    auto r = dut.restoreSettings(Deadline::in(Seconds(lab_.boot_timeout + 10)));
+    if (!r.ok) {
+      check("teardown: restore settings", Verdict::Error,
+            "could not put back the settings the scenario changed on the phone (later scenarios "
+            "may see them): " +
+                r.why);
+    }
+    if (phone_ip_ && !dut.address().empty()) *phone_ip_ = dut.address();
+  }
+  // A device process that ended by itself is evidence, never a verdict: a real phone's crash is
+  // judged on the wire (it stops answering, it starts over with a DHCP DISCOVER).
+  if (std::string exit = dut.power().unexpectedExit(); !exit.empty()) {
+    log_.emit("dut", "dut.exit", {{"status", exit}}, exit);
+  }
+  dut_ = nullptr;
+  fakes_ = nullptr;
+  silencer_ = nullptr;
+  if (!silencer.silenced().empty()) {
+    log_.emit("harness", "harness.unsilence", {{"dropped", std::to_string(silencer.dropped())}},
+              "end of scenario: the silence rules are removed");
+  }
+  // Destructors, in reverse order: DUT off, Kea stopped, capture closed, back to our namespace,
+  // segment removed.
+}
+
+}  // namespace phonelab::runner::detail

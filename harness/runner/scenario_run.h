@@ -1,0 +1,152 @@
+#pragma once
+/// Internal to harness/runner: one scenario's run (ScenarioRun), in parts: its bring-up and
+/// teardown (scenario_bringup.cc), its steps and their verdicts (scenario_steps.cc) and its
+/// actions (scenario_actions.cc). runner.cc holds the lanes and the run as a whole.
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "harness/core/deadline.h"
+#include "harness/core/event.h"
+#include "harness/core/match.h"
+#include "harness/dut/dut.h"
+#include "harness/lab/netns.h"
+#include "harness/runner/runner.h"
+
+namespace phonelab::lab {
+class PeerSilencer;
+}
+
+namespace phonelab::runner {
+class LabFakes;
+}
+
+namespace phonelab::runner::detail {
+using scenario::Scenario;
+using scenario::Step;
+
+/// Capture latency: how long after a window closes we still accept its packets arriving.
+constexpr double kCaptureGrace = 0.25;
+
+/// 20 -> "20", 0.5 -> "0.5": a number of seconds as a variable's value.
+inline std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+inline std::string fmtT(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "+%.2f s", t);
+  return buf;
+}
+
+/// Settings named anywhere in a scenario (setup and configure actions), with where they are.
+inline void forEachSetting(const Scenario& sc,
+                           const std::function<void(const std::string&, const Mark&)>& fn) {
+  for (const auto& [k, v] : sc.dut.settings) fn(k, sc.mark);
+  for (const auto& step : sc.steps) {
+    auto visit = [&](const scenario::Action& a) {
+      if (auto* c = std::get_if<scenario::ConfigureAction>(&a)) {
+        for (const auto& [k, v] : c->settings) fn(k, step.mark);
+      }
+    };
+    if (auto* act = std::get_if<scenario::ActStep>(&step.body)) visit(act->action);
+    if (auto* ex = std::get_if<scenario::ExpectStep>(&step.body)) {
+      if (ex->probe) visit(*ex->probe);
+    }
+  }
+}
+
+/// Does the scenario put line 1 on SIP over TLS (setup or a configure step)?
+inline bool setsSipOverTls(const Scenario& sc) {
+  auto tls = [](const std::map<std::string, std::string>& settings) {
+    auto it = settings.find("line1.sip_transport");
+    return it != settings.end() && (it->second == "tls" || it->second == "TLS");
+  };
+  if (tls(sc.dut.settings)) return true;
+  for (const auto& step : sc.steps) {
+    if (auto* act = std::get_if<scenario::ActStep>(&step.body)) {
+      if (auto* c = std::get_if<scenario::ConfigureAction>(&act->action); c && tls(c->settings))
+        return true;
+    }
+  }
+  return false;
+}
+
+/// Everything one scenario needs while it runs.
+class ScenarioRun {
+ public:
+  /// phone_ip: where a bench phone was last seen (read and updated; one lane only). reset_done:
+  /// the lab file's reset: factory is done (read and set; one lane only).
+  ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
+              ScenarioResult& res, const std::string& dir, std::string* phone_ip = nullptr,
+              bool* reset_done = nullptr)
+      : sc_(sc),
+        lab_(lab),
+        opts_(opts),
+        log_(log),
+        res_(res),
+        dir_(dir),
+        phone_ip_(phone_ip),
+        reset_done_(reset_done) {}
+
+  void execute(int lane, std::map<std::string, std::string>& identity);
+  std::string currentStep() const { return current_step_; }
+
+ private:
+  void runSteps(dut::Dut& dut);
+  std::string expand(const std::string& s) const;
+  std::function<std::string(const std::string&)> expander() const {
+    return [this](const std::string& s) { return expand(s); };
+  }
+  EventMatcher matcher(const scenario::EventSpec& spec) const;
+  double anchor(const scenario::EventSpec& spec, double step_start) const;
+  Deadline deadlineIn(double seconds) const {
+    return Deadline::in(Seconds(seconds)).min(scenario_deadline_);
+  }
+  /// A step's `within` in seconds, with the lab's boot timeout added as often as it says.
+  double withinOf(const scenario::EventSpec& spec) const {
+    return spec.within + spec.within_boots * lab_.boot_timeout;
+  }
+  dut::DutResult doAction(const scenario::Action& a, dut::Dut& dut, uint16_t& ping_seq);
+  dut::DutResult configureByProfile(const std::map<std::string, std::string>& settings,
+                                    dut::Dut& dut);
+  std::string sweepForPhone(const lab::SegmentAddressing& addr);
+  dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
+  std::string nearMisses(const EventMatcher& m, double since) const;
+  std::string closestMiss(const EventMatcher& m, double since) const;
+  std::string profileChoices(const scenario::Step& step, const scenario::EventSpec& spec) const;
+  /// The port the phone's line 1 listens on: the scenario's setting, else the profile's factory
+  /// value, else 5060.
+  int phoneSipPort() const;
+  /// Empty when the step's `when` holds; else why not ("expect.x is 'drop', the step is for
+  /// '403'").
+  std::string unmetWhen(const scenario::Step& step) const;
+  void check(const std::string& name, Verdict v, const std::string& message,
+             const std::string& expected = "", const std::string& observed = "") {
+    res_.checks.push_back(
+        CheckResult{name, v, message, log_.now(), current_step_, {}, expected, observed});
+  }
+
+  const Scenario& sc_;
+  const dut::LabFile& lab_;
+  const RunOptions& opts_;
+  EventLog& log_;
+  ScenarioResult& res_;
+  std::string dir_;
+  std::string* phone_ip_ = nullptr;
+  bool* reset_done_ = nullptr;
+  std::map<std::string, std::string> vars_;
+  std::map<std::string, double> step_starts_;
+  std::string current_step_ = "setup";
+  Deadline scenario_deadline_ = Deadline::in(Seconds(0));
+  dut::Dut* dut_ = nullptr;
+  LabFakes* fakes_ = nullptr;
+  lab::PeerSilencer* silencer_ = nullptr;
+};
+
+}  // namespace phonelab::runner::detail
