@@ -10,7 +10,6 @@
 #include "harness/core/error.h"
 #include "harness/core/safe_fs.h"
 #include "harness/core/text.h"
-#include "harness/scenario/loader.h"
 #include "reports/report.h"
 #include "reports/xml.h"
 
@@ -113,7 +112,7 @@ Comparison compareRuns(std::vector<CompareRun> runs) {
     const Mark where{resultsFile(run.dir), 0, 0};
     for (size_t i = 0; i < run.results.scenarios.size(); ++i) {
       const auto& id = run.results.scenarios[i].id;
-      if (!scenario::isScenarioId(id)) {
+      if (!isScenarioId(id)) {
         bad.push_back({where, "scenarios[" + std::to_string(i) + "].id: bad scenario id \"" +
                                   id.substr(0, 80) + "\" ([a-z0-9][a-z0-9-]*, at most 128)"});
       }

@@ -9,7 +9,6 @@
 
 #include "harness/core/error.h"
 #include "harness/core/safe_fs.h"
-#include "harness/scenario/loader.h"
 #include "reports/report.h"
 #include "reports/xml.h"
 
@@ -298,7 +297,7 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
     rd.str(o, p, "id", s.id);
     // The id names the scenario's folder in the report (merge copies it, report lists it): the
     // loader's id rule, so "../x" or "/etc" never becomes a path.
-    if (!scenario::isScenarioId(s.id)) {
+    if (!isScenarioId(s.id)) {
       rd.problem(p + "id", "bad scenario id \"" + s.id.substr(0, 80) +
                                "\": use lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*, "
                                "at most 128)");

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "harness/core/safe_fs.h"
-#include "harness/scenario/loader.h"
 
 namespace phonelab::reports {
 namespace fs = std::filesystem;
@@ -126,7 +125,7 @@ std::vector<EvidenceFile> listEvidence(const ScenarioResult& s, const std::strin
     std::string kind = evidenceKind(path);
     by_path[path] = EvidenceFile{path, kind.empty() ? key : kind, key};
   }
-  if (!report_dir.empty() && scenario::isScenarioId(s.id)) {
+  if (!report_dir.empty() && isScenarioId(s.id)) {
     std::error_code ec;
     const fs::path root(report_dir);
     for (fs::recursive_directory_iterator it(root / s.id, ec), end; !ec && it != end;

@@ -149,6 +149,14 @@ bool isSafeRelativePath(std::string_view path) {
   return true;
 }
 
+bool isScenarioId(std::string_view id) {
+  if (id.empty() || id.size() > 128 || id.front() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
 int createFileNoFollow(const std::string& path, mode_t mode) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     throw Error(sysError("cannot replace " + path, errno));

@@ -28,6 +28,11 @@ void prepareReportFolder(const std::string& dir);
 /// component. Evidence paths read back from results.json must pass this.
 bool isSafeRelativePath(std::string_view path);
 
+/// The scenario id rule, [a-z0-9][a-z0-9-]* of at most 128 characters, checked character by
+/// character. Everything that reads an id back from a file (results.json in `phonelab report`,
+/// `merge` and `compare`) checks it with this, since the id becomes a folder name in the report.
+bool isScenarioId(std::string_view id);
+
 /// Creates path for writing with O_CREAT|O_EXCL|O_NOFOLLOW and `mode` (whatever was at path before,
 /// a file or a link, is unlinked first, never followed). Returns the open descriptor (O_CLOEXEC).
 /// Throws phonelab::Error.

@@ -229,15 +229,3 @@ std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
 }
 
 }  // namespace phonelab::scenario
-
-namespace phonelab::scenario {
-
-bool isScenarioId(std::string_view id) {
-  if (id.empty() || id.size() > 128 || id.front() == '-') return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
-
-}  // namespace phonelab::scenario

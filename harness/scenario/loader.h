@@ -8,6 +8,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/result.h"
+#include "harness/core/safe_fs.h"
 #include "harness/scenario/model.h"
 
 namespace phonelab::scenario {
@@ -42,9 +43,6 @@ std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
 
 namespace phonelab::scenario {
 
-/// The scenario id rule, [a-z0-9][a-z0-9-]* of at most 128 characters, checked character by
-/// character. Everything that reads an id back from a file (results.json in `phonelab report` and
-/// `merge`) checks it with this, since the id becomes a folder name in the report.
-bool isScenarioId(std::string_view id);
+using phonelab::isScenarioId;  // harness/core/safe_fs.h
 
 }  // namespace phonelab::scenario
