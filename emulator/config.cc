@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/safe_fs.h"
-#include "harness/core/text.h"
-#include "harness/proto/dhcp.h"
+#include "base/core/safe_fs.h"
+#include "base/core/text.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab::emulator {
 

@@ -20,7 +20,7 @@
 
 #include "emulator/frames.h"
 #include "emulator/log.h"
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace asio = boost::asio;
 namespace dhcp = phonelab::proto::dhcp;

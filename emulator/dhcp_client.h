@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "emulator/dhcp_info.h"
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace boost::asio {
 class io_context;

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "harness/core/text.h"
+#include "base/core/text.h"
 
 namespace phonelab::emulator {
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab::emulator {
 

@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::emulator {
 

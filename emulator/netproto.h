@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab::emulator {
 

@@ -20,8 +20,8 @@
 #include "emulator/services.h"
 #include "emulator/sip_ua.h"
 #include "emulator/web.h"
-#include "harness/core/deadline.h"
-#include "harness/core/error.h"
+#include "base/core/deadline.h"
+#include "base/core/error.h"
 
 namespace asio = boost::asio;
 namespace dhcp = phonelab::proto::dhcp;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "emulator/faults.h"
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab::emulator {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "emulator/dhcp_info.h"
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab::emulator {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 namespace phonelab::emulator {
 

@@ -21,8 +21,8 @@
 #include "emulator/log.h"
 #include "emulator/netproto.h"
 #include "emulator/rtp_loop.h"
-#include "harness/core/deadline.h"
-#include "harness/proto/sip_stream.h"
+#include "base/core/deadline.h"
+#include "base/proto/sip_stream.h"
 
 namespace asio = boost::asio;
 namespace sip = phonelab::proto::sip;

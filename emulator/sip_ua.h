@@ -16,7 +16,7 @@
 #include "emulator/faults.h"
 #include "emulator/pages.h"
 #include "emulator/sip_logic.h"
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace boost::asio {
 class io_context;

@@ -18,8 +18,8 @@
 
 #include "emulator/form.h"
 #include "emulator/log.h"
-#include "harness/core/error.h"
-#include "harness/proto/dhcp.h"
+#include "base/core/error.h"
+#include "base/proto/dhcp.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

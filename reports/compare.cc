@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/core/text.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/core/text.h"
 #include "reports/report.h"
 #include "reports/xml.h"
 

@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 
 namespace phonelab::reports {
 

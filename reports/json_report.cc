@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
 #include "reports/report.h"
 #include "reports/xml.h"
 

@@ -37,7 +37,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 
 namespace phonelab::reports {
 

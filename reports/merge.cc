@@ -5,8 +5,8 @@
 #include <map>
 #include <tuple>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
 #include "reports/report.h"
 
 namespace phonelab::reports {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 
 namespace phonelab::reports {
 

@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/core/deadline.h"
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/lab/process.h"
+#include "base/core/deadline.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/process.h"
 #include "reports/report.h"
 
 namespace phonelab::reports {

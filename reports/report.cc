@@ -1,7 +1,7 @@
 #include "reports/report.h"
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
 
 namespace phonelab::reports {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 
 namespace phonelab::reports {
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "harness/core/safe_fs.h"
+#include "base/core/safe_fs.h"
 
 namespace phonelab::reports {
 namespace fs = std::filesystem;

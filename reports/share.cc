@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/core/secrets.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/core/secrets.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
 #include "reports/report_folder.h"

@@ -4,7 +4,7 @@
 /// dut-state/, TLS key logs, a pcapng with TLS session keys embedded (capture-decrypted.pcapng),
 /// anything holding a PRIVATE KEY; any other pcapng too, as it is not masked). Masked in place,
 /// length kept ('*'): Authorization and Proxy-Authorization header values (HTTP Basic, SIP
-/// digest), digest response= values, and values of password-like names (harness/core/secrets.h)
+/// digest), digest response= values, and values of password-like names (base/core/secrets.h)
 /// as XML elements, form fields or JSON members: in every capture's TCP/UDP payloads (checksums
 /// recomputed, so the pcap stays valid) and in every text file. index.html and junit.xml are
 /// rendered again from the masked results.json. A credential split across two TCP segments is not

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "harness/core/error.h"
-#include "harness/core/text.h"
+#include "base/core/error.h"
+#include "base/core/text.h"
 
 namespace phonelab::reports {
 namespace {

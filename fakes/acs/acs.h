@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <pugixml.hpp>
 
-#include "harness/core/text.h"
+#include "base/core/text.h"
 
 namespace phonelab::fakes {
 namespace {

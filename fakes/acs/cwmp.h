@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fakes/http/http_server.h"
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 

@@ -10,9 +10,9 @@
 #include <memory>
 #include <set>
 
-#include "harness/core/deadline.h"
-#include "harness/core/error.h"
-#include "harness/lab/process.h"
+#include "base/core/deadline.h"
+#include "base/core/error.h"
+#include "base/lab/process.h"
 // spandsp last: its telephony.h redefines lrint() and friends for what follows it.
 #include <spandsp/telephony.h>
 // telephony.h first: g711.h uses its types.

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "fakes/common/socket.h"
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::fakes::audio {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fakes/audio/analyser.h"
-#include "harness/core/deadline.h"
+#include "base/core/deadline.h"
 
 namespace phonelab::fakes::audio {
 

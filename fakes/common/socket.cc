@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::fakes {
 

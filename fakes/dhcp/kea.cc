@@ -17,12 +17,12 @@
 #include <optional>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
-#include "harness/proto/dhcp.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/dhcp_options.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 

@@ -19,11 +19,11 @@
 #include <optional>
 #include <thread>
 
-#include "harness/core/error.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/privileges.h"
-#include "harness/proto/dhcp.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/error.h"
+#include "base/lab/netns.h"
+#include "base/lab/privileges.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/dhcp_options.h"
 
 namespace phonelab::fakes {
 namespace {

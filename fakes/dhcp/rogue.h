@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "fakes/dhcp/kea.h"
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -44,7 +44,7 @@ class RogueDhcpServer {
  public:
   /// Validates the options (throws Error naming the problem: unknown mode or case, bad address,
   /// a value the option's type rejects), opens the socket in `netns` and starts answering on a
-  /// thread ("phl-rogue", as nobody without capabilities: harness/lab/privileges.h).
+  /// thread ("phl-rogue", as nobody without capabilities: base/lab/privileges.h).
   RogueDhcpServer(const RogueOptions& o, EventLog& log);
   /// Stops the thread and closes the socket.
   ~RogueDhcpServer();

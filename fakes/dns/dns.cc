@@ -13,9 +13,9 @@
 #include <thread>
 
 #include "fakes/common/socket.h"
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
-#include "harness/proto/dns.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
+#include "base/proto/dns.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -34,7 +34,7 @@ struct DnsOptions {
 class DnsFake {
  public:
   /// Binds its sockets on the calling thread (so they live in its network namespace), then serves
-  /// on a thread of its own ("phl-dns", as nobody without capabilities: harness/lab/privileges.h).
+  /// on a thread of its own ("phl-dns", as nobody without capabilities: base/lab/privileges.h).
   /// Throws Error naming the address and the reason if it cannot bind, or
   /// if an a_records entry is not a valid name or IPv4 address. log must outlive the fake.
   DnsFake(const DnsOptions& o, EventLog& log);

@@ -8,8 +8,8 @@
 #include <optional>
 #include <thread>
 
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
 
 namespace phonelab::fakes {
 

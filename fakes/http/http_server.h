@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/core/deadline.h"
+#include "base/core/deadline.h"
 
 namespace phonelab::fakes {
 
@@ -52,7 +52,7 @@ class HttpServer {
       std::function<void(const std::string& src_ip, int src_port, const std::string& reason)>;
 
   /// Binds and listens on the calling thread (its network namespace); serves on a thread of its
-  /// own ("phl-<name>", as nobody without capabilities: harness/lab/privileges.h). Throws Error
+  /// own ("phl-<name>", as nobody without capabilities: base/lab/privileges.h). Throws Error
   /// ("http: cannot listen on 198.18.0.5:80: Address already in use").
   HttpServer(const HttpServerOptions& o, Handler handler, MalformedHandler malformed);
   /// Closes the listener and every connection, stops and joins the thread (no waiting on clients).

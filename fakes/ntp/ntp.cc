@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "fakes/common/socket.h"
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
 
 namespace phonelab::fakes {
 namespace {

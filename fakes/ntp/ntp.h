@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -32,7 +32,7 @@ struct NtpOptions {
 class NtpFake {
  public:
   /// Binds on the calling thread (its network namespace), serves on a thread of its own
-  /// ("phl-ntp", as nobody without capabilities: harness/lab/privileges.h). Throws Error naming the
+  /// ("phl-ntp", as nobody without capabilities: base/lab/privileges.h). Throws Error naming the
   /// address and the reason if it cannot bind. log must outlive the fake.
   NtpFake(const NtpOptions& o, EventLog& log);
   /// Stops the thread (within ~100 ms), closes the socket, emits fake.stop.

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "fakes/sip/udp.h"
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::fakes {
 namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/deadline.h"
+#include "base/core/deadline.h"
 
 namespace phonelab::fakes {
 

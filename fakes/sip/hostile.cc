@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "fakes/sip/udp.h"
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event.h"
-#include "harness/proto/sip.h"
+#include "base/core/deadline.h"
+#include "base/core/event.h"
+#include "base/proto/sip.h"
 
 namespace phonelab::fakes {
 

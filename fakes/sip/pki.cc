@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::fakes::pki {
 namespace {

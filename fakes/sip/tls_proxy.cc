@@ -19,10 +19,10 @@
 #include <thread>
 
 #include "fakes/sip/pki.h"
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
-#include "harness/proto/sip_event.h"
-#include "harness/proto/sip_stream.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
+#include "base/proto/sip_event.h"
+#include "base/proto/sip_stream.h"
 
 namespace phonelab::fakes {
 

@@ -23,7 +23,7 @@
 ///                   "phone-close" (the phone closed without an alert) | "proxy-alert" |
 ///                   "timeout" | "error"; a refusal by the phone is phone-alert or phone-close)
 ///   tls.sip.request / tls.sip.response / tls.sip.malformed
-///                   the fields of harness/proto/sip_event.h plus direction ("from-phone" |
+///                   the fields of base/proto/sip_event.h plus direction ("from-phone" |
 ///                   "to-phone") and flaw
 ///   tls.close       peer reason messages (SIP messages relayed on this connection)
 
@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -51,7 +51,7 @@ struct TlsProxyOptions {
 class TlsProxy {
  public:
   /// Loads the certificate, opens the key log, binds and listens, starts its thread ("phl-tls", as
-  /// nobody without capabilities: harness/lab/privileges.h). Throws Error.
+  /// nobody without capabilities: base/lab/privileges.h). Throws Error.
   TlsProxy(const TlsProxyOptions& o, EventLog& log);
   /// Closes every connection and joins the thread. Emits fake.stop.
   ~TlsProxy();

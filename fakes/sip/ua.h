@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event.h"
-#include "harness/proto/sip.h"
+#include "base/core/deadline.h"
+#include "base/core/event.h"
+#include "base/proto/sip.h"
 
 namespace phonelab::fakes {
 
@@ -79,7 +79,7 @@ struct CallOutcome {
 class TestUa {
  public:
   /// Binds the socket and starts the receive thread ("phl-ua", as nobody without capabilities:
-  /// harness/lab/privileges.h). Throws Error if it cannot bind or the thread cannot drop root.
+  /// base/lab/privileges.h). Throws Error if it cannot bind or the thread cannot drop root.
   TestUa(const UaOptions& o, EventLog& log);
   /// Stops the receive thread (no unregistration: the registrar dies with the scenario).
   ~TestUa();

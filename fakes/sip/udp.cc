@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <memory>
 
-#include "harness/core/error.h"
-#include "harness/lab/netns.h"
+#include "base/core/error.h"
+#include "base/lab/netns.h"
 
 namespace phonelab::fakes::sipudp {
 

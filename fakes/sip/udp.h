@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 namespace phonelab::fakes::sipudp {
 

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "fakes/common/socket.h"
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
-#include "harness/proto/tftp.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
+#include "base/proto/tftp.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -34,7 +34,7 @@ struct TftpOptions {
 class TftpFake {
  public:
   /// Binds on the calling thread (its network namespace), serves on a thread of its own started
-  /// from it ("phl-tftp", as nobody without capabilities: harness/lab/privileges.h; transfer
+  /// from it ("phl-tftp", as nobody without capabilities: base/lab/privileges.h; transfer
   /// sockets, on ephemeral ports, are created there, in the same namespace). Throws Error naming
   /// the address and the reason if it cannot bind. log must outlive the fake.
   TftpFake(const TftpOptions& o, EventLog& log);

@@ -17,15 +17,15 @@
 #include <thread>
 #include <tuple>
 
-#include "harness/core/console.h"
-#include "harness/core/error.h"
-#include "harness/core/event_catalog.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/console.h"
+#include "base/core/error.h"
+#include "base/core/event_catalog.h"
+#include "base/core/safe_fs.h"
 #include "harness/dut/lab_file.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/preflight.h"
-#include "harness/lab/process.h"
-#include "harness/lab/watchdog.h"
+#include "base/lab/netns.h"
+#include "base/lab/preflight.h"
+#include "base/lab/process.h"
+#include "base/lab/watchdog.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/selftest.h"
 #include "harness/scenario/loader.h"

@@ -8,13 +8,13 @@
 #include <iostream>
 #include <set>
 
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/core/secrets.h"
-#include "harness/core/text.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/core/secrets.h"
+#include "base/core/text.h"
 #include "harness/dut/web_form.h"
-#include "harness/lab/process.h"
-#include "harness/net/http/http_client.h"
+#include "base/lab/process.h"
+#include "base/net/http/http_client.h"
 
 namespace phonelab::dut {
 namespace fs = std::filesystem;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event.h"
+#include "base/core/deadline.h"
+#include "base/core/event.h"
 #include "harness/dut/lab_file.h"
 
 namespace phonelab::dut {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "harness/core/deadline.h"
-#include "harness/core/text.h"
+#include "base/core/deadline.h"
+#include "base/core/text.h"
 #include "harness/dut/yaml_util.h"
 
 namespace phonelab::dut {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <string_view>
 
-#include "harness/core/status_fields.h"
+#include "base/core/status_fields.h"
 #include "harness/dut/yaml_util.h"
 #include "harness/scenario/vars.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::dut {
 
@@ -40,7 +40,7 @@ struct ExpectedOutcome {
   std::string note;
 };
 
-/// Where the phone's status page shows one abstract status field (harness/core/status_fields.h).
+/// Where the phone's status page shows one abstract status field (base/core/status_fields.h).
 struct StatusFieldDef {
   std::string name;     // abstract: "netmask"
   std::string element;  // status.xml element: "Current_Netmask"

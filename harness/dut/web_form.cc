@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "harness/net/http/http_client.h"
+#include "base/net/http/http_client.h"
 
 namespace phonelab::dut {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "harness/core/deadline.h"
+#include "base/core/deadline.h"
 #include "harness/scenario/yaml_file.h"
 
 namespace phonelab::dut {

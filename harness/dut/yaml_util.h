@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/error.h"
-#include "harness/core/text.h"
+#include "base/core/error.h"
+#include "base/core/text.h"
 
 namespace phonelab::dut {
 
-using phonelab::didYouMean;  // harness/core/text.h
+using phonelab::didYouMean;  // base/core/text.h
 
 class YamlReader {
  public:

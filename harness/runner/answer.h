@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fakes/sip/ua.h"
-#include "harness/core/event.h"
+#include "base/core/event.h"
 #include "harness/dut/dut.h"
 #include "harness/dut/profile.h"
 #include "harness/scenario/model.h"

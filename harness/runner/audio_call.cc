@@ -6,10 +6,10 @@
 #include "fakes/audio/analyser.h"
 #include "fakes/audio/rtp_session.h"
 #include "fakes/sip/ua.h"
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
 #include "harness/runner/answer.h"
 
 namespace phonelab::runner {

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "fakes/sip/ua.h"
-#include "harness/core/deadline.h"
-#include "harness/core/event.h"
+#include "base/core/deadline.h"
+#include "base/core/event.h"
 #include "harness/dut/dut.h"
 
 namespace phonelab::runner {

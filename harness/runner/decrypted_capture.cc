@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
 #include "reports/report_folder.h"
 
 namespace phonelab::runner {

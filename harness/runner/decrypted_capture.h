@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "harness/core/deadline.h"
+#include "base/core/deadline.h"
 
 namespace phonelab::runner {
 

@@ -17,9 +17,9 @@
 #include "fakes/sip/tls_proxy.h"
 #include "fakes/sip/ua.h"
 #include "fakes/tftp/tftp.h"
-#include "harness/core/error.h"
-#include "harness/lab/netns.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/error.h"
+#include "base/lab/netns.h"
+#include "base/proto/dhcp_options.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 #include "harness/scenario/model.h"
 
 namespace phonelab::lab {

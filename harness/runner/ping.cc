@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::runner {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/error.h"
-#include "harness/core/result.h"
+#include "base/core/error.h"
+#include "base/core/result.h"
 #include "harness/dut/lab_file.h"
 #include "harness/scenario/model.h"
 

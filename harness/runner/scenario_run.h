@@ -9,11 +9,11 @@
 #include <map>
 #include <string>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event.h"
-#include "harness/core/match.h"
+#include "base/core/deadline.h"
+#include "base/core/event.h"
+#include "base/core/match.h"
 #include "harness/dut/dut.h"
-#include "harness/lab/netns.h"
+#include "base/lab/netns.h"
 #include "harness/runner/runner.h"
 
 namespace phonelab::lab {

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/core/safe_fs.h"
-#include "harness/lab/netns.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/netns.h"
 #include "harness/runner/runner.h"
 #include "reports/xml.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 #include "harness/dut/lab_file.h"
 #include "harness/scenario/model.h"
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <set>
 
-#include "harness/core/match.h"
+#include "base/core/match.h"
 
 namespace phonelab {
 namespace {

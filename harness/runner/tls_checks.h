@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/event.h"
-#include "harness/core/verdict.h"
+#include "base/core/event.h"
+#include "base/core/verdict.h"
 
 namespace phonelab {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/error.h"
-#include "harness/core/text.h"
+#include "base/core/error.h"
+#include "base/core/text.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/model.h"
 #include "harness/scenario/vars.h"

@@ -10,12 +10,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event_catalog.h"
-#include "harness/core/match.h"
-#include "harness/core/status_fields.h"
-#include "harness/core/text.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/deadline.h"
+#include "base/core/event_catalog.h"
+#include "base/core/match.h"
+#include "base/core/status_fields.h"
+#include "base/core/text.h"
+#include "base/proto/dhcp_options.h"
 #include "harness/scenario/checker.h"
 #include "harness/scenario/vars.h"
 #include "harness/scenario/yaml_file.h"

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/error.h"
-#include "harness/core/result.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/error.h"
+#include "base/core/result.h"
+#include "base/core/safe_fs.h"
 #include "harness/scenario/model.h"
 
 namespace phonelab::scenario {
@@ -43,6 +43,6 @@ std::vector<Diagnostic> checkCoverage(const std::vector<Requirement>& catalog,
 
 namespace phonelab::scenario {
 
-using phonelab::isScenarioId;  // harness/core/safe_fs.h
+using phonelab::isScenarioId;  // base/core/safe_fs.h
 
 }  // namespace phonelab::scenario

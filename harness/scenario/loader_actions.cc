@@ -6,11 +6,11 @@
 #include <set>
 #include <sstream>
 
-#include "harness/core/deadline.h"
-#include "harness/core/event_catalog.h"
-#include "harness/core/match.h"
-#include "harness/core/status_fields.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/deadline.h"
+#include "base/core/event_catalog.h"
+#include "base/core/match.h"
+#include "base/core/status_fields.h"
+#include "base/proto/dhcp_options.h"
 #include "harness/scenario/vars.h"
 
 namespace phonelab::scenario::detail {

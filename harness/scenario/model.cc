@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "harness/core/match.h"
-#include "harness/core/status_fields.h"
+#include "base/core/match.h"
+#include "base/core/status_fields.h"
 
 namespace phonelab::scenario {
 

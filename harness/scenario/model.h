@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "harness/core/error.h"
-#include "harness/core/match.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
 
 namespace phonelab::scenario {
 
@@ -302,7 +302,7 @@ struct Scenario {
   std::vector<Mark> requirement_marks;  // parallel to `requirements`, for catalog diagnostics
 };
 
-/// The abstract status fields (harness/core/status_fields.h) the scenario reads: the `where`
+/// The abstract status fields (base/core/status_fields.h) the scenario reads: the `where`
 /// fields of its steps on `dut.status` events. The phone's device profile must map each, or the
 /// scenario is not applicable to that phone.
 std::vector<std::string> statusFieldsUsed(const Scenario& sc);

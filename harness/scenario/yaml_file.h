@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 
 namespace phonelab::scenario {
 

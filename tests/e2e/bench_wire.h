@@ -9,8 +9,8 @@
 #include <string>
 
 #include "e2e_util.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
 
 namespace phonelab::e2e {
 

@@ -16,8 +16,8 @@
 #include <set>
 #include <sstream>
 
-#include "harness/core/event.h"
-#include "harness/lab/netns.h"
+#include "base/core/event.h"
+#include "base/lab/netns.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {

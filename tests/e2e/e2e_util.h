@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/lab/process.h"
+#include "base/lab/process.h"
 
 namespace phonelab::e2e {
 

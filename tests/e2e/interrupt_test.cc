@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/core/event_catalog.h"
+#include "base/core/event_catalog.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {

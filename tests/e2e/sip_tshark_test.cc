@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "harness/lab/process.h"
+#include "base/lab/process.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace phonelab::e2e {

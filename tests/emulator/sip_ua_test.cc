@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 #include "tests/emulator/loopback_udp.h"
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/proto/dhcp.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/dhcp_options.h"
 
 namespace dhcp = phonelab::proto::dhcp;
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/proto/dns.h"
+#include "base/proto/dns.h"
 
 namespace dns = phonelab::proto::dns;
 

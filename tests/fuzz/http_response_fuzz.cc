@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/net/http/http_response.h"
+#include "base/net/http/http_response.h"
 
 namespace net = phonelab::net;
 

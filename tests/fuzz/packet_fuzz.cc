@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/proto/packet.h"
+#include "base/proto/packet.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto e = phonelab::proto::decodeFrame(std::span<const uint8_t>(data, size), "02:00:c6:12:00:0a");

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 namespace sip = phonelab::proto::sip;
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/proto/sip_stream.h"
+#include "base/proto/sip_stream.h"
 
 namespace proto = phonelab::proto;
 

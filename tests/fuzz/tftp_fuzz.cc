@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "harness/proto/tftp.h"
+#include "base/proto/tftp.h"
 
 namespace tftp = phonelab::proto::tftp;
 

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/core/error.h"
-#include "harness/lab/netns.h"
+#include "base/core/error.h"
+#include "base/lab/netns.h"
 #include "lab_util.h"
 
 namespace phonelab::lab {

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/lab/netns.h"
+#include "base/lab/netns.h"
 #include "reports/report_folder.h"
 #include "tests/lab/lab_util.h"
 

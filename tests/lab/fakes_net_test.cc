@@ -18,12 +18,12 @@
 #include "fakes/http/http.h"
 #include "fakes/ntp/ntp.h"
 #include "fakes/tftp/tftp.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/lab/netns.h"
-#include "harness/net/http/http_client.h"
-#include "harness/proto/dns.h"
-#include "harness/proto/tftp.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/lab/netns.h"
+#include "base/net/http/http_client.h"
+#include "base/proto/dns.h"
+#include "base/proto/tftp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

@@ -14,13 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/dhcp/kea.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/lab/capture.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
-#include "harness/proto/dhcp.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/lab/capture.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/dhcp_options.h"
 #include "lab_util.h"
 
 using namespace phonelab;

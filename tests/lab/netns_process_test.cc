@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "harness/core/error.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
+#include "base/core/error.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
 #include "lab_util.h"
 
 using namespace phonelab;

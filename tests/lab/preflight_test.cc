@@ -2,7 +2,7 @@
 // NIC on the DUT side, and puts what must not be there on the other side: a second DHCP server
 // (Kea) and a host that ARPs. A quiet segment passes.
 
-#include "harness/lab/preflight.h"
+#include "base/lab/preflight.h"
 
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "fakes/dhcp/kea.h"
-#include "harness/core/event.h"
-#include "harness/lab/netns.h"
+#include "base/core/event.h"
+#include "base/lab/netns.h"
 #include "harness/runner/ping.h"
 #include "lab_util.h"
 

@@ -20,8 +20,8 @@
 #include <sstream>
 #include <string>
 
-#include "harness/core/error.h"
-#include "harness/lab/privileges.h"
+#include "base/core/error.h"
+#include "base/lab/privileges.h"
 #include "lab_util.h"
 
 using namespace phonelab;

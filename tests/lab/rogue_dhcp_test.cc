@@ -13,11 +13,11 @@
 
 #include "fakes/dhcp/kea.h"
 #include "fakes/dhcp/rogue.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/lab/capture.h"
-#include "harness/lab/netns.h"
-#include "harness/proto/dhcp.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/lab/capture.h"
+#include "base/lab/netns.h"
+#include "base/proto/dhcp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

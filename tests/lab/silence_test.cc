@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 
 #include "fakes/sip/udp.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
-#include "harness/lab/silence.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
+#include "base/lab/silence.h"
 #include "lab_util.h"
 
 using namespace phonelab;

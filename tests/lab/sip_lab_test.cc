@@ -8,12 +8,12 @@
 #include "fakes/sip/kamailio.h"
 #include "fakes/sip/ua.h"
 #include "fakes/sip/udp.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/lab/capture.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
-#include "harness/proto/sip_event.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/lab/capture.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
+#include "base/proto/sip_event.h"
 #include "lab_util.h"
 
 using namespace phonelab;

@@ -13,9 +13,9 @@
 #include "fakes/sip/hostile.h"
 #include "fakes/sip/ua.h"
 #include "fakes/sip/udp.h"
-#include "harness/core/match.h"
-#include "harness/lab/netns.h"
-#include "harness/proto/sip_event.h"
+#include "base/core/match.h"
+#include "base/lab/netns.h"
+#include "base/proto/sip_event.h"
 #include "lab_util.h"
 
 using namespace phonelab;

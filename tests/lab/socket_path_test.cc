@@ -4,7 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "harness/lab/netns.h"
+#include "base/lab/netns.h"
 
 namespace phonelab::lab {
 namespace {

@@ -28,8 +28,8 @@
 
 #include "fakes/sip/pki.h"
 #include "fakes/sip/tls_proxy.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
 
 using namespace phonelab;
 using namespace phonelab::fakes;

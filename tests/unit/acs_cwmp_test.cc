@@ -3,7 +3,7 @@
 #include <pugixml.hpp>
 
 #include "fakes/acs/cwmp.h"
-#include "harness/core/match.h"
+#include "base/core/match.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "fakes/audio/rtp_session.h"
 #include "harness/dut/lab_file.h"
-#include "harness/lab/process.h"
+#include "base/lab/process.h"
 #include "harness/runner/runner.h"
 #include "harness/scenario/loader.h"
 

@@ -2,9 +2,9 @@
 
 #include <thread>
 
-#include "harness/core/event.h"
-#include "harness/core/match.h"
-#include "harness/core/verdict.h"
+#include "base/core/event.h"
+#include "base/core/match.h"
+#include "base/core/verdict.h"
 
 namespace phonelab {
 namespace {

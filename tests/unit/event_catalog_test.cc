@@ -1,7 +1,7 @@
-// The event catalogue (harness/core/event_catalog.h) against the code and the docs: every kind the
+// The event catalogue (base/core/event_catalog.h) against the code and the docs: every kind the
 // code emits is catalogued, docs/scenario-format.md holds the same table, and the loader refuses a
 // kind or field the catalogue lacks (fixtures/scenarios-invalid/event-*.yaml).
-#include "harness/core/event_catalog.h"
+#include "base/core/event_catalog.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <regex>
 #include <set>
 
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 namespace phonelab {
 namespace {
@@ -32,7 +32,7 @@ std::set<std::string> kindsInCode() {
       std::regex(R"re(kind\s*=\s*"([a-z][a-z0-9_-]*(\.[a-z0-9_.-]+)?)")re"),
   };
   std::set<std::string> out;
-  for (const char* dir : {"harness", "fakes", "reports"}) {
+  for (const char* dir : {"base", "harness", "fakes", "reports"}) {
     for (const auto& e : fs::recursive_directory_iterator(kSrc + "/" + dir)) {
       if (e.path().extension() != ".cc") continue;
       const std::string text = readFile(e.path());

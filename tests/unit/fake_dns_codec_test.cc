@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "harness/proto/dns.h"
+#include "base/proto/dns.h"
 
 namespace dns = phonelab::proto::dns;
 

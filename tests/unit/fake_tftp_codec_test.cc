@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "harness/proto/tftp.h"
+#include "base/proto/tftp.h"
 
 namespace tftp = phonelab::proto::tftp;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/net/http/http_response.h"
+#include "base/net/http/http_response.h"
 
 namespace net = phonelab::net;
 

@@ -14,15 +14,15 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/console.h"
-#include "harness/core/error.h"
-#include "harness/core/match.h"
-#include "harness/core/text.h"
+#include "base/core/console.h"
+#include "base/core/error.h"
+#include "base/core/match.h"
+#include "base/core/text.h"
 #include "harness/dut/lab_file.h"
 #include "harness/dut/profile.h"
 #include "harness/dut/web_form.h"
-#include "harness/lab/process.h"
-#include "harness/net/http/http_client.h"
+#include "base/lab/process.h"
+#include "base/net/http/http_client.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/yaml_file.h"
 

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "fakes/dhcp/rogue.h"
-#include "harness/core/error.h"
-#include "harness/proto/dhcp.h"
-#include "harness/proto/packet.h"
+#include "base/core/error.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/packet.h"
 
 namespace proto = phonelab::proto;
 namespace dhcp = phonelab::proto::dhcp;

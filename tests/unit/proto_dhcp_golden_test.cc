@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/proto/dhcp.h"
-#include "harness/proto/dhcp_options.h"
+#include "base/proto/dhcp.h"
+#include "base/proto/dhcp_options.h"
 
 namespace dhcp = phonelab::proto::dhcp;
 using Bytes = std::vector<uint8_t>;

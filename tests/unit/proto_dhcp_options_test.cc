@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "harness/proto/dhcp_options.h"
+#include "base/proto/dhcp_options.h"
 
 namespace phonelab::proto::dhcp {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/proto/dhcp.h"
+#include "base/proto/dhcp.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // SIP codec: lenient parsing, strict rejections, digest (RFC 2617), and the RFC 4475 torture
 // corpus (fixtures/sip-torture/<case>.sip, one file per case named as in RFC 4475 section 3).
 
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/lab/process.h"
+#include "base/core/error.h"
+#include "base/lab/process.h"
 #include "reports/compare.h"
 #include "reports/report.h"
 

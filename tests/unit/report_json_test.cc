@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/core/error.h"
+#include "base/core/error.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
 

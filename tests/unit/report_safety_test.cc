@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
 #include "reports/json_report.h"
 #include "reports/report.h"
 #include "reports/xml.h"

@@ -1,7 +1,7 @@
 // A RunResults that exercises every field and every verdict, shared by the report_*_test.cc files
 // (declared there as `phonelab::RunResults reportSampleResults();`).
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 
 namespace phonelab {
 

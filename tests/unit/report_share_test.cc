@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/core/result.h"
+#include "base/core/result.h"
 #include "reports/json_report.h"
 #include "reports/report_folder.h"
 #include "reports/share.h"

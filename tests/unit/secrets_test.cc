@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/core/secrets.h"
+#include "base/core/secrets.h"
 #include "harness/dut/dut.h"
 #include "harness/dut/profile.h"
 

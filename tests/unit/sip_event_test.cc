@@ -1,4 +1,4 @@
-#include "harness/proto/sip_event.h"
+#include "base/proto/sip_event.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "fakes/sip/fuzz.h"
-#include "harness/proto/sip.h"
+#include "base/proto/sip.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/proto/sip_stream.h"
+#include "base/proto/sip_stream.h"
 
 namespace proto = phonelab::proto;
 
