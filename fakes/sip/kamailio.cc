@@ -15,10 +15,10 @@
 #include <set>
 #include <sstream>
 
-#include "harness/core/error.h"
-#include "harness/core/safe_fs.h"
-#include "harness/lab/netns.h"
-#include "harness/lab/process.h"
+#include "base/core/error.h"
+#include "base/core/safe_fs.h"
+#include "base/lab/netns.h"
+#include "base/lab/process.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -417,9 +417,6 @@ std::string KamailioServer::logPath() const {
 }
 std::string KamailioServer::configPath() const {
   return impl_->configPath();
-}
-std::string KamailioServer::ctlAddress() const {
-  return impl_->ctl();
 }
 
 std::string KamailioServer::kamcmd(const std::vector<std::string>& args) {

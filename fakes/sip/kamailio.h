@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/core/event.h"
+#include "base/core/event.h"
 
 namespace phonelab::fakes {
 
@@ -72,8 +72,6 @@ class KamailioServer {
   int pid() const;
   std::string logPath() const;
   std::string configPath() const;
-  /// The ctl socket ("unix:<work_dir>/kamailio.ctl").
-  std::string ctlAddress() const;
 
   /// `kamcmd ul.dump` parsed: registered AORs with their contacts (one pair per contact), e.g.
   /// {"alice", "sip:alice@198.18.0.20:5062"}. Also emits "kamailio.registrations"

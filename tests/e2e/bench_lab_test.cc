@@ -1,4 +1,4 @@
-// Issue #8, the parts that run today: driver: program (the emulator started as a generic device
+// The bench, the parts that run on this machine: driver: program (the emulator started as a generic device
 // program, passing and with a fault caught), hostile fakes refused on a segment that is not
 // isolated, the bench example lab files valid, and `phonelab preflight` refusing a segment (made
 // by the test, not the harness) where a second DHCP server answers.
@@ -7,8 +7,8 @@
 
 #include "e2e_util.h"
 #include "fakes/dhcp/kea.h"
-#include "harness/core/event.h"
-#include "harness/lab/netns.h"
+#include "base/core/event.h"
+#include "base/lab/netns.h"
 
 namespace phonelab::e2e {
 namespace {

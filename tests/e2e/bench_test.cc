@@ -1,4 +1,4 @@
-// Issue #8: a bench run (segment: interface, driver: physical) end to end. The test makes the
+// A bench run (segment: interface, driver: physical) end to end. The test makes the
 // wire itself: a veth pair made in the root namespace, one end moved into a namespace the test
 // owns where the test starts phone-emulator as "the phone" (phonelab never starts it), the other
 // end, left in the root namespace, is the bench NIC the lab file names. phonelab moves that NIC
@@ -13,8 +13,8 @@
 #include "bench_wire.h"
 #include "e2e_util.h"
 #include "fakes/dhcp/kea.h"
-#include "harness/core/event.h"
-#include "harness/lab/netns.h"
+#include "base/core/event.h"
+#include "base/lab/netns.h"
 
 namespace phonelab::e2e {
 namespace {
