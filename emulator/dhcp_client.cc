@@ -18,9 +18,9 @@
 #include <cstring>
 #include <random>
 
+#include "base/core/error.h"
 #include "emulator/frames.h"
 #include "emulator/log.h"
-#include "base/core/error.h"
 
 namespace asio = boost::asio;
 namespace dhcp = phonelab::proto::dhcp;

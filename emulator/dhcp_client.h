@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "emulator/dhcp_info.h"
 #include "base/proto/dhcp.h"
+#include "emulator/dhcp_info.h"
 
 namespace boost::asio {
 class io_context;

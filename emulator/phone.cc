@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "base/core/deadline.h"
+#include "base/core/error.h"
 #include "emulator/config.h"
 #include "emulator/dhcp_client.h"
 #include "emulator/frames.h"
@@ -20,8 +22,6 @@
 #include "emulator/services.h"
 #include "emulator/sip_ua.h"
 #include "emulator/web.h"
-#include "base/core/deadline.h"
-#include "base/core/error.h"
 
 namespace asio = boost::asio;
 namespace dhcp = phonelab::proto::dhcp;

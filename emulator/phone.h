@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "emulator/faults.h"
 #include "base/proto/dhcp.h"
+#include "emulator/faults.h"
 
 namespace phonelab::emulator {
 

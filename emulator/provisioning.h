@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/dhcp_info.h"
 #include "base/proto/dhcp.h"
+#include "emulator/dhcp_info.h"
 
 namespace phonelab::emulator {
 

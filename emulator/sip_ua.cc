@@ -18,11 +18,11 @@
 #include <cstdlib>
 #include <deque>
 
+#include "base/core/deadline.h"
+#include "base/proto/sip_stream.h"
 #include "emulator/log.h"
 #include "emulator/netproto.h"
 #include "emulator/rtp_loop.h"
-#include "base/core/deadline.h"
-#include "base/proto/sip_stream.h"
 
 namespace asio = boost::asio;
 namespace sip = phonelab::proto::sip;

@@ -12,11 +12,11 @@
 #include <string>
 #include <utility>
 
+#include "base/proto/dhcp.h"
 #include "emulator/config.h"
 #include "emulator/faults.h"
 #include "emulator/pages.h"
 #include "emulator/sip_logic.h"
-#include "base/proto/dhcp.h"
 
 namespace boost::asio {
 class io_context;

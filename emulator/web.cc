@@ -16,10 +16,10 @@
 #include <random>
 #include <set>
 
-#include "emulator/form.h"
-#include "emulator/log.h"
 #include "base/core/error.h"
 #include "base/proto/dhcp.h"
+#include "emulator/form.h"
+#include "emulator/log.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

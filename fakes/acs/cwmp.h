@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "fakes/http/http_server.h"
 #include "base/core/event.h"
+#include "fakes/http/http_server.h"
 
 namespace phonelab::fakes {
 

@@ -13,8 +13,8 @@
 #include <random>
 #include <sstream>
 
-#include "fakes/common/socket.h"
 #include "base/core/error.h"
+#include "fakes/common/socket.h"
 
 namespace phonelab::fakes::audio {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fakes/audio/analyser.h"
 #include "base/core/deadline.h"
+#include "fakes/audio/analyser.h"
 
 namespace phonelab::fakes::audio {
 

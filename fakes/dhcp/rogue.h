@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "fakes/dhcp/kea.h"
 #include "base/core/event.h"
+#include "fakes/dhcp/kea.h"
 
 namespace phonelab::fakes {
 

@@ -12,10 +12,10 @@
 #include <list>
 #include <thread>
 
-#include "fakes/common/socket.h"
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
 #include "base/proto/dns.h"
+#include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
 namespace {

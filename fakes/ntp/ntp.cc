@@ -15,9 +15,9 @@
 #include <ctime>
 #include <thread>
 
-#include "fakes/common/socket.h"
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
+#include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
 namespace {

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <utility>
 
-#include "fakes/sip/udp.h"
 #include "base/core/error.h"
+#include "fakes/sip/udp.h"
 
 namespace phonelab::fakes {
 namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 
-#include "fakes/sip/udp.h"
 #include "base/core/error.h"
+#include "fakes/sip/udp.h"
 
 namespace phonelab::fakes {
 namespace {

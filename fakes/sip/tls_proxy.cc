@@ -18,11 +18,11 @@
 #include <span>
 #include <thread>
 
-#include "fakes/sip/pki.h"
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
 #include "base/proto/sip_event.h"
 #include "base/proto/sip_stream.h"
+#include "fakes/sip/pki.h"
 
 namespace phonelab::fakes {
 

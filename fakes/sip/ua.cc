@@ -10,9 +10,9 @@
 #include <optional>
 #include <thread>
 
-#include "fakes/sip/udp.h"
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
+#include "fakes/sip/udp.h"
 
 namespace phonelab::fakes {
 namespace {

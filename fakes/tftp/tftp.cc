@@ -11,10 +11,10 @@
 #include <list>
 #include <thread>
 
-#include "fakes/common/socket.h"
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
 #include "base/proto/tftp.h"
+#include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
 namespace {

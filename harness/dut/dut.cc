@@ -12,9 +12,9 @@
 #include "base/core/match.h"
 #include "base/core/secrets.h"
 #include "base/core/text.h"
-#include "harness/dut/web_form.h"
 #include "base/lab/process.h"
 #include "base/net/http/http_client.h"
+#include "harness/dut/web_form.h"
 
 namespace phonelab::dut {
 namespace fs = std::filesystem;

@@ -9,8 +9,8 @@
 #include <map>
 #include <string>
 
-#include "fakes/sip/ua.h"
 #include "base/core/event.h"
+#include "fakes/sip/ua.h"
 #include "harness/dut/dut.h"
 #include "harness/dut/profile.h"
 #include "harness/scenario/model.h"

@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "fakes/audio/analyser.h"
-#include "fakes/audio/rtp_session.h"
-#include "fakes/sip/ua.h"
 #include "base/core/error.h"
 #include "base/core/safe_fs.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
+#include "fakes/audio/analyser.h"
+#include "fakes/audio/rtp_session.h"
+#include "fakes/sip/ua.h"
 #include "harness/runner/answer.h"
 
 namespace phonelab::runner {

@@ -6,9 +6,9 @@
 #include <map>
 #include <string>
 
-#include "fakes/sip/ua.h"
 #include "base/core/deadline.h"
 #include "base/core/event.h"
+#include "fakes/sip/ua.h"
 #include "harness/dut/dut.h"
 
 namespace phonelab::runner {

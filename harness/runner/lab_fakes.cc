@@ -5,6 +5,9 @@
 #include <optional>
 #include <sstream>
 
+#include "base/core/error.h"
+#include "base/lab/netns.h"
+#include "base/proto/dhcp_options.h"
 #include "fakes/acs/acs.h"
 #include "fakes/dhcp/kea.h"
 #include "fakes/dhcp/rogue.h"
@@ -17,9 +20,6 @@
 #include "fakes/sip/tls_proxy.h"
 #include "fakes/sip/ua.h"
 #include "fakes/tftp/tftp.h"
-#include "base/core/error.h"
-#include "base/lab/netns.h"
-#include "base/proto/dhcp_options.h"
 
 namespace phonelab::runner {
 namespace fs = std::filesystem;

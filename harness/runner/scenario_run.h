@@ -12,8 +12,8 @@
 #include "base/core/deadline.h"
 #include "base/core/event.h"
 #include "base/core/match.h"
-#include "harness/dut/dut.h"
 #include "base/lab/netns.h"
+#include "harness/dut/dut.h"
 #include "harness/runner/runner.h"
 
 namespace phonelab::lab {

@@ -5,12 +5,12 @@
 #include <set>
 #include <sstream>
 
-#include "fakes/sip/pki.h"
 #include "base/core/deadline.h"
 #include "base/core/event_catalog.h"
 #include "base/core/match.h"
 #include "base/core/status_fields.h"
 #include "base/proto/dhcp_options.h"
+#include "fakes/sip/pki.h"
 #include "harness/scenario/vars.h"
 
 namespace phonelab::scenario::detail {

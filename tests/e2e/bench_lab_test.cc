@@ -1,14 +1,14 @@
-// The bench, the parts that run on this machine: driver: program (the emulator started as a generic device
-// program, passing and with a fault caught), hostile fakes refused on a segment that is not
+// The bench, the parts that run on this machine: driver: program (the emulator started as a generic
+// device program, passing and with a fault caught), hostile fakes refused on a segment that is not
 // isolated, the bench example lab files valid, and `phonelab preflight` refusing a segment (made
 // by the test, not the harness) where a second DHCP server answers.
 
 #include <fstream>
 
-#include "e2e_util.h"
-#include "fakes/dhcp/kea.h"
 #include "base/core/event.h"
 #include "base/lab/netns.h"
+#include "e2e_util.h"
+#include "fakes/dhcp/kea.h"
 
 namespace phonelab::e2e {
 namespace {

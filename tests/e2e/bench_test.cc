@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/core/event.h"
+#include "base/lab/netns.h"
 #include "bench_wire.h"
 #include "e2e_util.h"
 #include "fakes/dhcp/kea.h"
-#include "base/core/event.h"
-#include "base/lab/netns.h"
 
 namespace phonelab::e2e {
 namespace {

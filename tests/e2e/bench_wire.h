@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "e2e_util.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
+#include "e2e_util.h"
 
 namespace phonelab::e2e {
 

@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "fakes/dhcp/kea.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/capture.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
 #include "base/proto/dhcp.h"
+#include "fakes/dhcp/kea.h"
 #include "lab_util.h"
 
 using namespace phonelab;

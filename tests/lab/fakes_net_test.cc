@@ -13,17 +13,17 @@
 #include <exception>
 #include <thread>
 
-#include "fakes/acs/acs.h"
-#include "fakes/dns/dns.h"
-#include "fakes/http/http.h"
-#include "fakes/ntp/ntp.h"
-#include "fakes/tftp/tftp.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/netns.h"
 #include "base/net/http/http_client.h"
 #include "base/proto/dns.h"
 #include "base/proto/tftp.h"
+#include "fakes/acs/acs.h"
+#include "fakes/dns/dns.h"
+#include "fakes/http/http.h"
+#include "fakes/ntp/ntp.h"
+#include "fakes/tftp/tftp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

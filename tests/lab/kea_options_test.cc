@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "fakes/dhcp/kea.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/capture.h"
@@ -21,6 +20,7 @@
 #include "base/lab/process.h"
 #include "base/proto/dhcp.h"
 #include "base/proto/dhcp_options.h"
+#include "fakes/dhcp/kea.h"
 #include "lab_util.h"
 
 using namespace phonelab;

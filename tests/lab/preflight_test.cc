@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "fakes/dhcp/kea.h"
 #include "base/core/event.h"
 #include "base/lab/netns.h"
+#include "fakes/dhcp/kea.h"
 #include "harness/runner/ping.h"
 #include "lab_util.h"
 

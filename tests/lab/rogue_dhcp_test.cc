@@ -11,13 +11,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "fakes/dhcp/kea.h"
-#include "fakes/dhcp/rogue.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/capture.h"
 #include "base/lab/netns.h"
 #include "base/proto/dhcp.h"
+#include "fakes/dhcp/kea.h"
+#include "fakes/dhcp/rogue.h"
 #include "lab_util.h"
 
 using namespace phonelab;

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "fakes/sip/udp.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
 #include "base/lab/silence.h"
+#include "fakes/sip/udp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

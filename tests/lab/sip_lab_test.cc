@@ -4,16 +4,16 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "fakes/sip/hostile.h"
-#include "fakes/sip/kamailio.h"
-#include "fakes/sip/ua.h"
-#include "fakes/sip/udp.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/lab/capture.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
 #include "base/proto/sip_event.h"
+#include "fakes/sip/hostile.h"
+#include "fakes/sip/kamailio.h"
+#include "fakes/sip/ua.h"
+#include "fakes/sip/udp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

@@ -10,12 +10,12 @@
 #include <random>
 #include <thread>
 
-#include "fakes/sip/hostile.h"
-#include "fakes/sip/ua.h"
-#include "fakes/sip/udp.h"
 #include "base/core/match.h"
 #include "base/lab/netns.h"
 #include "base/proto/sip_event.h"
+#include "fakes/sip/hostile.h"
+#include "fakes/sip/ua.h"
+#include "fakes/sip/udp.h"
 #include "lab_util.h"
 
 using namespace phonelab;

@@ -26,10 +26,10 @@
 #include <sstream>
 #include <string>
 
-#include "fakes/sip/pki.h"
-#include "fakes/sip/tls_proxy.h"
 #include "base/core/error.h"
 #include "base/core/match.h"
+#include "fakes/sip/pki.h"
+#include "fakes/sip/tls_proxy.h"
 
 using namespace phonelab;
 using namespace phonelab::fakes;

@@ -2,8 +2,8 @@
 
 #include <pugixml.hpp>
 
-#include "fakes/acs/cwmp.h"
 #include "base/core/match.h"
+#include "fakes/acs/cwmp.h"
 
 namespace phonelab::fakes {
 namespace {

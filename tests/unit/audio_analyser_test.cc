@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/lab/process.h"
 #include "fakes/audio/rtp_session.h"
 #include "harness/dut/lab_file.h"
-#include "base/lab/process.h"
 #include "harness/runner/runner.h"
 #include "harness/scenario/loader.h"
 

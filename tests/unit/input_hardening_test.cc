@@ -18,11 +18,11 @@
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/core/text.h"
+#include "base/lab/process.h"
+#include "base/net/http/http_client.h"
 #include "harness/dut/lab_file.h"
 #include "harness/dut/profile.h"
 #include "harness/dut/web_form.h"
-#include "base/lab/process.h"
-#include "base/net/http/http_client.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/yaml_file.h"
 

@@ -3,10 +3,10 @@
 #include <map>
 #include <vector>
 
-#include "fakes/dhcp/rogue.h"
 #include "base/core/error.h"
 #include "base/proto/dhcp.h"
 #include "base/proto/packet.h"
+#include "fakes/dhcp/rogue.h"
 
 namespace proto = phonelab::proto;
 namespace dhcp = phonelab::proto::dhcp;

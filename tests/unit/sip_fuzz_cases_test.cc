@@ -5,8 +5,8 @@
 
 #include <set>
 
-#include "fakes/sip/fuzz.h"
 #include "base/proto/sip.h"
+#include "fakes/sip/fuzz.h"
 
 namespace phonelab::fakes {
 namespace {
