@@ -66,15 +66,11 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
         actions.push_back(&*ex->probe);
       }
       for (const auto* a : actions) {
-        if (std::holds_alternative<scenario::SipCallAction>(*a) && !sc.fakes.sip_ua.enabled) {
-          diags.push_back({step.mark, "step '" + step.name +
-                                          "' uses sip_call, which needs "
-                                          "fakes.sip_ua (the test UA) in the scenario"});
-        }
-        if (std::holds_alternative<scenario::AudioCallAction>(*a) && !sc.fakes.sip_ua.enabled) {
-          diags.push_back({step.mark, "step '" + step.name +
-                                          "' uses audio_call, which needs "
-                                          "fakes.sip_ua (the test UA) in the scenario"});
+        const scenario::ActionInfo& info = scenario::actionTable()[a->index()];
+        if (*info.needs_fake && !scenario::fakeEnabled(sc.fakes, info.needs_fake)) {
+          diags.push_back({step.mark, "step '" + step.name + "' uses " + info.name +
+                                          ", which needs fakes." + info.needs_fake + " (" +
+                                          info.needs_what + ") in the scenario"});
         }
         if (std::holds_alternative<scenario::AudioCallAction>(*a) &&
             std::find(sc.dut.needs.begin(), sc.dut.needs.end(), "audio_loopback") ==
@@ -83,17 +79,6 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
                                           "' uses audio_call: the scenario must declare "
                                           "'dut: {needs: [audio_loopback]}' (a lab without one "
                                           "cannot return audio)"});
-        }
-        if ((std::holds_alternative<scenario::PauseDhcpAction>(*a) ||
-             std::holds_alternative<scenario::ResumeDhcpAction>(*a)) &&
-            !sc.fakes.dhcp.enabled) {
-          diags.push_back({step.mark, "step '" + step.name + "' uses " + scenario::actionName(*a) +
-                                          ", which needs fakes.dhcp (Kea) in the scenario"});
-        }
-        if (std::holds_alternative<scenario::SipSendAction>(*a) && !sc.fakes.hostile_sip.enabled) {
-          diags.push_back({step.mark, "step '" + step.name +
-                                          "' uses sip_send, which needs "
-                                          "fakes.hostile_sip in the scenario"});
         }
       }
     }

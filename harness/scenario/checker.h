@@ -25,10 +25,7 @@ using Names = std::vector<std::string>;
 inline const Names kScenarioKeys = {"id",      "title", "requirements", "tags",
                                     "timeout", "fakes", "dut",          "steps"};
 inline const Names kStepKinds = {"wait", "act", "expect", "expect_none"};
-inline const Names kActions = {"configure",    "reboot",     "power_cycle", "fetch_config",
-                               "fetch_status", "ping",       "sip_call",    "sip_send",
-                               "sip_fuzz",     "silence",    "unsilence",   "audio_call",
-                               "pause_dhcp",   "resume_dhcp"};
+inline const Names kActions = actionNames();
 inline const Names kOperators = {"eq", "ne", "regex",  "lt",     "le",
                                  "gt", "ge", "exists", "absent", "contains"};
 

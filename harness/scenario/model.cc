@@ -1,19 +1,62 @@
 #include "harness/scenario/model.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "base/core/match.h"
 #include "base/core/status_fields.h"
 
 namespace phonelab::scenario {
 
+namespace {
+
+constexpr ActionInfo kActionTable[] = {
+    {"configure", "", ""},
+    {"reboot", "", ""},
+    {"power_cycle", "", ""},
+    {"fetch_config", "", ""},
+    {"fetch_status", "", ""},
+    {"ping", "", ""},
+    {"sip_call", "sip_ua", "the test UA"},
+    {"sip_send", "hostile_sip", "the hostile SIP server"},
+    {"sip_fuzz", "", ""},
+    {"silence", "", ""},
+    {"unsilence", "", ""},
+    {"audio_call", "sip_ua", "the test UA"},
+    {"pause_dhcp", "dhcp", "Kea"},
+    {"resume_dhcp", "dhcp", "Kea"},
+};
+static_assert(std::size(kActionTable) == std::variant_size_v<Action>);
+
+}  // namespace
+
+std::span<const ActionInfo> actionTable() {
+  return kActionTable;
+}
+
+std::vector<std::string> actionNames() {
+  std::vector<std::string> out;
+  for (const auto& a : kActionTable) out.emplace_back(a.name);
+  return out;
+}
+
 const char* actionName(const Action& a) {
-  static constexpr const char* names[] = {
-      "configure", "reboot",     "power_cycle", "fetch_config", "fetch_status",
-      "ping",      "sip_call",   "sip_send",    "sip_fuzz",     "silence",
-      "unsilence", "audio_call", "pause_dhcp",  "resume_dhcp"};
-  static_assert(std::size(names) == std::variant_size_v<Action>);
-  return names[a.index()];
+  return kActionTable[a.index()].name;
+}
+
+bool fakeEnabled(const Fakes& f, std::string_view key) {
+  if (key == "dhcp") return f.dhcp.enabled;
+  if (key == "dns") return f.dns.enabled;
+  if (key == "ntp") return f.ntp.enabled;
+  if (key == "tftp") return f.tftp.enabled;
+  if (key == "http") return f.http.enabled;
+  if (key == "acs") return f.acs.enabled;
+  if (key == "rogue_dhcp") return f.rogue_dhcp.enabled;
+  if (key == "sip") return f.sip.enabled;
+  if (key == "sip_ua") return f.sip_ua.enabled;
+  if (key == "hostile_sip") return f.hostile_sip.enabled;
+  if (key == "tls_proxy") return f.tls_proxy.enabled;
+  throw std::logic_error("fakeEnabled: no fake '" + std::string(key) + "'");
 }
 
 const char* Step::kindName() const {

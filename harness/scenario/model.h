@@ -6,7 +6,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -146,9 +148,19 @@ using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, Fet
                             SipFuzzAction, SilenceAction, UnsilenceAction, AudioCallAction,
                             PauseDhcpAction, ResumeDhcpAction>;
 
-/// The action's YAML key: "configure", "reboot", "power_cycle", "fetch_config", "fetch_status",
-/// "ping", "sip_call", "sip_send", "sip_fuzz", "silence", "unsilence", "audio_call",
-/// "pause_dhcp", "resume_dhcp".
+/// One row per action, in the order of the Action variant: its YAML key and the fake it needs in
+/// the scenario. The loader takes the names from it, the lab check the fakes, and a unit test
+/// holds docs/scenario-format.md's table of actions to it.
+struct ActionInfo {
+  const char* name;        // "sip_call"
+  const char* needs_fake;  // the `fakes:` key it needs ("sip_ua"), "" for none
+  const char* needs_what;  // that fake in words ("the test UA")
+};
+std::span<const ActionInfo> actionTable();
+/// The names of actionTable(), in its order.
+std::vector<std::string> actionNames();
+
+/// The action's YAML key (actionTable()[a.index()].name).
 const char* actionName(const Action& a);
 
 // ---- steps ----
@@ -273,6 +285,9 @@ struct Fakes {
   ServiceFake hostile_sip;  // address default ${svc.hostile}, port 5060
   TlsProxyFake tls_proxy;
 };
+
+/// Whether the fake under `fakes:` key `key` ("dhcp", "sip_ua", "hostile_sip", ...) is stood up.
+bool fakeEnabled(const Fakes& fakes, std::string_view key);
 
 /// How the DUT is brought up before the steps.
 struct DutSetup {
