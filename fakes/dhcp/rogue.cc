@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,13 +16,12 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
-#include <thread>
 
 #include "base/core/error.h"
 #include "base/lab/netns.h"
-#include "base/lab/privileges.h"
 #include "base/proto/dhcp.h"
 #include "base/proto/dhcp_options.h"
+#include "fakes/common/server_thread.h"
 
 namespace phonelab::fakes {
 namespace {
@@ -302,7 +300,6 @@ struct RogueDhcpServer::Impl {
   RogueOptions opt;
   EventLog* log = nullptr;
   int fd = -1;
-  int stop_fd = -1;
   int ifindex = 0;
   d::Mac mac{};
   d::Ip4 server{}, offer{};
@@ -311,11 +308,11 @@ struct RogueDhcpServer::Impl {
   std::vector<d::Option> options;
   std::vector<Event> pending;  // rogue.sent events of the request being answered
   bool realtime = false;       // written by the thread before it drops root (see the constructor)
-  std::thread thread;
+  ServerThread thread{"rogue-dhcp", "rogue"};
 
   ~Impl() {
+    thread.stop();  // before the sockets close
     if (fd >= 0) ::close(fd);
-    if (stop_fd >= 0) ::close(stop_fd);
   }
 
   /// `last`: malformed mode, "yes" for the last case of the list (every case has been sent once).
@@ -439,7 +436,7 @@ struct RogueDhcpServer::Impl {
   void run() {
     uint8_t buf[4096];
     for (;;) {
-      pollfd p[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+      pollfd p[2] = {{fd, POLLIN, 0}, {thread.stopFd(), POLLIN, 0}};
       int n = ::poll(p, 2, -1);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 || (p[1].revents & POLLIN)) return;
@@ -531,11 +528,9 @@ RogueDhcpServer::RogueDhcpServer(const RogueOptions& o, EventLog& log)
     if (::bind(im.fd, reinterpret_cast<sockaddr*>(&ll), sizeof ll) != 0)
       throw Error(sysError("rogue-dhcp: bind to " + o.iface, errno));
   }
-  im.stop_fd = ::eventfd(0, EFD_CLOEXEC);
-  if (im.stop_fd < 0) throw Error(sysError("rogue-dhcp: eventfd", errno));
   // The socket is open: the thread that parses the phone's frames runs as nobody.
-  im.thread = lab::startUnprivilegedThread(
-      "phl-rogue", [&im] { im.run(); }, [&im] { im.raisePriority(); });
+  im.thread.start(
+      log, "harness", [&im] { im.run(); }, [&im] { im.raisePriority(); });
   log.emit(
       "harness", "fake.start",
       {{"name", "rogue-dhcp"}, {"mode", o.mode}, {"iface", o.iface}, {"address", o.address}},
@@ -544,11 +539,7 @@ RogueDhcpServer::RogueDhcpServer(const RogueOptions& o, EventLog& log)
 
 RogueDhcpServer::~RogueDhcpServer() {
   if (!impl_) return;
-  uint64_t one = 1;
-  if (::write(impl_->stop_fd, &one, sizeof one) < 0) {
-    // The eventfd cannot fail to take one increment; nothing else to do.
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->thread.stop();
   try {
     impl_->log->emit("harness", "fake.stop", {{"name", "rogue-dhcp"}, {"mode", impl_->opt.mode}},
                      "rogue DHCP server stopped");

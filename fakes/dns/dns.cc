@@ -3,18 +3,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <list>
-#include <thread>
 
 #include "base/core/error.h"
-#include "base/lab/privileges.h"
 #include "base/proto/dns.h"
+#include "fakes/common/server_thread.h"
 #include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
@@ -47,13 +45,14 @@ struct DnsFake::Impl {
   std::string address;
   int port = 0;
   std::map<std::string, std::vector<std::string>> records;  // canonical name -> IPv4s
-  int udp = -1, tcp = -1, stop = -1;
+  int udp = -1, tcp = -1;
   std::list<TcpConn> conns;
-  std::thread thread;
+  ServerThread thread{"dns"};
 
   ~Impl() {
+    thread.stop();  // before the sockets close
     for (auto& c : conns) ::close(c.fd);
-    for (int fd : {udp, tcp, stop}) {
+    for (int fd : {udp, tcp}) {
       if (fd >= 0) ::close(fd);
     }
   }
@@ -220,7 +219,7 @@ struct DnsFake::Impl {
 
   void run() {
     for (;;) {
-      std::vector<pollfd> fds = {{stop, POLLIN, 0}, {udp, POLLIN, 0}};
+      std::vector<pollfd> fds = {{thread.stopFd(), POLLIN, 0}, {udp, POLLIN, 0}};
       if (tcp >= 0) fds.push_back({tcp, POLLIN, 0});
       const size_t first_conn = fds.size();
       for (const auto& c : conns) fds.push_back({c.fd, POLLIN, 0});
@@ -273,17 +272,8 @@ DnsFake::DnsFake(const DnsOptions& o, EventLog& log) : impl_(std::make_unique<Im
   }
   im.udp = bindInet("dns", SOCK_DGRAM, o.address, o.port, &im.port);
   if (o.tcp) im.tcp = bindInet("dns", SOCK_STREAM, o.address, im.port);
-  im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (im.stop < 0) throw Error(sysError("dns: eventfd", errno));
   // The sockets are bound: the thread that parses the phone's queries runs as nobody.
-  im.thread = lab::startUnprivilegedThread("phl-dns", [&im] {
-    try {
-      im.run();
-    } catch (const std::exception& e) {
-      im.log->emit("dns", "fake.error", {{"name", "dns"}, {"error", e.what()}},
-                   std::string("dns server stopped on an internal error: ") + e.what());
-    }
-  });
+  im.thread.start(log, "dns", [&im] { im.run(); });
   const std::string where = o.address + ":" + std::to_string(im.port);
   log.emit("dns", "fake.start",
            {{"name", "dns"}, {"address", o.address}, {"port", std::to_string(im.port)}},
@@ -292,9 +282,7 @@ DnsFake::DnsFake(const DnsOptions& o, EventLog& log) : impl_(std::make_unique<Im
 }
 
 DnsFake::~DnsFake() {
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(impl_->stop, &one, sizeof one);
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->thread.stop();
   impl_->log->emit(
       "dns", "fake.stop",
       {{"name", "dns"}, {"address", impl_->address}, {"port", std::to_string(impl_->port)}},

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,10 +12,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <thread>
 
 #include "base/core/error.h"
-#include "base/lab/privileges.h"
+#include "fakes/common/server_thread.h"
 #include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
@@ -76,11 +74,12 @@ struct NtpFake::Impl {
   EventLog* log = nullptr;
   NtpOptions o;
   int port = 0;
-  int sock = -1, stop = -1;
-  std::thread thread;
+  int sock = -1;
+  ServerThread thread{"ntp"};
 
   ~Impl() {
-    for (int fd : {sock, stop}) {
+    thread.stop();  // before the sockets close
+    for (int fd : {sock}) {
       if (fd >= 0) ::close(fd);
     }
   }
@@ -153,7 +152,7 @@ struct NtpFake::Impl {
   void run() {
     uint8_t buf[2048];
     for (;;) {
-      pollfd fds[2] = {{stop, POLLIN, 0}, {sock, POLLIN, 0}};
+      pollfd fds[2] = {{thread.stopFd(), POLLIN, 0}, {sock, POLLIN, 0}};
       int rc = ::poll(fds, 2, 1000);
       if (rc < 0 && errno != EINTR) return;
       if (fds[0].revents) return;
@@ -176,17 +175,8 @@ NtpFake::NtpFake(const NtpOptions& o, EventLog& log) : impl_(std::make_unique<Im
   if (o.stratum < 0 || o.stratum > 255)
     throw Error("ntp: stratum " + std::to_string(o.stratum) + " is not in 0..255");
   im.sock = bindInet("ntp", SOCK_DGRAM, o.address, o.port, &im.port);
-  im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (im.stop < 0) throw Error(sysError("ntp: eventfd", errno));
   // The socket is bound: the thread that parses the phone's packets runs as nobody.
-  im.thread = lab::startUnprivilegedThread("phl-ntp", [&im] {
-    try {
-      im.run();
-    } catch (const std::exception& e) {
-      im.log->emit("ntp", "fake.error", {{"name", "ntp"}, {"error", e.what()}},
-                   std::string("ntp server stopped on an internal error: ") + e.what());
-    }
-  });
+  im.thread.start(log, "ntp", [&im] { im.run(); });
   log.emit("ntp", "fake.start",
            {{"name", "ntp"}, {"address", o.address}, {"port", std::to_string(im.port)}},
            "ntp listening on " + o.address + ":" + std::to_string(im.port) + " (stratum " +
@@ -194,9 +184,7 @@ NtpFake::NtpFake(const NtpOptions& o, EventLog& log) : impl_(std::make_unique<Im
 }
 
 NtpFake::~NtpFake() {
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(impl_->stop, &one, sizeof one);
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->thread.stop();
   impl_->log->emit(
       "ntp", "fake.stop",
       {{"name", "ntp"}, {"address", impl_->o.address}, {"port", std::to_string(impl_->port)}},

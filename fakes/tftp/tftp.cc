@@ -3,17 +3,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <list>
-#include <thread>
 
 #include "base/core/error.h"
-#include "base/lab/privileges.h"
 #include "base/proto/tftp.h"
+#include "fakes/common/server_thread.h"
 #include "fakes/common/socket.h"
 
 namespace phonelab::fakes {
@@ -69,13 +67,14 @@ struct TftpFake::Impl {
   std::string address;
   int port = 0;
   std::map<std::string, std::string> files;  // keys without leading '/'
-  int sock = -1, stop = -1;
+  int sock = -1;
   std::list<Transfer> transfers;
-  std::thread thread;
+  ServerThread thread{"tftp"};
 
   ~Impl() {
+    thread.stop();  // before the sockets close
     for (auto& t : transfers) ::close(t.fd);
-    for (int fd : {sock, stop}) {
+    for (int fd : {sock}) {
       if (fd >= 0) ::close(fd);
     }
   }
@@ -237,7 +236,7 @@ struct TftpFake::Impl {
   void run() {
     uint8_t buf[2048];
     for (;;) {
-      std::vector<pollfd> fds = {{stop, POLLIN, 0}, {sock, POLLIN, 0}};
+      std::vector<pollfd> fds = {{thread.stopFd(), POLLIN, 0}, {sock, POLLIN, 0}};
       for (const auto& t : transfers) fds.push_back({t.fd, POLLIN, 0});
       int rc = ::poll(fds.data(), fds.size(), 100);
       if (rc < 0 && errno != EINTR) return;
@@ -294,18 +293,9 @@ TftpFake::TftpFake(const TftpOptions& o, EventLog& log) : impl_(std::make_unique
   im.address = o.address;
   for (const auto& [name, content] : o.files) im.files[stripSlashes(name)] = content;
   im.sock = bindInet("tftp", SOCK_DGRAM, o.address, o.port, &im.port);
-  im.stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (im.stop < 0) throw Error(sysError("tftp: eventfd", errno));
   // The request socket is bound and the files are in memory (each transfer's socket is on an
   // ephemeral port): the thread that parses the phone's packets runs as nobody.
-  im.thread = lab::startUnprivilegedThread("phl-tftp", [&im] {
-    try {
-      im.run();
-    } catch (const std::exception& e) {
-      im.log->emit("tftp", "fake.error", {{"name", "tftp"}, {"error", e.what()}},
-                   std::string("tftp server stopped on an internal error: ") + e.what());
-    }
-  });
+  im.thread.start(log, "tftp", [&im] { im.run(); });
   log.emit("tftp", "fake.start",
            {{"name", "tftp"}, {"address", o.address}, {"port", std::to_string(im.port)}},
            "tftp listening on " + o.address + ":" + std::to_string(im.port) + ", " +
@@ -313,9 +303,7 @@ TftpFake::TftpFake(const TftpOptions& o, EventLog& log) : impl_(std::make_unique
 }
 
 TftpFake::~TftpFake() {
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(impl_->stop, &one, sizeof one);
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->thread.stop();
   for (const auto& t : impl_->transfers) impl_->finish(t, "error", "server stopped");
   impl_->log->emit(
       "tftp", "fake.stop",
