@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/core/error.h"
+#include "base/core/safe_fs.h"
 #include "base/lab/netns.h"
 #include "base/lab/spawn.h"
 
@@ -541,6 +542,32 @@ DaemonFolder prepareDaemonFolder(const std::string& name, const std::string& wor
   return d;
 }
 
+ProcessSpec daemonSpec(const DaemonFolder& folder, std::string name, std::vector<std::string> argv,
+                       const std::string& netns, const std::string& log_path,
+                       std::vector<int> caps) {
+  ProcessSpec s;
+  s.name = std::move(name);
+  s.argv = std::move(argv);
+  s.netns = netns;
+  s.log_path = log_path;
+  s.cwd = folder.work_dir;
+  if (folder.user) {
+    runAs(s, *folder.user);
+    s.caps = std::move(caps);
+  }
+  return s;
+}
+
+void writeDaemonFile(const std::string& name, const DaemonFolder& folder, const std::string& path,
+                     const std::string& content) {
+  {
+    std::ofstream out = openOutput(path, 0600, std::ios::out);
+    out << content;
+    if (!out) throw Error(name + ": cannot write " + path);
+  }
+  if (folder.user) giveTo(path, *folder.user, 0600);
+}
+
 void checkDaemonConfig(const std::string& name, const ProcessSpec& check, const std::string& config,
                        Seconds timeout) {
   auto r = runToCompletion(check, Deadline::in(timeout));
@@ -551,8 +578,8 @@ void checkDaemonConfig(const std::string& name, const ProcessSpec& check, const 
 }
 
 void startDaemon(std::optional<Process>& proc, const ProcessSpec& spec,
-                 const std::function<bool(std::string& why)>& ready, Seconds timeout,
-                 const std::string& what, const std::string& log_path) {
+                 const std::function<bool(std::string& why)>& ready, const std::string& what,
+                 const std::string& log_path, Seconds timeout) {
   proc.emplace(spec);
   auto deadline = Deadline::in(timeout);
   std::string why;

@@ -131,18 +131,47 @@ DaemonFolder prepareDaemonFolder(const std::string& name, const std::string& wor
                                  const std::function<std::string(const std::string&)>& socket_of,
                                  EventLog& log);
 
+/// How long a lab daemon (Kea, Kamailio) may take to check its configuration, to answer on its
+/// control socket once started, and to answer one command there.
+inline constexpr Seconds kDaemonCheckTimeout{10};
+inline constexpr Seconds kDaemonReadyTimeout{10};
+inline constexpr Seconds kDaemonCommandTimeout{5};
+
+/// What a lab daemon the harness runs (Kea, Kamailio) holds: its folder and account
+/// (prepareDaemonFolder), its process once started (startDaemon) and the run's event log.
+struct Daemon {
+  Daemon(const std::string& name, const std::string& work_dir, const std::string& account,
+         const std::function<std::string(const std::string&)>& socket_of, EventLog& log)
+      : log(&log), folder(prepareDaemonFolder(name, work_dir, account, socket_of, log)) {}
+  EventLog* log;
+  DaemonFolder folder;
+  std::optional<Process> proc;
+};
+
+/// The spec of the daemon of `folder`: `argv` run in `netns`, in the folder, its output to
+/// `log_path`, as the folder's account with only `caps` (root when the folder has no account).
+ProcessSpec daemonSpec(const DaemonFolder& folder, std::string name, std::vector<std::string> argv,
+                       const std::string& netns, const std::string& log_path,
+                       std::vector<int> caps);
+
+/// Writes one of the daemon's files (its configuration, which may hold passwords) as 0600, never
+/// through a link, and gives it to the daemon's account (`folder.user`; none: it stays root's).
+/// Throws Error "NAME: cannot write PATH".
+void writeDaemonFile(const std::string& name, const DaemonFolder& folder, const std::string& path,
+                     const std::string& content);
+
 /// Runs a daemon's configuration check (e.g. `kea-dhcp4 -t`); throws Error with its output
 /// ("NAME rejected its configuration CONFIG (STATUS): OUTPUT") when it fails.
 void checkDaemonConfig(const std::string& name, const ProcessSpec& check, const std::string& config,
-                       Seconds timeout);
+                       Seconds timeout = kDaemonCheckTimeout);
 
 /// Starts the daemon into `proc` and polls `ready` every 20 ms until it says yes (a daemon that
 /// gives no readiness signal of its own). Throws Error with the tail of `log_path` when the
 /// daemon exits first, or stops it and throws "WHAT within TIMEOUT (WHY)" when `timeout` passes
 /// (`why`: the last reason `ready` gave, if any).
 void startDaemon(std::optional<Process>& proc, const ProcessSpec& spec,
-                 const std::function<bool(std::string& why)>& ready, Seconds timeout,
-                 const std::string& what, const std::string& log_path);
+                 const std::function<bool(std::string& why)>& ready, const std::string& what,
+                 const std::string& log_path, Seconds timeout = kDaemonReadyTimeout);
 
 /// Stops a daemon by PID (SIGTERM, then SIGKILL after 3 s) and records it as a "fake.stop" event
 /// {name, status}. Never throws: it runs in destructors.

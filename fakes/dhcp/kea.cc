@@ -30,9 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* kKeaUser = "_kea";
-const Seconds kCheckTimeout(10);
-const Seconds kReadyTimeout(10);
-const Seconds kCommandTimeout(5);
 
 /// libdhcp_lease_cmds.so (lease4-* commands), wherever this system's Kea keeps its hooks.
 std::string leaseCmdsHook() {
@@ -279,77 +276,59 @@ std::string keaConfigJson(const KeaOptions& o) {
 }
 
 struct KeaServer::Impl {
+  // Kea parses the phone's packets: it runs as its packaged account, not as root. Its folder
+  // (config, leases, pid and lock files, control socket) is that account's alone (Debian's `_kea`;
+  // none: root, with a warning).
+  Impl(const KeaOptions& o, EventLog& l)
+      : daemon("kea", o.work_dir, kKeaUser, socketPath, l), opt(o) {
+    opt.work_dir = daemon.folder.work_dir;
+  }
+  lab::Daemon daemon;
   KeaOptions opt;
-  EventLog* log = nullptr;
-  std::optional<lab::Process> proc;
-  std::optional<lab::SystemUser> user;  // Debian's `_kea`; none: root (with a warning)
 
   std::string configPath() const { return opt.work_dir + "/kea-dhcp4.json"; }
   std::string logPath() const { return opt.work_dir + "/kea.log"; }
 
   lab::ProcessSpec spec(std::vector<std::string> argv) const {
-    lab::ProcessSpec s;
-    s.name = "kea";
-    s.argv = std::move(argv);
+    // A raw socket for DHCP to clients without an address, and port 67.
+    auto s = lab::daemonSpec(daemon.folder, "kea", std::move(argv), opt.netns, logPath(),
+                             {CAP_NET_RAW, CAP_NET_BIND_SERVICE});
     s.env = {{"KEA_PIDFILE_DIR", opt.work_dir}, {"KEA_LOCKFILE_DIR", opt.work_dir}};
-    s.netns = opt.netns;
-    s.log_path = logPath();
-    s.cwd = opt.work_dir;
-    if (user) {
-      // A raw socket for DHCP to clients without an address, and port 67.
-      s.uid = user->uid;
-      s.gid = user->gid;
-      s.caps = {CAP_NET_RAW, CAP_NET_BIND_SERVICE};
-    }
     return s;
   }
 };
 
-KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_unique<Impl>()) {
+KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_unique<Impl>(o, log)) {
   Impl& im = *impl_;
-  im.opt = o;
-  im.log = &log;
-  // Kea parses the phone's packets: it runs as its packaged account, not as root. Its folder
-  // (config, leases, pid and lock files, control socket) is that account's alone.
-  auto folder = lab::prepareDaemonFolder("kea", o.work_dir, kKeaUser, socketPath, log);
-  im.opt.work_dir = folder.work_dir;
-  im.user = folder.user;
-  const std::string sock = folder.socket;
+  const std::string sock = im.daemon.folder.socket;
   if (im.opt.server_address.empty())
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
-  {
-    std::ofstream out = openOutput(im.configPath(), 0644, std::ios::out);  // no secret in it
-    out << keaConfigJson(im.opt);
-    if (!out) throw Error("kea: cannot write " + im.configPath());
-  }
-  if (im.user) lab::giveTo(im.configPath(), *im.user, 0600);
-
-  lab::checkDaemonConfig("kea", im.spec({"kea-dhcp4", "-t", im.configPath()}), im.configPath(),
-                         kCheckTimeout);
+  lab::writeDaemonFile("kea", im.daemon.folder, im.configPath(), keaConfigJson(im.opt));
+  lab::checkDaemonConfig("kea", im.spec({"kea-dhcp4", "-t", im.configPath()}), im.configPath());
   // Kea gives no readiness signal: try the control socket until it answers (bounded).
   lab::startDaemon(
-      im.proc, im.spec({"kea-dhcp4", "-c", im.configPath()}),
+      im.daemon.proc, im.spec({"kea-dhcp4", "-c", im.configPath()}),
       [&](std::string&) {
         const int fd = lab::connectUnix(sock);
         if (fd >= 0) ::close(fd);
         return fd >= 0;
       },
-      kReadyTimeout, "kea's control socket " + sock + " did not answer", im.logPath());
+      "kea's control socket " + sock + " did not answer", im.logPath());
   log.emit("harness", "fake.start",
            {{"name", "kea"},
-            {"pid", std::to_string(im.proc->pid())},
+            {"pid", std::to_string(im.daemon.proc->pid())},
             {"iface", o.iface},
-            {"user", im.user ? im.user->name : "root"}},
-           "kea started (pid " + std::to_string(im.proc->pid()) + ") on " + o.iface);
+            {"user", im.daemon.folder.user ? im.daemon.folder.user->name : "root"}},
+           "kea started (pid " + std::to_string(im.daemon.proc->pid()) + ") on " + o.iface);
 }
 
 KeaServer::~KeaServer() {
-  if (impl_ && impl_->proc) lab::stopDaemon(*impl_->proc, *impl_->log, "kea");
+  if (impl_ && impl_->daemon.proc) lab::stopDaemon(*impl_->daemon.proc, *impl_->daemon.log, "kea");
 }
 
 int KeaServer::pid() const {
-  return impl_->proc ? impl_->proc->pid() : -1;
+  return impl_->daemon.proc ? impl_->daemon.proc->pid() : -1;
 }
 std::string KeaServer::logPath() const {
   return impl_->logPath();
@@ -360,7 +339,7 @@ std::string KeaServer::configPath() const {
 
 std::string KeaServer::command(const std::string& json_command) {
   const std::string sock = socketPath(impl_->opt.work_dir);
-  auto deadline = Deadline::in(kCommandTimeout);
+  auto deadline = Deadline::in(lab::kDaemonCommandTimeout);
   int fd = lab::connectUnix(sock);
   if (fd < 0) throw Error(sysError("kea: connect " + sock, errno));
   struct Closer {
@@ -387,7 +366,8 @@ std::string KeaServer::command(const std::string& json_command) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Error(sysError("kea: poll", errno));
     if (n == 0) {
-      throw Error("kea: no complete answer within " + formatSeconds(kCommandTimeout.count()) +
+      throw Error("kea: no complete answer within " +
+                  formatSeconds(lab::kDaemonCommandTimeout.count()) +
                   (response.empty() ? "" : " (got: " + response.substr(0, 200) + ")"));
     }
     ssize_t r = ::recv(fd, buf, sizeof buf, 0);

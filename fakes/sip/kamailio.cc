@@ -26,9 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* kKamailioUser = "kamailio";
-const Seconds kCheckTimeout(10);
-const Seconds kReadyTimeout(10);
-const Seconds kCommandTimeout(5);
 
 std::string ctlPath(const std::string& work_dir) {
   return lab::socketPath(work_dir, "kamailio.ctl");
@@ -297,10 +294,15 @@ std::vector<std::pair<std::string, std::string>> parseUlDump(const std::string& 
 }
 
 struct KamailioServer::Impl {
+  // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
+  // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone
+  // (Debian's `kamailio`; none: root, with a warning).
+  Impl(const KamailioOptions& o, EventLog& l)
+      : daemon("kamailio", o.work_dir, kKamailioUser, ctlPath, l), opt(o) {
+    opt.work_dir = daemon.folder.work_dir;
+  }
+  lab::Daemon daemon;
   KamailioOptions opt;
-  EventLog* log = nullptr;
-  std::optional<lab::Process> proc;
-  std::optional<lab::SystemUser> user;  // Debian's `kamailio`; none: root (with a warning)
   std::string key_dir;  // its copy of the TLS key, outside the report; removed when it stops
 
   std::string configPath() const { return opt.work_dir + "/kamailio.cfg"; }
@@ -309,70 +311,44 @@ struct KamailioServer::Impl {
   std::string ctl() const { return "unix:" + ctlPath(opt.work_dir); }
 
   lab::ProcessSpec spec(std::string name, std::vector<std::string> argv) const {
-    lab::ProcessSpec s;
-    s.name = std::move(name);
-    s.argv = std::move(argv);
-    s.netns = opt.netns;
-    s.log_path = logPath();
-    s.cwd = opt.work_dir;
-    if (user) {
-      // Its ports are configurable: one below 1024 needs this.
-      s.uid = user->uid;
-      s.gid = user->gid;
-      s.caps = {CAP_NET_BIND_SERVICE};
-    }
-    return s;
+    // Its ports are configurable: one below 1024 needs this.
+    return lab::daemonSpec(daemon.folder, std::move(name), std::move(argv), opt.netns, logPath(),
+                           {CAP_NET_BIND_SERVICE});
   }
 };
 
 KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(o, log)) {
   Impl& im = *impl_;
-  im.opt = o;
-  im.log = &log;
-  // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
-  // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone.
-  auto folder = lab::prepareDaemonFolder("kamailio", o.work_dir, kKamailioUser, ctlPath, log);
-  im.opt.work_dir = folder.work_dir;
-  im.user = folder.user;
-  const std::string sock = folder.socket;
-  if (im.user && im.opt.tls_port > 0) {
+  const std::string sock = im.daemon.folder.socket;
+  const auto& user = im.daemon.folder.user;
+  if (user && im.opt.tls_port > 0) {
     // The server key (0600, the harness's) is copied for it into a folder of the run's own
     // (never the report), given to the account.
     im.key_dir = lab::privateRunDir(im.opt.work_dir, "kamailio-tls");
-    lab::giveTo(im.key_dir, *im.user, 0700);
+    lab::giveTo(im.key_dir, *user, 0700);
     std::error_code ec;
     for (auto* file : {&im.opt.tls_cert_file, &im.opt.tls_key_file}) {
       const fs::path copy = fs::path(im.key_dir) / fs::path(*file).filename();
       fs::copy_file(*file, copy, fs::copy_options::overwrite_existing, ec);
       if (ec) throw Error("kamailio: cannot copy " + *file + ": " + ec.message());
-      lab::giveTo(copy.string(), *im.user, 0600);
+      lab::giveTo(copy.string(), *user, 0600);
       *file = copy.string();
     }
   }
 
-  {
-    // It holds the SIP users' passwords: 0600, never through a link.
-    std::ofstream out = openOutput(im.configPath(), 0600, std::ios::out);
-    out << kamailioConfig(im.opt);
-    if (!out) throw Error("kamailio: cannot write " + im.configPath());
-  }
-  if (im.opt.tls_port > 0) {
-    std::ofstream out = openOutput(im.opt.work_dir + "/tls.cfg", 0600, std::ios::out);
-    out << kamailioTlsConfig(im.opt);
-    if (!out) throw Error("kamailio: cannot write " + im.opt.work_dir + "/tls.cfg");
-  }
-  if (im.user) {
-    lab::giveTo(im.configPath(), *im.user, 0600);
-    if (im.opt.tls_port > 0) lab::giveTo(im.opt.work_dir + "/tls.cfg", *im.user, 0600);
-  }
+  // It holds the SIP users' passwords.
+  lab::writeDaemonFile("kamailio", im.daemon.folder, im.configPath(), kamailioConfig(im.opt));
+  if (im.opt.tls_port > 0)
+    lab::writeDaemonFile("kamailio", im.daemon.folder, im.opt.work_dir + "/tls.cfg",
+                         kamailioTlsConfig(im.opt));
 
   lab::checkDaemonConfig(
       "kamailio",
       im.spec("kamailio-check", {"kamailio", "-c", "-f", im.configPath(), "-Y", im.opt.work_dir}),
-      im.configPath(), kCheckTimeout);
+      im.configPath());
   lab::startDaemon(
-      im.proc,
+      im.daemon.proc,
       im.spec("kamailio", {"kamailio", "-f", im.configPath(), "-DD", "-E", "-P", im.pidPath(), "-Y",
                            im.opt.work_dir}),
       [&](std::string& why) {
@@ -387,22 +363,22 @@ KamailioServer::KamailioServer(const KamailioOptions& o, EventLog& log)
           return false;
         }
       },
-      kReadyTimeout, "kamailio's ctl socket " + sock + " did not answer core.version",
-      im.logPath());
+      "kamailio's ctl socket " + sock + " did not answer core.version", im.logPath());
   const std::string where = o.address + ":" + std::to_string(o.port);
   log.emit("harness", "fake.start",
            {{"name", "kamailio"},
-            {"pid", std::to_string(im.proc->pid())},
+            {"pid", std::to_string(im.daemon.proc->pid())},
             {"address", o.address},
             {"port", std::to_string(o.port)},
             {"domain", o.domain},
-            {"user", im.user ? im.user->name : "root"}},
-           "kamailio started (pid " + std::to_string(im.proc->pid()) + ") on udp:" + where +
+            {"user", user ? user->name : "root"}},
+           "kamailio started (pid " + std::to_string(im.daemon.proc->pid()) + ") on udp:" + where +
                ", domain " + o.domain);
 }
 
 KamailioServer::~KamailioServer() {
-  if (impl_ && impl_->proc) lab::stopDaemon(*impl_->proc, *impl_->log, "kamailio");
+  if (impl_ && impl_->daemon.proc)
+    lab::stopDaemon(*impl_->daemon.proc, *impl_->daemon.log, "kamailio");
   if (impl_ && !impl_->key_dir.empty()) {
     std::error_code ec;
     fs::remove_all(impl_->key_dir, ec);
@@ -410,7 +386,7 @@ KamailioServer::~KamailioServer() {
 }
 
 int KamailioServer::pid() const {
-  return impl_->proc ? impl_->proc->pid() : -1;
+  return impl_->daemon.proc ? impl_->daemon.proc->pid() : -1;
 }
 std::string KamailioServer::logPath() const {
   return impl_->logPath();
@@ -426,8 +402,8 @@ std::string KamailioServer::kamcmd(const std::vector<std::string>& args) {
   s.argv.insert(s.argv.end(), args.begin(), args.end());
   // It reads what Kamailio answers (the phone's registrations): as Kamailio's own account,
   // which owns the control socket, with no capabilities.
-  if (impl_->user) lab::runAs(s, *impl_->user);
-  auto r = lab::runToCompletion(s, Deadline::in(kCommandTimeout));
+  if (impl_->daemon.folder.user) lab::runAs(s, *impl_->daemon.folder.user);
+  auto r = lab::runToCompletion(s, Deadline::in(lab::kDaemonCommandTimeout));
   // kamcmd exits 0 on an RPC fault and prints "error: <code> - <text>".
   if (!r.ok() || r.output.rfind("error:", 0) == 0 ||
       r.output.find("\nerror:") != std::string::npos) {
@@ -447,9 +423,9 @@ std::vector<std::pair<std::string, std::string>> KamailioServer::registrations()
     if (seen.insert(aor).second) aors += (aors.empty() ? "" : ",") + aor;
     summary += (summary.empty() ? "" : ", ") + aor + " at " + contact;
   }
-  impl_->log->emit("kamailio", "kamailio.registrations",
-                   {{"count", std::to_string(regs.size())}, {"aors", aors}},
-                   regs.empty() ? "kamailio: no registrations" : "kamailio: " + summary);
+  impl_->daemon.log->emit("kamailio", "kamailio.registrations",
+                          {{"count", std::to_string(regs.size())}, {"aors", aors}},
+                          regs.empty() ? "kamailio: no registrations" : "kamailio: " + summary);
   return regs;
 }
 
