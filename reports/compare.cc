@@ -11,6 +11,7 @@
 #include "base/core/safe_fs.h"
 #include "base/core/text.h"
 #include "reports/report.h"
+#include "reports/style.h"
 #include "reports/xml.h"
 
 namespace phonelab::reports {
@@ -357,30 +358,16 @@ std::string compareText(const Comparison& c) {
 namespace {
 
 constexpr const char* kStyle = R"(
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; max-width: 1400px; }
-h1 { margin-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
 td.id { white-space: nowrap; font-family: monospace; }
 .title, .explain { color: #555; font-size: 0.9em; }
 td.id .title { font-family: system-ui, sans-serif; white-space: normal; }
-.verdict { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.8em; color: #fff;
-           font-weight: bold; font-size: 0.9em; white-space: nowrap; }
 a .verdict { text-decoration: underline; }
-.v-pass { background: #2e7d32; }
-.v-fail { background: #c62828; }
-.v-error { background: #6a1b4d; }
-.v-inconclusive { background: #ef8f00; }
-.v-not-applicable { background: #8a8a8a; }
-.v-not-tested { background: #ffffff; color: #555; border: 1px dashed #888; }
 .absent { color: #888; }
 .change { display: inline-block; margin-left: 0.3em; font-size: 0.85em; font-weight: bold; }
 .c-regressed { color: #c62828; } .c-fixed { color: #2e7d32; } .c-new { color: #1565c0; }
 .c-no-longer-run { color: #6a1b4d; } .c-changed { color: #ef8f00; }
 tr.row-regressed { background: #fdecea; }
 tr.row-fixed { background: #edf7ed; }
-.warning { background: #fff3cd; padding: 0.5em; border: 1px solid #ef8f00; }
 small a { color: #555; }
 )";
 
@@ -479,7 +466,7 @@ std::string compareHtml(const Comparison& c, const std::string& out_dir) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>phonelab compare: " +
-      std::to_string(n) + " runs</title>\n<style>" + kStyle +
+      std::to_string(n) + " runs</title>\n<style>" + kPageStyle + kStyle +
       "</style>\n</head>\n<body>\n<header id=\"summary\">\n<h1>phonelab compare</h1>\n";
   out += "<p class=\"counts\">Run 1 &#8594; run " + std::to_string(n) + ":";
   for (Change k : kMarked) {

@@ -18,6 +18,7 @@
 
 #include "reports/report.h"
 #include "reports/report_folder.h"
+#include "reports/style.h"
 #include "reports/xml.h"
 
 namespace phonelab::reports {
@@ -27,22 +28,9 @@ constexpr Verdict kAllVerdicts[] = {Verdict::Pass, Verdict::Fail, Verdict::Error
                                     Verdict::Inconclusive, Verdict::NotApplicable};
 
 constexpr const char* kStyle = R"(
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; max-width: 1400px; }
-h1 { margin-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
 dl.run { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; }
 dl.run dt { font-weight: bold; }
 dl.run dd { margin: 0; }
-.verdict { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.8em; color: #fff;
-           font-weight: bold; font-size: 0.9em; white-space: nowrap; }
-.v-pass { background: #2e7d32; }
-.v-fail { background: #c62828; }
-.v-error { background: #6a1b4d; }
-.v-inconclusive { background: #ef8f00; }
-.v-not-applicable { background: #8a8a8a; }
-.v-not-tested { background: #ffffff; color: #555; border: 1px dashed #888; }
 .counts .verdict { margin-right: 0.4em; }
 table.matrix { width: 100%; }
 table.matrix td.req-id { white-space: nowrap; font-family: monospace; }
@@ -55,7 +43,6 @@ section.scenario { border-top: 2px solid #ddd; margin-top: 1.5em; }
 .message, .expected, .observed { white-space: pre-wrap; font-family: monospace; font-size: 0.9em; }
 tr.v-row-fail td.observed { color: #c62828; font-weight: bold; }
 .harness-error { color: #6a1b4d; font-weight: bold; white-space: pre-wrap; }
-.warning { background: #fff3cd; padding: 0.5em; border: 1px solid #ef8f00; }
 .diagram { overflow-x: auto; }
 svg text { font-family: system-ui, sans-serif; font-size: 12px; fill: #222; }
 svg.ladder text.host { font-weight: bold; text-anchor: middle; }
@@ -507,7 +494,7 @@ std::string toHtmlText(const RunResults& r, const std::string& report_dir) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>phonelab report: " +
-      e(r.run.lab) + " " + e(r.run.started_at) + "</title>\n<style>" + kStyle +
+      e(r.run.lab) + " " + e(r.run.started_at) + "</title>\n<style>" + kPageStyle + kStyle +
       "</style>\n</head>\n<body>\n";
   out += header(r);
   out += matrix(r);
