@@ -7,10 +7,7 @@
 // Chromium's background networking is switched off anyway.
 
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -18,27 +15,12 @@
 #include "base/core/error.h"
 #include "base/core/safe_fs.h"
 #include "base/lab/process.h"
+#include "base/lab/tool_folder.h"
 #include "reports/report.h"
 
 namespace phonelab::reports {
 namespace {
 namespace fs = std::filesystem;
-
-/// A private temporary folder, removed with the object.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "phonelab-chromium-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      throw Error(sysError("cannot create a temporary folder for Chromium", errno));
-    }
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 bool startsWithPdfMagic(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -55,11 +37,13 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
   if (!fs::exists(html)) throw Error("cannot print the report: " + html.string() + " is missing");
   const std::string pdf = (folder / "report.pdf").string();
   std::error_code ec;
-  TempDir work;
-  const std::string profile = work.path + "/profile", page = work.path + "/index.html",
-                    tmp_pdf = work.path + "/report.pdf";
+  // Chromium reads a page made of the phone's answers: as the tool account, in a folder of its
+  // own with a copy of the page, its PDF copied back without following links.
+  lab::ToolFolder work("", "chromium");
+  const std::string profile = work.file("profile"), page = work.file("index.html"),
+                    tmp_pdf = work.file("report.pdf");
   fs::create_directory(profile);
-  copyFileNoFollow(html.string(), page, 0600);
+  work.copyIn(html.string(), "index.html");
   lab::ProcessSpec spec;
   spec.name = "chromium";
   spec.argv = {"chromium",
@@ -78,12 +62,8 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
                "--print-to-pdf=" + tmp_pdf,
                "file://" + page};
   spec.env["HOME"] = profile;  // Chromium writes ~/.pki and crash dumps under HOME
-  if (auto user = lab::toolUser(); user && ::geteuid() == 0) {
-    lab::giveTo(page, *user, 0600);
-    lab::giveTo(profile, *user, 0700);
-    lab::giveTo(work.path, *user, 0700);
-    lab::runAs(spec, *user);
-  }
+  std::string as_harness;      // not root, or no tool account: Chromium runs as the harness
+  work.handTo(spec, as_harness);
   lab::RunResult r;
   try {
     r = lab::runToCompletion(spec, Deadline::in(Seconds(timeout_seconds)));
@@ -99,7 +79,7 @@ std::string writePdf(const std::string& dir, double timeout_seconds) {
                 "): " + r.output.substr(0, 2000));
   }
   const std::string partial = pdf + ".tmp";
-  copyFileNoFollow(tmp_pdf, partial, 0600);
+  work.copyOut("report.pdf", partial);
   fs::rename(partial, pdf, ec);
   if (ec) throw Error("cannot rename " + partial + " to " + pdf + ": " + ec.message());
   return pdf;

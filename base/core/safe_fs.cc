@@ -167,12 +167,17 @@ int createFileNoFollow(const std::string& path, mode_t mode) {
   return fd;
 }
 
-void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode) {
+void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode,
+                      bool own_file_only) {
   Fd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (in.fd < 0) throw Error(sysError("cannot open " + from, errno));
   struct stat st {};
   if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     throw Error("cannot copy " + from + ": not a regular file");
+  }
+  if (own_file_only && st.st_nlink != 1) {
+    throw Error("cannot copy " + from + ": not a file of its own (" + std::to_string(st.st_nlink) +
+                " hard links)");
   }
   Fd out(createFileNoFollow(to, mode));
   copyFd(in.fd, out.fd, from);

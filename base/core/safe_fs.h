@@ -39,8 +39,10 @@ bool isScenarioId(std::string_view id);
 int createFileNoFollow(const std::string& path, mode_t mode);
 
 /// Copies the regular file `from` (never through a link) to `to` (createFileNoFollow, `mode`).
-/// Throws phonelab::Error, also when `from` is a link or not a regular file.
-void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode);
+/// Throws phonelab::Error, also when `from` is a link or not a regular file, and with
+/// `own_file_only` when `from` has other hard links (a file in a folder someone else owns).
+void copyFileNoFollow(const std::string& from, const std::string& to, mode_t mode,
+                      bool own_file_only = false);
 
 /// createFileNoFollow, then the file opened as a stream (truncating what was just created).
 std::ofstream openOutput(const std::string& path, mode_t mode = 0644,

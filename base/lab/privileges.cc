@@ -57,8 +57,10 @@ std::string hex(uint64_t v) {
 }  // namespace
 
 const SystemUser& unprivilegedThreadUser() {
-  static const std::optional<SystemUser> user = findSystemUser("nobody");
-  if (!user) throw Error("there is no account 'nobody' for the fakes' threads to run as");
+  static const std::optional<SystemUser> user = findSystemUser(kToolAccount);
+  if (!user)
+    throw Error(std::string("there is no account '") + kToolAccount +
+                "' for the fakes' threads to run as");
   if (user->uid <= 0 || user->gid <= 0)
     throw Error("the account 'nobody' has uid " + std::to_string(user->uid) + " and gid " +
                 std::to_string(user->gid) + ": not an unprivileged account");

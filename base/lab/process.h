@@ -51,8 +51,9 @@ std::string unreachableFolder(const std::string& dir, const SystemUser& user);
 /// nullopt (root) when the account is missing or cannot reach the folder; `why` says which.
 std::optional<SystemUser> daemonUser(const std::string& account, const std::string& work_dir,
                                      std::string& why);
-/// The account of the lab's tools that read the phone's bytes or talk to a lab device (SoX,
-/// snmpset): they run as it with no capabilities (toolUser(), runAs()).
+/// The one account for everything the lab runs without root: the fakes' threads, the emulator,
+/// and the tools that read the phone's bytes or talk to a lab device (SoX, snmpset, editcap,
+/// Chromium), which run as it with no capabilities (toolUser(), runAs()).
 inline constexpr const char* kToolAccount = "nobody";
 /// The tool account; nullopt (the tool runs as root) when the account is missing.
 std::optional<SystemUser> toolUser();

@@ -4,9 +4,8 @@
 #include <filesystem>
 
 #include "base/core/error.h"
-#include "base/core/safe_fs.h"
-#include "base/lab/netns.h"
 #include "base/lab/process.h"
+#include "base/lab/tool_folder.h"
 #include "fakes/audio/analyser.h"
 #include "fakes/audio/rtp_session.h"
 #include "fakes/sip/ua.h"
@@ -39,9 +38,11 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   if (pt < 0) throw Error("audio_call: unknown codec '" + r.codec + "'");
   // The stimulus first: SoX takes a moment, the call should not wait for it.
   // Outside the report, where the tool account that runs SoX can reach it.
-  const std::string work = lab::privateRunDir(r.dir, r.label + "-stimulus");
-  audio::Stimulus stim = audio::makeStimulus(work);
-  fs::remove_all(work);
+  audio::Stimulus stim;
+  {
+    lab::ToolFolder work(r.dir, r.label + "-stimulus");
+    stim = audio::makeStimulus(work.path());
+  }
 
   fakes::CallOutcome out;
   {
@@ -95,37 +96,20 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
   {
     // SoX reads the phone's audio: as the tool account, in a folder of its own outside the
     // report, with copies of the two WAVs; its picture is copied back without following links.
-    const std::string work = lab::privateRunDir(r.dir, r.label + "-spectrogram");
-    struct Remove {
-      std::string dir;
-      ~Remove() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-      }
-    } remove{work};
+    lab::ToolFolder work(r.dir, r.label + "-spectrogram");
+    work.copyIn(r.dir + "/" + sent, sent);
+    work.copyIn(r.dir + "/" + received, received);
     lab::ProcessSpec spec;
     spec.name = "sox";
-    spec.argv = {"sox",
-                 "-M",
-                 work + "/" + sent,
-                 work + "/" + received,
-                 "-n",
-                 "spectrogram",
-                 "-t",
-                 r.scenario_id + " " + r.label + " (" + r.codec + "): sent | received",
-                 "-o",
-                 work + "/" + png};
-    const auto user = lab::toolUser();
-    copyFileNoFollow(r.dir + "/" + sent, work + "/" + sent, 0600);
-    copyFileNoFollow(r.dir + "/" + received, work + "/" + received, 0600);
-    if (user) {
-      lab::giveTo(work + "/" + sent, *user, 0600);
-      lab::giveTo(work + "/" + received, *user, 0600);
-      lab::giveTo(work, *user, 0700);
-      lab::runAs(spec, *user);
-    }
+    spec.argv = {"sox", "-M",
+                 sent,  received,
+                 "-n",  "spectrogram",
+                 "-t",  r.scenario_id + " " + r.label + " (" + r.codec + "): sent | received",
+                 "-o",  png};
+    std::string as_root;  // no tool account: SoX runs as the harness
+    work.handTo(spec, as_root);
     auto res = lab::runToCompletion(spec, Deadline::in(Seconds(20)).min(r.end));
-    if (res.ok()) copyFileNoFollow(work + "/" + png, r.dir + "/" + png, 0600);
+    if (res.ok()) work.copyOut(png, r.dir + "/" + png);
     if (res.ok()) {
       evidence[r.label + "-spectrogram"] = r.scenario_id + "/" + png;
     } else {

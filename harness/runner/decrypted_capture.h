@@ -16,9 +16,6 @@
 
 namespace phonelab::runner {
 
-/// The account editcap runs as.
-inline constexpr const char* kEditcapUser = "nobody";
-
 /// Writes `out` (a pcapng) from `pcap` and the NSS key log `keylog`. true when `out` is written
 /// and holds a decryption secrets block; false with `why` otherwise (editcap missing or failing,
 /// no unprivileged account, an empty key log...), and then `out` does not exist. Never throws.

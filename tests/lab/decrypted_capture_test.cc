@@ -4,6 +4,7 @@
 // why; the private folder is gone afterwards.
 
 #include "harness/runner/decrypted_capture.h"
+#include "base/lab/process.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -105,8 +106,8 @@ TEST(DecryptedCapture, EditcapEmbedsTheKeyLogInAPrivateFile) {
 
 TEST(DecryptedCapture, EditcapRunsUnprivilegedAndItsFailureLeavesNoFile) {
   PHL_REQUIRE_ROOT();
-  const passwd* nobody = ::getpwnam(kEditcapUser);
-  if (!nobody) GTEST_SKIP() << "no account " << kEditcapUser;
+  const passwd* nobody = ::getpwnam(lab::kToolAccount);
+  if (!nobody) GTEST_SKIP() << "no account " << lab::kToolAccount;
   Inputs in;
   // An editcap that says who it runs as and fails; a stale output from before must go too.
   const std::string bin = in.dir / "bin";
