@@ -4,7 +4,6 @@
 // why; the private folder is gone afterwards.
 
 #include "harness/runner/decrypted_capture.h"
-#include "base/lab/process.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -14,6 +13,7 @@
 #include <fstream>
 
 #include "base/lab/netns.h"
+#include "base/lab/process.h"
 #include "reports/report_folder.h"
 #include "tests/lab/lab_util.h"
 
