@@ -21,6 +21,13 @@ std::string ipOutput(const std::vector<std::string>& args);
 std::string hostIpv4Addresses(const std::string& iface);
 /// Names from `ip netns list`.
 std::vector<std::string> listNamespaces();
+/// The run token in the name of a namespace of ours (phl-<token>-<lane>-lab|dut), or "" if the
+/// name is not ours.
+std::string namespaceToken(const std::string& ns);
+/// SIGKILLs every process in the namespace and waits (bounded) until they are gone.
+void killAllIn(const std::string& ns);
+/// `ip netns del ns` (throws Error when it fails).
+void deleteNamespace(const std::string& ns);
 
 /// Enters a namespace on this thread for the guard's lifetime (setns), restoring on destruction.
 /// Sockets created and processes forked meanwhile live in that namespace.
