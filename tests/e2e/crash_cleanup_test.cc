@@ -1,8 +1,8 @@
 // A harness that dies without cleaning up (SIGKILL: no destructor, no atexit handler runs) leaves
 // nothing behind: its watchdog takes down the run's processes (also Kamailio's workers, which
 // PR_SET_PDEATHSIG of the harness's direct children does not reach), its phl-* namespaces and its
-// folder /run/phonelab/<token>. And `phonelab cleanup` removes leftovers of dead runs. While a run
-// goes, the daemons that parse the phone's traffic and the emulator are not root.
+// folder /run/phonelab/<token> (`phonelab cleanup`: cleanup_command_test.cc). While a run goes, the
+// daemons that parse the phone's traffic and the emulator are not root.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -28,31 +28,6 @@ namespace fs = std::filesystem;
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-/// Namespaces named for run `token`.
-std::vector<std::string> namespacesOf(const std::string& token) {
-  std::vector<std::string> out;
-  for (const auto& ns : lab::listNamespaces())
-    if (ns.rfind("phl-" + token + "-", 0) == 0) out.push_back(ns);
-  return out;
-}
-
-/// Is there a process `pid` that has not exited (a zombie has)?
-bool isLive(int pid) {
-  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(st, line);
-  auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
-}
-
-/// Live processes marked as run `token`.
-std::vector<int> liveProcessesOf(const std::string& token) {
-  std::vector<int> out;
-  for (int pid : lab::processesOfRun(token))
-    if (isLive(pid)) out.push_back(pid);
-  return out;
 }
 
 /// A run of one scenario that starts Kea, Kamailio (a main process and its workers) and the
@@ -254,59 +229,6 @@ TEST(CrashCleanup, WatchdogRemovesWhatAKilledHarnessLeft) {
   EXPECT_FALSE(fs::exists("/run/phonelab/" + token));
   EXPECT_NE(readFile(dir + "/run.log").find("its watchdog removed"), std::string::npos)
       << readFile(dir + "/run.log");
-}
-
-TEST(CrashCleanup, CleanupCommandRemovesPlantedLeftoversOfADeadRun) {
-  PHONELAB_REQUIRE_ROOT();
-  // A dead run: a token whose owner (a child of ours that has exited) no longer exists.
-  pid_t owner = ::fork();
-  ASSERT_GE(owner, 0);
-  if (owner == 0) ::_exit(0);
-  int st = 0;
-  ASSERT_EQ(::waitpid(owner, &st, 0), owner);
-  const std::string token = std::to_string(owner) + "xbeef";
-  const std::string run_dir = "/run/phonelab/" + token;
-  fs::create_directories(run_dir);
-  writeFile(run_dir + "/owner", std::to_string(owner) + " 1\n");
-  const std::string ns = "phl-" + token + "-0-lab";
-  lab::ipCommand({"netns", "add", ns});
-
-  // Its processes: one in its namespace, one (marked, as the harness marks what it starts) in ours,
-  // in a session of its own as a daemon's grandchild would be.
-  lab::ProcessSpec in_ns;
-  in_ns.name = "sleep-in-ns";
-  in_ns.argv = {"sleep", "600"};
-  in_ns.netns = ns;
-  lab::Process p1(in_ns);
-  lab::ProcessSpec marked;
-  marked.name = "sleep-marked";
-  marked.argv = {"setsid", "sleep", "600"};
-  marked.env[lab::kRunEnv] = token;
-  lab::Process p2(marked);
-  // setsid forks when it leads a process group (ours does): wait for the marked sleep itself.
-  EventLog clock;
-  Deadline deadline = Deadline::in(Seconds(30));
-  int sleeper = -1;
-  while (sleeper < 0) {
-    for (int pid : liveProcessesOf(token)) {
-      if (trimmed(readFile("/proc/" + std::to_string(pid) + "/comm")) == "sleep") sleeper = pid;
-    }
-    ASSERT_FALSE(deadline.expired()) << "the marked sleep did not start";
-    if (sleeper < 0) clock.waitUntil(Deadline::in(Seconds(0.05)));  // poll, bounded above
-  }
-
-  auto r = phonelab({"cleanup"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("removed process " + std::to_string(sleeper) + " (sleep)"),
-            std::string::npos)
-      << r.output;
-  EXPECT_NE(r.output.find("removed run folder " + run_dir), std::string::npos) << r.output;
-  EXPECT_EQ(liveProcessesOf(token), std::vector<int>{});
-  EXPECT_EQ(namespacesOf(token), std::vector<std::string>{});
-  EXPECT_FALSE(fs::exists(run_dir));
-  // Both sleeps were killed (the one in the namespace with it).
-  EXPECT_TRUE(p1.wait(Deadline::in(Seconds(10))).has_value());
-  EXPECT_TRUE(p2.wait(Deadline::in(Seconds(10))).has_value());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/lab/netns.h"
 #include "base/lab/process.h"
 
 namespace phonelab::e2e {
@@ -127,6 +128,31 @@ inline std::vector<std::string> leftoverNamespaces() {
     if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (!std::filesystem::exists("/proc/" + pid)) out.push_back(name);
   }
+  return out;
+}
+
+/// Namespaces named for run `token`.
+inline std::vector<std::string> namespacesOf(const std::string& token) {
+  std::vector<std::string> out;
+  for (const auto& ns : lab::listNamespaces())
+    if (ns.rfind("phl-" + token + "-", 0) == 0) out.push_back(ns);
+  return out;
+}
+
+/// Is there a process `pid` that has not exited (a zombie has)?
+inline bool isLive(int pid) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(st, line);
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+/// Live processes marked as run `token`.
+inline std::vector<int> liveProcessesOf(const std::string& token) {
+  std::vector<int> out;
+  for (int pid : lab::processesOfRun(token))
+    if (isLive(pid)) out.push_back(pid);
   return out;
 }
 

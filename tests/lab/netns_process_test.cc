@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "base/core/error.h"
@@ -330,6 +331,37 @@ TEST(LabStale, RemovesNamespacesOfADeadRun) {
   // The orphan was SIGKILLed.
   ASSERT_EQ(::waitpid(orphan, &st, 0), orphan);
   EXPECT_EQ(Process::describeStatus(st), "killed by SIGKILL");
+}
+
+TEST(LabStale, KillsTheMarkedProcessesOfADeadRunWithItsFolder) {
+  PHL_REQUIRE_ROOT();
+  // A dead run (its owner, a child of ours, has exited) that left a folder, a namespace and a
+  // process marked as its own outside that namespace (a daemon's grandchild in a session of its
+  // own). Once the sweep removes the folder and the namespace, nothing else names the token: the
+  // process must go with them.
+  pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) ::_exit(0);
+  int st = 0;
+  ASSERT_EQ(::waitpid(owner, &st, 0), owner);
+  const std::string token = std::to_string(owner) + "xdead";
+  const std::string dir = "/run/phonelab/" + token;
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/owner") << owner << " 1\n";
+  const std::string ns = "phl-" + token + "-0-lab";
+  ipCommand({"netns", "add", ns});
+  ProcessSpec marked;
+  marked.name = "sleep-marked";
+  marked.argv = {"sleep", "600"};
+  marked.env[kRunEnv] = token;
+  Process sleeper(marked);
+
+  auto removed = removeStaleNamespaces();
+  EXPECT_TRUE(contains(removed, ns));
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  auto status = sleeper.wait(Deadline::in(Seconds(10)));
+  ASSERT_TRUE(status.has_value()) << "the dead run's marked process was left running";
+  EXPECT_EQ(Process::describeStatus(*status), "killed by SIGKILL");
 }
 
 TEST(LabStale, KeepsNamespacesOfALiveRun) {
