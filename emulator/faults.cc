@@ -304,9 +304,6 @@ std::string_view faultArea(std::string_view name) {
       {"crash-on-long-header", "robustness"},
       {"crash-on-content-length-overflow", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
-      {"tls-responses-over-udp",
-       "SIP over TLS: the phone's responses to requests that came over TLS go out over UDP, in "
-       "cleartext, to the sender's address at port 5060"},
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},
       {"media-savp-sdp-only", "tls"},
