@@ -99,7 +99,7 @@ struct SelftestArgs {
   std::string report_dir = "out/selftest";
   int jobs = 8;
   std::vector<std::string> only;  // --fault: just these
-  bool exhaustive = false;        // --exhaustive: every scenario of the area, also once proven
+  bool exhaustive = false;        // --exhaustive: every scenario, also once proven, and the area
 };
 
 int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& command_line);

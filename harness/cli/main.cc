@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   selftest->add_option("--fault", selftest_args.only, "only this fault (repeatable)")
       ->allow_extra_args(false);
   selftest->add_flag("--exhaustive", selftest_args.exhaustive,
-                     "run every scenario of a fault's area, also once a scenario of each "
-                     "requirement it names has caught it");
+                     "run every scenario of the requirements a fault breaks, then the rest of "
+                     "its area, also once a scenario of each requirement it breaks has caught it");
 
   std::string merge_dir = "out/merged";
   std::vector<std::string> merge_inputs;
