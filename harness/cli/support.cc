@@ -73,8 +73,13 @@ std::vector<std::string> scenarioPaths(const Common& c) {
 Loaded loadAll(const Common& c) {
   Loaded out;
   std::vector<Diagnostic> diags;
+  // ${expect.NAME} and `when:` keys: the lab's device profile's expectations (none known when
+  // the lab file does not load; its problems are reported then).
+  scenario::Expectations expectations;
   try {
     out.lab = dut::loadLabFile(c.lab);
+    expectations.emplace();
+    for (const auto& [name, outcome] : out.lab.profile.expect) expectations->push_back(name);
   } catch (const ConfigError& e) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
@@ -84,7 +89,7 @@ Loaded loadAll(const Common& c) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
   try {
-    out.scenarios = scenario::loadSuite(scenarioPaths(c), out.catalog);
+    out.scenarios = scenario::loadSuite(scenarioPaths(c), out.catalog, expectations);
   } catch (const ConfigError& e) {
     diags.insert(diags.end(), e.diagnostics().begin(), e.diagnostics().end());
   }
