@@ -1,7 +1,8 @@
 #pragma once
 /// Named faults: deliberate deviations from documented behaviour, so the harness can prove that
-/// its scenarios notice them. Adding a fault is one row in faultTable() plus the code that asks
-/// `faults.has("name")`.
+/// its scenarios notice them. Adding a fault is one row in faultTable() (with the requirements it
+/// breaks, which the catalogue's wrong_ways name too), its area in faultArea(), plus the code
+/// that asks `faults.has("name")`.
 
 #include <set>
 #include <string>
