@@ -8,7 +8,7 @@
 #
 # An installed phonelab finds its data from its own path: <bin>/../share/phonelab (relative, so a
 # copy unpacked under another root works too), used for the defaults not found in the working
-# directory (harness/cli/main.cc, defaultPath).
+# directory (harness/cli/support.cc, defaultPath).
 include(GNUInstallDirs)
 
 set(PHONELAB_DATA_DIR ${CMAKE_INSTALL_DATADIR}/phonelab)

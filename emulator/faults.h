@@ -1,7 +1,8 @@
 #pragma once
 /// Named faults: deliberate deviations from documented behaviour, so the harness can prove that
-/// its scenarios notice them. Adding a fault is one row in faultTable() plus the code that asks
-/// `faults.has("name")`.
+/// its scenarios notice them. Adding a fault is one row in faultTable() (with the requirements it
+/// breaks, which the catalogue's wrong_ways name too), its area in faultArea(), plus the code
+/// that asks `faults.has("name")`.
 
 #include <set>
 #include <string>
@@ -13,6 +14,10 @@ namespace phonelab::emulator {
 struct FaultDef {
   std::string_view name;
   std::string_view description;
+  /// breaks: the requirement ids (scenarios/requirements.yaml) the fault is a wrong way of. The
+  /// catalogue lists the same pairs under each requirement's `wrong_ways:` (a unit test holds
+  /// the two equal); `phonelab selftest` runs the fault against the scenarios naming them.
+  std::vector<std::string_view> breaks;
 };
 
 /// Every known fault, in listing order.
@@ -32,12 +37,8 @@ class Faults {
 /// The scenario area (folder of scenarios/) that must catch the fault; empty if not assigned.
 std::string_view faultArea(std::string_view name);
 
-/// The requirement ids (scenarios/requirements.yaml) the fault breaks: the requirements whose
-/// `wrong_ways:` name it. Empty if not assigned.
-std::vector<std::string_view> faultRequirements(std::string_view name);
-
-/// `name<TAB>description<TAB>area<TAB>requirements` per line (area "*" when not assigned;
-/// requirements space-separated), for --list-faults.
+/// `name<TAB>description<TAB>area<TAB>breaks` per line (area "*" when not assigned; the
+/// requirements it breaks space-separated), for --list-faults.
 std::string listFaults();
 
 }  // namespace phonelab::emulator

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   bool list_faults = false;
   int http_port = 80;
   app.add_flag("--list-faults", list_faults,
-               "print name<TAB>description<TAB>area of every fault and exit");
+               "print name<TAB>description<TAB>area<TAB>breaks (the requirements it breaks) of "
+               "every fault and exit");
   app.add_option("--iface", opt.iface, "the interface this phone owns")->capture_default_str();
   app.add_option("--mac", mac, "MAC address to set on the interface, e.g. 02:00:c6:12:00:0a");
   app.add_option("--state-dir", opt.state_dir, "folder for config.xml (the phone's flash)");

@@ -66,11 +66,6 @@ RunResults mergeReports(const std::string& out_dir, const std::vector<std::strin
                    [](const ScenarioResult& a, const ScenarioResult& b) {
                      return std::tie(a.file, a.id) < std::tie(b.file, b.id);
                    });
-  // The suite's order: scenario files sort the same way on every machine.
-  std::stable_sort(merged.scenarios.begin(), merged.scenarios.end(),
-                   [](const ScenarioResult& a, const ScenarioResult& b) {
-                     return std::tie(a.file, a.id) < std::tie(b.file, b.id);
-                   });
   return merged;
 }
 

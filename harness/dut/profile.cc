@@ -136,7 +136,9 @@ void loadAnswer(YamlReader& r, const YAML::Node& node, DeviceProfile& p) {
     r.error(node["header"], "answer header '" + a.header + "' is not 'Name: value' on one line");
   } else if (node["header"]) {
     bool malformed = false;
-    const auto& known = scenario::knownVariables();
+    // The built-in variables and this profile's own expectations (${expect.NAME}).
+    auto known = scenario::knownVariables();
+    for (const auto& [name, outcome] : p.expect) known.push_back(scenario::kExpectPrefix + name);
     for (const auto& v : scenario::variablesIn(a.header, &malformed)) {
       if (std::find(known.begin(), known.end(), v) == known.end()) {
         r.error(node["header"],

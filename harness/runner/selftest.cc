@@ -70,6 +70,37 @@ std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scen
   return out;
 }
 
+std::vector<const scenario::Scenario*> scenariosOfFault(
+    const std::vector<scenario::Scenario>& suite, const FaultInfo& fault, bool exhaustive) {
+  auto breaks = [&](const scenario::Scenario& sc) {
+    return std::any_of(fault.requirements.begin(), fault.requirements.end(),
+                       [&](const std::string& r) {
+                         return std::find(sc.requirements.begin(), sc.requirements.end(), r) !=
+                                sc.requirements.end();
+                       });
+  };
+  std::set<std::string> in_area;
+  if (fault.requirements.empty() || exhaustive) {
+    for (const auto& sc : scenariosOfArea(suite, fault.area)) in_area.insert(sc.id);
+  }
+  std::vector<const scenario::Scenario*> out;
+  if (fault.requirements.empty()) {
+    for (const auto& sc : suite) {
+      if (in_area.count(sc.id)) out.push_back(&sc);
+    }
+    return out;
+  }
+  for (const auto& sc : suite) {
+    if (breaks(sc)) out.push_back(&sc);
+  }
+  if (exhaustive) {
+    for (const auto& sc : suite) {
+      if (!breaks(sc) && in_area.count(sc.id)) out.push_back(&sc);
+    }
+  }
+  return out;
+}
+
 std::vector<FaultInfo> parseFaultList(const std::string& text) {
   std::vector<FaultInfo> out;
   std::istringstream in(text);
@@ -281,32 +312,18 @@ SelftestResult Selftest::run() {
   for (const auto& sc : im.suite) im.units.push_back({-1, &sc});
   im.left[-1] = im.suite.size();
   im.result.faults.resize(im.faults.size());
-  // Per fault, the scenarios of its area; the slowest areas first keeps the lanes busy to the end.
-  std::vector<std::vector<scenario::Scenario>> per_fault(im.faults.size());
-  for (size_t i = 0; i < im.faults.size(); ++i) {
-    im.result.faults[i].fault = im.faults[i];
-    per_fault[i] = scenariosOfArea(im.suite, im.faults[i].area);
-    im.left[static_cast<int>(i)] = per_fault[i].size();
-  }
-  // Per fault, the scenarios of the requirements it names first; then the faults' units taken in
-  // turns (the first of every fault, then the second...), so that by a fault's later units its
-  // first ones have finished, and a fault already proven skips the rest of its area.
+  // Per fault, the scenarios naming a requirement it breaks (its `breaks:`, the fault list's
+  // fourth column; a fault that names none: the scenarios of its area), then with --exhaustive
+  // the rest of its area. The faults' units are taken in turns (the first of every fault, then
+  // the second...), so that by a fault's later units its first ones have finished, and a fault
+  // already proven skips the rest.
   std::vector<std::vector<Impl::Unit>> queues(im.faults.size());
   for (size_t i = 0; i < im.faults.size(); ++i) {
-    const auto& reqs = im.faults[i].requirements;
-    auto mine = [&](const scenario::Scenario& sc) {
-      return std::any_of(reqs.begin(), reqs.end(), [&](const std::string& r) {
-        return std::find(sc.requirements.begin(), sc.requirements.end(), r) !=
-               sc.requirements.end();
-      });
-    };
-    for (int pass = 0; pass < 2; ++pass) {
-      for (const auto& sc : im.suite) {
-        bool in_area = std::any_of(per_fault[i].begin(), per_fault[i].end(),
-                                   [&](const scenario::Scenario& s) { return s.id == sc.id; });
-        if (in_area && mine(sc) == (pass == 0)) queues[i].push_back({static_cast<int>(i), &sc});
-      }
+    im.result.faults[i].fault = im.faults[i];
+    for (const auto* sc : scenariosOfFault(im.suite, im.faults[i], im.opts.exhaustive)) {
+      queues[i].push_back({static_cast<int>(i), sc});
     }
+    im.left[static_cast<int>(i)] = queues[i].size();
   }
   for (size_t k = 0;; ++k) {
     bool any = false;

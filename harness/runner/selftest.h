@@ -1,7 +1,8 @@
 #pragma once
 /// phonelab selftest: proof that the suite catches every emulator fault. The suite runs once
 /// against the conformant emulator (everything must pass), then once per fault against the
-/// scenarios of the fault's area; a fault is caught when at least one of those scenarios fails.
+/// scenarios naming a requirement the fault breaks (its `breaks:`); a fault is caught when at
+/// least one of those scenarios fails.
 /// Prints a table and writes selftest.json; requirements whose scenarios no fault breaks are listed
 /// as unproven.
 
@@ -19,8 +20,8 @@ namespace phonelab::runner {
 struct FaultInfo {
   std::string name;
   std::string description;
-  std::string area;  // folder of scenarios/ that must catch it; "*" = the whole suite
-  std::vector<std::string> requirements;  // the requirement ids it breaks (a wrong way of each)
+  std::string area;  // folder of scenarios/ it belongs to; "*" = the whole suite
+  std::vector<std::string> requirements;  // breaks: the requirement ids it is a wrong way of
 };
 
 struct SelftestOptions {
@@ -30,8 +31,9 @@ struct SelftestOptions {
   bool every_fault = true;  // false when only some faults run: no requirement is judged unproven
   /// Every fault the emulator lists, also those not run (empty: the ones run are all of them).
   std::vector<FaultInfo> known_faults;
-  /// Run every scenario of a fault's area even once the fault is proven (caught by a scenario of
-  /// each requirement it names). Default: skip the rest.
+  /// Run every scenario of the requirements a fault breaks, and then the rest of its area, even
+  /// once the fault is proven (caught by a scenario of each requirement it breaks). Default: only
+  /// the scenarios of those requirements, and none once the fault is proven.
   bool exhaustive = false;
   std::string command_line;
 };
@@ -67,6 +69,12 @@ struct SelftestResult {
 /// The scenarios (of `suite`) whose file lies in scenarios/<area>/ ("*": all of them).
 std::vector<scenario::Scenario> scenariosOfArea(const std::vector<scenario::Scenario>& suite,
                                                 const std::string& area);
+
+/// The scenarios (of `suite`, in its order) a fault runs against: those naming a requirement it
+/// breaks (`fault.requirements`); with `exhaustive`, then the rest of its area. A fault that
+/// names no requirement (an emulator whose list has no fourth column): the scenarios of its area.
+std::vector<const scenario::Scenario*> scenariosOfFault(
+    const std::vector<scenario::Scenario>& suite, const FaultInfo& fault, bool exhaustive);
 
 /// "name<TAB>description<TAB>area<TAB>requirements" lines of `phone-emulator --list-faults`.
 std::vector<FaultInfo> parseFaultList(const std::string& text);

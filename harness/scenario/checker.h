@@ -114,8 +114,8 @@ struct Fields {
 /// Validates one YAML file, collecting every problem into `diags` instead of stopping at the first.
 class Checker {
  public:
-  Checker(std::string file, std::vector<Diagnostic>& diags)
-      : file_(std::move(file)), diags_(diags) {}
+  Checker(std::string file, std::vector<Diagnostic>& diags, Expectations expectations = {})
+      : file_(std::move(file)), diags_(diags), expectations_(std::move(expectations)) {}
 
   Mark mark(const YAML::Node& n) const { return mark(n.Mark()); }
   Mark mark(const YAML::Mark& m) const {
@@ -171,12 +171,35 @@ class Checker {
     return e.v.Scalar();
   }
 
+  /// expect.NAME of the device profile (loader.h, Expectations): with no profile known, any.
+  bool knownExpectation(const std::string& name) const {
+    if (name.rfind(kExpectPrefix, 0) != 0) return false;
+    const std::string rest = name.substr(std::string(kExpectPrefix).size());
+    return expectations_ ? contains(*expectations_, rest) : !rest.empty();
+  }
+  /// The device profile's expect.NAME (none when no profile is known).
+  Names expectationNames() const {
+    Names out;
+    for (const auto& n : expectations_.value_or(Names{})) out.push_back(kExpectPrefix + n);
+    return out;
+  }
+  bool knownVariable(const std::string& name) const {
+    return contains(knownVariables(), name) || knownExpectation(name);
+  }
+
   void checkVariables(const YAML::Node& v) {
     bool malformed = false;
     for (const auto& name : variablesIn(v.Scalar(), &malformed)) {
-      if (!contains(knownVariables(), name)) {
-        error(v, "unknown variable '${" + name + "}'" + suggest(name, knownVariables()) +
-                     "; variables: " + join(knownVariables()));
+      if (knownVariable(name)) continue;
+      if (name.rfind(kExpectPrefix, 0) == 0) {
+        error(v, "unknown variable '${" + name + "}'" + suggest(name, expectationNames()) +
+                     ": not an expectation of the device profile; its expectations: " +
+                     join(expectationNames()));
+      } else {
+        Names all = knownVariables();
+        for (auto& n : expectationNames()) all.push_back(std::move(n));
+        error(v, "unknown variable '${" + name + "}'" + suggest(name, all) +
+                     "; variables: " + join(all));
       }
     }
     if (malformed) error(v, "unclosed '${' in '" + v.Scalar() + "'");
@@ -304,6 +327,7 @@ class Checker {
 
   std::string file_;
   std::vector<Diagnostic>& diags_;
+  Expectations expectations_;
   /// `since` references of the scenario being read: (step index, name, value node).
   struct SinceRef {
     size_t step;

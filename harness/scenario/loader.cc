@@ -121,10 +121,11 @@ std::vector<Requirement> loadRequirements(const std::string& path) {
   return out;
 }
 
-std::vector<Scenario> loadScenarioFile(const std::string& path, std::vector<Diagnostic>& diags) {
+std::vector<Scenario> loadScenarioFile(const std::string& path, std::vector<Diagnostic>& diags,
+                                       const Expectations& expectations) {
   auto docs = readYaml(path, diags);
   if (!docs) return {};
-  return Checker(path, diags).file(*docs);
+  return Checker(path, diags, expectations).file(*docs);
 }
 
 std::vector<std::string> findScenarioFiles(const std::vector<std::string>& paths,
@@ -161,7 +162,8 @@ std::vector<std::string> findScenarioFiles(const std::vector<std::string>& paths
 }
 
 std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
-                                const std::vector<Requirement>& catalog) {
+                                const std::vector<Requirement>& catalog,
+                                const Expectations& expectations) {
   std::vector<Diagnostic> diags;
   std::vector<Scenario> out;
   auto files = findScenarioFiles(paths, diags);
@@ -172,7 +174,7 @@ std::vector<Scenario> loadSuite(const std::vector<std::string>& paths,
   for (const auto& r : catalog) ids.push_back(r.id);
   std::map<std::string, const Scenario*> first;
   for (const auto& f : files) {
-    for (auto& s : loadScenarioFile(f, diags)) out.push_back(std::move(s));
+    for (auto& s : loadScenarioFile(f, diags, expectations)) out.push_back(std::move(s));
   }
   for (const auto& s : out) {
     if (!s.id.empty()) {

@@ -120,9 +120,14 @@ void Checker::when(const Entry& e, std::map<std::string, std::string>& out) {
               "{expect.unlisted_sip_request: drop}")) {
     return;
   }
-  Names choices;
-  for (const auto& v : knownVariables()) {
-    if (v.rfind("expect.", 0) == 0) choices.push_back(v);
+  // The device profile's expectations; with no profile known, any expect.NAME.
+  Names choices = expectationNames();
+  if (!expectations_) {
+    for (auto it = e.v.begin(); it != e.v.end(); ++it) {
+      if (it->first.IsScalar() && knownExpectation(it->first.Scalar())) {
+        choices.push_back(it->first.Scalar());
+      }
+    }
   }
   for (const auto& f : fields(e.v, choices, "'when'").entries) {
     if (auto t = text(f)) out[f.key] = *t;
@@ -257,7 +262,9 @@ std::optional<Condition> Checker::condition(const Entry& e) {
   std::string probe_operand = c.operand;
   if (c.op == "regex") {
     std::map<std::string, std::string> plain;
-    for (const auto& n : knownVariables()) plain[n] = "x";
+    for (const auto& n : variablesIn(c.operand)) {
+      if (knownVariable(n)) plain[n] = "x";
+    }
     probe_operand = expand(c.operand, plain);
   }
   try {

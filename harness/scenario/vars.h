@@ -1,6 +1,8 @@
 #pragma once
 /// ${name} variables in scenario strings. The set of names is closed and known at load time so a
-/// typo is a validation error; values are per lane and filled in by the runner.
+/// typo is a validation error; values are per lane and filled in by the runner. The built-in
+/// names are below; ${expect.NAME} are the device profile's expected outcomes (its `expect:`
+/// section), checked against the profile of the lab the suite is loaded for (loader.h).
 ///
 ///   ${lab.ip}          the lab side's address on the segment (also the default gateway)
 ///   ${lab.mac}         the lab side's MAC on the segment (the DUT's gateway)
@@ -11,8 +13,8 @@
 ///   ${net.pool_from} ${net.pool_to}  the DHCP pool
 ///   ${svc.dns} ${svc.ntp} ${svc.tftp} ${svc.http} ${svc.acs} ${svc.alt} ${svc.rogue} ${svc.sip}
 ///   ${svc.hostile}     the lab-side address of each fake (lab::SegmentAddressing::services)
-///   ${expect.auth_invite_challenge} ${expect.unlisted_sip_request}
-///                      outcomes the vendor's document leaves open, from the device profile
+///   ${expect.NAME}     an outcome the vendor's document leaves open, as the device profile
+///                      states it (e.g. ${expect.unlisted_sip_request}); not in knownVariables()
 ///   ${dut.mac}         the DUT's MAC address
 ///   ${dut.ip}          the DUT's current address (as last observed)
 ///   ${dut.boot_timeout} the lab file's dut.boot_timeout in seconds; in a duration (`within`,
@@ -24,8 +26,11 @@
 
 namespace phonelab::scenario {
 
-/// Every variable name a scenario may use.
+/// Every built-in variable name a scenario may use (the profile's expect.NAME come on top).
 const std::vector<std::string>& knownVariables();
+
+/// The prefix of the device profile's expected outcomes: ${expect.NAME}, and `when:` keys.
+inline constexpr const char* kExpectPrefix = "expect.";
 
 /// The variable a duration may add to itself: "dut.boot_timeout".
 inline constexpr const char* kBootTimeoutVariable = "dut.boot_timeout";

@@ -140,7 +140,8 @@ TEST(EmuFaults, ListFormat) {
 }
 
 TEST(EmuFaults, EveryFaultHasTheAreaWhoseScenariosMustCatchIt) {
-  // phonelab selftest runs a fault against the scenarios of its area (scenarios/<area>/).
+  // The area (scenarios/<area>/) is the table's column in `phonelab selftest`; --exhaustive runs a
+  // fault against all of it, after the scenarios of the requirements the fault breaks.
   for (const auto& f : faultTable()) {
     auto area = faultArea(f.name);
     EXPECT_FALSE(area.empty()) << f.name << " has no area in faultArea()";
@@ -148,7 +149,7 @@ TEST(EmuFaults, EveryFaultHasTheAreaWhoseScenariosMustCatchIt) {
   EXPECT_EQ(faultArea("ignore-option-150"), "dhcp");
   EXPECT_EQ(faultArea("no-such-fault"), "");
   EXPECT_NE(listFaults().find("static-ip-ignored\t"), std::string::npos);
-  // name, description, area, requirements
+  // name, description, area, the requirements it breaks
   EXPECT_NE(listFaults().substr(0, listFaults().find('\n')).find("\tnetwork\tNET-CONN-STATIC"),
             std::string::npos);
 }

@@ -1,5 +1,6 @@
 // The requirement catalogue's `wrong_ways:` and the emulator's faults name each other: every wrong
-// way is a fault the emulator has, and every fault says which requirements it is a wrong way of.
+// way is a fault the emulator has, and every fault's `breaks:` (its row in emulator/faults.cc)
+// names exactly the requirements whose wrong_ways list it.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -11,7 +12,6 @@
 
 namespace {
 
-using phonelab::emulator::faultRequirements;
 using phonelab::emulator::faultTable;
 
 std::vector<phonelab::Requirement> catalogue() {
@@ -31,17 +31,17 @@ TEST(WrongWays, EveryWrongWayIsAFaultTheEmulatorHas) {
   }
 }
 
-TEST(WrongWays, EveryFaultNamesTheRequirementsThatListIt) {
+TEST(WrongWays, EachFaultBreaksExactlyTheRequirementsThatListIt) {
   std::map<std::string, std::set<std::string>> listed;  // fault -> requirements listing it
   for (const auto& r : catalogue()) {
     for (const auto& w : r.wrong_ways) listed[w.fault].insert(r.id);
   }
   for (const auto& f : faultTable()) {
     std::set<std::string> named;
-    for (auto id : faultRequirements(f.name)) named.insert(std::string(id));
-    EXPECT_FALSE(named.empty()) << f.name << " names no requirement (faultRequirements)";
+    for (auto id : f.breaks) named.insert(std::string(id));
+    EXPECT_FALSE(named.empty()) << f.name << " breaks no requirement (its breaks: in faults.cc)";
     EXPECT_EQ(named, listed[std::string(f.name)])
-        << f.name << ": faultRequirements() and the catalogue's wrong_ways disagree";
+        << f.name << ": its breaks: (emulator/faults.cc) and the catalogue's wrong_ways disagree";
   }
 }
 
@@ -51,7 +51,7 @@ TEST(WrongWays, EveryRequirementHasTwoAtLeast) {
   }
 }
 
-TEST(WrongWays, TheFaultListCarriesTheRequirements) {
+TEST(WrongWays, TheFaultListCarriesWhatEachFaultBreaks) {
   const std::string list = phonelab::emulator::listFaults();
   EXPECT_NE(list.find("ignore-option-1\t"), std::string::npos);
   EXPECT_NE(list.find("\tDHCP-OPT-1\n"), std::string::npos) << list.substr(0, 400);

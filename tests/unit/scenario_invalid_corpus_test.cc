@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "harness/dut/lab_file.h"
 #include "harness/scenario/loader.h"
 
 namespace phonelab::scenario {
@@ -47,6 +48,17 @@ const std::vector<Requirement>& catalog() {
   return c;
 }
 
+/// The expectations of the default lab's device profile, as `phonelab validate` checks against.
+const Expectations& expectations() {
+  static const Expectations e = [] {
+    std::vector<std::string> names;
+    const auto lab = dut::loadLabFile(kSource + "/lab/emulated.yaml");
+    for (const auto& [name, outcome] : lab.profile.expect) names.push_back(name);
+    return names;
+  }();
+  return e;
+}
+
 class InvalidCorpus : public testing::TestWithParam<std::string> {};
 
 TEST_P(InvalidCorpus, ReportsExactlyTheExpectedDiagnostics) {
@@ -60,7 +72,7 @@ TEST_P(InvalidCorpus, ReportsExactlyTheExpectedDiagnostics) {
 
   std::vector<Diagnostic> got;
   try {
-    loadSuite({path}, catalog());
+    loadSuite({path}, catalog(), expectations());
     FAIL() << path << " loaded without a diagnostic";
   } catch (const ConfigError& e) {
     got = e.diagnostics();

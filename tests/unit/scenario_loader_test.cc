@@ -271,6 +271,41 @@ TEST(Docs, CompleteExampleLoads) {
   EXPECT_EQ(suite[0].steps.size(), fixture[0].steps.size());
 }
 
+// ${expect.NAME} and `when:` keys are the device profile's expectations: one a profile adds is
+// usable at once, one it lacks is an error at its place with the nearest name.
+TEST(Loader, ExpectVariablesAreTheProfilesExpectations) {
+  TempFile f("expect.yaml", R"(id: a
+title: a choice the profile makes
+requirements: [X]
+steps:
+  - when: {expect.ring_tone: classic}
+    act: reboot
+  - expect: {event: sip.response, where: {status: "${expect.ring_tone}"}}
+)");
+  std::vector<Diagnostic> d;
+  loadScenarioFile(f.path.string(), d, Expectations{{"auth_invite_challenge", "ring_tone"}});
+  EXPECT_TRUE(d.empty()) << d.front().str();
+
+  d.clear();
+  loadScenarioFile(f.path.string(), d, Expectations{{"auth_invite_challenge", "ring_tones"}});
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].str().rfind(f.path.string() + ":5:12: unknown key 'expect.ring_tone' (did you "
+                                               "mean 'expect.ring_tones'?)",
+                             0),
+            0u)
+      << d[0].str();
+  EXPECT_EQ(d[1].str().rfind(f.path.string() + ":7:51: unknown variable '${expect.ring_tone}' "
+                                               "(did you mean 'expect.ring_tones'?)",
+                             0),
+            0u)
+      << d[1].str();
+
+  // No profile known (a loader test, `phonelab list`): any expect.NAME is taken.
+  d.clear();
+  loadScenarioFile(f.path.string(), d);
+  EXPECT_TRUE(d.empty()) << d.front().str();
+}
+
 // ---- the requirement catalog ----
 
 TEST(Requirements, CatalogHasEveryRequiredId) {

@@ -75,6 +75,38 @@ TEST(Selftest, AreaIsTheScenarioFolder) {
   EXPECT_TRUE(scenariosOfArea(suite, "tls").empty());
 }
 
+TEST(Selftest, AFaultRunsTheScenariosOfTheRequirementsItBreaks) {
+  std::vector<scenario::Scenario> suite(4);
+  suite[0].id = "dhcp-a";
+  suite[0].file = "scenarios/dhcp/a.yaml";
+  suite[0].requirements = {"REQ-A"};
+  suite[1].id = "sip-b";
+  suite[1].file = "scenarios/sip/b.yaml";
+  suite[1].requirements = {"REQ-B"};
+  suite[2].id = "sip-c";
+  suite[2].file = "scenarios/sip/c.yaml";
+  suite[2].requirements = {"REQ-C", "REQ-A"};
+  suite[3].id = "sip-d";
+  suite[3].file = "scenarios/sip/d.yaml";
+  suite[3].requirements = {"REQ-D"};
+  auto ids = [](const std::vector<const scenario::Scenario*>& v) {
+    std::vector<std::string> out;
+    for (const auto* sc : v) out.push_back(sc->id);
+    return out;
+  };
+  // Every scenario naming a requirement it breaks, also outside its area; none of the others.
+  const FaultInfo f{"f", "d", "sip", {"REQ-A", "REQ-B"}};
+  EXPECT_EQ(ids(scenariosOfFault(suite, f, false)),
+            (std::vector<std::string>{"dhcp-a", "sip-b", "sip-c"}));
+  // --exhaustive: then the rest of its area.
+  EXPECT_EQ(ids(scenariosOfFault(suite, f, true)),
+            (std::vector<std::string>{"dhcp-a", "sip-b", "sip-c", "sip-d"}));
+  // A fault list without the requirements column: the fault's area.
+  const FaultInfo old{"old", "d", "sip", {}};
+  EXPECT_EQ(ids(scenariosOfFault(suite, old, false)),
+            (std::vector<std::string>{"sip-b", "sip-c", "sip-d"}));
+}
+
 TEST(Selftest, TableSaysCaughtMissedAndUnproven) {
   SelftestResult r;
   r.faults.push_back({{"f-caught", "d", "sip"}, {"x", "y"}, {"y"}, {}});
