@@ -12,6 +12,7 @@
 
 #include "base/core/error.h"
 #include "base/lab/privileges.h"
+#include "base/proto/sdp.h"
 #include "fakes/sip/udp.h"
 
 namespace phonelab::fakes {
@@ -37,20 +38,20 @@ std::string peerOf(const std::string& ip, int port) {
 std::string sdp(const std::string& address, int rtp_port, const std::string& session,
                 const std::vector<int>& offer = {0, 8, 101},
                 const std::string& session_address = "") {
-  std::string m = "m=audio " + std::to_string(rtp_port) + " RTP/AVP", attrs;
-  for (int pt : offer) {
-    m += " " + std::to_string(pt);
-    if (pt == 0) attrs += "a=rtpmap:0 PCMU/8000\r\n";
-    if (pt == 8) attrs += "a=rtpmap:8 PCMA/8000\r\n";
-    if (pt == 101) attrs += "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
+  proto::sdp::Session s;
+  s.origin_user = s.name = "phonelab";
+  s.origin_id = session;
+  s.origin_version = "1";
+  s.origin_address = s.address = address;
+  auto m = proto::sdp::audio(static_cast<uint16_t>(rtp_port), offer, /*telephone_event=*/101);
+  if (!session_address.empty() && session_address != address) {
+    s.address = session_address;
+    m.address = address;
   }
-  if (session_address.empty() || session_address == address) {
-    return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
-           address + "\r\nt=0 0\r\n" + m + "\r\n" + attrs + "a=ptime:20\r\na=sendrecv\r\n";
-  }
-  return "v=0\r\no=phonelab " + session + " 1 IN IP4 " + address + "\r\ns=phonelab\r\nc=IN IP4 " +
-         session_address + "\r\nt=0 0\r\n" + m + "\r\nc=IN IP4 " + address + "\r\n" + attrs +
-         "a=ptime:20\r\na=sendrecv\r\n";
+  m.ptime = 20;
+  m.direction = proto::sdp::Direction::SendRecv;
+  s.media.push_back(std::move(m));
+  return proto::sdp::build(s);
 }
 
 std::string reasonFor(int status) {

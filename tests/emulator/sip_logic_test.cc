@@ -341,6 +341,11 @@ TEST(SipSdp, Answer) {
   EXPECT_NE(a->find("c=IN IP4 198.18.252.2\r\n"), std::string::npos);
   EXPECT_NE(a->find("m=audio 16384 RTP/AVP 8 0\r\n"), std::string::npos);
   EXPECT_NE(a->find("a=rtpmap:8 PCMA/8000"), std::string::npos);
+  EXPECT_EQ(*a,
+            "v=0\r\no=- 7 7 IN IP4 198.18.252.2\r\ns=phone-emulator\r\nc=IN IP4 198.18.252.2\r\n"
+            "t=0 0\r\nm=audio 16384 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\n"
+            "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n");
+  EXPECT_FALSE(sdpAnswer("v=0\r\nm=video 4000 RTP/AVP 0\r\n", "198.18.252.2", 16384, 7));
   EXPECT_FALSE(sdpAnswer("v=0\r\nm=audio 4000 RTP/AVP 18\r\n", "198.18.252.2", 16384, 7));
   auto own = sdpAnswer("", "198.18.252.2", 16386, 7);
   ASSERT_TRUE(own);
