@@ -1,5 +1,6 @@
 #include "base/proto/sdp.h"
 
+#include <iterator>
 #include <string>
 
 namespace phonelab::proto::sdp {
@@ -39,11 +40,13 @@ std::optional<int> payloadType(std::string_view s) {
   return static_cast<int>(*n);
 }
 
+/// The direction attributes' names, in the order of enum Direction.
+constexpr const char* kDirections[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
+
 std::optional<Direction> directionOf(std::string_view attribute) {
-  if (attribute == "sendrecv") return Direction::SendRecv;
-  if (attribute == "sendonly") return Direction::SendOnly;
-  if (attribute == "recvonly") return Direction::RecvOnly;
-  if (attribute == "inactive") return Direction::Inactive;
+  for (size_t i = 0; i < std::size(kDirections); ++i) {
+    if (attribute == kDirections[i]) return static_cast<Direction>(i);
+  }
   return std::nullopt;
 }
 
@@ -126,17 +129,7 @@ void attribute(std::string_view a, std::optional<Direction>& direction, Media* m
 }  // namespace
 
 const char* directionName(Direction d) {
-  switch (d) {
-    case Direction::SendRecv:
-      return "sendrecv";
-    case Direction::SendOnly:
-      return "sendonly";
-    case Direction::RecvOnly:
-      return "recvonly";
-    case Direction::Inactive:
-      return "inactive";
-  }
-  return "sendrecv";
+  return kDirections[static_cast<size_t>(d)];
 }
 
 Session parse(std::string_view text) {

@@ -11,6 +11,15 @@ namespace sdp = phonelab::proto::sdp;
 
 namespace {
 
+/// The first audio stream, as "ip:port proto payloads (session ip)"; "none" without one.
+std::string audioOf(const std::string& text) {
+  const auto a = sdp::firstAudio(text);
+  if (!a) return "none";
+  std::string out = a->ip + ":" + std::to_string(a->port) + " " + a->proto;
+  for (int pt : a->payloads) out += " " + std::to_string(pt);
+  return out + " (session " + a->session_ip + ")";
+}
+
 // The test UA's offer with its session-level c= on another address (RFC 4566 5.7).
 const char* kOffer =
     "v=0\r\no=phonelab 3 1 IN IP4 198.18.0.20\r\ns=phonelab\r\nc=IN IP4 198.18.0.21\r\n"
@@ -20,10 +29,8 @@ const char* kOffer =
 
 TEST(ProtoSdp, ReadsEveryLineOurCallsUse) {
   const auto s = sdp::parse(kOffer);
-  EXPECT_EQ(s.origin_user, "phonelab");
-  EXPECT_EQ(s.origin_id, "3");
-  EXPECT_EQ(s.origin_version, "1");
-  EXPECT_EQ(s.origin_address, "198.18.0.20");
+  EXPECT_EQ(s.origin_user + " " + s.origin_id + " " + s.origin_version + " " + s.origin_address,
+            "phonelab 3 1 198.18.0.20");
   EXPECT_EQ(s.name, "phonelab");
   EXPECT_EQ(s.address, "198.18.0.21");
   ASSERT_EQ(s.media.size(), 1u);
@@ -92,31 +99,21 @@ TEST(ProtoSdp, ReadsAndWritesSdesCryptoAndDirections) {
 }
 
 TEST(ProtoSdp, FirstAudioStreamTakesTheMediaLevelAddress) {
-  auto a = sdp::firstAudio(
-      "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\nc=IN IP4 198.18.0.100\r\nt=0 0\r\n"
-      "m=audio 16384 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\n");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->ip, "198.18.0.100");
-  EXPECT_EQ(a->port, 16384);
-  EXPECT_EQ(a->payloads, (std::vector<int>{8, 0}));
-  EXPECT_EQ(a->proto, "RTP/AVP");
+  EXPECT_EQ(audioOf("v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\nc=IN IP4 198.18.0.100\r\nt=0 0\r\n"
+                    "m=audio 16384 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\n"),
+            "198.18.0.100:16384 RTP/AVP 8 0 (session 198.18.0.100)");
   // A video stream's c= is not the audio's; a second audio stream is not the first.
-  auto video_first = sdp::firstAudio(
-      "v=0\r\nc=IN IP4 198.18.0.10\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 10.0.0.1\r\n"
-      "m=audio 40000 RTP/AVP 8 0 101\r\nm=audio 40002 RTP/AVP 0\r\nc=IN IP4 10.0.0.2\r\n");
-  ASSERT_TRUE(video_first);
-  EXPECT_EQ(video_first->ip, "198.18.0.10");
-  EXPECT_EQ(video_first->port, 40000);
-  EXPECT_EQ(video_first->payloads, (std::vector<int>{8, 0, 101}));
-  auto media_level = sdp::firstAudio(
-      "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 5.6.7.8/127\r\n");
-  ASSERT_TRUE(media_level);
-  EXPECT_EQ(media_level->ip, "5.6.7.8");
-  EXPECT_EQ(media_level->session_ip, "1.2.3.4");
+  EXPECT_EQ(
+      audioOf("v=0\r\nc=IN IP4 198.18.0.10\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\n"
+              "c=IN IP4 10.0.0.1\r\nm=audio 40000 RTP/AVP 8 0 101\r\nm=audio 40002 RTP/AVP 0\r\n"
+              "c=IN IP4 10.0.0.2\r\n"),
+      "198.18.0.10:40000 RTP/AVP 8 0 101 (session 198.18.0.10)");
+  EXPECT_EQ(
+      audioOf("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 5.6.7.8/127\r\n"),
+      "5.6.7.8:4000 RTP/AVP 0 (session 1.2.3.4)");
   // LF line ends and no final line end.
-  auto lf = sdp::firstAudio("v=0\nc=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0");
-  ASSERT_TRUE(lf);
-  EXPECT_EQ(lf->port, 4000);
+  EXPECT_EQ(audioOf("v=0\nc=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0"),
+            "1.2.3.4:4000 RTP/AVP 0 (session 1.2.3.4)");
 }
 
 TEST(ProtoSdp, NoAudioStreamWithoutAPortOrAnAddress) {
