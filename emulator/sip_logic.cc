@@ -277,8 +277,8 @@ std::optional<ProxyAddress> parseProxy(const std::string& value) {
   return p;
 }
 
-std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
-                                     uint16_t rtp_port, uint64_t session_id) {
+std::optional<sdp::Session> sdpAnswerSession(const std::string& offer, const std::string& own_ip,
+                                             uint16_t rtp_port, uint64_t session_id) {
   std::vector<int> payloads = {0, 8};
   if (!offer.empty()) {
     const auto in = sdp::parse(offer);
@@ -298,7 +298,14 @@ std::optional<std::string> sdpAnswer(const std::string& offer, const std::string
   s.media.push_back(sdp::audio(rtp_port, payloads));
   s.media.back().ptime = 20;
   s.media.back().direction = sdp::Direction::SendRecv;
-  return sdp::build(s);
+  return s;
+}
+
+std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
+                                     uint16_t rtp_port, uint64_t session_id) {
+  auto s = sdpAnswerSession(offer, own_ip, rtp_port, session_id);
+  if (!s) return std::nullopt;
+  return sdp::build(*s);
 }
 
 std::optional<SdpMedia> sdpMedia(const std::string& text) {

@@ -150,6 +150,11 @@ std::optional<ProxyAddress> parseProxy(const std::string& value);
 /// or offers both when the INVITE had no SDP. nullopt: the offer has neither (488).
 std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
                                      uint16_t rtp_port, uint64_t session_id);
+/// The same answer before it is written (proto::sdp::build), for a fault that changes it (an
+/// RTP/SAVP transport, an a=crypto line).
+std::optional<proto::sdp::Session> sdpAnswerSession(const std::string& offer,
+                                                    const std::string& own_ip, uint16_t rtp_port,
+                                                    uint64_t session_id);
 
 /// The first audio stream of an SDP (base/proto/sdp.h firstAudio): the address to send RTP to
 /// (media-level c= over the session's), its port and payload types in order. nullopt without

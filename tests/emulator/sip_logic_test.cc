@@ -352,6 +352,19 @@ TEST(SipSdp, Answer) {
   EXPECT_NE(own->find("m=audio 16386 RTP/AVP 0 8\r\n"), std::string::npos);
 }
 
+// The SAVP faults change the answer before it is written: the same bytes as editing the text.
+TEST(SipSdp, AnswerSessionTakesTheSavpFaultsChanges) {
+  const auto offer = "v=0\r\nc=IN IP4 198.18.252.10\r\nm=audio 4000 RTP/AVP 0\r\n";
+  std::string edited = *sdpAnswer(offer, "198.18.252.2", 16384, 7);
+  edited.replace(edited.find(" RTP/AVP"), 8, " RTP/SAVP");
+  edited += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY\r\n";
+  auto s = sdpAnswerSession(offer, "198.18.252.2", 16384, 7);
+  ASSERT_TRUE(s);
+  s->media.at(0).proto = "RTP/SAVP";
+  s->media.at(0).crypto.push_back({1, "AES_CM_128_HMAC_SHA1_80", "inline:KEY"});
+  EXPECT_EQ(phonelab::proto::sdp::build(*s), edited);
+}
+
 TEST(SipFaults, EveryRowExists) {
   Faults f;
   for (auto name :
