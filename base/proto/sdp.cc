@@ -1,5 +1,6 @@
 #include "base/proto/sdp.h"
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -21,6 +22,15 @@ std::vector<std::string_view> words(std::string_view s) {
     i = e;
   }
   return out;
+}
+
+/// The line at `pos` without its LF and one CR before it; `pos` moves past the LF.
+std::string_view nextLine(std::string_view text, size_t& pos) {
+  const size_t end = std::min(text.find('\n', pos), text.size());
+  std::string_view line = text.substr(pos, end - pos);
+  pos = end + 1;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
 }
 
 /// A decimal of 1 to `digits` digits (no sign, no other character); nullopt otherwise.
@@ -138,13 +148,8 @@ Session parse(std::string_view text) {
   s.origin_id.clear();
   s.origin_version.clear();
   s.name.clear();
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (size_t pos = 0; pos < text.size();) {
+    const std::string_view line = nextLine(text, pos);
     if (line.size() < 2 || line[1] != '=') continue;
     const std::string_view value = line.substr(2);
     Media* m = s.media.empty() ? nullptr : &s.media.back();
