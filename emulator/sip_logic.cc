@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <sstream>
 
 namespace sip = phonelab::proto::sip;
+namespace sdp = phonelab::proto::sdp;
 
 namespace phonelab::emulator {
 
@@ -277,78 +277,39 @@ std::optional<ProxyAddress> parseProxy(const std::string& value) {
   return p;
 }
 
-std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
-                                     uint16_t rtp_port, uint64_t session_id) {
-  std::vector<int> payloads;
-  bool had_audio = false;
-  std::istringstream in(offer);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("m=audio ", 0) != 0 || had_audio) continue;
-    had_audio = true;
-    std::istringstream f(line.substr(8));
-    std::string port, proto, pt;
-    f >> port >> proto;
-    while (f >> pt) {
-      if ((pt == "0" || pt == "8") && payloads.size() < 2) payloads.push_back(std::stoi(pt));
+std::optional<sdp::Session> sdpAnswerSession(const std::string& offer, const std::string& own_ip,
+                                             uint16_t rtp_port, uint64_t session_id) {
+  std::vector<int> payloads = {0, 8};
+  if (!offer.empty()) {
+    const auto in = sdp::parse(offer);
+    const auto audio = std::find_if(in.media.begin(), in.media.end(),
+                                    [](const sdp::Media& m) { return m.type == "audio"; });
+    if (audio == in.media.end()) return std::nullopt;
+    payloads.clear();
+    for (const auto& f : audio->formats) {
+      if ((f == "0" || f == "8") && payloads.size() < 2) payloads.push_back(f == "0" ? 0 : 8);
     }
+    if (payloads.empty()) return std::nullopt;
   }
-  if (offer.empty() || !had_audio) {
-    if (!offer.empty() && !had_audio) return std::nullopt;
-    payloads = {0, 8};
-  }
-  if (payloads.empty()) return std::nullopt;
-  std::string s = "v=0\r\no=- " + std::to_string(session_id) + " " + std::to_string(session_id) +
-                  " IN IP4 " + own_ip + "\r\ns=phone-emulator\r\nc=IN IP4 " + own_ip +
-                  "\r\nt=0 0\r\nm=audio " + std::to_string(rtp_port) + " RTP/AVP";
-  for (int p : payloads) s += " " + std::to_string(p);
-  s += "\r\n";
-  for (int p : payloads) s += p == 0 ? "a=rtpmap:0 PCMU/8000\r\n" : "a=rtpmap:8 PCMA/8000\r\n";
-  s += "a=ptime:20\r\na=sendrecv\r\n";
+  sdp::Session s;
+  s.origin_id = s.origin_version = std::to_string(session_id);
+  s.origin_address = s.address = own_ip;
+  s.name = "phone-emulator";
+  s.media.push_back(sdp::audio(rtp_port, payloads));
+  s.media.back().ptime = 20;
+  s.media.back().direction = sdp::Direction::SendRecv;
   return s;
 }
 
-std::optional<SdpMedia> sdpMedia(const std::string& sdp) {
-  SdpMedia m;
-  std::string session_ip, media_ip;
-  bool in_audio = false, seen_audio = false, seen_media = false;
-  std::istringstream in(sdp);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("m=", 0) == 0) {
-      seen_media = true;
-      in_audio = !seen_audio && line.rfind("m=audio ", 0) == 0;
-      if (!in_audio) continue;
-      seen_audio = true;
-      std::istringstream f(line.substr(8));
-      std::string port, proto, pt;
-      f >> port >> proto;
-      if (port.empty() || port.size() > 5 ||
-          port.find_first_not_of("0123456789") != std::string::npos)
-        return std::nullopt;
-      const long p = std::stol(port);
-      if (p <= 0 || p > 65535) return std::nullopt;
-      m.port = static_cast<uint16_t>(p);
-      while (f >> pt) {
-        if (!pt.empty() && pt.size() <= 3 &&
-            pt.find_first_not_of("0123456789") == std::string::npos)
-          m.payloads.push_back(std::stoi(pt));
-      }
-    } else if (line.rfind("c=IN IP4 ", 0) == 0) {
-      std::string ip = line.substr(9);
-      ip = ip.substr(0, ip.find('/'));
-      if (!seen_media) {
-        session_ip = ip;
-      } else if (in_audio) {
-        media_ip = ip;
-      }
-    }
-  }
-  m.ip = media_ip.empty() ? session_ip : media_ip;
-  m.session_ip = session_ip;
-  if (!seen_audio || m.ip.empty()) return std::nullopt;
-  return m;
+std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
+                                     uint16_t rtp_port, uint64_t session_id) {
+  auto s = sdpAnswerSession(offer, own_ip, rtp_port, session_id);
+  if (!s) return std::nullopt;
+  return sdp::build(*s);
+}
+
+std::optional<SdpMedia> sdpMedia(const std::string& text) {
+  return sdp::firstAudio(text);
 }
 
 bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/proto/sdp.h"
 #include "base/proto/sip.h"
 
 namespace phonelab::emulator {
@@ -149,16 +150,16 @@ std::optional<ProxyAddress> parseProxy(const std::string& value);
 /// or offers both when the INVITE had no SDP. nullopt: the offer has neither (488).
 std::optional<std::string> sdpAnswer(const std::string& offer, const std::string& own_ip,
                                      uint16_t rtp_port, uint64_t session_id);
+/// The same answer before it is written (proto::sdp::build), for a fault that changes it (an
+/// RTP/SAVP transport, an a=crypto line).
+std::optional<proto::sdp::Session> sdpAnswerSession(const std::string& offer,
+                                                    const std::string& own_ip, uint16_t rtp_port,
+                                                    uint64_t session_id);
 
-/// The first audio stream of an SDP: the address to send RTP to (media-level c= over the
-/// session's), its port and payload types in order. nullopt without m=audio, a usable port or an
-/// IPv4 c= line.
-struct SdpMedia {
-  std::string ip;
-  std::string session_ip;  // the session-level c= address ("" when none)
-  uint16_t port = 0;
-  std::vector<int> payloads;
-};
+/// The first audio stream of an SDP (base/proto/sdp.h firstAudio): the address to send RTP to
+/// (media-level c= over the session's), its port and payload types in order. nullopt without
+/// m=audio, a usable port or an IPv4 c= line.
+using SdpMedia = proto::sdp::AudioStream;
 std::optional<SdpMedia> sdpMedia(const std::string& sdp);
 
 /// Auto-answer as MPP paging/intercom calls ask for it: a Call-Info value with an answer-after

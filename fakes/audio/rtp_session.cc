@@ -11,7 +11,6 @@
 #include <array>
 #include <cerrno>
 #include <random>
-#include <sstream>
 
 #include "base/core/error.h"
 #include "fakes/common/socket.h"
@@ -145,38 +144,6 @@ RtpExchange exchangeRtp(const RtpSessionOptions& o, const Stimulus& stim, Deadli
     }
   }
   return ex;
-}
-
-SdpAudio parseSdpAudio(const std::string& sdp) {
-  SdpAudio a;
-  std::string session_ip, media_ip;
-  bool in_audio = false, seen_audio = false, seen_media = false;
-  std::istringstream in(sdp);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("m=", 0) == 0) {
-      seen_media = true;
-      in_audio = !seen_audio && line.rfind("m=audio ", 0) == 0;
-      if (!in_audio) continue;
-      seen_audio = true;
-      std::istringstream f(line.substr(8));
-      std::string port, proto, pt;
-      f >> port >> proto >> pt;
-      a.port = std::atoi(port.c_str());
-      a.proto = proto;
-      a.payload_type = pt.empty() ? -1 : std::atoi(pt.c_str());
-    } else if (line.rfind("c=IN IP4 ", 0) == 0) {
-      std::string ip = line.substr(9);
-      ip = ip.substr(0, ip.find('/'));
-      if (!seen_media) {
-        session_ip = ip;
-      } else if (in_audio) {
-        media_ip = ip;
-      }
-    }
-  }
-  a.ip = media_ip.empty() ? session_ip : media_ip;
-  return a;
 }
 
 }  // namespace phonelab::fakes::audio

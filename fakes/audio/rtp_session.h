@@ -15,7 +15,7 @@ namespace phonelab::fakes::audio {
 struct RtpSessionOptions {
   std::string local_ip;  // our m=audio address (bound in the calling thread's namespace)
   int local_port = 40000;
-  std::string remote_ip;  // from the SDP answer (c=, m=audio)
+  std::string remote_ip;  // from the SDP answer (c=, m=audio: base/proto/sdp.h)
   int remote_port = 0;
   int payload_type = 0;  // 0 PCMU, 8 PCMA
   /// After the last packet is sent: stop once nothing came back for `quiet` seconds, or after
@@ -40,15 +40,5 @@ struct RtpExchange {
 
 /// Throws Error if the socket cannot be bound or a send fails.
 RtpExchange exchangeRtp(const RtpSessionOptions& o, const Stimulus& stim, Deadline deadline);
-
-/// What an SDP says about its first audio stream: c= address (session or media level), m=audio
-/// port, the first payload type. Empty ip / port 0 when absent.
-struct SdpAudio {
-  std::string ip;
-  int port = 0;
-  int payload_type = -1;
-  std::string proto;  // the m=audio line's transport, e.g. "RTP/AVP"
-};
-SdpAudio parseSdpAudio(const std::string& sdp);
 
 }  // namespace phonelab::fakes::audio

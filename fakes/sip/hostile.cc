@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "base/core/error.h"
+#include "base/proto/sdp.h"
 #include "fakes/sip/udp.h"
 
 namespace phonelab::fakes {
@@ -132,10 +133,12 @@ sip::Message HostileSip::buildRequest(const std::string& method, const std::stri
   }
   if (method == "INVITE") {
     m.add("Content-Type", "application/sdp");
-    m.body = "v=0\r\no=hostile 1 1 IN IP4 " + im.opt.address + "\r\ns=-\r\nc=IN IP4 " +
-             im.opt.address +
-             "\r\nt=0 0\r\nm=audio 40100 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
-             "a=rtpmap:8 PCMA/8000\r\n";
+    proto::sdp::Session offer;
+    offer.origin_user = "hostile";
+    offer.origin_id = offer.origin_version = "1";
+    offer.origin_address = offer.address = im.opt.address;
+    offer.media.push_back(proto::sdp::audio(40100, {0, 8}));
+    m.body = proto::sdp::build(offer);
   } else if (method == "MESSAGE") {
     m.add("Content-Type", "text/plain");
     m.body = "phonelab hostile message";

@@ -6,6 +6,7 @@
 #include "base/core/error.h"
 #include "base/lab/process.h"
 #include "base/lab/tool_folder.h"
+#include "base/proto/sdp.h"
 #include "fakes/audio/analyser.h"
 #include "fakes/audio/rtp_session.h"
 #include "fakes/sip/ua.h"
@@ -65,26 +66,27 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
       ua.hangup(Deadline::in(Seconds(3)).min(end), ignore);
     }
   };
-  const std::string sdp = ua.remoteSdp();
-  const auto media = audio::parseSdpAudio(sdp);
+  const auto media = proto::sdp::firstAudio(ua.remoteSdp());
   audio::RtpExchange ex;
   {
     Hangup bye{ua, r.end};
-    if (media.port <= 0 || media.ip.empty()) {
+    if (!media) {
       return dut::DutResult::fail("the phone's SDP answer has no audio stream (c=/m=audio)");
     }
     audio::RtpSessionOptions o;
     o.local_ip = ua.options().address;
     o.local_port = ua.options().rtp_port;
-    o.remote_ip = media.ip;
-    o.remote_port = media.port;
+    o.remote_ip = media->ip;
+    o.remote_port = media->port;
     o.payload_type = pt;
     o.cancelled = [&log] { return log.cancelled(); };
     ex = audio::exchangeRtp(o, stim, r.end);
   }
-  const std::string sdp_codec = audio::codecName(media.payload_type);
+  // The first payload type of the answer's m=audio line (-1: none).
+  const int answer_pt = media->payloads.empty() ? -1 : media->payloads.front();
+  const std::string sdp_codec = audio::codecName(answer_pt);
   auto m = audio::analyse(stim, ex.sent, ex.received,
-                          sdp_codec.empty() ? std::to_string(media.payload_type) : sdp_codec);
+                          sdp_codec.empty() ? std::to_string(answer_pt) : sdp_codec);
 
   // Evidence: both directions as WAV, one spectrogram with both (left: sent, right: received).
   const std::string sent = r.label + "-sent.wav", received = r.label + "-received.wav",
@@ -122,7 +124,7 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
       {"call", r.label},
       {"codec", m.codec},
       {"sdp_codec", m.sdp_codec},
-      {"sdp_proto", media.proto},
+      {"sdp_proto", media->proto},
       {"offered_codec", r.codec},
       {"payload_type", std::to_string(m.payload_type)},
       {"packets_sent", std::to_string(m.packets_sent)},
@@ -136,7 +138,7 @@ dut::DutResult runAudioCall(const AudioCallRequest& r, fakes::TestUa& ua, EventL
       {"snr_db", num(m.snr_db, "%.1f")},
       {"thdn_db", num(m.thdn_db, "%.1f")},
       {"one_way", m.one_way ? "yes" : "no"},
-      {"remote", media.ip + ":" + std::to_string(media.port)},
+      {"remote", media->ip + ":" + std::to_string(media->port)},
       // Where the tone was measured in <call>-received.wav (samples), for a cross-check by SoX.
       {"tone_from", std::to_string(m.tone_at)},
       {"tone_samples", std::to_string(m.tone_len)},

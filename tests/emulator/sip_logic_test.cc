@@ -341,10 +341,28 @@ TEST(SipSdp, Answer) {
   EXPECT_NE(a->find("c=IN IP4 198.18.252.2\r\n"), std::string::npos);
   EXPECT_NE(a->find("m=audio 16384 RTP/AVP 8 0\r\n"), std::string::npos);
   EXPECT_NE(a->find("a=rtpmap:8 PCMA/8000"), std::string::npos);
+  EXPECT_EQ(*a,
+            "v=0\r\no=- 7 7 IN IP4 198.18.252.2\r\ns=phone-emulator\r\nc=IN IP4 198.18.252.2\r\n"
+            "t=0 0\r\nm=audio 16384 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\n"
+            "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n");
+  EXPECT_FALSE(sdpAnswer("v=0\r\nm=video 4000 RTP/AVP 0\r\n", "198.18.252.2", 16384, 7));
   EXPECT_FALSE(sdpAnswer("v=0\r\nm=audio 4000 RTP/AVP 18\r\n", "198.18.252.2", 16384, 7));
   auto own = sdpAnswer("", "198.18.252.2", 16386, 7);
   ASSERT_TRUE(own);
   EXPECT_NE(own->find("m=audio 16386 RTP/AVP 0 8\r\n"), std::string::npos);
+}
+
+// The SAVP faults change the answer before it is written: the same bytes as editing the text.
+TEST(SipSdp, AnswerSessionTakesTheSavpFaultsChanges) {
+  const auto offer = "v=0\r\nc=IN IP4 198.18.252.10\r\nm=audio 4000 RTP/AVP 0\r\n";
+  std::string edited = *sdpAnswer(offer, "198.18.252.2", 16384, 7);
+  edited.replace(edited.find(" RTP/AVP"), 8, " RTP/SAVP");
+  edited += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY\r\n";
+  auto s = sdpAnswerSession(offer, "198.18.252.2", 16384, 7);
+  ASSERT_TRUE(s);
+  s->media.at(0).proto = "RTP/SAVP";
+  s->media.at(0).crypto.push_back({1, "AES_CM_128_HMAC_SHA1_80", "inline:KEY"});
+  EXPECT_EQ(phonelab::proto::sdp::build(*s), edited);
 }
 
 TEST(SipFaults, EveryRowExists) {

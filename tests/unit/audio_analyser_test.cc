@@ -242,23 +242,6 @@ TEST(AudioAnalyser, OneWayAudioAndTheWrongCodec) {
   EXPECT_NEAR(wrong.level_dbm0, -10, 0.3);  // decoded by what it is
 }
 
-TEST(AudioSdp, FirstAudioStream) {
-  auto a = parseSdpAudio(
-      "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\nc=IN IP4 198.18.0.100\r\nt=0 0\r\n"
-      "m=audio 16384 RTP/AVP 8 0\r\na=rtpmap:8 PCMA/8000\r\n");
-  EXPECT_EQ(a.ip, "198.18.0.100");
-  EXPECT_EQ(a.port, 16384);
-  EXPECT_EQ(a.payload_type, 8);
-  auto video_first = parseSdpAudio(
-      "v=0\r\nc=IN IP4 198.18.0.100\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 10.0.0.1\r\n"
-      "m=audio 16386 RTP/AVP 0\r\n");
-  EXPECT_EQ(video_first.ip, "198.18.0.100");
-  EXPECT_EQ(video_first.port, 16386);
-  auto none = parseSdpAudio("v=0\r\n");
-  EXPECT_EQ(none.port, 0);
-  EXPECT_EQ(none.payload_type, -1);
-}
-
 }  // namespace
 }  // namespace phonelab::fakes::audio
 
