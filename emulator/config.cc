@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/core/error.h"
 #include "base/core/safe_fs.h"
 #include "base/core/text.h"
 #include "base/proto/dhcp.h"
@@ -389,7 +390,7 @@ bool ConfigStore::load(const std::string& path, std::string* error,
   if (!std::filesystem::exists(path, ec) && !ec) return true;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (error) *error = path + ": " + std::strerror(errno);
+    if (error) *error = path + ": " + errnoText(errno);
     return false;
   }
   std::ostringstream ss;
@@ -420,7 +421,7 @@ bool ConfigStore::save(const std::string& path, std::string* error) const {
       return false;
     }
     if (!out) {
-      if (error) *error = tmp + ": " + std::strerror(errno);
+      if (error) *error = tmp + ": " + errnoText(errno);
       return false;
     }
     out << toFlatProfile();
@@ -431,7 +432,7 @@ bool ConfigStore::save(const std::string& path, std::string* error) const {
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (error) *error = path + ": " + std::strerror(errno);
+    if (error) *error = path + ": " + errnoText(errno);
     return false;
   }
   return true;

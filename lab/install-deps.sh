@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   # build
-  g++ cmake ninja-build pkg-config clang-format
+  g++ cmake ninja-build pkg-config clang-format clang-tidy
   # the Debian package's shared library dependencies (cpack -G DEB runs dpkg-shlibdeps)
   dpkg-dev
   # libFuzzer targets (lab/run-fuzz)

@@ -7,7 +7,7 @@
 namespace phonelab {
 namespace {
 // A line longer than this is passed on in pieces (a quote cut at a piece's end starts afresh).
-constexpr size_t kMaxPending = 64 * 1024;
+constexpr size_t kMaxPending = size_t{64} * 1024;
 }  // namespace
 
 TerminalSafeBuf::~TerminalSafeBuf() {

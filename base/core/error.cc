@@ -33,8 +33,14 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
 ConfigError::ConfigError(Mark where, std::string message)
     : ConfigError(std::vector<Diagnostic>{Diagnostic{std::move(where), std::move(message)}}) {}
 
+std::string errnoText(int err) {
+  char buf[256];
+  // GNU strerror_r: returns the text, in buf or a static string.
+  return ::strerror_r(err, buf, sizeof buf);
+}
+
 std::string sysError(const std::string& what, int err) {
-  return what + ": " + std::strerror(err);
+  return what + ": " + errnoText(err);
 }
 
 }  // namespace phonelab

@@ -42,7 +42,9 @@ class ConfigError : public Error {
   std::vector<Diagnostic> diagnostics_;
 };
 
-/// errno as text: "what: strerror(errno)".
+/// An errno value as text ("No such file or directory"), safe from any thread (strerror is not).
+std::string errnoText(int err);
+/// errno as text: "what: errnoText(err)".
 std::string sysError(const std::string& what, int err);
 
 }  // namespace phonelab

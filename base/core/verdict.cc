@@ -54,6 +54,7 @@ Verdict worst(const std::vector<Verdict>& vs, Verdict if_empty) {
 
 Verdict combineChecks(const std::vector<CheckResult>& checks) {
   std::vector<Verdict> vs;
+  vs.reserve(checks.size());
   for (const auto& c : checks) vs.push_back(c.verdict);
   return worst(vs, Verdict::Inconclusive);
 }

@@ -151,7 +151,7 @@ Capture::Capture(const std::string& netns, const std::string& iface, const std::
   if (!out) throw Error(sysError("cannot write " + pcap_path, errno));
   im.dumper = pcap_dump_fopen(im.pcap, out);
   if (!im.dumper) {
-    std::fclose(out);
+    (void)std::fclose(out);  // read-only use so far: nothing to lose
     throw Error("cannot write " + pcap_path + ": " + pcap_geterr(im.pcap));
   }
   pcap_dump_flush(im.dumper);  // the file header, even if nothing is ever captured

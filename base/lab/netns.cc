@@ -137,7 +137,7 @@ NetnsScope::~NetnsScope() {
   if (::setns(saved_fd_, CLONE_NEWNET) != 0) {
     // A thread left in a lab namespace would open the next socket in the wrong place.
     std::fprintf(stderr, "phonelab: cannot restore the network namespace: %s\n",
-                 std::strerror(errno));
+                 errnoText(errno).c_str());
     std::abort();
   }
   ::close(saved_fd_);

@@ -178,6 +178,7 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
   if (const std::string token = currentRunToken(); !token.empty())
     env_strings.push_back(std::string(kRunEnv) + "=" + token);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
@@ -223,7 +224,8 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     if (::getppid() != parent) ::_exit(127);  // the harness died before prctl took effect
     sigset_t none;
     sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The child has one thread (between clone and exec): sigprocmask is what it has.
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe)
     for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(sig, SIG_DFL);
     if (child_ns >= 0 && ::setns(child_ns, CLONE_NEWNET) != 0) childFail(ew, kSetns);
     if (::setpgid(0, 0) != 0) childFail(ew, kSetpgid);
@@ -250,8 +252,7 @@ int spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw Error("cannot start " + who + ": " + stageText(spec, f.stage) + ": " +
-                std::strerror(f.err));
+    throw Error("cannot start " + who + ": " + stageText(spec, f.stage) + ": " + errnoText(f.err));
   }
   return pid;
 }

@@ -107,7 +107,7 @@ std::string socketPath(const std::string& dir, const std::string& name) {
 std::string privateRunDir(const std::string& dir, const std::string& name) {
   char hash[20];
   std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(dir));
-  const std::string path = std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
+  std::string path = std::string(kRunDir) + "/" + runToken() + "/" + hash + "-" + name;
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
     throw Error(sysError("cannot create " + path, errno));
   }

@@ -171,8 +171,10 @@ Event decodeDhcp(Event e, Bytes payload) {
     // Option 53 present but not a DHCP message type: not BOOTP either (which has no 53).
     std::string got = o->data.size() == 1 ? std::to_string(o->data[0])
                                           : std::to_string(o->data.size()) + " bytes long";
-    return malformed(std::move(e), "DHCP: option 53 (message type) is " + got +
-                                       ", not a type from 1 to 8 (xid " + f["xid"] + ")");
+    // The reason first: `f` is e's fields, and the argument order is unspecified.
+    std::string reason = "DHCP: option 53 (message type) is " + got +
+                         ", not a type from 1 to 8 (xid " + f["xid"] + ")";
+    return malformed(std::move(e), std::move(reason));
   }
   if (!type) {
     e.kind = m.op == 2 ? "bootp.reply" : "bootp.request";

@@ -5,8 +5,8 @@
 namespace phonelab::proto {
 namespace {
 
-constexpr size_t kMaxHeaders = 64 * 1024;
-constexpr size_t kMaxBody = 1024 * 1024;
+constexpr size_t kMaxHeaders = size_t{64} * 1024;
+constexpr size_t kMaxBody = size_t{1024} * 1024;
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

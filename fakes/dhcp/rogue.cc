@@ -338,7 +338,7 @@ struct RogueDhcpServer::Impl {
                                             {"yiaddr", d::ip4String(yiaddr)}};
     if (!last.empty()) f["last"] = last;
     const bool ok = w == static_cast<ssize_t>(frame.size());
-    if (!ok) f["error"] = std::strerror(err);
+    if (!ok) f["error"] = errnoText(err);
     // Logged after the answer is out (see handle): the race with Kea is won by microseconds.
     Event e;
     e.t = log->now();
@@ -347,7 +347,7 @@ struct RogueDhcpServer::Impl {
     e.fields = std::move(f);
     e.summary = "rogue DHCP sent " + case_name + " (" + type + ") xid " + hex32(xid) + " to " +
                 dst_ip + ", " + std::to_string(payload_bytes) + " bytes" +
-                (ok ? std::string() : std::string(" FAILED: ") + std::strerror(err));
+                (ok ? std::string() : " FAILED: " + errnoText(err));
     pending.push_back(std::move(e));
   }
 

@@ -116,7 +116,7 @@ struct NtpFake::Impl {
       putTimestamp(r + 40, transmit);
       sent = ::sendto(sock, r, sizeof r, 0, reinterpret_cast<const sockaddr*>(&from),
                       sizeof from) == static_cast<ssize_t>(sizeof r);
-      if (!sent) send_error = std::strerror(errno);
+      if (!sent) send_error = errnoText(errno);
     }
     log->emit("ntp", "ntp.request",
               {{"src_ip", src},

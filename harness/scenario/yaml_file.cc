@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/core/error.h"
+
 namespace phonelab::scenario {
 namespace {
 
@@ -79,7 +81,7 @@ bool readRegularFile(const std::string& path, size_t max_bytes, std::string& con
   // O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked before reading.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
-    error = std::string("cannot read file: ") + std::strerror(errno);
+    error = "cannot read file: " + errnoText(errno);
     return false;
   }
   struct stat st {};
@@ -99,7 +101,7 @@ bool readRegularFile(const std::string& path, size_t max_bytes, std::string& con
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      error = std::string("cannot read file: ") + std::strerror(errno);
+      error = "cannot read file: " + errnoText(errno);
       ::close(fd);
       return false;
     }

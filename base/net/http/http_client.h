@@ -21,7 +21,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;
   std::string body;
   /// The largest response body accepted; a larger one is an error ("... larger than 1 MiB").
-  size_t max_body = 1024 * 1024;
+  size_t max_body = size_t{1024} * 1024;
   /// Polled while the request is under way (every 50 ms): true stops it at once with an error
   /// (the scenario's timeout, Ctrl-C).
   std::function<bool()> cancelled;

@@ -13,9 +13,9 @@
 namespace phonelab::net {
 
 /// The largest response body the client accepts (a phone's admin page, cfg.xml, status.xml).
-constexpr size_t kMaxResponseBody = 8 * 1024 * 1024;
+constexpr size_t kMaxResponseBody = size_t{8} * 1024 * 1024;
 /// The largest status line and header block the client accepts.
-constexpr size_t kMaxResponseHeader = 8 * 1024;
+constexpr size_t kMaxResponseHeader = size_t{8} * 1024;
 
 /// Reads one HTTP/1.1 response from `wire` (everything the server sent before closing the
 /// connection), with the client's limits. nullopt and `error` when it does not parse, exceeds a
