@@ -122,7 +122,7 @@ Loaded loadAll(const Common& c) {
 
 /// The emulator's faults (phone-emulator --list-faults).
 std::vector<runner::FaultInfo> emulatorFaultList(const dut::LabFile& lab) {
-  std::string program = lab.emulator.program;
+  std::string program = lab.emulator() ? lab.emulator()->program : dut::EmulatorConfig().program;
   if (program.find('/') == std::string::npos && fs::exists(fs::path(binDir()) / program)) {
     program = (fs::path(binDir()) / program).string();
   }
@@ -215,9 +215,9 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     printDiagnostics(e);
     return kExitUsage;
   }
-  if (a.jobs > 1 && l.lab.driver == "physical") {
+  if (a.jobs > 1 && l.lab.physical()) {
     std::cerr << "phonelab: --jobs " << a.jobs << " needs one DUT per lane; lab " << l.lab.file
-              << " has one " << l.lab.driver << " device\n";
+              << " has one " << l.lab.driverName() << " device\n";
     return kExitUsage;
   }
   if (!a.shard.empty()) {
@@ -237,9 +237,10 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     std::cerr << "phonelab: run needs root (it creates network namespaces)\n";
     return kExitUsage;
   }
-  if (!faults.empty() && l.lab.driver != "emulator") {
+  if (!faults.empty() && !l.lab.emulator()) {
     std::cerr << "phonelab: --emulator-fault needs driver: emulator (lab " << l.lab.file
-              << " has driver: " << l.lab.driver << "; a program's own options go in its argv)\n";
+              << " has driver: " << l.lab.driverName()
+              << "; a program's own options go in its argv)\n";
     return kExitUsage;
   }
   if (!faults.empty()) {
@@ -299,9 +300,9 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
     std::cerr << "phonelab: selftest needs root (it creates network namespaces)\n";
     return kExitUsage;
   }
-  if (l.lab.driver != "emulator") {
+  if (!l.lab.emulator()) {
     std::cerr << "phonelab: selftest needs the emulator (lab " << l.lab.file << " has a "
-              << l.lab.driver << " device)\n";
+              << l.lab.driverName() << " device)\n";
     return kExitUsage;
   }
   auto faults = emulatorFaultList(l.lab);
@@ -364,18 +365,19 @@ int cmdPreflight(const Common& c, const std::string& listen) {
     std::cerr << "phonelab: --listen " << listen << ": expected a duration up to 60s, e.g. 3s\n";
     return kExitUsage;
   }
-  if (lab.segment != "interface") {
+  if (!lab.bench()) {
     std::cerr << "phonelab: preflight checks a bench NIC; lab " << lab.file
-              << " has segment: " << lab.segment << "\n";
+              << " has segment: " << lab.segmentName() << "\n";
     return kExitUsage;
   }
+  const dut::InterfaceSegment& nic = *lab.bench();
   // As `run` does: a NIC with an address of the host is the host's, not a bench NIC; no DHCP
   // goes out on it.
   try {
-    const std::string v4 = lab::hostIpv4Addresses(lab.interface);
+    const std::string v4 = lab::hostIpv4Addresses(nic.interface);
     if (!v4.empty()) {
       std::cerr << "phonelab: the bench NIC "
-                << lab.interface << " has IPv4 addresses on the host (" << v4
+                << nic.interface << " has IPv4 addresses on the host (" << v4
                 << "): a bench NIC must have no address and no DHCP client (docs/lab-setup.md); "
                    "nothing was sent\n";
       return kExitUsage;
@@ -384,17 +386,17 @@ int cmdPreflight(const Common& c, const std::string& listen) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return kExitUsage;
   }
-  if (lab.vlan != 0) {
-    std::cerr << "phonelab: preflight on a VLAN (vlan: " << lab.vlan
+  if (nic.vlan != 0) {
+    std::cerr << "phonelab: preflight on a VLAN (vlan: " << nic.vlan
               << ") is not supported yet; run it on an untagged port\n";
     return kExitUsage;
   }
   if (geteuid() != 0) {
-    std::cerr << "phonelab: preflight needs root (a packet socket on " << lab.interface << ")\n";
+    std::cerr << "phonelab: preflight needs root (a packet socket on " << nic.interface << ")\n";
     return kExitUsage;
   }
   lab::PreflightOptions o;
-  o.iface = lab.interface;
+  o.iface = nic.interface;
   o.phone_mac = lab.mac;
   o.listen = seconds;
   std::cout << "phonelab: preflight on " << o.iface << ": DHCP DISCOVERs from a throwaway MAC, "

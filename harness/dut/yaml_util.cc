@@ -23,6 +23,13 @@ YAML::Node YamlReader::load() {
   return root ? *root : YAML::Node();
 }
 
+YAML::Node YamlReader::loadMap(const std::string& what) {
+  YAML::Node root = load();
+  throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
+  if (!isMap(root, what)) throwIfErrors();
+  return root;
+}
+
 Mark YamlReader::mark(const YAML::Node& n) const {
   auto m = n.Mark();
   if (m.is_null()) return Mark{file_, 0, 0};

@@ -21,6 +21,9 @@ class YamlReader {
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
   /// Loads the file; a syntax error or unreadable file becomes a diagnostic and returns null node.
   YAML::Node load();
+  /// load(), then throws ConfigError if the file is unreadable, empty, not YAML or not a map
+  /// (`what`: "a lab file").
+  YAML::Node loadMap(const std::string& what);
 
   Mark mark(const YAML::Node& n) const;
   void error(const YAML::Node& n, const std::string& message);
