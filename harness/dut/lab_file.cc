@@ -5,9 +5,11 @@
 
 #include "base/core/deadline.h"
 #include "base/core/text.h"
-#include "harness/dut/yaml_util.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::dut {
+
+using scenario::YamlReader;
 
 namespace {
 

@@ -5,10 +5,12 @@
 #include <string_view>
 
 #include "base/core/status_fields.h"
-#include "harness/dut/yaml_util.h"
 #include "harness/scenario/vars.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::dut {
+
+using scenario::YamlReader;
 
 const SettingDef* DeviceProfile::setting(const std::string& name) const {
   auto it = settings.find(name);
