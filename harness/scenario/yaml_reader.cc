@@ -219,15 +219,20 @@ double YamlReader::duration(const YAML::Node& parent, const std::string& key, do
   return s;
 }
 
+YAML::Node YamlReader::child(const YAML::Node& parent, const std::string& key,
+                             YAML::NodeType::value type, const char* wanted) {
+  YAML::Node n = parent[key];
+  if (!n || n.IsNull()) return YAML::Node();
+  if (n.Type() != type) {
+    error(n, "'" + key + "' must be " + wanted);
+    return YAML::Node();
+  }
+  return n;
+}
+
 std::vector<std::string> YamlReader::list(const YAML::Node& parent, const std::string& key) {
   std::vector<std::string> out;
-  YAML::Node n = parent[key];
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) {
-    error(n, "'" + key + "' must be a list");
-    return out;
-  }
-  for (const auto& item : n) {
+  for (const auto& item : child(parent, key, YAML::NodeType::Sequence, "a list")) {
     if (!item.IsScalar()) {
       error(item, "items of '" + key + "' must be strings");
       continue;
@@ -240,13 +245,7 @@ std::vector<std::string> YamlReader::list(const YAML::Node& parent, const std::s
 std::map<std::string, std::string> YamlReader::scalarMap(const YAML::Node& parent,
                                                          const std::string& key) {
   std::map<std::string, std::string> out;
-  YAML::Node n = parent[key];
-  if (!n || n.IsNull()) return out;
-  if (!n.IsMap()) {
-    error(n, "'" + key + "' must be a mapping");
-    return out;
-  }
-  for (const auto& kv : n) {
+  for (const auto& kv : child(parent, key, YAML::NodeType::Map, "a mapping")) {
     if (!kv.second.IsScalar()) {
       error(kv.second, "value of '" + kv.first.Scalar() + "' must be a string");
       continue;

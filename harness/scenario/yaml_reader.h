@@ -120,6 +120,11 @@ class YamlReader {
   std::string file_;
 
  private:
+  /// parent[key] when it is there and of `type`; else a null node, and a diagnostic ("'key' must
+  /// be <wanted>") when it is there with another type.
+  YAML::Node child(const YAML::Node& parent, const std::string& key, YAML::NodeType::value type,
+                   const char* wanted);
+
   std::vector<Diagnostic> own_;
   std::vector<Diagnostic>* diags_;
 };
