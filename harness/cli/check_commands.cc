@@ -22,18 +22,19 @@ int cmdPreflight(const Common& c, const std::string& listen) {
     std::cerr << "phonelab: --listen " << listen << ": expected a duration up to 60s, e.g. 3s\n";
     return kExitUsage;
   }
-  if (lab.segment != "interface") {
+  if (!lab.bench()) {
     std::cerr << "phonelab: preflight checks a bench NIC; lab " << lab.file
-              << " has segment: " << lab.segment << "\n";
+              << " has segment: " << lab.segmentName() << "\n";
     return kExitUsage;
   }
+  const dut::InterfaceSegment& nic = *lab.bench();
   // As `run` does: a NIC with an address of the host is the host's, not a bench NIC; no DHCP
   // goes out on it.
   try {
-    const std::string v4 = lab::hostIpv4Addresses(lab.interface);
+    const std::string v4 = lab::hostIpv4Addresses(nic.interface);
     if (!v4.empty()) {
       std::cerr << "phonelab: the bench NIC "
-                << lab.interface << " has IPv4 addresses on the host (" << v4
+                << nic.interface << " has IPv4 addresses on the host (" << v4
                 << "): a bench NIC must have no address and no DHCP client (docs/lab-setup.md); "
                    "nothing was sent\n";
       return kExitUsage;
@@ -42,17 +43,17 @@ int cmdPreflight(const Common& c, const std::string& listen) {
     std::cerr << "phonelab: " << e.what() << "\n";
     return kExitUsage;
   }
-  if (lab.vlan != 0) {
-    std::cerr << "phonelab: preflight on a VLAN (vlan: " << lab.vlan
+  if (nic.vlan != 0) {
+    std::cerr << "phonelab: preflight on a VLAN (vlan: " << nic.vlan
               << ") is not supported yet; run it on an untagged port\n";
     return kExitUsage;
   }
   if (geteuid() != 0) {
-    std::cerr << "phonelab: preflight needs root (a packet socket on " << lab.interface << ")\n";
+    std::cerr << "phonelab: preflight needs root (a packet socket on " << nic.interface << ")\n";
     return kExitUsage;
   }
   lab::PreflightOptions o;
-  o.iface = lab.interface;
+  o.iface = nic.interface;
   o.phone_mac = lab.mac;
   o.listen = seconds;
   std::cout << "phonelab: preflight on " << o.iface << ": DHCP DISCOVERs from a throwaway MAC, "

@@ -50,9 +50,9 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   auto loaded = loadOrPrint([&] { return loadAll(c); });
   if (!loaded) return kExitUsage;
   Loaded& l = *loaded;
-  if (a.jobs > 1 && l.lab.driver == "physical") {
+  if (a.jobs > 1 && l.lab.physical()) {
     std::cerr << "phonelab: --jobs " << a.jobs << " needs one DUT per lane; lab " << l.lab.file
-              << " has one " << l.lab.driver << " device\n";
+              << " has one " << l.lab.driverName() << " device\n";
     return kExitUsage;
   }
   if (!a.shard.empty()) {
@@ -72,9 +72,10 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
     std::cerr << "phonelab: run needs root (it creates network namespaces)\n";
     return kExitUsage;
   }
-  if (!faults.empty() && l.lab.driver != "emulator") {
+  if (!faults.empty() && !l.lab.emulator()) {
     std::cerr << "phonelab: --emulator-fault needs driver: emulator (lab " << l.lab.file
-              << " has driver: " << l.lab.driver << "; a program's own options go in its argv)\n";
+              << " has driver: " << l.lab.driverName()
+              << "; a program's own options go in its argv)\n";
     return kExitUsage;
   }
   if (!faults.empty()) {
@@ -123,9 +124,9 @@ int cmdSelftest(const Common& c, const SelftestArgs& a, const std::string& comma
     std::cerr << "phonelab: selftest needs root (it creates network namespaces)\n";
     return kExitUsage;
   }
-  if (l.lab.driver != "emulator") {
+  if (!l.lab.emulator()) {
     std::cerr << "phonelab: selftest needs the emulator (lab " << l.lab.file << " has a "
-              << l.lab.driver << " device)\n";
+              << l.lab.driverName() << " device)\n";
     return kExitUsage;
   }
   auto faults = emulatorFaultList(l.lab);

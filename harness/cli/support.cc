@@ -102,7 +102,7 @@ Loaded loadAll(const Common& c) {
 }
 
 std::vector<runner::FaultInfo> emulatorFaultList(const dut::LabFile& lab) {
-  std::string program = lab.emulator.program;
+  std::string program = lab.emulator() ? lab.emulator()->program : dut::EmulatorConfig().program;
   if (program.find('/') == std::string::npos && fs::exists(fs::path(binDir()) / program)) {
     program = (fs::path(binDir()) / program).string();
   }

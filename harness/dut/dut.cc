@@ -1,195 +1,23 @@
 #include "harness/dut/dut.h"
 
-#include <linux/capability.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "base/core/error.h"
 #include "base/core/match.h"
 #include "base/core/secrets.h"
 #include "base/core/text.h"
-#include "base/lab/process.h"
 #include "base/net/http/http_client.h"
 #include "harness/dut/web_form.h"
 
 namespace phonelab::dut {
-namespace fs = std::filesystem;
-
-std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& argv,
-                                               const std::string& mac, const std::string& iface,
-                                               const std::string& state_dir) {
-  const std::map<std::string, std::string> vars = {
-      {"${dut.mac}", mac}, {"${dut.iface}", iface}, {"${state_dir}", state_dir}};
-  std::vector<std::string> out;
-  for (std::string arg : argv) {
-    for (const auto& [var, value] : vars) {
-      for (size_t at = arg.find(var); at != std::string::npos;
-           at = arg.find(var, at + value.size())) {
-        arg.replace(at, var.size(), value);
-      }
-    }
-    out.push_back(std::move(arg));
-  }
-  return out;
-}
 
 namespace {
-
-const char* kEmulatorUser = "nobody";
-
-/// A device that is a process in the DUT namespace: phone-emulator (driver: emulator, argv from
-/// the lab file's `emulator` section) or any program (driver: program, its argv with ${dut.mac},
-/// ${dut.iface} and ${state_dir} substituted). Powered off = stopped by its PID.
-class EmulatorPower : public PowerDriver {
- public:
-  EmulatorPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
-    name_ = lab_.driver == "program" && !lab_.program.empty()
-                ? fs::path(lab_.program.front()).filename().string()
-                : std::string("phone-emulator");
-  }
-  ~EmulatorPower() override { off(); }
-
-  void on() override {
-    if (proc_ && proc_->running()) return;
-    fs::create_directories(stateDir());
-    // The phone's flash: config.xml holds its passwords.
-    fs::permissions(stateDir(), fs::perms::owner_all);
-    lab::ProcessSpec spec;
-    spec.name = name_;
-    spec.argv = lab_.driver == "program" ? programArgv() : emulatorArgv();
-    // A bare program name is looked up beside the phonelab binary first, then on PATH.
-    std::string& program = spec.argv.front();
-    if (program.find('/') == std::string::npos && !env_.bin_dir.empty() &&
-        fs::exists(fs::path(env_.bin_dir) / program)) {
-      program = (fs::path(env_.bin_dir) / program).string();
-    }
-    spec.netns = env_.dut_ns;
-    spec.log_path = logPath();
-    if (lab_.driver != "program") {
-      // The emulator is the device under test: not root. Like a phone's own network stack it
-      // configures its interface and sends raw DHCP in its namespace, and serves ports < 1024.
-      std::string why_root;
-      if (auto user = lab::daemonUser(kEmulatorUser, stateDir(), why_root)) {
-        lab::giveTreeTo(stateDir(), *user);
-        spec.uid = user->uid;
-        spec.gid = user->gid;
-        spec.caps = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE};
-      } else {
-        env_.log->emit("harness", "harness.warning", {{"what", "emulator"}},
-                       "the emulator runs as root: " + why_root);
-      }
-    }
-    proc_ = std::make_unique<lab::Process>(spec);
-    stopped_ = false;
-    env_.log->emit("dut", "dut.power", {{"state", "on"}, {"pid", std::to_string(proc_->pid())}},
-                   what() + " powered on (pid " + std::to_string(proc_->pid()) + ")");
-  }
-
-  void off() override {
-    if (!proc_) return;
-    exit_note_ = unexpectedExit();
-    stopped_ = true;
-    int status = proc_->stop(Seconds(3));
-    env_.log->emit("dut", "dut.power", {{"state", "off"}},
-                   what() + " powered off (" + lab::Process::describeStatus(status) + ")");
-    proc_.reset();
-  }
-
-  bool isOn() override { return proc_ && proc_->running(); }
-
-  std::string unexpectedExit() override {
-    if (!exit_note_.empty()) return exit_note_;
-    if (!proc_ || stopped_ || proc_->running()) return "";
-    return "the " + what() +
-           " exited on its own: " + lab::Process::describeStatus(proc_->exitStatus().value_or(0));
-  }
-
-  std::map<std::string, std::string> evidence() const override {
-    return {{"log:" + name_, logPath()}, {"dut-config", stateDir() + "/config.xml"}};
-  }
-
- private:
-  std::string stateDir() const { return env_.work_dir + "/dut-state"; }
-  std::string logPath() const { return env_.work_dir + "/" + name_ + ".log"; }
-  std::string what() const {
-    return lab_.driver == "program" ? "device program " + name_ : std::string("emulator");
-  }
-
-  std::vector<std::string> emulatorArgv() const {
-    std::vector<std::string> argv = {lab_.emulator.program,
-                                     "--iface",
-                                     env_.iface,
-                                     "--mac",
-                                     lab_.mac,
-                                     "--state-dir",
-                                     stateDir(),
-                                     "--model",
-                                     lab_.emulator.model,
-                                     "--serial",
-                                     lab_.emulator.serial,
-                                     "--boot-delay",
-                                     std::to_string(lab_.emulator.boot_delay),
-                                     "--tls-refusal",
-                                     lab_.emulator.tls_refusal,
-                                     "--clock-offset",
-                                     std::to_string(lab_.emulator.clock_offset)};
-    std::set<std::string> faults(lab_.emulator.faults.begin(), lab_.emulator.faults.end());
-    faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
-    for (const auto& f : faults) {
-      argv.push_back("--fault");
-      argv.push_back(f);
-    }
-    return argv;
-  }
-
-  std::vector<std::string> programArgv() const {
-    return substituteProgramArgv(lab_.program, lab_.mac, env_.iface, stateDir());
-  }
-
-  const LabFile& lab_;
-  DutEnv env_;
-  std::string name_;
-  std::unique_ptr<lab::Process> proc_;
-  bool stopped_ = false;
-  std::string exit_note_;
-};
-
-/// driver: physical: the phone is on the wire and powered by the bench; there is no process of
-/// ours. Dut::powerOn() does the restart (web, manual, snmp); off is a no-op (the phone stays on
-/// at the end of a scenario).
-class PhysicalPower : public PowerDriver {
- public:
-  PhysicalPower(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {}
-  void on() override {}
-  void off() override {
-    if (!env_.log) return;
-    env_.log->emit("dut", "dut.power", {{"state", "left-on"}, {"power", lab_.power}},
-                   "the bench phone stays on (power: " + lab_.power + ")");
-  }
-  bool isOn() override { return true; }
-  std::string unexpectedExit() override { return ""; }
-  std::map<std::string, std::string> evidence() const override { return {}; }
-
- private:
-  const LabFile& lab_;
-  DutEnv env_;
-};
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
   return out;
-}
-
-/// 5 -> "5", 0.5 -> "0.5": a number of seconds as a command-line argument.
-std::string formatNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
 }
 
 int toInt(const std::string* s, int dflt) {
@@ -203,17 +31,16 @@ int toInt(const std::string* s, int dflt) {
 
 }  // namespace
 
-std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env) {
-  return std::make_unique<EmulatorPower>(lab, env);
-}
-
-std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env) {
-  return std::make_unique<PhysicalPower>(lab, env);
-}
-
 Dut::Dut(const LabFile& lab, DutEnv env) : lab_(lab), env_(std::move(env)) {
-  power_ =
-      lab_.driver == "physical" ? makePhysicalPower(lab_, env_) : makeEmulatorPower(lab_, env_);
+  PhoneAccess phone;
+  phone.address = [this] { return address(); };
+  phone.get = [this](const std::string& target, Deadline deadline,
+                     std::string& why) -> std::optional<int> {
+    auto page = admin("GET", target, "", deadline, why);
+    if (!page) return std::nullopt;
+    return page->status;
+  };
+  power_ = makePowerDriver(lab_, env_, std::move(phone));
 }
 
 Dut::~Dut() {
@@ -221,57 +48,7 @@ Dut::~Dut() {
 }
 
 void Dut::powerOn() {
-  if (lab_.driver == "physical") {
-    physicalPowerOn();
-  } else {
-    power_->on();
-  }
-}
-
-void Dut::physicalPowerOn() {
-  const Deadline boot = Deadline::in(Seconds(lab_.boot_timeout));
-  if (lab_.power == "web") {
-    std::string addr = address();
-    if (addr.empty()) {
-      env_.log->emit("dut", "dut.power", {{"state", "waiting"}, {"power", "web"}},
-                     "power: web: where the phone is is not known yet: waiting for it to ask for "
-                     "an address (DHCP)");
-      return;
-    }
-    std::string why;
-    auto res =
-        admin("GET", lab_.profile.admin.reboot, "", boot.min(Deadline::in(Seconds(10))), why);
-    if (!res || res->status != 200) {
-      env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
-                     "power: web: could not reboot the phone at " + addr + " (" +
-                         (res ? "HTTP " + std::to_string(res->status) : why) +
-                         "): waiting for it to ask for an address");
-      return;
-    }
-    env_.log->emit("dut", "dut.power", {{"state", "rebooting"}, {"power", "web"}, {"ip", addr}},
-                   "power: web: reboot requested at http://" + addr + lab_.profile.admin.reboot);
-    return;
-  }
-  if (lab_.power == "manual") {
-    std::cerr << "\nphonelab: power: manual: switch the phone " << lab_.mac
-              << " off and on again now (unplug it, plug it in); waiting up to "
-              << formatSeconds(lab_.boot_timeout) << " for its DHCP DISCOVER" << std::endl;
-    env_.log->emit("dut", "dut.power", {{"state", "prompted"}, {"power", "manual"}},
-                   "power: manual: the operator was asked to power cycle the phone");
-    auto seen = env_.log->waitFor(EventMatcher("dhcp.discover").whereEq("chaddr", lab_.mac),
-                                  env_.log->now(), boot);
-    env_.log->emit("dut", "dut.power",
-                   {{"state", seen ? "on" : "no-discover"}, {"power", "manual"}},
-                   seen ? "power: manual: the phone asks for an address"
-                        : "power: manual: no DHCP DISCOVER from the phone within " +
-                              formatSeconds(lab_.boot_timeout));
-    return;
-  }
-  if (lab_.power == "snmp") {
-    snmpPowerCycle();
-    return;
-  }
-  throw Error("power: " + lab_.power + " is not a power method of driver: physical");
+  power_->on();
 }
 
 void Dut::promptAnswer(double timeout) {
@@ -282,77 +59,6 @@ void Dut::promptAnswer(double timeout) {
                  "answer: operator: the operator was asked to pick up the ringing phone");
 }
 
-void Dut::snmpSet(const std::string& state, const std::string& value) {
-  const SnmpPower& sn = lab_.snmp;
-  const std::string where = "the PoE switch " + sn.host + ", port OID " + sn.port_oid;
-  lab::ProcessSpec spec;
-  spec.name = "snmpset";
-  spec.argv = {"snmpset", "-v2c", "-c",       sn.community, "-t", formatNumber(sn.timeout),
-               "-r",      "1",    sn.agent(), sn.port_oid,  "i",  value};
-  // The switch is on the management network: snmpset runs in the harness's own namespace, not in
-  // the lab namespace this thread is in.
-  spec.netns_fd = env_.home_netns_fd;
-  spec.env["MIBS"] = "";  // numeric OIDs only: no MIB files are needed or looked for
-  // It reads the switch's answers: not as root.
-  if (auto user = lab::toolUser()) lab::runAs(spec, *user);
-  lab::RunResult r;
-  std::string why;
-  try {
-    // One try and one retry, each up to the timeout, and some slack to start.
-    r = lab::runToCompletion(spec, Deadline::in(Seconds(2 * sn.timeout + 5)));
-    if (!r.ok()) {
-      std::string out = r.output;
-      while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-      why = "snmpset " + lab::Process::describeStatus(r.status) +
-            (out.empty() ? std::string() : ": " + out);
-    }
-  } catch (const Error& e) {
-    why = e.what();
-    if (why.find("execvp") != std::string::npos)
-      why += " (install net-snmp's snmpset: package snmp)";
-  }
-  if (!why.empty()) {
-    env_.log->emit("dut", "dut.power",
-                   {{"state", "failed"},
-                    {"power", "snmp"},
-                    {"host", sn.host},
-                    {"oid", sn.port_oid},
-                    {"value", value},
-                    {"error", why}},
-                   "power: snmp: could not switch " + state + " " + where + ": " + why);
-    throw Error("power: snmp: could not switch the phone " + state + " through " + where +
-                " (value " + value + "): " + why);
-  }
-  env_.log->emit("dut", "dut.power",
-                 {{"state", state},
-                  {"power", "snmp"},
-                  {"host", sn.host},
-                  {"oid", sn.port_oid},
-                  {"value", value}},
-                 "power: snmp: " + where + " set to " + value + " (" + state + ")");
-}
-
-void Dut::snmpPowerCycle() {
-  const SnmpPower& sn = lab_.snmp;
-  snmpSet("off", sn.off_value);
-  // The phone must really lose power (its capacitors drain): the lab file's off_time, not a
-  // synchronisation. A cancelled scenario still switches the port back on.
-  bool waited = env_.log->waitUntil(Deadline::in(Seconds(sn.off_time)));
-  const double on_at = env_.log->now();
-  snmpSet("on", sn.on_value);
-  if (!waited) return;
-  // The boot timeout counts from the moment the port is on again.
-  const Deadline boot = Deadline::in(Seconds(lab_.boot_timeout));
-  auto seen =
-      env_.log->waitFor(EventMatcher("dhcp.discover").whereEq("chaddr", lab_.mac), on_at, boot);
-  env_.log->emit(
-      "dut", "dut.power",
-      {{"state", seen ? "booting" : "no-discover"}, {"power", "snmp"}, {"oid", sn.port_oid}},
-      seen ? "power: snmp: the phone asks for an address"
-           : "power: snmp: no DHCP DISCOVER from the phone within " +
-                 formatSeconds(lab_.boot_timeout) + " of switching " + sn.host + " port " +
-                 sn.port_oid + " on");
-}
 void Dut::powerOff() {
   power_->off();
 }
@@ -446,10 +152,11 @@ DutResult Dut::waitReady(Deadline deadline) {
   }
   auto r = fetchStatus(deadline);
   // A bench phone must be the one the lab file describes.
-  if (r.ok && lab_.driver == "physical" && !lab_.model.empty() && identity_.count("model") &&
-      identity_.at("model") != lab_.model) {
+  const PhysicalDevice* phys = lab_.physical();
+  if (r.ok && phys && !phys->model.empty() && identity_.count("model") &&
+      identity_.at("model") != phys->model) {
     return DutResult::fail("the phone at " + address() + " says it is a " + identity_.at("model") +
-                           ", the lab file says model " + lab_.model);
+                           ", the lab file says model " + phys->model);
   }
   return r;
 }
@@ -506,6 +213,17 @@ DutResult Dut::waitRestarted(Clock::time_point since, Deadline deadline) {
   return DutResult::fail(why.empty() ? "interrupted" : why);
 }
 
+DutResult Dut::applied(const Addressing& next, bool restarts, Clock::time_point since,
+                       Deadline deadline, const std::string& change) {
+  static_mode_ = next.is_static;
+  static_ip_ = next.static_ip;
+  if (!restarts) return {};
+  auto r = waitRestarted(since, deadline);
+  if (!r.ok)
+    r.why = "after " + change + " the phone did not come back at " + address() + ": " + r.why;
+  return r;
+}
+
 void Dut::Addressing::apply(const SettingDef& def, const std::string& firmware_value) {
   if (def.name == "connection_type") {
     auto it = def.values.find("static");
@@ -516,7 +234,7 @@ void Dut::Addressing::apply(const SettingDef& def, const std::string& firmware_v
 
 DutResult Dut::noteOriginals(const std::map<std::string, std::string>& settings,
                              Deadline deadline) {
-  if (lab_.driver == "physical") {
+  if (lab_.physical()) {
     // The phone outlives the scenario: note what each setting was before its first change.
     bool need = false;
     for (const auto& [name, value] : settings) need = need || !originals_.count(name);
@@ -608,15 +326,7 @@ DutResult Dut::configureByProfile(const std::map<std::string, std::string>& sett
   if (!fetched) {
     return DutResult::fail("the phone did not fetch " + url + " after GET " + resync);
   }
-  static_mode_ = next.is_static;
-  static_ip_ = next.static_ip;
-  if (restarts) {
-    auto r = waitRestarted(asked_at, deadline);
-    if (!r.ok) {
-      r.why = "after the resync the phone did not come back at " + address() + ": " + r.why;
-      return r;
-    }
-  }
+  if (auto r = applied(next, restarts, asked_at, deadline, "the resync"); !r.ok) return r;
   // A phone may apply a profile a moment after fetching it: look again for a few seconds.
   return verifySubmitted(submitted, deadline, deadline.min(Deadline::in(Seconds(10))), "resync");
 }
@@ -719,14 +429,8 @@ DutResult Dut::submit(const std::map<std::string, std::string>& settings, Deadli
     for (const auto& [k, v] : fields) summary += " " + k + "=" + v;
     env_.log->emit("dut", "dut.configure", fields, summary);
   }
-  static_mode_ = next.is_static;
-  static_ip_ = next.static_ip;
-  if (restarts) {
-    auto r = waitRestarted(submitted_at, deadline);
-    if (!r.ok) {
-      r.why = "after Submit All Changes the phone did not come back at " + address() + ": " + r.why;
-      return r;
-    }
+  if (auto r = applied(next, restarts, submitted_at, deadline, "Submit All Changes"); !r.ok) {
+    return r;
   }
   std::map<std::string, std::string> submitted;
   for (const auto& [page_id, items] : by_page) {

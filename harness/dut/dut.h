@@ -1,6 +1,7 @@
 #pragma once
 /// The device under test, driven only through what a real phone offers: its admin web UI, its XML
-/// pages, and the wire. Only powering differs between an emulator and a bench phone (PowerDriver).
+/// pages, and the wire. Only powering differs between an emulator and a bench phone (PowerDriver,
+/// harness/dut/power.h).
 /// Everything the driver learns becomes an event (dut.config, dut.status, dut.power, ...).
 
 #include <map>
@@ -12,48 +13,9 @@
 #include "base/core/deadline.h"
 #include "base/core/event.h"
 #include "harness/dut/lab_file.h"
+#include "harness/dut/power.h"
 
 namespace phonelab::dut {
-
-/// Where this scenario's DUT lives.
-struct DutEnv {
-  EventLog* log = nullptr;
-  std::string dut_ns;                     // namespace of the DUT side (emulator)
-  std::string iface;                      // DUT-side interface
-  std::string work_dir;                   // scenario folder: emulator state and log go here
-  std::string bin_dir;                    // where phone-emulator is looked up
-  std::vector<std::string> extra_faults;  // --emulator-fault
-  /// driver: physical: where the phone was last seen (an earlier scenario), "" if unknown. Used
-  /// until this scenario's own DHCP ACK or ARP says otherwise (power: web reboots it there).
-  std::string known_address;
-  /// The harness's own network namespace (lab::NetnsHandle), where power: snmp runs snmpset: the
-  /// PoE switch is on the management network. -1: the calling thread's namespace.
-  int home_netns_fd = -1;
-};
-
-/// How a DUT is powered. Emulator: a process in the DUT namespace.
-class PowerDriver {
- public:
-  virtual ~PowerDriver() = default;
-  virtual void on() = 0;
-  virtual void off() = 0;
-  virtual bool isOn() = 0;
-  /// Non-empty if the device died on its own ("emulator exited: killed by SIGSEGV").
-  virtual std::string unexpectedExit() = 0;
-  /// Evidence files it produced (name -> path).
-  virtual std::map<std::string, std::string> evidence() const = 0;
-};
-
-/// driver: program: the lab file's argv with ${dut.mac}, ${dut.iface} and ${state_dir} replaced.
-std::vector<std::string> substituteProgramArgv(const std::vector<std::string>& argv,
-                                               const std::string& mac, const std::string& iface,
-                                               const std::string& state_dir);
-
-/// driver: emulator or program: the device is a process in the DUT namespace.
-std::unique_ptr<PowerDriver> makeEmulatorPower(const LabFile& lab, const DutEnv& env);
-/// driver: physical: a phone on the wire, never a process of ours. It is always on as far as the
-/// harness can tell; Dut::powerOn() restarts it the lab file's way (power: web, manual or snmp).
-std::unique_ptr<PowerDriver> makePhysicalPower(const LabFile& lab, const DutEnv& env);
 
 /// driver: physical: for each of `settings` not in `originals` yet, its value in cfg.xml as read
 /// before the first change, to be put back at the end of the scenario. A value the phone masks
@@ -161,12 +123,10 @@ class Dut {
     void apply(const SettingDef& def, const std::string& firmware_value);
   };
   Addressing addressing() const { return {static_mode_, static_ip_}; }
-  void physicalPowerOn();
-  /// power: snmp: the port off, off_time, the port on, then a wait (boot) for the DHCP DISCOVER.
-  void snmpPowerCycle();
-  /// snmpset the port OID to value; a dut.power event {state, power: snmp, host, oid, value}.
-  /// Throws Error naming the switch, the OID and snmpset's output if it fails.
-  void snmpSet(const std::string& state, const std::string& value);
+  /// After a change: where the phone will be (`next`), and if the change restarts it, waits
+  /// for it to be back (uptime restarted since `since`); `change` names it in the message.
+  DutResult applied(const Addressing& next, bool restarts, Clock::time_point since,
+                    Deadline deadline, const std::string& change);
 
   const LabFile& lab_;
   DutEnv env_;

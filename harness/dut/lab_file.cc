@@ -5,9 +5,11 @@
 
 #include "base/core/deadline.h"
 #include "base/core/text.h"
-#include "harness/dut/yaml_util.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::dut {
+
+using scenario::YamlReader;
 
 namespace {
 
@@ -122,13 +124,37 @@ bool LabFile::has(const std::string& capability) const {
   return profile.has(capability);
 }
 
+std::string powerName(const PowerMethod& power) {
+  if (std::holds_alternative<WebPower>(power)) return "web";
+  if (std::holds_alternative<SnmpPower>(power)) return "snmp";
+  return "manual";
+}
+
+std::string LabFile::driverName() const {
+  if (program()) return "program";
+  if (physical()) return "physical";
+  return "emulator";
+}
+
+std::string LabFile::segmentName() const {
+  return bench() ? "interface" : "namespaces";
+}
+
 LabFile loadLabFile(const std::string& path) {
   YamlReader r(path);
-  YAML::Node root = r.load();
+  YAML::Node root = r.loadMap("a lab file");
   LabFile lab;
   lab.file = path;
-  r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
-  if (!r.isMap(root, "a lab file")) r.throwIfErrors();
+  // The words of the file, read into the typed segment and device at the end.
+  std::string segment = "namespaces";
+  InterfaceSegment bench;
+  std::string driver = "emulator";
+  std::string power = "manual";
+  std::string model;
+  std::string reset = "none";
+  SnmpPower snmp;
+  std::vector<std::string> program;
+  EmulatorConfig emu;
   r.onlyKeys(root, {"lab", "dut"}, "the lab file");
 
   YAML::Node l = root["lab"];
@@ -139,25 +165,25 @@ LabFile loadLabFile(const std::string& path) {
                "'lab'");
     lab.name = r.required(l, "name", "'lab'");
     lab.description = r.optional(l, "description", "");
-    lab.segment = r.oneOf(l, "segment", {"namespaces", "interface"}, lab.segment);
-    if (lab.segment == "interface") {
-      lab.interface = r.required(l, "interface", "'lab' (segment: interface names the NIC)");
-      if (!lab.interface.empty() && !validInterface(lab.interface)) {
-        r.error(l["interface"], "'interface' '" + shorten(lab.interface, 60) +
+    segment = r.oneOf(l, "segment", {"namespaces", "interface"}, segment);
+    if (segment == "interface") {
+      bench.interface = r.required(l, "interface", "'lab' (segment: interface names the NIC)");
+      if (!bench.interface.empty() && !validInterface(bench.interface)) {
+        r.error(l["interface"], "'interface' '" + shorten(bench.interface, 60) +
                                     "' is not a network interface name (1-15 letters, digits, "
                                     "'-', '_', '.')");
       }
       if (YAML::Node v = l["vlan"]; v && !v.IsNull()) {
         std::string vs = v.IsScalar() ? v.Scalar() : "";
-        if (vs.size() <= 4 && allDigits(vs)) lab.vlan = std::stoi(vs);
-        if (lab.vlan < 1 || lab.vlan > 4094) {
+        if (vs.size() <= 4 && allDigits(vs)) bench.vlan = std::stoi(vs);
+        if (bench.vlan < 1 || bench.vlan > 4094) {
           r.error(v, "'vlan' must be a VLAN id from 1 to 4094");
-          lab.vlan = 0;
+          bench.vlan = 0;
         }
       }
-      lab.subnet = r.required(l, "subnet", "'lab' (segment: interface needs the lab subnet)");
-      if (!lab.subnet.empty() && !validSubnet24(lab.subnet)) {
-        r.error(l["subnet"], "'subnet' '" + shorten(lab.subnet, 60) +
+      bench.subnet = r.required(l, "subnet", "'lab' (segment: interface needs the lab subnet)");
+      if (!bench.subnet.empty() && !validSubnet24(bench.subnet)) {
+        r.error(l["subnet"], "'subnet' '" + shorten(bench.subnet, 60) +
                                  "' must be an IPv4 /24 network such as 198.18.7.0/24 (the "
                                  "harness numbers its services .1-.66 and the pool .100-.199)");
       }
@@ -171,7 +197,7 @@ LabFile loadLabFile(const std::string& path) {
       for (const char* key : {"interface", "vlan", "subnet"}) {
         if (l[key]) {
           r.error(l[key], "'" + std::string(key) + "' is only for segment: interface (segment is " +
-                              lab.segment + ")");
+                              segment + ")");
         }
       }
     }
@@ -190,104 +216,102 @@ LabFile loadLabFile(const std::string& path) {
                {"driver", "profile", "mac", "model", "admin", "boot_timeout", "audio_loopback",
                 "emulator", "program", "power", "snmp", "reset"},
                "'dut'");
-    lab.driver = r.required(d, "driver", "'dut'");
+    driver = r.required(d, "driver", "'dut'");
     const std::vector<std::string> drivers = {"emulator", "program", "physical"};
-    if (!lab.driver.empty() &&
-        std::find(drivers.begin(), drivers.end(), lab.driver) == drivers.end()) {
-      r.error(d["driver"], "driver '" + lab.driver +
+    if (!driver.empty() && std::find(drivers.begin(), drivers.end(), driver) == drivers.end()) {
+      r.error(d["driver"], "driver '" + driver +
                                "' is not supported (supported: emulator, program, physical)" +
-                               didYouMean(lab.driver, drivers));
+                               didYouMean(driver, drivers));
     }
     // A physical phone is on a NIC; a process is started in a namespace the harness creates.
-    if (lab.driver == "physical" && lab.segment != "interface") {
+    if (driver == "physical" && segment != "interface") {
       r.error(d["driver"],
               "driver 'physical' needs segment: interface in 'lab' (the NIC the "
               "phone is cabled to); segment is " +
-                  lab.segment);
+                  segment);
     }
-    if ((lab.driver == "emulator" || lab.driver == "program") && lab.segment == "interface") {
-      r.error(d["driver"], "driver '" + lab.driver +
+    if ((driver == "emulator" || driver == "program") && segment == "interface") {
+      r.error(d["driver"], "driver '" + driver +
                                "' runs the device in a namespace of the harness and needs "
                                "segment: namespaces; a device on a NIC is driver: physical");
     }
-    if (lab.driver == "physical") {
+    if (driver == "physical") {
       if (!d["power"]) {
         r.error(d,
                 "missing required key 'power' in 'dut' (driver: physical: manual, web or "
                 "snmp)");
       }
-      lab.power = r.oneOf(d, "power", {"manual", "web", "snmp"}, "manual");
-      lab.model = r.optional(d, "model", "");
-      lab.reset = r.oneOf(d, "reset", {"none", "factory"}, "none");
+      power = r.oneOf(d, "power", {"manual", "web", "snmp"}, "manual");
+      model = r.optional(d, "model", "");
+      reset = r.oneOf(d, "reset", {"none", "factory"}, "none");
     } else {
       for (const char* key : {"power", "snmp", "model", "reset"}) {
         if (d[key]) {
           r.error(d[key], "'" + std::string(key) + "' is only for driver: physical (driver is " +
-                              lab.driver + ")");
+                              driver + ")");
         }
       }
     }
-    if (YAML::Node sn = d["snmp"]; sn && lab.driver == "physical") {
-      if (lab.power != "snmp") {
-        r.error(sn, "'snmp' is only used with power: snmp (power is " + lab.power + ")");
+    if (YAML::Node sn = d["snmp"]; sn && driver == "physical") {
+      if (power != "snmp") {
+        r.error(sn, "'snmp' is only used with power: snmp (power is " + power + ")");
       } else if (r.isMap(sn, "'dut.snmp'")) {
         r.onlyKeys(
             sn, {"host", "community", "port_oid", "on_value", "off_value", "timeout", "off_time"},
             "'dut.snmp'");
-        lab.snmp.host = r.required(sn, "host", "'dut.snmp'");
+        snmp.host = r.required(sn, "host", "'dut.snmp'");
         // An IPv4 address or a host name, with an optional UDP port.
-        if (!lab.snmp.host.empty() && !validHostPort(lab.snmp.host)) {
-          r.error(sn["host"], "'host' '" + shorten(lab.snmp.host, 60) +
+        if (!snmp.host.empty() && !validHostPort(snmp.host)) {
+          r.error(sn["host"], "'host' '" + shorten(snmp.host, 60) +
                                   "' must be the switch's address or name, optionally with a UDP "
                                   "port (198.51.100.20 or 198.51.100.20:1161)");
         }
-        lab.snmp.community = r.required(sn, "community", "'dut.snmp'");
-        lab.snmp.port_oid = r.required(sn, "port_oid", "'dut.snmp'");
-        if (!lab.snmp.port_oid.empty() && !validOid(lab.snmp.port_oid)) {
+        snmp.community = r.required(sn, "community", "'dut.snmp'");
+        snmp.port_oid = r.required(sn, "port_oid", "'dut.snmp'");
+        if (!snmp.port_oid.empty() && !validOid(snmp.port_oid)) {
           r.error(sn["port_oid"],
-                  "'port_oid' '" + shorten(lab.snmp.port_oid, 60) +
+                  "'port_oid' '" + shorten(snmp.port_oid, 60) +
                       "' must be a numeric OID such as 1.3.6.1.2.1.105.1.1.1.3.1.7 (at most 128 "
                       "numbers)");
         }
-        lab.snmp.on_value = r.optional(sn, "on_value", lab.snmp.on_value);
-        lab.snmp.off_value = r.optional(sn, "off_value", lab.snmp.off_value);
+        snmp.on_value = r.optional(sn, "on_value", snmp.on_value);
+        snmp.off_value = r.optional(sn, "off_value", snmp.off_value);
         for (const char* key : {"on_value", "off_value"}) {
-          const std::string& v =
-              std::string(key) == "on_value" ? lab.snmp.on_value : lab.snmp.off_value;
+          const std::string& v = std::string(key) == "on_value" ? snmp.on_value : snmp.off_value;
           if (!validInteger(v)) {
             r.error(sn[key], "'" + std::string(key) + "' '" + shorten(v, 60) +
                                  "' must be an integer (snmpset sets it as INTEGER)");
           }
         }
-        lab.snmp.timeout = r.duration(sn, "timeout", lab.snmp.timeout);
-        if (sn["timeout"] && lab.snmp.timeout <= 0) {
+        snmp.timeout = r.duration(sn, "timeout", snmp.timeout);
+        if (sn["timeout"] && snmp.timeout <= 0) {
           r.error(sn["timeout"], "'timeout' must be more than 0s");
         }
-        lab.snmp.off_time = r.duration(sn, "off_time", lab.snmp.off_time);
-        if (lab.snmp.off_time > 600) {
+        snmp.off_time = r.duration(sn, "off_time", snmp.off_time);
+        if (snmp.off_time > 600) {
           r.error(sn["off_time"],
                   "'off_time' must be at most 10m (how long the PoE port stays "
                   "off before it is switched on again)");
         }
       }
-    } else if (lab.driver == "physical" && lab.power == "snmp") {
+    } else if (driver == "physical" && power == "snmp") {
       r.error(d,
               "missing required key 'snmp' in 'dut' (power: snmp needs the switch's host, "
               "community and port_oid)");
     }
-    if (lab.driver == "program") {
+    if (driver == "program") {
       if (!d["program"]) {
         r.error(d,
                 "missing required key 'program' in 'dut' (driver: program: the argv that "
                 "starts the device)");
       }
-      lab.program = r.list(d, "program");
-      if (d["program"] && d["program"].IsSequence() && lab.program.empty()) {
+      program = r.list(d, "program");
+      if (d["program"] && d["program"].IsSequence() && program.empty()) {
         r.error(d["program"], "'program' must name at least the program to start");
       }
       const std::vector<std::string> vars = {"dut.mac", "dut.iface", "state_dir"};
-      for (size_t i = 0; i < lab.program.size(); ++i) {
-        const std::string& arg = lab.program[i];
+      for (size_t i = 0; i < program.size(); ++i) {
+        const std::string& arg = program[i];
         for (const std::string& v : substitutionsIn(arg)) {
           if (std::find(vars.begin(), vars.end(), v) == vars.end()) {
             r.error(d["program"][i], "unknown substitution '${" + shorten(v, 60) +
@@ -298,11 +322,10 @@ LabFile loadLabFile(const std::string& path) {
         }
       }
     } else if (d["program"]) {
-      r.error(d["program"], "'program' is only for driver: program (driver is " + lab.driver + ")");
+      r.error(d["program"], "'program' is only for driver: program (driver is " + driver + ")");
     }
-    if (d["emulator"] && lab.driver != "emulator") {
-      r.error(d["emulator"],
-              "'emulator' is only for driver: emulator (driver is " + lab.driver + ")");
+    if (d["emulator"] && driver != "emulator") {
+      r.error(d["emulator"], "'emulator' is only for driver: emulator (driver is " + driver + ")");
     }
     profile_path = r.required(d, "profile", "'dut'");
     profile_node = d["profile"];
@@ -313,7 +336,7 @@ LabFile loadLabFile(const std::string& path) {
     lab.boot_timeout = r.duration(d, "boot_timeout", lab.boot_timeout);
     lab.audio_loopback =
         r.oneOf(d, "audio_loopback", {"emulator", "coupler", "cable", "none"}, lab.audio_loopback);
-    if (lab.audio_loopback == "emulator" && lab.driver == "physical") {
+    if (lab.audio_loopback == "emulator" && driver == "physical") {
       r.error(d["audio_loopback"],
               "'audio_loopback: emulator' is for the emulator; a bench phone "
               "loops audio with a coupler, a cable, or none");
@@ -327,13 +350,12 @@ LabFile loadLabFile(const std::string& path) {
       r.onlyKeys(
           e, {"program", "model", "serial", "boot_delay", "faults", "tls_refusal", "clock_offset"},
           "'dut.emulator'");
-      lab.emulator.program = r.optional(e, "program", lab.emulator.program);
-      lab.emulator.model = r.optional(e, "model", lab.emulator.model);
-      lab.emulator.serial = r.optional(e, "serial", lab.emulator.serial);
-      lab.emulator.boot_delay = r.duration(e, "boot_delay", lab.emulator.boot_delay);
-      lab.emulator.faults = r.list(e, "faults");
-      lab.emulator.tls_refusal =
-          r.oneOf(e, "tls_refusal", {"alert", "close"}, lab.emulator.tls_refusal);
+      emu.program = r.optional(e, "program", emu.program);
+      emu.model = r.optional(e, "model", emu.model);
+      emu.serial = r.optional(e, "serial", emu.serial);
+      emu.boot_delay = r.duration(e, "boot_delay", emu.boot_delay);
+      emu.faults = r.list(e, "faults");
+      emu.tls_refusal = r.oneOf(e, "tls_refusal", {"alert", "close"}, emu.tls_refusal);
       if (YAML::Node c = e["clock_offset"]; c && !c.IsNull()) {
         // A duration (s, ms, m, h) with an optional minus sign, e.g. -9600h: 400 days behind.
         std::string v = c.IsScalar() ? c.Scalar() : "";
@@ -343,12 +365,23 @@ LabFile loadLabFile(const std::string& path) {
           r.error(c,
                   "'clock_offset' must be a duration such as 90s, -2h or 48h (negative: behind)");
         } else {
-          lab.emulator.clock_offset = behind ? -s : s;
+          emu.clock_offset = behind ? -s : s;
         }
       }
     }
   }
   r.throwIfErrors();
+  if (segment == "interface") lab.segment = bench;
+  if (driver == "program") {
+    lab.device = ProgramDevice{program};
+  } else if (driver == "physical") {
+    PhysicalDevice phys{model, reset == "factory", ManualPower{}};
+    if (power == "web") phys.power = WebPower{};
+    if (power == "snmp") phys.power = snmp;
+    lab.device = phys;
+  } else {
+    lab.device = emu;
+  }
 
   namespace fs = std::filesystem;
   fs::path pp = fs::path(path).parent_path() / profile_path;
@@ -356,13 +389,13 @@ LabFile loadLabFile(const std::string& path) {
     throw ConfigError(r.mark(profile_node), "device profile '" + pp.string() + "' not found");
   }
   lab.profile = loadDeviceProfile(pp.lexically_normal().string());
-  if (!lab.model.empty() && std::find(lab.profile.models.begin(), lab.profile.models.end(),
-                                      lab.model) == lab.profile.models.end()) {
+  if (!model.empty() && std::find(lab.profile.models.begin(), lab.profile.models.end(), model) ==
+                            lab.profile.models.end()) {
     std::string list;
     for (const auto& m : lab.profile.models) list += (list.empty() ? "" : ", ") + m;
-    throw ConfigError(r.mark(d["model"]), "model '" + lab.model + "' is not one of the models of " +
+    throw ConfigError(r.mark(d["model"]), "model '" + model + "' is not one of the models of " +
                                               lab.profile.file + " (" + list + ")" +
-                                              didYouMean(lab.model, lab.profile.models));
+                                              didYouMean(model, lab.profile.models));
   }
   return lab;
 }

@@ -3,12 +3,14 @@
 /// admin credentials, and its device profile. lab/emulated.yaml is the default lab.
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "harness/dut/profile.h"
 
 namespace phonelab::dut {
 
+/// driver: emulator: phone-emulator in the DUT namespace, started with these options.
 struct EmulatorConfig {
   std::string program = "phone-emulator";  // a bare name is looked up beside the phonelab binary
   std::string model = "CP-8832-3PCC";
@@ -20,6 +22,16 @@ struct EmulatorConfig {
   /// Seconds its clock is off until NTP sets it (negative: behind).
   double clock_offset = 0;
 };
+
+/// driver: program: any program started in the DUT namespace as the device.
+struct ProgramDevice {
+  std::vector<std::string> argv;  // with ${dut.mac} ${dut.iface} ${state_dir}
+};
+
+/// power: manual: the harness asks the operator and waits for the phone's DHCP DISCOVER.
+struct ManualPower {};
+/// power: web: the phone's own /admin/reboot at its last known address.
+struct WebPower {};
 
 /// A PoE switch port that powers the phone (power: snmp): the port is switched off and on with
 /// net-snmp's `snmpset` (SNMPv2c, an INTEGER value on the port's OID).
@@ -37,33 +49,42 @@ struct SnmpPower {
   std::string agent() const { return "udp:" + host; }
 };
 
+/// How a bench phone is power cycled.
+using PowerMethod = std::variant<ManualPower, WebPower, SnmpPower>;
+/// "manual", "web" or "snmp": the lab file's word for it.
+std::string powerName(const PowerMethod& power);
+
+/// driver: physical: a real phone on the bench interface.
+struct PhysicalDevice {
+  std::string model;  // the model the phone must report ("" = any of the profile's)
+  /// reset: factory: before the first scenario of a run, every setting with a factory value in
+  /// the device profile that differs on the phone is set back to it (a known start); reset: none
+  /// (false): the phone is taken as found.
+  bool factory_reset = false;
+  PowerMethod power;
+};
+
+/// The device under test: the lab file's `driver` and what belongs to it.
+using Device = std::variant<EmulatorConfig, ProgramDevice, PhysicalDevice>;
+
+/// segment: namespaces: veth between two namespaces the harness creates (CI, the emulator).
+struct NamespacesSegment {};
+/// segment: interface: a NIC of this host, cabled to the phone (a bench), moved into a namespace
+/// of the harness for the run.
+struct InterfaceSegment {
+  std::string interface;  // the NIC ("enp3s0")
+  int vlan = 0;           // 802.1Q VLAN id on that NIC (0: untagged)
+  std::string subnet;     // the lab subnet, a /24 ("198.18.7.0/24")
+};
+using Segment = std::variant<NamespacesSegment, InterfaceSegment>;
+
 struct LabFile {
   std::string file;
   std::string name;
   std::string description;
-  /// namespaces: veth between two namespaces the harness creates (CI, the emulator);
-  /// interface: a NIC of this host, cabled to the phone (a bench), moved into a namespace of the
-  /// harness for the run.
-  std::string segment = "namespaces";
-  std::string interface;  // segment: interface: the NIC ("enp3s0")
-  int vlan = 0;           // segment: interface: 802.1Q VLAN id on that NIC (0: untagged)
-  std::string subnet;     // segment: interface: the lab subnet, a /24 ("198.18.7.0/24")
-  bool isolated = true;   // hostile fakes only run on an isolated segment
-  // DUT
-  /// emulator: phone-emulator in the DUT namespace; program: any program started there as the
-  /// device (`program`); physical: a real phone on the bench interface.
-  std::string driver = "emulator";
-  std::vector<std::string> program;  // driver: program: argv, ${dut.mac} ${dut.iface} ${state_dir}
-  std::string model;                 // driver: physical: the model the phone must report
-  /// driver: physical: factory: before the first scenario of a run, every setting with a factory
-  /// value in the device profile that differs on the phone is set back to it (a known start);
-  /// none: the phone is taken as found.
-  std::string reset = "none";
-  /// How the DUT is power cycled: emulator/program: the process (implicit); manual: the harness
-  /// asks the operator and waits for the phone's DHCP DISCOVER; web: /admin/reboot; snmp: a PoE
-  /// switch port (`snmp`).
-  std::string power = "process";
-  SnmpPower snmp;
+  Segment segment;
+  bool isolated = true;  // hostile fakes only run on an isolated segment
+  Device device;
   std::string mac;  // the DUT's MAC
   std::string admin_user = "admin";
   std::string admin_password;
@@ -73,7 +94,15 @@ struct LabFile {
   /// handset/headset port), none (it cannot: audio scenarios are not applicable).
   std::string audio_loopback = "none";
   DeviceProfile profile;
-  EmulatorConfig emulator;
+
+  /// The bench NIC (segment: interface), else null.
+  const InterfaceSegment* bench() const { return std::get_if<InterfaceSegment>(&segment); }
+  const EmulatorConfig* emulator() const { return std::get_if<EmulatorConfig>(&device); }
+  const ProgramDevice* program() const { return std::get_if<ProgramDevice>(&device); }
+  const PhysicalDevice* physical() const { return std::get_if<PhysicalDevice>(&device); }
+  /// The lab file's words: "emulator", "program" or "physical"; "namespaces" or "interface".
+  std::string driverName() const;
+  std::string segmentName() const;
 
   /// A capability of the DUT in this lab: the device profile's, plus `audio_loopback` when the
   /// lab loops audio back.

@@ -5,14 +5,32 @@
 #include <string_view>
 
 #include "base/core/status_fields.h"
-#include "harness/dut/yaml_util.h"
 #include "harness/scenario/vars.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::dut {
+
+using scenario::YamlReader;
 
 const SettingDef* DeviceProfile::setting(const std::string& name) const {
   auto it = settings.find(name);
   return it == settings.end() ? nullptr : &it->second;
+}
+
+int DeviceProfile::sipPort(const std::map<std::string, std::string>& settings) const {
+  constexpr int kSipDefaultPort = 5060;
+  std::string v;
+  if (auto it = settings.find("line1.sip_port"); it != settings.end()) {
+    v = it->second;
+  } else if (const SettingDef* def = setting("line1.sip_port"); def && def->factory) {
+    v = *def->factory;
+  }
+  if (!v.empty() && v.size() <= 5 &&
+      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const int port = std::stoi(v);
+    if (port > 0 && port < 65536) return port;
+  }
+  return kSipDefaultPort;
 }
 
 std::string DeviceProfile::firmwareValue(const SettingDef& s, const std::string& v) const {
@@ -153,11 +171,9 @@ void loadAnswer(YamlReader& r, const YAML::Node& node, DeviceProfile& p) {
 
 DeviceProfile loadDeviceProfile(const std::string& path) {
   YamlReader r(path);
-  YAML::Node root = r.load();
+  YAML::Node root = r.loadMap("a device profile");
   DeviceProfile p;
   p.file = path;
-  r.throwIfErrors();  // unreadable, empty or not YAML: nothing more to say
-  if (!r.isMap(root, "a device profile")) r.throwIfErrors();
   r.onlyKeys(root, {"device", "admin", "settings", "expect", "answer"}, "the device profile");
 
   YAML::Node dev = root["device"];

@@ -98,6 +98,10 @@ struct DeviceProfile {
   /// The firmware value for an abstract value of a setting.
   std::string firmwareValue(const SettingDef& s, const std::string& abstract_value) const;
   bool has(const std::string& capability) const;
+  /// The UDP/TCP port the phone's line 1 listens on for SIP: `settings`' line1.sip_port (a
+  /// scenario's), else the profile's factory value of it, else SIP's default port (RFC 3261
+  /// section 19.1.2) for a profile without the setting.
+  int sipPort(const std::map<std::string, std::string>& settings) const;
   /// The status.xml element of an abstract status field; nullptr if this profile does not map it.
   const StatusFieldDef* statusField(const std::string& name) const;
 };

@@ -60,10 +60,10 @@ Runner::Runner(RunOptions opts, dut::LabFile lab, std::vector<Requirement> catal
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   results_.run.host = host;
-  results_.run.dut["driver"] = lab_.driver;
+  results_.run.dut["driver"] = lab_.driverName();
   results_.run.dut["profile"] = lab_.profile.file;
   results_.run.dut["audio_loopback"] = lab_.audio_loopback;
-  results_.run.emulator_faults = lab_.emulator.faults;
+  if (const auto* emu = lab_.emulator()) results_.run.emulator_faults = emu->faults;
   for (const auto& f : opts_.emulator_faults) results_.run.emulator_faults.push_back(f);
 }
 
@@ -112,7 +112,7 @@ void Runner::progress(const ScenarioResult* finished) {
   std::cout.flush();
 }
 
-ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
+ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrategy& strategy) {
   ScenarioResult res;
   res.id = sc.id;
   res.title = sc.title;
@@ -166,7 +166,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
     }
   });
 
-  ScenarioRun run(sc, lab_, opts_, log, res, dir, &bench_phone_ip_, &bench_reset_done_);
+  ScenarioRun run(sc, lab_, opts_, log, res, dir, strategy);
   if (std::string why = notApplicableReason(sc, lab_); !why.empty()) {
     // The device lacks a capability the scenario needs, or the segment is not one where hostile
     // fakes may run: nothing to run, nothing to judge.
@@ -265,6 +265,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane) {
 }
 
 void Runner::lane(int lane_no) {
+  dut::DutStrategy strategy(lab_);
   for (;;) {
     const Scenario* sc = nullptr;
     {
@@ -274,7 +275,7 @@ void Runner::lane(int lane_no) {
       running_.insert(sc->id);
       progress(nullptr);
     }
-    ScenarioResult res = runScenario(*sc, lane_no);
+    ScenarioResult res = runScenario(*sc, lane_no, strategy);
     std::lock_guard lock(mu_);
     running_.erase(sc->id);
     results_.scenarios.push_back(std::move(res));

@@ -15,6 +15,10 @@
 #include "harness/dut/lab_file.h"
 #include "harness/scenario/model.h"
 
+namespace phonelab::dut {
+class DutStrategy;
+}
+
 namespace phonelab {
 class EventLog;
 }
@@ -66,7 +70,8 @@ class Runner {
   const RunResults& results() const { return results_; }
 
  private:
-  ScenarioResult runScenario(const scenario::Scenario& sc, int lane);
+  /// strategy: the lane's DUT strategy (a bench phone's state across its scenarios).
+  ScenarioResult runScenario(const scenario::Scenario& sc, int lane, dut::DutStrategy& strategy);
   /// One lane: takes the next scenario until none is left or the run is interrupted.
   void lane(int lane_no);
   void writeReports();                            // mu_ held
@@ -82,10 +87,6 @@ class Runner {
   std::set<std::string> running_;     // guarded by mu_: ids of the scenarios running now
   std::atomic<bool> interrupted_{false};
   std::string interrupt_reason_;  // guarded by mu_
-  /// segment: interface: where the bench phone was at the end of the last scenario (one lane).
-  std::string bench_phone_ip_;
-  /// reset: factory was done (once per run, in its first scenario).
-  bool bench_reset_done_ = false;
 };
 
 }  // namespace phonelab::runner

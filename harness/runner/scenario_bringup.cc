@@ -70,10 +70,11 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   scenario_deadline_ = Deadline::in(Seconds(scenarioTimeout(sc_, lab_)));
   // A bench (segment: interface): the lab file's NIC moved into a lab namespace, the phone on the
   // wire, no DUT namespace. Otherwise a veth between two namespaces of this lane.
-  const bool bench = lab_.segment == "interface";
+  const dut::InterfaceSegment* nic = lab_.bench();
+  const bool bench = nic != nullptr;
   std::unique_ptr<lab::Segment> seg_owner =
       bench ? std::make_unique<lab::Segment>(lab::runToken(),
-                                             lab::BenchNic{lab_.interface, lab_.vlan, lab_.subnet})
+                                             lab::BenchNic{nic->interface, nic->vlan, nic->subnet})
             : std::make_unique<lab::Segment>(lab::runToken(), lane);
   const lab::Segment& seg = *seg_owner;
   const auto& addr = seg.addr();
@@ -155,10 +156,8 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   env.log = &log_;
   env.dut_ns = seg.dutNs();
   env.iface = bench ? seg.labIf() : seg.dutIf();
-  env.known_address = phone_ip_ ? *phone_ip_ : "";
-  if (bench && lab_.power == "web" && env.known_address.empty()) {
-    env.known_address = sweepForPhone(addr);
-  }
+  env.known_address = strategy_.knownAddress();
+  if (bench && strategy_.wantsSweep()) env.known_address = sweepForPhone(addr);
   env.work_dir = dir_;
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
@@ -168,9 +167,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   for (const auto& [name, path] : dut.power().evidence()) {
     res_.evidence[name] = fs::relative(path, fs::path(dir_).parent_path()).string();
   }
-  dut.powerOn();
+  strategy_.powerOn(dut);
 
-  auto ready = dut.waitReady(deadlineIn(lab_.boot_timeout));
+  auto ready = strategy_.waitReady(dut, deadlineIn(lab_.boot_timeout));
   if (!ready.ok) {
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
@@ -184,16 +183,11 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
       for (const auto& [k, v] : dut.identity()) identity[k] = v;
     }
     bool reset_failed = false;
-    if (bench && lab_.reset == "factory" && reset_done_ && !*reset_done_) {
-      // A known start: once per run, before anything is configured.
-      auto r = dut.resetToFactory(deadlineIn(lab_.boot_timeout + 10));
-      if (r.ok) {
-        *reset_done_ = true;
-      } else {
-        reset_failed = true;
-        check("setup: factory reset", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
-              "precondition not met: could not set the phone back to its factory values: " + r.why);
-      }
+    // A known start: once per run, before anything is configured.
+    if (auto r = strategy_.resetIfDue(dut, deadlineIn(lab_.boot_timeout + 10)); r && !r->ok) {
+      reset_failed = true;
+      check("setup: factory reset", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+            "precondition not met: could not set the phone back to its factory values: " + r->why);
     }
     // A scenario with an answered call has the profile's auto-answer setting on.
     std::string answer_setting;
@@ -206,7 +200,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
                     " = yes during setup; their INVITEs carry " + expand(a.header));
     }
     if (!reset_failed && !settings.empty()) {
-      auto r = dut.configure(settings, deadlineIn(lab_.boot_timeout + 10));
+      auto r = strategy_.configure(dut, settings, deadlineIn(lab_.boot_timeout + 10));
       if (!r.ok) {
         check("setup: configure", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
               "precondition not met: could not configure the phone: " + r.why);
@@ -224,17 +218,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     }
   }
   current_step_ = "teardown";
-  if (bench) {
-    // The phone outlives the scenario: put back what the scenario configured, and remember where
-    // the phone is for the next one (power: web reboots it there).
-    auto r = dut.restoreSettings(Deadline::in(Seconds(lab_.boot_timeout + 10)));
+  {
+    // A bench phone outlives the scenario: put back what the scenario configured, and remember
+    // where the phone is for the next one (power: web reboots it there).
+    auto r = strategy_.teardown(dut, Deadline::in(Seconds(lab_.boot_timeout + 10)));
     if (!r.ok) {
       check("teardown: restore settings", Verdict::Error,
             "could not put back the settings the scenario changed on the phone (later scenarios "
             "may see them): " +
                 r.why);
     }
-    if (phone_ip_ && !dut.address().empty()) *phone_ip_ = dut.address();
   }
   // A device process that ended by itself is evidence, never a verdict: a real phone's crash is
   // judged on the wire (it stops answering, it starts over with a DHCP DISCOVER).

@@ -14,6 +14,7 @@
 #include "base/core/match.h"
 #include "base/lab/netns.h"
 #include "harness/dut/dut.h"
+#include "harness/dut/strategy.h"
 #include "harness/runner/runner.h"
 
 namespace phonelab::lab {
@@ -80,19 +81,11 @@ inline bool setsSipOverTls(const Scenario& sc) {
 /// Everything one scenario needs while it runs.
 class ScenarioRun {
  public:
-  /// phone_ip: where a bench phone was last seen (read and updated; one lane only). reset_done:
-  /// the lab file's reset: factory is done (read and set; one lane only).
+  /// strategy: the lane's DUT strategy (it brings the DUT up and keeps a bench phone's state
+  /// across the lane's scenarios).
   ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
-              ScenarioResult& res, const std::string& dir, std::string* phone_ip = nullptr,
-              bool* reset_done = nullptr)
-      : sc_(sc),
-        lab_(lab),
-        opts_(opts),
-        log_(log),
-        res_(res),
-        dir_(dir),
-        phone_ip_(phone_ip),
-        reset_done_(reset_done) {}
+              ScenarioResult& res, const std::string& dir, dut::DutStrategy& strategy)
+      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir), strategy_(strategy) {}
 
   void execute(int lane, std::map<std::string, std::string>& identity);
   std::string currentStep() const { return current_step_; }
@@ -120,9 +113,8 @@ class ScenarioRun {
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
   std::string profileChoices(const scenario::Step& step, const scenario::EventSpec& spec) const;
-  /// The port the phone's line 1 listens on: the scenario's setting, else the profile's factory
-  /// value, else 5060.
-  int phoneSipPort() const;
+  /// The port the phone's line 1 listens on: the scenario's setting, else the device profile's.
+  int phoneSipPort() const { return lab_.profile.sipPort(sc_.dut.settings); }
   /// Empty when the step's `when` holds; else why not ("expect.x is 'drop', the step is for
   /// '403'").
   std::string unmetWhen(const scenario::Step& step) const;
@@ -138,8 +130,7 @@ class ScenarioRun {
   EventLog& log_;
   ScenarioResult& res_;
   std::string dir_;
-  std::string* phone_ip_ = nullptr;
-  bool* reset_done_ = nullptr;
+  dut::DutStrategy& strategy_;
   std::map<std::string, std::string> vars_;
   std::map<std::string, double> step_starts_;
   std::string current_step_ = "setup";

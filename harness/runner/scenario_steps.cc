@@ -97,21 +97,6 @@ std::string ScenarioRun::closestMiss(const EventMatcher& m, double since) const 
   return best->kind + " at " + fmtT(best->t) + ": " + m.explainMismatch(*best);
 }
 
-int ScenarioRun::phoneSipPort() const {
-  std::string v;
-  if (auto it = sc_.dut.settings.find("line1.sip_port"); it != sc_.dut.settings.end()) {
-    v = it->second;
-  } else if (const auto* def = lab_.profile.setting("line1.sip_port"); def && def->factory) {
-    v = *def->factory;
-  }
-  if (!v.empty() && v.size() <= 5 &&
-      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    const int port = std::stoi(v);
-    if (port > 0 && port < 65536) return port;
-  }
-  return 5060;
-}
-
 /// The device profile's choices a step depends on, through ${expect.NAME} in its conditions or its
 /// `when`: "device profile lab/devices/x.yaml: expect.auth_invite_challenge = 401 (the vendor's
 /// document does not say)".

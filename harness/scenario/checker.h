@@ -1,8 +1,9 @@
 #pragma once
 /// Internal to harness/scenario: the strict checker of scenario files and the requirement
-/// catalog, shared by loader.cc (files and suites), loader_fakes.cc (the `fakes:` and `dut:`
-/// sections), loader_steps.cc (steps, events, conditions), loader_actions.cc (actions) and
-/// catalog.cc (the requirement catalog). Not for use outside this folder.
+/// catalog (on the shared strict reader, harness/scenario/yaml_reader.h), shared by loader.cc
+/// (files and suites), loader_fakes.cc (the `fakes:` and `dut:` sections), loader_steps.cc (steps,
+/// events, conditions), loader_actions.cc (actions) and catalog.cc (the requirement catalog). Not
+/// for use outside this folder.
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,6 +18,7 @@
 #include "harness/scenario/loader.h"
 #include "harness/scenario/model.h"
 #include "harness/scenario/vars.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::scenario::detail {
 
@@ -83,93 +85,12 @@ inline std::string echo(const std::string& s) {
   return shorten(s, 60);
 }
 
-inline const char* typeName(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "a string";
-    default:
-      return "nothing";
-  }
-}
-
-/// One key of a mapping: its name, the key node (for unknown-key marks) and the value node.
-struct Entry {
-  std::string key;
-  YAML::Node k, v;
-};
-
-struct Fields {
-  std::vector<Entry> entries;
-  const Entry* get(const std::string& key) const {
-    for (const auto& e : entries)
-      if (e.key == key) return &e;
-    return nullptr;
-  }
-};
-
-/// Validates one YAML file, collecting every problem into `diags` instead of stopping at the first.
-class Checker {
+/// Validates one scenario file or the requirement catalog (the shared strict reader plus their
+/// grammar), collecting every problem into `diags` instead of stopping at the first.
+class Checker : public YamlReader {
  public:
   Checker(std::string file, std::vector<Diagnostic>& diags, Expectations expectations = {})
-      : file_(std::move(file)), diags_(diags), expectations_(std::move(expectations)) {}
-
-  Mark mark(const YAML::Node& n) const { return mark(n.Mark()); }
-  Mark mark(const YAML::Mark& m) const {
-    // yaml-cpp marks are 0-based (-1 when unknown); ours are 1-based (0 when unknown).
-    return Mark{file_, m.line < 0 ? 0 : m.line + 1, m.column < 0 ? 0 : m.column + 1};
-  }
-  void error(const YAML::Node& at, std::string message) { error(mark(at), std::move(message)); }
-  void error(Mark at, std::string message) {
-    diags_.push_back({std::move(at), std::move(message)});
-  }
-
-  /// The keys of a map, reporting duplicates and keys outside `allowed`.
-  Fields fields(const YAML::Node& map, const Names& allowed, const std::string& what) {
-    Fields out;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        error(it->first, "expected a string key, got " + std::string(typeName(it->first)));
-        continue;
-      }
-      std::string key = it->first.Scalar();
-      if (const Entry* first = out.get(key)) {
-        error(it->first, "duplicate key '" + key + "' (first at line " +
-                             std::to_string(mark(first->k).line) + ")");
-      } else if (!contains(allowed, key)) {
-        error(it->first, "unknown key '" + key + "'" + suggest(key, allowed) + "; " + what +
-                             " keys: " + join(allowed));
-      } else {
-        out.entries.push_back({key, it->first, it->second});
-      }
-    }
-    return out;
-  }
-
-  void require(const YAML::Node& map, const Fields& f, const Names& keys, const std::string& what) {
-    for (const auto& k : keys)
-      if (!f.get(k)) error(map, "missing required key '" + k + "' in " + what);
-  }
-
-  /// Type checks report at the value; a missing value (`key:`) is reported at the key.
-  bool expect(const Entry& e, YAML::NodeType::value type, const char* wanted) {
-    if (e.v.Type() == type) return true;
-    if (e.v.IsNull()) {
-      error(e.k, "'" + e.key + "' has no value (expected " + wanted + ")");
-    } else {
-      error(e.v, "'" + e.key + "': expected " + wanted + ", got " + typeName(e.v));
-    }
-    return false;
-  }
-
-  std::optional<std::string> text(const Entry& e) {
-    if (!expect(e, YAML::NodeType::Scalar, "a string")) return std::nullopt;
-    checkVariables(e.v);
-    return e.v.Scalar();
-  }
+      : YamlReader(std::move(file), diags), expectations_(std::move(expectations)) {}
 
   /// expect.NAME of the device profile (loader.h, Expectations): with no profile known, any.
   bool knownExpectation(const std::string& name) const {
@@ -203,22 +124,6 @@ class Checker {
       }
     }
     if (malformed) error(v, "unclosed '${' in '" + v.Scalar() + "'");
-  }
-
-  std::optional<double> duration(const Entry& e) {
-    auto t = text(e);
-    if (!t) return std::nullopt;
-    double s = 0;
-    if (!parseDuration(*t, s)) {
-      error(e.v, "bad duration '" + *t + "' for '" + e.key +
-                     "' (expected e.g. 30s, 250ms, 2m, 1h or a number of seconds)");
-      return std::nullopt;
-    }
-    if (s <= 0) {
-      error(e.v, "'" + e.key + "' must be longer than zero");
-      return std::nullopt;
-    }
-    return s;
   }
 
   /// A duration that may add the lab's boot timeout: terms joined by '+', each a duration or
@@ -263,46 +168,6 @@ class Checker {
     return fixed;
   }
 
-  std::optional<bool> boolean(const Entry& e) {
-    if (!expect(e, YAML::NodeType::Scalar, "true or false")) return std::nullopt;
-    bool b = false;
-    if (!YAML::convert<bool>::decode(e.v, b)) {
-      error(e.v, "'" + e.key + "': expected true or false, got '" + e.v.Scalar() + "'");
-      return std::nullopt;
-    }
-    return b;
-  }
-
-  /// A list of strings, each with its mark.
-  std::vector<std::pair<std::string, Mark>> textList(const Entry& e) {
-    std::vector<std::pair<std::string, Mark>> out;
-    if (!expect(e, YAML::NodeType::Sequence, "a list")) return out;
-    for (const auto& item : e.v) {
-      if (auto t = text(Entry{e.key + " item", item, item})) out.emplace_back(*t, mark(item));
-    }
-    return out;
-  }
-
-  /// A map of name -> string (settings).
-  std::map<std::string, std::string> textMap(const Entry& e) {
-    std::map<std::string, std::string> out;
-    if (!expect(e, YAML::NodeType::Map, "a map")) return out;
-    Names any;
-    for (auto it = e.v.begin(); it != e.v.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        error(it->first, "expected a string key, got " + std::string(typeName(it->first)));
-        continue;
-      }
-      Entry item{it->first.Scalar(), it->first, it->second};
-      if (out.count(item.key)) {
-        error(item.k, "duplicate key '" + item.key + "'");
-      } else if (auto t = text(item)) {
-        out[item.key] = *t;
-      }
-    }
-    return out;
-  }
-
   std::vector<Scenario> file(const std::vector<YAML::Node>& docs);
   std::vector<Requirement> requirements(const YAML::Node& doc);
 
@@ -325,9 +190,10 @@ class Checker {
   std::optional<Condition> condition(const Entry& e);
   std::optional<Action> action(const Entry& e);
 
-  std::string file_;
-  std::vector<Diagnostic>& diags_;
   Expectations expectations_;
+  /// Every string a scenario holds may use only the known ${variables}.
+  void onText(const YAML::Node& v) override { checkVariables(v); }
+
   /// `since` references of the scenario being read: (step index, name, value node).
   struct SinceRef {
     size_t step;

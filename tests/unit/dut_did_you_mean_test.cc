@@ -6,7 +6,7 @@
 #include <random>
 
 #include "harness/dut/profile.h"
-#include "harness/dut/yaml_util.h"
+#include "harness/scenario/yaml_reader.h"
 
 namespace phonelab::dut {
 namespace {

@@ -17,9 +17,10 @@ const std::string kSrc = PHONELAB_SOURCE_DIR;
 TEST(LabFile, TheDefaultLabLoads) {
   LabFile lab = loadLabFile(kSrc + "/lab/emulated.yaml");
   EXPECT_EQ(lab.name, "emulated");
-  EXPECT_EQ(lab.driver, "emulator");
+  EXPECT_EQ(lab.driverName(), "emulator");
+  ASSERT_NE(lab.emulator(), nullptr);
   EXPECT_EQ(lab.mac, "02:00:c6:12:00:0a");
-  EXPECT_DOUBLE_EQ(lab.emulator.boot_delay, 0.3);
+  EXPECT_DOUBLE_EQ(lab.emulator()->boot_delay, 0.3);
   const SettingDef* ct = lab.profile.setting("connection_type");
   ASSERT_NE(ct, nullptr);
   EXPECT_EQ(ct->element, "Connection_Type");
@@ -33,24 +34,30 @@ TEST(LabFile, TheDefaultLabLoads) {
 
 TEST(LabFile, TheBenchExamplesLoad) {
   LabFile b8 = loadLabFile(kSrc + "/lab/examples/bench-8832.yaml");
-  EXPECT_EQ(b8.segment, "interface");
-  EXPECT_EQ(b8.interface, "enp3s0");
-  EXPECT_EQ(b8.vlan, 207);
-  EXPECT_EQ(b8.subnet, "198.18.7.0/24");
+  ASSERT_NE(b8.bench(), nullptr);
+  EXPECT_EQ(b8.segmentName(), "interface");
+  EXPECT_EQ(b8.bench()->interface, "enp3s0");
+  EXPECT_EQ(b8.bench()->vlan, 207);
+  EXPECT_EQ(b8.bench()->subnet, "198.18.7.0/24");
   EXPECT_TRUE(b8.isolated);
-  EXPECT_EQ(b8.driver, "physical");
-  EXPECT_EQ(b8.power, "snmp");
-  EXPECT_EQ(b8.snmp.port_oid, "1.3.6.1.2.1.105.1.1.1.3.1.7");
-  EXPECT_DOUBLE_EQ(b8.snmp.timeout, 5);
-  EXPECT_DOUBLE_EQ(b8.snmp.off_time, 5);
-  EXPECT_EQ(b8.snmp.agent(), "udp:198.51.100.20");
-  EXPECT_EQ(b8.model, "CP-8832-3PCC");
+  EXPECT_EQ(b8.driverName(), "physical");
+  ASSERT_NE(b8.physical(), nullptr);
+  EXPECT_EQ(powerName(b8.physical()->power), "snmp");
+  const auto* snmp = std::get_if<SnmpPower>(&b8.physical()->power);
+  ASSERT_NE(snmp, nullptr);
+  EXPECT_EQ(snmp->port_oid, "1.3.6.1.2.1.105.1.1.1.3.1.7");
+  EXPECT_DOUBLE_EQ(snmp->timeout, 5);
+  EXPECT_DOUBLE_EQ(snmp->off_time, 5);
+  EXPECT_EQ(snmp->agent(), "udp:198.51.100.20");
+  EXPECT_EQ(b8.physical()->model, "CP-8832-3PCC");
   EXPECT_TRUE(b8.has("audio_loopback"));
 
   LabFile b7 = loadLabFile(kSrc + "/lab/examples/bench-7832.yaml");
-  EXPECT_EQ(b7.vlan, 0);
+  ASSERT_NE(b7.bench(), nullptr);
+  EXPECT_EQ(b7.bench()->vlan, 0);
   EXPECT_FALSE(b7.isolated);
-  EXPECT_EQ(b7.power, "manual");
+  ASSERT_NE(b7.physical(), nullptr);
+  EXPECT_EQ(powerName(b7.physical()->power), "manual");
   EXPECT_EQ(b7.audio_loopback, "cable");
   EXPECT_EQ(b7.profile.name, "Cisco IP Conference Phone 7832 (MPP)");
   // The choices no public source confirms are marked, the published names are not.
@@ -73,15 +80,15 @@ TEST(LabFile, ProgramArgvSubstitutions) {
 
 TEST(LabFile, TheEmulatorLabIsUnchanged) {
   LabFile lab = loadLabFile(kSrc + "/lab/emulated.yaml");
-  EXPECT_EQ(lab.segment, "namespaces");
-  EXPECT_EQ(lab.power, "process");
-  EXPECT_TRUE(lab.interface.empty());
+  EXPECT_EQ(lab.segmentName(), "namespaces");
+  EXPECT_EQ(lab.bench(), nullptr);
+  EXPECT_EQ(lab.physical(), nullptr);
 }
 
 TEST(LabFile, EmulatorTlsRefusalAndClockOffset) {
   LabFile dflt = loadLabFile(kSrc + "/lab/emulated.yaml");
-  EXPECT_EQ(dflt.emulator.tls_refusal, "alert");
-  EXPECT_DOUBLE_EQ(dflt.emulator.clock_offset, 0);
+  EXPECT_EQ(dflt.emulator()->tls_refusal, "alert");
+  EXPECT_DOUBLE_EQ(dflt.emulator()->clock_offset, 0);
   const std::string path = ::testing::TempDir() + "/lab-emulator-tls.yaml";
   std::ofstream(path) << "lab: {name: e, segment: namespaces, isolated: true}\n"
                          "dut:\n  driver: emulator\n  profile: "
@@ -90,8 +97,8 @@ TEST(LabFile, EmulatorTlsRefusalAndClockOffset) {
                          "  mac: \"02:00:c6:12:00:0a\"\n"
                          "  emulator: {tls_refusal: close, clock_offset: -240h}\n";
   LabFile lab = loadLabFile(path);
-  EXPECT_EQ(lab.emulator.tls_refusal, "close");
-  EXPECT_DOUBLE_EQ(lab.emulator.clock_offset, -240 * 3600.0);
+  EXPECT_EQ(lab.emulator()->tls_refusal, "close");
+  EXPECT_DOUBLE_EQ(lab.emulator()->clock_offset, -240 * 3600.0);
 }
 
 TEST(LabFile, SnmpOffTimeDefaultsToThreeSecondsAndTheHostMayNameAPort) {
@@ -105,10 +112,13 @@ TEST(LabFile, SnmpOffTimeDefaultsToThreeSecondsAndTheHostMayNameAPort) {
                          "  snmp: {host: \"switch-3.lab:1161\", community: c,\n"
                          "         port_oid: .1.3.6.1.2.1.105.1.1.1.3.1.7}\n";
   LabFile lab = loadLabFile(path);
-  EXPECT_DOUBLE_EQ(lab.snmp.off_time, 3);
-  EXPECT_EQ(lab.snmp.agent(), "udp:switch-3.lab:1161");
-  EXPECT_EQ(lab.snmp.on_value, "1");
-  EXPECT_EQ(lab.snmp.off_value, "2");
+  ASSERT_NE(lab.physical(), nullptr);
+  const auto* snmp = std::get_if<SnmpPower>(&lab.physical()->power);
+  ASSERT_NE(snmp, nullptr);
+  EXPECT_DOUBLE_EQ(snmp->off_time, 3);
+  EXPECT_EQ(snmp->agent(), "udp:switch-3.lab:1161");
+  EXPECT_EQ(snmp->on_value, "1");
+  EXPECT_EQ(snmp->off_value, "2");
 }
 
 /// Each file in fixtures/labs-invalid starts with "# expect: <line>:<col>: <message part>".

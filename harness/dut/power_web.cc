@@ -1,0 +1,47 @@
+#include "harness/dut/power.h"
+
+namespace phonelab::dut {
+namespace {
+
+/// power: web: the phone's own /admin/reboot at its last known address; nothing if none is known
+/// (the phone is expected to be asking for an address already).
+class WebPowerDriver : public BenchPower {
+ public:
+  WebPowerDriver(const LabFile& lab, DutEnv env, PhoneAccess phone)
+      : BenchPower(lab, std::move(env)), phone_(std::move(phone)) {}
+
+  void on() override {
+    const Deadline boot = Deadline::in(Seconds(lab_.boot_timeout));
+    std::string addr = phone_.address();
+    if (addr.empty()) {
+      env_.log->emit("dut", "dut.power", {{"state", "waiting"}, {"power", "web"}},
+                     "power: web: where the phone is is not known yet: waiting for it to ask for "
+                     "an address (DHCP)");
+      return;
+    }
+    std::string why;
+    const std::string& reboot = lab_.profile.admin.reboot;
+    auto status = phone_.get(reboot, boot.min(Deadline::in(Seconds(10))), why);
+    if (!status || *status != 200) {
+      env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
+                     "power: web: could not reboot the phone at " + addr + " (" +
+                         (status ? "HTTP " + std::to_string(*status) : why) +
+                         "): waiting for it to ask for an address");
+      return;
+    }
+    env_.log->emit("dut", "dut.power", {{"state", "rebooting"}, {"power", "web"}, {"ip", addr}},
+                   "power: web: reboot requested at http://" + addr + reboot);
+  }
+
+ private:
+  PhoneAccess phone_;
+};
+
+}  // namespace
+
+std::unique_ptr<PowerDriver> makeWebPower(const LabFile& lab, const DutEnv& env,
+                                          PhoneAccess phone) {
+  return std::make_unique<WebPowerDriver>(lab, env, std::move(phone));
+}
+
+}  // namespace phonelab::dut

@@ -1,0 +1,47 @@
+#include "harness/dut/strategy.h"
+
+namespace phonelab::dut {
+
+bool DutStrategy::wantsSweep() const {
+  const PhysicalDevice* phys = lab_.physical();
+  return phys && std::holds_alternative<WebPower>(phys->power) && phone_ip_.empty();
+}
+
+void DutStrategy::powerOn(Dut& dut) {
+  dut.powerOn();
+  state_ = State::powered;
+}
+
+DutResult DutStrategy::waitReady(Dut& dut, Deadline deadline) {
+  auto r = dut.waitReady(deadline);
+  if (r.ok) state_ = State::ready;
+  return r;
+}
+
+std::optional<DutResult> DutStrategy::resetIfDue(Dut& dut, Deadline deadline) {
+  const PhysicalDevice* phys = lab_.physical();
+  if (!phys || !phys->factory_reset || reset_done_) return std::nullopt;
+  auto r = dut.resetToFactory(deadline);
+  if (r.ok) {
+    reset_done_ = true;
+    state_ = State::reset;
+  }
+  return r;
+}
+
+DutResult DutStrategy::configure(Dut& dut, const std::map<std::string, std::string>& settings,
+                                 Deadline deadline) {
+  auto r = dut.configure(settings, deadline);
+  if (r.ok) state_ = State::configured;
+  return r;
+}
+
+DutResult DutStrategy::teardown(Dut& dut, Deadline deadline) {
+  state_ = State::off;
+  if (!lab_.physical()) return {};
+  auto r = dut.restoreSettings(deadline);
+  if (!dut.address().empty()) phone_ip_ = dut.address();
+  return r;
+}
+
+}  // namespace phonelab::dut
