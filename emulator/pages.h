@@ -35,7 +35,7 @@ struct PhoneStatus {
   std::string acs_url;              // ACS_URL: from option 43 / 125 (comma list when both)
   long lease_seconds = 0, t1_seconds = 0;
   std::string dhcp_server;  // DHCP_Server (option 54)
-  // SIP (sip_ua.cc).
+  // SIP (sip_ua_*.cc).
   std::string registration_state = "Not Registered";  // Registered / Failed: <why> / Not Registered
   std::string registered_proxy;                       // ip:port of the registrar that said 200
   long registration_expires = 0;                      // granted expiry (s)

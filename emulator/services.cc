@@ -9,19 +9,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <random>
 #include <set>
 
+#include "emulator/coro.h"
+#include "emulator/http_client.h"
 #include "emulator/log.h"
 #include "emulator/netproto.h"
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace dhcp = phonelab::proto::dhcp;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -32,10 +29,6 @@ using std::chrono::steady_clock;
 namespace phonelab::emulator {
 
 namespace {
-
-std::chrono::milliseconds ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
-}
 
 asio::ip::address_v4 v4(const Ip4& a) {
   return asio::ip::address_v4(asio::ip::address_v4::bytes_type{a[0], a[1], a[2], a[3]});
@@ -344,56 +337,34 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
 
   // ---- HTTP ----
 
-  awaitable<HttpResult> httpRequest(http::verb verb, Ip4 ip, const ServiceUrl& url,
-                                    std::string body, std::string content_type) {
+  awaitable<HttpResult> httpRequest(bool post, Ip4 ip, const ServiceUrl& url, std::string body,
+                                    std::string content_type) {
+    HttpRequest req;
+    req.post = post;
+    req.host = url.host;
+    req.port = url.port;
+    req.target = url.path;
+    req.user_agent = "Cisco-" + cfg.id.model + "/12.0.1 (phone-emulator)";
+    req.content_type = std::move(content_type);
+    req.headers = {{"SOAPAction", ""}};
+    req.body = std::move(body);
+    const tcp::endpoint ep(v4(ip), url.port);
+    auto r = co_await httpExchange(ep, v4(cfg.own_ip), ms(cfg.http_timeout), std::move(req));
     HttpResult out;
-    beast::tcp_stream stream(io);
-    stream.expires_after(ms(cfg.http_timeout));
-    boost::system::error_code ec;
-    stream.socket().open(tcp::v4(), ec);
-    if (!ec) stream.socket().bind(tcp::endpoint(v4(cfg.own_ip), 0), ec);
-    if (ec) {
-      out.error = "cannot open a TCP socket: " + ec.message();
-      co_return out;
+    using Step = HttpResponse::Step;
+    if (r.failed == Step::Open) {
+      out.error = "cannot open a TCP socket: " + r.error.message();
+    } else if (r.failed != Step::None) {
+      out.error =
+          std::string(r.failed == Step::Connect ? "connect to"
+                      : r.failed == Step::Send  ? "sending to"
+                                                : "reading from") +
+          " " + ep.address().to_string() + ":" + std::to_string(url.port) + ": " +
+          (r.timedOut() ? "timed out after " + formatSecs(cfg.http_timeout) : r.error.message());
+    } else {
+      out.status = r.status;
+      out.body = std::move(r.body);
     }
-    tcp::endpoint ep(v4(ip), url.port);
-    co_await stream.async_connect(ep, asio::redirect_error(use_awaitable, ec));
-    auto what = [&](const char* step) {
-      return std::string(step) + " " + ep.address().to_string() + ":" + std::to_string(url.port) +
-             ": " +
-             (ec == beast::error::timeout ? "timed out after " + formatSecs(cfg.http_timeout)
-                                          : ec.message());
-    };
-    if (ec) {
-      out.error = what("connect to");
-      co_return out;
-    }
-    http::request<http::string_body> req{verb, url.path, 11};
-    req.set(http::field::host, url.host + (url.port == 80 ? "" : ":" + std::to_string(url.port)));
-    req.set(http::field::user_agent, "Cisco-" + cfg.id.model + "/12.0.1 (phone-emulator)");
-    req.set(http::field::connection, "close");
-    if (verb == http::verb::post) {
-      req.set(http::field::content_type, content_type);
-      req.set("SOAPAction", "");
-      req.body() = std::move(body);
-      req.prepare_payload();
-    }
-    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      out.error = what("sending to");
-      co_return out;
-    }
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1024 * 1024);
-    co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      out.error = what("reading from");
-      co_return out;
-    }
-    out.status = static_cast<int>(parser.get().result_int());
-    out.body = std::move(parser.get().body());
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return out;
   }
 
@@ -443,7 +414,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
     if (url->scheme == "tftp")
       co_return co_await tftpGet(*ip.address, url->port, url->path.substr(1));
     logLine("http: GET " + url_text);
-    auto r = co_await httpRequest(http::verb::get, *ip.address, *url, "", "");
+    auto r = co_await httpRequest(false, *ip.address, *url, "", "");
     if (!r.error.empty()) {
       out.body_or_error = r.error;
     } else if (r.status != 200) {
@@ -475,7 +446,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
     p.software_version = self->cfg.firmware;
     p.ip = dhcp::ip4String(self->cfg.own_ip);
     logLine("tr069: Inform (1 BOOT) to " + url_text + " (option " + std::to_string(option) + ")");
-    auto r = co_await self->httpRequest(http::verb::post, *ip.address, *url, buildCwmpInform(p),
+    auto r = co_await self->httpRequest(true, *ip.address, *url, buildCwmpInform(p),
                                         "text/xml; charset=\"utf-8\"");
     if (self->stopped) co_return;
     if (!r.error.empty()) {

@@ -19,6 +19,7 @@
 #include "base/core/error.h"
 #include "base/proto/dhcp.h"
 #include "emulator/form.h"
+#include "emulator/http_client.h"
 #include "emulator/log.h"
 
 namespace asio = boost::asio;
@@ -74,47 +75,40 @@ struct Fetched {
 /// GET http://host:port/target with one deadline over connect, write and read.
 awaitable<Fetched> httpGet(HttpUrl url) {
   Fetched out;
-  auto ex = co_await asio::this_coro::executor;
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(url.host, ec);
   if (ec) {
     out.error = "cannot resolve \"" + url.host + "\": host names are not supported, use an address";
     co_return out;
   }
-  beast::tcp_stream stream(ex);
-  stream.expires_after(kResyncTimeout);
-  tcp::endpoint ep(addr, url.port);
-  co_await stream.async_connect(ep, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    out.error = "connect to " + ep.address().to_string() + ":" + std::to_string(url.port) + ": " +
-                (ec == beast::error::timeout ? std::string("timed out after 10 s") : ec.message());
+  HttpRequest req;
+  req.host = url.host;
+  req.port = url.port;
+  req.target = url.target;
+  req.user_agent = "Cisco-CP-8832-3PCC/12.0.1 (phone-emulator)";
+  const tcp::endpoint ep(addr, url.port);
+  auto r = co_await httpExchange(ep, std::nullopt, kResyncTimeout, std::move(req));
+  const std::string timed_out = "timed out after 10 s";
+  switch (r.failed) {
+    case HttpResponse::Step::None:
+      break;
+    case HttpResponse::Step::Open:
+    case HttpResponse::Step::Connect:
+      out.error = "connect to " + ep.address().to_string() + ":" + std::to_string(url.port) + ": " +
+                  (r.timedOut() ? timed_out : r.error.message());
+      co_return out;
+    case HttpResponse::Step::Send:
+      out.error = "sending the request: " + r.error.message();
+      co_return out;
+    case HttpResponse::Step::Read:
+      out.error = "reading the response: " + (r.timedOut() ? timed_out : r.error.message());
+      co_return out;
+  }
+  if (r.status != 200) {
+    out.error = "HTTP " + std::to_string(r.status) + " " + r.reason;
     co_return out;
   }
-  http::request<http::empty_body> req{http::verb::get, url.target, 11};
-  req.set(http::field::host, url.host + (url.port == 80 ? "" : ":" + std::to_string(url.port)));
-  req.set(http::field::user_agent, "Cisco-CP-8832-3PCC/12.0.1 (phone-emulator)");
-  req.set(http::field::connection, "close");
-  co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    out.error = "sending the request: " + ec.message();
-    co_return out;
-  }
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1024 * 1024);
-  co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    out.error = "reading the response: " +
-                (ec == beast::error::timeout ? std::string("timed out after 10 s") : ec.message());
-    co_return out;
-  }
-  auto& res = parser.get();
-  if (res.result() != http::status::ok) {
-    out.error = "HTTP " + std::to_string(res.result_int()) + " " + std::string(res.reason());
-    co_return out;
-  }
-  out.body = std::move(res.body());
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  out.body = std::move(r.body);
   co_return out;
 }
 
