@@ -308,10 +308,6 @@ std::optional<std::string> sdpAnswer(const std::string& offer, const std::string
   return sdp::build(*s);
 }
 
-std::optional<SdpMedia> sdpMedia(const std::string& text) {
-  return sdp::firstAudio(text);
-}
-
 bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
   for (const auto& h : m.headers) {
     if (h.value.size() > limit) return true;

@@ -156,12 +156,6 @@ std::optional<proto::sdp::Session> sdpAnswerSession(const std::string& offer,
                                                     const std::string& own_ip, uint16_t rtp_port,
                                                     uint64_t session_id);
 
-/// The first audio stream of an SDP (base/proto/sdp.h firstAudio): the address to send RTP to
-/// (media-level c= over the session's), its port and payload types in order. nullopt without
-/// m=audio, a usable port or an IPv4 c= line.
-using SdpMedia = proto::sdp::AudioStream;
-std::optional<SdpMedia> sdpMedia(const std::string& sdp);
-
 /// Auto-answer as MPP paging/intercom calls ask for it: a Call-Info value with an answer-after
 /// parameter, the seconds to ring before answering ("Call-Info: <sip:proxy>;answer-after=0").
 /// nullopt when the INVITE does not ask (or the value is not a number up to 9999): it rings until

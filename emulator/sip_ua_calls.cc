@@ -73,32 +73,30 @@ void SipUa::Impl::onInvite(const sip::Message& m, const udp::endpoint& src) {
   }
   uint16_t rtp = next_rtp;
   next_rtp = static_cast<uint16_t>(next_rtp + 2 > 32766 ? 16384 : next_rtp + 2);
-  auto sdp = sdpAnswer(m.body, own_ip, rtp, static_cast<uint64_t>(calls_received) + 1000);
-  if (!sdp) {
+  auto answer = sdpAnswerSession(m.body, own_ip, rtp, static_cast<uint64_t>(calls_received) + 1000);
+  if (!answer) {
     logLine("sip: INVITE from " + ip + " offers neither PCMU nor PCMA: 488");
     respond(m, 488, "Not Acceptable Here", src);
     return;
   }
+  proto::sdp::Media& audio = answer->media.front();
   if (srtpFault()) {
-    auto at = sdp->find(" RTP/AVP");
-    if (at != std::string::npos) sdp->replace(at, 8, " RTP/SAVP");
+    audio.proto = "RTP/SAVP";
   } else if (tls_mode && faults.has("media-savp-sdp-only")) {
     // The SDP layer marks the call secure because the signalling is (RTP/SAVP with an SDES
     // key), while the media engine was never told: the packets stay plain RTP.
-    auto at = sdp->find(" RTP/AVP");
-    if (at != std::string::npos) {
-      sdp->replace(at, 8, " RTP/SAVP");
-      *sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + sip::randomToken(40) + "\r\n";
-      logLine("sip: fault media-savp-sdp-only: SDP answer RTP/SAVP, media stays plain RTP");
-    }
+    audio.proto = "RTP/SAVP";
+    audio.crypto.push_back({1, "AES_CM_128_HMAC_SHA1_80", "inline:" + sip::randomToken(40)});
+    logLine("sip: fault media-savp-sdp-only: SDP answer RTP/SAVP, media stays plain RTP");
   }
+  const std::string sdp = proto::sdp::build(*answer);
   Call cl;
   cl.call_id = m.callId();
   cl.local_tag = sip::randomToken(10);
   cl.invite_branch = m.topViaBranch();
   cl.peer = src;
   cl.invite = m;
-  cl.answer_sdp = *sdp;
+  cl.answer_sdp = sdp;
   cl.rtp_port = rtp;
   call = std::move(cl);
   send(response(m, 100, "Trying", ""), src);
@@ -179,8 +177,8 @@ bool SipUa::Impl::srtpFault() const {
 
 /// The audio loopback of an answered call: to the offer's media address, in the answer's codec.
 void SipUa::Impl::startMedia(Call& cl) {
-  auto offer = sdpMedia(cl.invite.body);
-  auto answer = sdpMedia(cl.answer_sdp);
+  auto offer = proto::sdp::firstAudio(cl.invite.body);
+  auto answer = proto::sdp::firstAudio(cl.answer_sdp);
   if (!offer || !answer || answer->payloads.empty()) {
     logLine("sip: call " + cl.call_id + ": no media address in the offer, no audio");
     return;

@@ -384,28 +384,7 @@ TEST(SipFaults, EveryRowExists) {
 
 }  // namespace
 
-namespace {
-
-TEST(SipSdp, MediaAddressOfTheFirstAudioStream) {
-  auto m = sdpMedia(
-      "v=0\r\nc=IN IP4 198.18.0.10\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 10.0.0.1\r\n"
-      "m=audio 40000 RTP/AVP 8 0 101\r\n");
-  ASSERT_TRUE(m);
-  EXPECT_EQ(m->ip, "198.18.0.10");  // the video stream's c= is not the audio's
-  EXPECT_EQ(m->port, 40000);
-  EXPECT_EQ(m->payloads, (std::vector<int>{8, 0, 101}));
-  auto media_level =
-      sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 5.6.7.8/127\r\n");
-  ASSERT_TRUE(media_level);
-  EXPECT_EQ(media_level->ip, "5.6.7.8");
-  EXPECT_EQ(media_level->session_ip, "1.2.3.4");  // what fault audio-session-c-line sends to
-  EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\n"));
-  EXPECT_FALSE(sdpMedia("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"));  // no address
-  EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 70000 RTP/AVP 0\r\n"));
-  EXPECT_FALSE(sdpMedia("v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n"));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // Auto-answer is asked for by Call-Info's answer-after (MPP paging/intercom); anything else rings.
 TEST(SipAutoAnswer, CallInfoAnswerAfter) {
