@@ -1,3 +1,6 @@
+// Over 600 lines on purpose: one RFC 2131 client state machine (section 4.4: SELECTING,
+// REQUESTING, BOUND, RENEWING, REBINDING), whose states, timers and receive path share every
+// field of DhcpClient::Impl and read top to bottom as the RFC's state diagram does.
 #include "emulator/dhcp_client.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,7 @@
+// Over 600 lines on purpose: the phone's life cycle is one sequence (power, boot delay, static or
+// DHCP addressing, the services and SIP started in the order a 7832 starts them, renewal,
+// reboot, crash and watchdog), each step handing to the next through Phone::Impl's state; split
+// across files, the boot order a reader follows here would be spread over them.
 #include "emulator/phone.h"
 
 #include <csignal>

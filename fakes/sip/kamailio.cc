@@ -17,6 +17,7 @@
 
 #include "base/core/error.h"
 #include "base/core/safe_fs.h"
+#include "base/lab/daemon.h"
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
 
