@@ -295,6 +295,10 @@ std::vector<std::pair<std::string, std::string>> parseUlDump(const std::string& 
 }
 
 struct KamailioServer::Impl {
+  lab::Daemon daemon;
+  KamailioOptions opt;
+  std::string key_dir;  // its copy of the TLS key, outside the report; removed when it stops
+
   // Kamailio parses the phone's SIP: it runs as its packaged account, not as root. Its folder
   // (config with the SIP passwords, TLS key, pid file, ctl socket) is that account's alone
   // (Debian's `kamailio`; none: root, with a warning).
@@ -302,9 +306,6 @@ struct KamailioServer::Impl {
       : daemon("kamailio", o.work_dir, kKamailioUser, ctlPath, l), opt(o) {
     opt.work_dir = daemon.folder.work_dir;
   }
-  lab::Daemon daemon;
-  KamailioOptions opt;
-  std::string key_dir;  // its copy of the TLS key, outside the report; removed when it stops
 
   std::string configPath() const { return opt.work_dir + "/kamailio.cfg"; }
   std::string logPath() const { return opt.work_dir + "/kamailio.log"; }
