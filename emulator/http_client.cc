@@ -57,7 +57,7 @@ asio::awaitable<HttpResponse> httpExchange(tcp::endpoint to,
   }
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(1024 * 1024);
+  parser.body_limit(std::uint64_t{1024} * 1024);
   co_await http::async_read(stream, buf, parser, asio::redirect_error(use_awaitable, ec));
   if (ec) {
     out.failed = HttpResponse::Step::Read;

@@ -315,7 +315,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
         body.append(p->data.begin(), p->data.end());
         last = buildTftpAck(expected);
         sock.send_to(asio::buffer(last), *tid, 0, ec);
-        if (body.size() > 1024 * 1024) {
+        if (body.size() > size_t{1024} * 1024) {
           out.body_or_error = "TFTP file " + file + " is larger than 1 MiB";
           co_return out;
         }

@@ -217,8 +217,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     }
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(64 * 1024);
+      parser.header_limit(std::uint32_t{16} * 1024);
+      parser.body_limit(std::uint64_t{64} * 1024);
       stream->expires_after(kReadTimeout);
       co_await http::async_read(*stream, buf, parser, asio::redirect_error(use_awaitable, ec));
       if (self->stopped) break;

@@ -192,7 +192,7 @@ void maskFrame(std::string& b, size_t off, size_t len, size_t& n) {
   uint32_t pseudo = 0;
   if (type == 0x0800) {
     if (p + 20 > end) return;
-    size_t ihl = (static_cast<uint8_t>(b[p]) & 0x0f) * 4u;
+    size_t ihl = static_cast<size_t>(static_cast<uint8_t>(b[p]) & 0x0f) * 4;
     size_t total = rd16(b, p + 2);
     if (ihl < 20 || p + total > end || total < ihl) return;  // truncated: left as captured
     if ((rd16(b, p + 6) & 0x3fff) != 0) return;              // a fragment
@@ -213,7 +213,7 @@ void maskFrame(std::string& b, size_t off, size_t len, size_t& n) {
   }
   size_t hdr = 0, csum_at = 0;
   if (proto == 6 && l4_len >= 20) {
-    hdr = (static_cast<uint8_t>(b[l4 + 12]) >> 4) * 4u;
+    hdr = static_cast<size_t>(static_cast<uint8_t>(b[l4 + 12]) >> 4) * 4;
     csum_at = l4 + 16;
   } else if (proto == 17 && l4_len >= 8) {
     hdr = 8;

@@ -339,7 +339,7 @@ Measures analyse(const Stimulus& stim, const std::vector<RtpPacket>& sent,
   m.packets_received = static_cast<int>(rx.size());
 
   // Room for the stimulus plus up to 2 s of round trip.
-  m.received.assign(m.sent.size() + 2 * kRate, 0);
+  m.received.assign(m.sent.size() + size_t{2} * kRate, 0);
   double lag_guess = 0;
   if (!rx.empty()) {
     m.payload_type = rx.front()->payload_type;

@@ -38,7 +38,7 @@ struct HttpServerOptions {
   std::string address;  // IPv4 to bind
   int port = 80;
   Seconds read_timeout{5};  // per request, from the first byte awaited
-  size_t body_limit = 4 * 1024 * 1024;
+  size_t body_limit = size_t{4} * 1024 * 1024;
 };
 
 class HttpServer {

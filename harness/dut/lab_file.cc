@@ -70,7 +70,7 @@ bool validHostPort(const std::string& s) {
 /// A numeric OID: optional leading '.', then at least two numbers joined by '.'; at most 128
 /// sub-identifiers (SNMP's limit) of at most 10 digits.
 bool validOid(const std::string& s) {
-  if (s.empty() || s.size() > 128 * 11) return false;
+  if (s.empty() || s.size() > size_t{128} * 11) return false;
   size_t i = s[0] == '.' ? 1 : 0;
   size_t parts = 0;
   for (;;) {

@@ -27,7 +27,8 @@ const char* fileKind(mode_t mode) {
 }
 
 std::string sizeText(size_t bytes) {
-  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes % (size_t{1024} * 1024) == 0)
+    return std::to_string(bytes / (size_t{1024} * 1024)) + " MiB";
   if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " bytes";
 }

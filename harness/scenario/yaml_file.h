@@ -15,7 +15,7 @@
 namespace phonelab::scenario {
 
 /// The largest YAML file the harness reads (the biggest of ours is a few tens of KiB).
-inline constexpr size_t kMaxYamlFileBytes = 1024 * 1024;
+inline constexpr size_t kMaxYamlFileBytes = size_t{1024} * 1024;
 
 /// Reads a file that must be a regular file (after symlinks) of at most `max_bytes`. Returns
 /// false with `error` ("not a regular file (a character device)", "larger than 1 MiB", ...).
