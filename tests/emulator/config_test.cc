@@ -35,7 +35,7 @@ std::string readFile(const std::string& p) {
 
 }  // namespace
 
-TEST(EmuConfig, Defaults) {
+TEST(EmuConfig, StartsWithTheFactoryValueOfEveryParameter) {
   ConfigStore c;
   EXPECT_EQ(c.get("Connection_Type"), "DHCP");
   EXPECT_EQ(c.get("Static_IP"), "");
@@ -119,7 +119,7 @@ TEST(EmuConfig, RestartParametersAreTheDeviceProfilesRestartSettings) {
   }
 }
 
-TEST(EmuConfig, Validation) {
+TEST(EmuConfig, RefusesMalformedValuesAndUnknownParameters) {
   ConfigStore c;
   EXPECT_EQ(c.set("Connection_Type", "Static IP"), "");
   EXPECT_NE(c.set("Connection_Type", "static"), "");

@@ -14,7 +14,7 @@ B str(std::string_view s) {
 }
 }  // namespace
 
-TEST(EmuDhcpInfo, Addresses) {
+TEST(EmuDhcpInfo, DecodesAddressesAndFlagsLengthsNotAMultipleOfFour) {
   EXPECT_EQ(*decodeIp4(B{198, 18, 0, 4}).value, (Ip4{198, 18, 0, 4}));
   auto bad = decodeIp4(B{1, 2, 3});
   EXPECT_FALSE(bad);
@@ -29,7 +29,7 @@ TEST(EmuDhcpInfo, Addresses) {
   EXPECT_TRUE(decodeIp4List(B{}).bad_length);               // empty
 }
 
-TEST(EmuDhcpInfo, Netmask) {
+TEST(EmuDhcpInfo, AcceptsOnlyContiguousNonZeroNetmasks) {
   EXPECT_TRUE(decodeNetmask(B{255, 255, 255, 0}));
   auto holes = decodeNetmask(B{255, 0, 255, 0});  // not contiguous
   EXPECT_FALSE(holes);
@@ -38,14 +38,14 @@ TEST(EmuDhcpInfo, Netmask) {
   EXPECT_TRUE(decodeNetmask(B{255, 255, 255}).bad_length);
 }
 
-TEST(EmuDhcpInfo, TimeOffset) {
+TEST(EmuDhcpInfo, DecodesASignedOffsetAndRefusesOneYearsFromUtc) {
   EXPECT_EQ(*decodeTimeOffset(B{0, 0, 0x0e, 0x10}).value, 3600);
   EXPECT_EQ(*decodeTimeOffset(B{0xff, 0xff, 0xf1, 0xf0}).value, -3600);  // signed
   EXPECT_FALSE(decodeTimeOffset(B{0x7f, 0, 0, 0}));                      // years away from UTC
   EXPECT_TRUE(decodeTimeOffset(B{0, 0, 0x0e}).bad_length);
 }
 
-TEST(EmuDhcpInfo, Text) {
+TEST(EmuDhcpInfo, DecodesNamesAndTextDroppingATrailingNulAndRefusingControlBytes) {
   EXPECT_EQ(*decodeHostName(str("lab.example")).value, "lab.example");
   EXPECT_EQ(*decodeHostName(str(std::string("tftp\0", 5))).value, "tftp");  // trailing NUL
   EXPECT_EQ(*decodeHostName(str("198.18.0.4")).value, "198.18.0.4");
@@ -58,7 +58,7 @@ TEST(EmuDhcpInfo, Text) {
   EXPECT_TRUE(decodeText(B{}).bad_length);
 }
 
-TEST(EmuDhcpInfo, Option43) {
+TEST(EmuDhcpInfo, FindsTheAcsUrlInSubOptionOneOrAsTheWholeOption) {
   // TR-106: sub-option 1 = ACS URL, other sub-options ignored.
   B tlv{2, 3, 'a', 'b', 'c', 1, 20};
   auto url = str("http://198.18.0.6/ac");
@@ -73,7 +73,7 @@ TEST(EmuDhcpInfo, Option43) {
   EXPECT_TRUE(decodeAcs43(B{}).bad_length);
 }
 
-TEST(EmuDhcpInfo, Option125) {
+TEST(EmuDhcpInfo, FindsTheAcsUrlUnderEnterprise3561AndFlagsOverruns) {
   auto url = str("http://acs.lab.example/cwmp");
   B d{0, 0, 0x0d, 0xe9};  // enterprise 3561
   d.push_back(static_cast<uint8_t>(2 + url.size()));
@@ -95,7 +95,7 @@ TEST(EmuDhcpInfo, Option125) {
   EXPECT_TRUE(decodeAcs125(B{0, 0, 0x0d, 0xe9, 2, 11, 9}).bad_length);
 }
 
-TEST(EmuDhcpInfo, DecoderFaults) {
+TEST(EmuDhcpInfo, EachDecoderFaultMisreadsItsOptionAndLeavesANote) {
   // option-43-first-suboption: sub-option 2 first is taken for the URL (and is not one).
   B tlv{2, 3, 'a', 'b', 'c', 1, 8};
   auto url = str("http://a");
@@ -125,7 +125,7 @@ TEST(EmuDhcpInfo, DecoderFaults) {
   EXPECT_EQ(bad.fault_notes.size(), 2u);
 }
 
-TEST(EmuDhcpInfo, WholeAck) {
+TEST(EmuDhcpInfo, DecodesEveryOptionOfAnAckAndSkipsTheMalformedAndIgnoredOnes) {
   dhcp::Message m;
   m.setOption(53, {5});
   m.setOption(1, {255, 255, 255, 0});

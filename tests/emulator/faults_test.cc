@@ -6,7 +6,7 @@
 
 using namespace phonelab::emulator;
 
-TEST(EmuFaults, Registry) {
+TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
   std::set<std::string> names;
   for (const auto& f : faultTable()) {
     EXPECT_TRUE(names.insert(std::string(f.name)).second) << "duplicate " << f.name;
@@ -124,7 +124,7 @@ TEST(EmuFaults, EnableAndHas) {
   EXPECT_EQ(f.active().size(), 1u);
 }
 
-TEST(EmuFaults, ListFormat) {
+TEST(EmuFaults, ListsOneTabSeparatedLinePerFault) {
   std::string list = listFaults();
   size_t lines = 0;
   for (size_t pos = 0; pos < list.size();) {

@@ -6,7 +6,7 @@
 
 using namespace phonelab::emulator;
 
-TEST(EmuForm, UrlDecode) {
+TEST(EmuForm, DecodesPlusAndPercentEscapesAndKeepsBrokenOnes) {
   EXPECT_EQ(urlDecode("Static+IP"), "Static IP");
   EXPECT_EQ(urlDecode("a%20b%2Bc%26d%3d"), "a b+c&d=");
   EXPECT_EQ(urlDecode("100%"), "100%");
@@ -14,7 +14,7 @@ TEST(EmuForm, UrlDecode) {
   EXPECT_EQ(urlDecode("%00").size(), 1u);
 }
 
-TEST(EmuForm, ParseForm) {
+TEST(EmuForm, SplitsFieldsDecodesThemAndKeepsEmptyValues) {
   auto f = parseForm("Connection_Type=Static+IP&Static_IP=198.18.250.10&&empty=&flag&a%3Db=c%26d");
   ASSERT_EQ(f.size(), 5u);
   EXPECT_EQ(f[0], (std::pair<std::string, std::string>{"Connection_Type", "Static IP"}));
@@ -39,7 +39,7 @@ TEST(EmuForm, CookiesAndBasicAuth) {
   EXPECT_FALSE(parseBasicAuth(""));
 }
 
-TEST(EmuForm, HtmlEscape) {
+TEST(EmuForm, EscapesAllFiveHtmlSpecialCharacters) {
   EXPECT_EQ(htmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 }
 

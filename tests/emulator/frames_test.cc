@@ -46,7 +46,7 @@ TEST(EmuFrames, ParseRejectsMalformed) {
   EXPECT_FALSE(parseUdpFrame(bad));
 }
 
-TEST(EmuFrames, GratuitousArp) {
+TEST(EmuFrames, BuildsAGratuitousArpRequestForItsOwnAddress) {
   Mac mac = *dhcp::parseMac("02:00:c6:12:00:0a");
   Ip4 ip = *dhcp::parseIp4("198.18.250.10");
   auto a = buildGratuitousArp(mac, ip);
@@ -58,7 +58,7 @@ TEST(EmuFrames, GratuitousArp) {
   EXPECT_TRUE(std::equal(ip.begin(), ip.end(), a.begin() + 38));
 }
 
-TEST(EmuFrames, ClientDiscover) {
+TEST(EmuFrames, SendsADiscoverWithTheFullRequestListVendorClassClientIdAndHostName) {
   DhcpClientConfig c;
   c.mac = *dhcp::parseMac("02:00:c6:12:00:0a");
   c.vendor_class = "Cisco Systems, Inc. IP Phone CP-8832-3PCC";
@@ -81,7 +81,7 @@ TEST(EmuFrames, ClientDiscover) {
   ASSERT_TRUE(r.message->option(12));
 }
 
-TEST(EmuFrames, PrefixLength) {
+TEST(EmuFrames, CountsTheBitsOfAContiguousMaskAndRefusesAHoledOne) {
   EXPECT_EQ(prefixLength({255, 255, 255, 0}), 24);
   EXPECT_EQ(prefixLength({255, 255, 255, 255}), 32);
   EXPECT_EQ(prefixLength({0, 0, 0, 0}), 0);

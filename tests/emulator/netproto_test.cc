@@ -6,7 +6,7 @@ using namespace phonelab::emulator;
 using B = std::vector<uint8_t>;
 using phonelab::proto::dhcp::Ip4;
 
-TEST(EmuDns, Query) {
+TEST(EmuDns, BuildsAnAQueryAndRefusesInvalidNames) {
   auto q = buildDnsQuery(0x1234, "tftp.lab.example");
   ASSERT_TRUE(q);
   // Header: id, RD, one question; then 4tftp 3lab 7example 0, type A, class IN.
@@ -24,7 +24,7 @@ TEST(EmuDns, Query) {
   EXPECT_FALSE(buildDnsQuery(1, ""));
 }
 
-TEST(EmuDns, SearchDomain) {
+TEST(EmuDns, AppendsTheSearchDomainOnlyToSingleLabelNames) {
   EXPECT_EQ(dnsCandidates("tftp", "lab.example"), (std::vector<std::string>{"tftp.lab.example"}));
   EXPECT_EQ(dnsCandidates("tftp", ""), (std::vector<std::string>{"tftp"}));  // ignore-option-15
   EXPECT_EQ(dnsCandidates("tftp.other", "lab.example"), (std::vector<std::string>{"tftp.other"}));
@@ -45,7 +45,7 @@ B answer(B query, std::vector<uint8_t> rdata, uint8_t rcode = 0) {
 }
 }  // namespace
 
-TEST(EmuDns, Response) {
+TEST(EmuDns, AcceptsOnlyAMatchingWellFormedResponseAndSurvivesCompressionLoops) {
   auto q = *buildDnsQuery(7, "tftp.lab.example");
   std::string err;
   auto a = parseDnsResponse(answer(q, {198, 18, 0, 4}), 7, &err);
@@ -115,7 +115,7 @@ TEST(EmuNtp, RequestAndReply) {
   EXPECT_EQ(isoTime(0), "1970-01-01T00:00:00Z");
 }
 
-TEST(EmuTftp, Messages) {
+TEST(EmuTftp, BuildsRrqAndAckAndRejectsMalformedPackets) {
   auto rrq = buildTftpRrq("8832.xml");
   ASSERT_TRUE(rrq);
   B want{0, 1, '8', '8', '3', '2', '.', 'x', 'm', 'l', 0, 'o', 'c', 't', 'e', 't', 0};
@@ -144,7 +144,7 @@ TEST(EmuTftp, Messages) {
   EXPECT_FALSE(parseTftpPacket(B{0, 9, 0, 0}, &err));
 }
 
-TEST(EmuCwmp, Inform) {
+TEST(EmuCwmp, InformsWithTheDeviceIdentityAndABootEvent) {
   InformParams p;
   p.oui = ouiOf({0x02, 0x00, 0xc6, 0x12, 0x00, 0x0a});
   p.product_class = "CP-8832-3PCC";

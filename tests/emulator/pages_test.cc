@@ -40,7 +40,7 @@ TEST(EmuPages, SystemPageHasEveryFieldAndSection) {
   EXPECT_TRUE(has(html, "<input type=\"submit\" name=\"submit\" value=\"Submit All Changes\">"));
 }
 
-TEST(EmuPages, Ext1Page) {
+TEST(EmuPages, RendersEverySectionAndFieldOfTheExt1Page) {
   ConfigStore c;
   const VoicePage* p = findVoicePage("/admin/voice/ext1");
   ASSERT_NE(p, nullptr);
@@ -101,7 +101,7 @@ TEST(EmuPages, IndexInfoStatus) {
   EXPECT_TRUE(has(renderSubmitted({"Static_IP"}, true), "Changes submitted"));
 }
 
-TEST(EmuPages, ApplyForm) {
+TEST(EmuPages, AppliesAWholeFormOrNoneOfItAndRestartsOnlyWhenNeeded) {
   ConfigStore c;
   const VoicePage& sys = *findVoicePage("/admin/voice/system");
   auto r = applyForm(sys,

@@ -12,7 +12,7 @@ DeviceIdentity id() {
 }
 }  // namespace
 
-TEST(EmuProvisioning, Macros) {
+TEST(EmuProvisioning, ExpandsPsnMaAndSnMacrosAndLeavesUnknownOnes) {
   EXPECT_EQ(productSeries("CP-8832-3PCC"), "8832");
   EXPECT_EQ(productSeries("CP-7832-3PCC"), "7832");
   EXPECT_EQ(productSeries("phone"), "");
@@ -31,7 +31,7 @@ TEST(EmuProvisioning, DefaultOrderParameter) {
   EXPECT_EQ(bad, (std::vector<std::string>{"x", "300"}));
 }
 
-TEST(EmuProvisioning, DiscoveryOrder) {
+TEST(EmuProvisioning, TakesTheFirstUsableOptionInTheConfiguredOrder) {
   DhcpInfo all;
   all.tftp_server_66 = "tftp.lab.example";
   all.prov_url_160 = "http://198.18.0.5/p/$MA.xml";
@@ -69,7 +69,7 @@ TEST(EmuProvisioning, DiscoveryOrder) {
   EXPECT_EQ(chooseProvisioning(order, url66, "x", id())->url, "http://198.18.0.5/cfg.xml");
 }
 
-TEST(EmuProvisioning, ServiceUrls) {
+TEST(EmuProvisioning, ParsesTftpAndHttpUrlsAndRejectsTheRest) {
   std::string err;
   auto t = parseServiceUrl("tftp://198.18.0.4/8832.xml", &err);
   ASSERT_TRUE(t) << err;
@@ -101,7 +101,7 @@ TEST(EmuProvisioning, ApplyProfileElements) {
   EXPECT_EQ(c.get("SIP_Port_1_"), "5060");
 }
 
-TEST(EmuProvisioning, Faults) {
+TEST(EmuProvisioning, EachOrderSchemeAndAddressFaultPicksAnotherSource) {
   DhcpInfo three;  // 160, 159 and 150 at once: the default order takes 160
   three.prov_url_160 = "http://198.18.0.5/phonelab/$PSN.xml";
   three.prov_ip_159 = Ip4{198, 18, 0, 4};

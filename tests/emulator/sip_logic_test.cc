@@ -42,7 +42,7 @@ TEST(SipDomains, SemicolonCommaAndSpaces) {
             (std::vector<std::string>{"a.example", "b.example"}));
 }
 
-TEST(SipDomains, Decisions) {
+TEST(SipDomains, AllowsOnlyResolvedListedAddressesAndDropsTheRest) {
   RestrictedDomains rad;
   EXPECT_TRUE(rad.allows("198.18.252.66"));  // empty list: everyone
   rad.configure({"proxy.lab.example"});
@@ -139,7 +139,7 @@ TEST(SipRobust, ContentLengthOverrun) {
   EXPECT_FALSE(contentLengthOverruns(head + "Content-Length: 9999\r\n", 4096));  // no body
 }
 
-TEST(SipNotify, CheckSync) {
+TEST(SipNotify, ReadsResyncAndRebootFromTheEventHeader) {
   auto a = classifyNotify(request("NOTIFY", "Event: check-sync\r\n"));
   EXPECT_TRUE(a.resync);
   EXPECT_FALSE(a.reboot);
@@ -245,7 +245,7 @@ TEST(SipAuthInvite, RightWrongReplayedCredentials) {
             V::Challenge);
 }
 
-TEST(SipAuthInvite, Faults) {
+TEST(SipAuthInvite, EachAuthFaultAcceptsWhatTheCorrectCheckRefuses) {
   const double t = 1000;
   InviteAuth::Faults f;
   f.accepts_any = true;
@@ -306,7 +306,7 @@ TEST(SipAuthInvite, Faults) {
   EXPECT_EQ(once.decide(request("INVITE"), "100", "secret", "r", t).verdict, V::Accept);
 }
 
-TEST(SipDhcpTimeout, RenewalDecisions) {
+TEST(SipDhcpTimeout, ResetsOnAChangedOrRefusedAddressAndReregistersOnTheSame) {
   EXPECT_EQ(renewReaction(DhcpRenewOutcome::SameAddress, false), RenewReaction::Reregister);
   EXPECT_EQ(renewReaction(DhcpRenewOutcome::Changed, false), RenewReaction::Reset);
   EXPECT_EQ(renewReaction(DhcpRenewOutcome::Nak, false), RenewReaction::Reset);
@@ -317,7 +317,7 @@ TEST(SipDhcpTimeout, RenewalDecisions) {
   EXPECT_EQ(renewReaction(DhcpRenewOutcome::SameAddress, true), RenewReaction::Reregister);
 }
 
-TEST(SipProxy, Parse) {
+TEST(SipProxy, ReadsHostAndPortDefaultingTo5060AndRefusesBadOnes) {
   auto p = parseProxy("proxy.lab.example");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->host, "proxy.lab.example");
@@ -334,7 +334,7 @@ TEST(SipProxy, Parse) {
   EXPECT_FALSE(parseProxy("bad host"));
 }
 
-TEST(SipSdp, Answer) {
+TEST(SipSdp, AnswersWithTheOfferedG711CodecsOnlyOrOffersItsOwn) {
   auto offer = "v=0\r\nc=IN IP4 198.18.252.10\r\nm=audio 4000 RTP/AVP 18 8 0 101\r\n";
   auto a = sdpAnswer(offer, "198.18.252.2", 16384, 7);
   ASSERT_TRUE(a);

@@ -207,7 +207,7 @@ TEST(LabCapture, StopsPromptlyWhenIdle) {
   EXPECT_EQ(labtest::readFile(tmp / "c.pcap").size(), 24u);  // header only
 }
 
-TEST(FakeKea, ConfigJson) {
+TEST(FakeKea, WritesLeaseTimersSocketsPoolAndOptionsIntoTheConfig) {
   fakes::KeaOptions o;
   o.iface = "lab0";
   o.subnet = "198.18.0.0/24";

@@ -399,7 +399,7 @@ TEST(KeaOptionsLab, OfferAndAckCarryEveryServerOption) {
 
 /// Records the golden exchange of fixtures/golden/dhcp/: the emulator's client asking Kea with
 /// options 1, 3, 6, 15, 42, 66, 150, 160. With PHONELAB_GOLDEN_OUT=<dir> the pcap is kept there.
-TEST(KeaOptionsLab, GoldenExchange) {
+TEST(KeaOptionsLab, RealKeaSendsEveryConfiguredOptionInOfferAndAck) {
   PHL_REQUIRE_ROOT();
   if (!haveKea()) GTEST_SKIP() << "kea-dhcp4 not installed";
   TempDir tmp;

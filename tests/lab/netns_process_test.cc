@@ -240,7 +240,7 @@ TEST(LabProcess, RunToCompletionTimeoutKillsAndThrows) {
   EXPECT_LT(Seconds(Clock::now() - t0).count(), 2.0);
 }
 
-TEST(LabProcess, DescribeStatus) {
+TEST(LabProcess, DescribesAnExitStatusAndAKillingSignalInWords) {
   EXPECT_EQ(Process::describeStatus(0), "exited with status 0");
   EXPECT_EQ(Process::describeStatus(1 << 8), "exited with status 1");
   EXPECT_EQ(Process::describeStatus(SIGSEGV), "killed by SIGSEGV");

@@ -41,7 +41,7 @@ fakes::KamailioOptions kamOptions(const Segment& seg, const std::string& work_di
 
 }  // namespace
 
-TEST(FakeKamailio, ConfigText) {
+TEST(FakeKamailio, WritesAConfigThatChallengesInvitesOnlyWhenAskedAndRefusesBadInput) {
   fakes::KamailioOptions o;
   o.address = "198.18.0.10";
   o.domain = "sip.lab.example";
@@ -105,7 +105,7 @@ TEST(FakeKamailio, ParseUlDump) {
   EXPECT_TRUE(fakes::parseUlDump("").empty());
 }
 
-TEST(FakeSip, UriHelpers) {
+TEST(FakeSip, ExtractsAddrSpecAndHostPortDefaultingTo5060) {
   using namespace fakes::sipudp;
   EXPECT_EQ(addrSpec("\"A\" <sip:a@h:5070;lr>;tag=x"), "sip:a@h:5070;lr");
   EXPECT_EQ(addrSpec(" sip:a@h;tag=x"), "sip:a@h");

@@ -25,7 +25,7 @@ TEST(Glob, MatchesStarsAndQuestionMarks) {
   EXPECT_FALSE(globMatch("dhcp.discover", "dhcp.discoverx"));
 }
 
-TEST(Matcher, FieldOperators) {
+TEST(Matcher, AppliesEachComparisonOperatorToAField) {
   Event e = ev(1, "dut.status", {{"uptime", "12"}, {"mac", "02:00:c6:12:00:0a"}, {"xid", "0x10"}});
   EXPECT_TRUE(
       EventMatcher("dut.status").where("uptime", FieldCondition::make("lt", "30")).matches(e));
@@ -104,7 +104,7 @@ TEST(Verdicts, FailBeatsErrorBeatsInconclusiveBeatsPass) {
   EXPECT_EQ(combineChecks({}), Verdict::Inconclusive);
 }
 
-TEST(Verdicts, ExitCodes) {
+TEST(Verdicts, AnyFailExitsOneElseAnErrorOrInconclusiveExitsThree) {
   EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::NotApplicable}), 0);
   EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::Fail, Verdict::Error}), 1);
   EXPECT_EQ(exitCodeFor({Verdict::Pass, Verdict::Inconclusive}), 3);

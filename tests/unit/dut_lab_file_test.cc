@@ -152,7 +152,7 @@ TEST(LabFile, InvalidLabFilesAreRejectedWithFileLineCol) {
   EXPECT_GE(cases, 20);
 }
 
-TEST(DeviceProfile, FactoryValues) {
+TEST(DeviceProfile, BothModelsStateFactoryValuesButNotTheAdminPassword) {
   for (const char* file :
        {"/lab/devices/cisco-8832-mpp.yaml", "/lab/devices/cisco-7832-mpp.yaml"}) {
     SCOPED_TRACE(file);
@@ -207,7 +207,7 @@ TEST(DeviceProfile, InvalidProfilesAreRejectedWithFileLineCol) {
 
 // How calls get answered: both profiles ask for MPP auto-answer through a setting of their own
 // (on a page they list) and a header on the INVITE, and mark both as unconfirmed.
-TEST(DeviceProfile, AnswerSection) {
+TEST(DeviceProfile, BothModelsAnswerByAnUnconfirmedAutoAnswerPageSetting) {
   for (const char* file :
        {"/lab/devices/cisco-8832-mpp.yaml", "/lab/devices/cisco-7832-mpp.yaml"}) {
     SCOPED_TRACE(file);

@@ -54,7 +54,7 @@ TEST(WebForm, PageWithoutFormOrWithBrokenTags) {
   EXPECT_TRUE(f->fields.empty());
 }
 
-TEST(FlatXml, ReadsElements) {
+TEST(FlatXml, ReadsEachElementDecodingEntitiesAndKeepingEmptyValues) {
   std::string err;
   auto m = parseFlatXml(
       "<flat-profile>\n <Station_Name ua=\"na\">a &amp; b</Station_Name>\n"

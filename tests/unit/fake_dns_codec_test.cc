@@ -98,7 +98,7 @@ TEST(FakeDnsCodec, ZeroLengthPacket) {
   EXPECT_EQ(r.error, "truncated header: 0 of 12 bytes");
 }
 
-TEST(FakeDnsCodec, TruncatedHeader) {
+TEST(FakeDnsCodec, RejectsAHeaderShorterThanTwelveBytes) {
   auto r = dns::decode(Bytes(kQuery.begin(), kQuery.begin() + 5));
   EXPECT_FALSE(r.message);
   EXPECT_FALSE(r.header);

@@ -38,7 +38,7 @@ TEST(FakeTftpCodec, DecodesAGoldenRrqWithOptions) {
   EXPECT_EQ(tftp::encode(q), kRrq);
 }
 
-TEST(FakeTftpCodec, RoundTrips) {
+TEST(FakeTftpCodec, EncodesEveryPacketKindSoItDecodesToTheSameBytes) {
   std::vector<tftp::Packet> packets = {
       tftp::Request{tftp::Opcode::Wrq, "x.bin", "netascii", {}},
       tftp::Data{7, Bytes(512, 0xab)},
@@ -72,7 +72,7 @@ TEST(FakeTftpCodec, ZeroLengthAndOneByte) {
   EXPECT_EQ(tftp::decode(Bytes{0}).error, "truncated: 1 byte, no opcode");
 }
 
-TEST(FakeTftpCodec, UnknownOpcode) {
+TEST(FakeTftpCodec, RejectsUnknownOpcodesAndAnOackSentToAServer) {
   EXPECT_EQ(tftp::decode(Bytes{0, 9, 0, 0}).error, "unknown opcode 9");
   // OACK is only ever sent by servers: a server treats it as unknown.
   EXPECT_EQ(tftp::decode(Bytes{0, 6, 0, 0}).error, "unknown opcode 6");
@@ -82,12 +82,12 @@ TEST(FakeTftpCodec, FilenameWithoutNul) {
   EXPECT_EQ(tftp::decode(bytes("\0\1abc"s)).error, "RRQ filename is not NUL-terminated");
 }
 
-TEST(FakeTftpCodec, MissingMode) {
+TEST(FakeTftpCodec, RejectsARequestWithoutAModeOrWithAnEmptyOne) {
   EXPECT_EQ(tftp::decode(bytes("\0\1abc\0"s)).error, "RRQ mode is missing or not NUL-terminated");
   EXPECT_EQ(tftp::decode(bytes("\0\2abc\0\0"s)).error, "WRQ with an empty mode");
 }
 
-TEST(FakeTftpCodec, EmptyFilename) {
+TEST(FakeTftpCodec, RejectsARequestWithAnEmptyFilename) {
   EXPECT_EQ(tftp::decode(bytes("\0\1\0octet\0"s)).error, "RRQ with an empty filename");
 }
 

@@ -89,7 +89,7 @@ Bytes arpReply() {
 
 }  // namespace
 
-TEST(PacketDecode, ArpReply) {
+TEST(PacketDecode, ReadsSenderAndTargetOfAnArpReply) {
   auto e = proto::decodeFrame(arpReply(), kDut);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, "arp.reply");
@@ -130,7 +130,7 @@ TEST(PacketDecode, UdpFromLab) {
   EXPECT_EQ(*e->field("src_ip"), "198.18.0.1");
 }
 
-TEST(PacketDecode, TcpFlags) {
+TEST(PacketDecode, NamesTheFlagsAndPortsOfATcpSegment) {
   Bytes t(20, 0);
   t[0] = 0x13;
   t[1] = 0xc4;  // 5060
@@ -204,7 +204,7 @@ TEST(PacketDecode, TlsRecordsInATcpSegmentAreCounted) {
   EXPECT_EQ(m->field("tls_records"), nullptr);
 }
 
-TEST(PacketDecode, DhcpDiscover) {
+TEST(PacketDecode, ReadsXidParametersAndVendorClassOfADiscover) {
   dhcp::Message m;
   m.xid = 0x3903f326;
   m.chaddr = *dhcp::parseMac(kDut);
@@ -271,7 +271,7 @@ TEST(PacketDecode, BadIpChecksumIsFlagged) {
   EXPECT_EQ(*e->field("bad_checksum"), "ip");
 }
 
-TEST(PacketDecode, MalformedHeaders) {
+TEST(PacketDecode, ReportsEveryInconsistentHeaderLengthAsMalformed) {
   auto kindOf = [](const Bytes& f) { return proto::decodeFrame(f, kDut)->kind; };
   EXPECT_EQ(kindOf({}), "capture.malformed");
   EXPECT_EQ(kindOf(Bytes(13, 0)), "capture.malformed");
@@ -322,7 +322,7 @@ TEST(PacketDecode, EveryTruncationIsSafe) {
   }
 }
 
-TEST(PacketDecode, OtherEthertypes) {
+TEST(PacketDecode, KeepsUnknownEthertypesAndIpv6AsGenericEvents) {
   auto e = proto::decodeFrame(eth(kBroadcast, kDutMac, 0x88cc, {1, 2, 3}), "");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, "ether");

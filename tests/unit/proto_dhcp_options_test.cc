@@ -31,7 +31,7 @@ std::string roundTrip(uint8_t code, const std::string& text) {
   return formatOptionValue(findOption(code), *bytes);
 }
 
-TEST(DhcpOptionValues, RoundTrip) {
+TEST(DhcpOptionValues, WritesAddressesNumbersNamesAndBytesBackAsRead) {
   EXPECT_EQ(roundTrip(6, "198.18.0.2, 198.18.0.7"), "198.18.0.2,198.18.0.7");
   EXPECT_EQ(roundTrip(2, "-18000"), "-18000");
   EXPECT_EQ(roundTrip(51, "3600"), "3600");
@@ -41,7 +41,7 @@ TEST(DhcpOptionValues, RoundTrip) {
   EXPECT_EQ(roundTrip(159, "198.18.0.4"), "198.18.0.4");
 }
 
-TEST(DhcpOptionValues, SubOptions) {
+TEST(DhcpOptionValues, EncodesOption43And125SubOptionsAndRejectsMalformedOnes) {
   // 43: TR-069 ACS URL as sub-option 1.
   EXPECT_EQ(roundTrip(43, "1=http://a;2=b"), "01:08:68:74:74:70:3a:2f:2f:61:02:01:62");
   // 125: enterprise 3561 (Broadband Forum), data length 10, sub-option 11 = "http://a".

@@ -23,7 +23,7 @@ dhcp::Message sampleDiscover() {
 
 }  // namespace
 
-TEST(ProtoDhcp, RoundTrip) {
+TEST(ProtoDhcp, EncodesAPaddedDiscoverThatDecodesBackFieldForField) {
   auto m = sampleDiscover();
   m.ciaddr = *dhcp::parseIp4("198.18.250.10");
   m.sname = "server";
@@ -64,7 +64,7 @@ TEST(ProtoDhcp, LongOptionIsNotPaddedBeyondNeed) {
   EXPECT_EQ(r.message->option(43)->data.size(), 200u);
 }
 
-TEST(ProtoDhcp, TruncatedHeader) {
+TEST(ProtoDhcp, RejectsAMessageCutShortOfItsHeaderAsTruncated) {
   auto wire = dhcp::encode(sampleDiscover());
   wire.resize(100);
   auto r = dhcp::decode(wire);
@@ -73,7 +73,7 @@ TEST(ProtoDhcp, TruncatedHeader) {
   EXPECT_FALSE(dhcp::decode(std::span<const uint8_t>()).message);
 }
 
-TEST(ProtoDhcp, BadCookie) {
+TEST(ProtoDhcp, RejectsAWrongMagicCookie) {
   auto wire = dhcp::encode(sampleDiscover());
   wire[237] = 0;
   auto r = dhcp::decode(wire);
@@ -103,7 +103,7 @@ TEST(ProtoDhcp, OptionWithoutLengthByte) {
   EXPECT_NE(r.error.find("option 51"), std::string::npos) << r.error;
 }
 
-TEST(ProtoDhcp, MissingEnd) {
+TEST(ProtoDhcp, RejectsOptionsWithoutAnEndOption) {
   dhcp::Message m;
   auto wire = dhcp::encode(m);
   wire.resize(240);
@@ -123,7 +123,7 @@ TEST(ProtoDhcp, PadsAreSkipped) {
   EXPECT_EQ(r.message->type(), dhcp::MessageType::Ack);
 }
 
-TEST(ProtoDhcp, Helpers) {
+TEST(ProtoDhcp, ParsesOnlyWellFormedAddressesAndFourByteNumbers) {
   EXPECT_FALSE(dhcp::parseIp4("1.2.3"));
   EXPECT_FALSE(dhcp::parseIp4("1.2.3.256"));
   EXPECT_FALSE(dhcp::parseIp4("1.2.3.4 "));

@@ -79,7 +79,7 @@ TEST(SipParse, LeadingCrlfIgnoredAndResponses) {
   EXPECT_EQ(r.message->startLine(), "486 Busy Here");
 }
 
-TEST(SipParse, Rejections) {
+TEST(SipParse, RejectsEachMalformedMessageWithAnErrorNamingTheFault) {
   struct Case {
     std::string text, error;
   } cases[] = {
@@ -112,7 +112,7 @@ TEST(SipParse, Rejections) {
   }
 }
 
-TEST(SipParse, StreamFraming) {
+TEST(SipParse, FramesAStreamByContentLengthAndWaitsOutIncompleteMessages) {
   const std::string one = "OPTIONS sip:a@b SIP/2.0\r\nCSeq: 1 OPTIONS\r\nl: 3\r\n\r\nabc";
   auto r = sip::parse(one + one, true);
   ASSERT_TRUE(r.message) << r.error;
@@ -423,7 +423,7 @@ const Torture kTorture[] = {
      "3.3.1: RFC 2543 syntax (no Max-Forwards, no branch, no Content-Length): accept"},
 };
 
-TEST(SipTorture, Rfc4475Corpus) {
+TEST(SipTorture, ParsesOrRejectsEveryRfc4475MessageAsTheRfcExpects) {
   size_t count = 0;
   for (const auto& t : kTorture) {
     SCOPED_TRACE(std::string(t.name) + ": " + t.rationale);
@@ -447,7 +447,7 @@ TEST(SipTorture, Rfc4475Corpus) {
   EXPECT_GE(count, 25u);
 }
 
-TEST(SipTorture, SelectedDetails) {
+TEST(SipTorture, ReadsTheTrickyPartsOfSelectedRfc4475Messages) {
   auto wsinv = sip::parse(fixture("wsinv"));
   ASSERT_TRUE(wsinv.message);
   const auto& m = *wsinv.message;

@@ -106,7 +106,7 @@ TEST(Loader, FullExampleParsesIntoTheModel) {
   EXPECT_DOUBLE_EQ(none.within, 10);
 }
 
-TEST(Loader, DefaultsApply) {
+TEST(Loader, FillsEveryOmittedKeyWithItsDefault) {
   auto all = loadClean(kSource + "/fixtures/scenarios-valid/full-example.yaml");
   ASSERT_EQ(all.size(), 2u);
   const Scenario& s = all[1];

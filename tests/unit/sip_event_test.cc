@@ -46,7 +46,7 @@ const std::string k401 =
 
 }  // namespace
 
-TEST(SipEvent, Register) {
+TEST(SipEvent, ReadsEveryFieldOfARealRegister) {
   auto b = bytes(kRegister);
   auto e = sipEvent(b, "198.18.0.100", 5060, "198.18.0.10", 5060);
   ASSERT_TRUE(e);
@@ -104,7 +104,7 @@ TEST(SipEvent, RegisterWithCredentialsAndCompactHeaders) {
   EXPECT_EQ(f(*e, "branch"), "z9hG4bKx1");
 }
 
-TEST(SipEvent, Unauthorized) {
+TEST(SipEvent, ReadsStatusReasonAndChallengeOfA401) {
   auto b = bytes(k401);
   auto e = sipEvent(b, "198.18.0.10", 5060, "198.18.0.100", 5060);
   ASSERT_TRUE(e);
@@ -138,7 +138,7 @@ TEST(SipEvent, KeepaliveAndEmptyAreNotEvents) {
   EXPECT_FALSE(looksLikeSip(crlf));
 }
 
-TEST(SipEvent, Malformed) {
+TEST(SipEvent, TurnsUnparsableTextIntoAMalformedEventNamingTheEndpoints) {
   for (const std::string& bad :
        {std::string("INVITE\r\n\r\n"), std::string("garbage \x01\x02 with no structure"),
         std::string("SIP/2.0 abc Bad Status\r\nVia: x\r\n\r\n"),
