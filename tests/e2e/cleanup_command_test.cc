@@ -19,11 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 TEST(CrashCleanup, CleanupCommandRemovesPlantedLeftoversOfADeadRun) {
   PHONELAB_REQUIRE_ROOT();
   // A dead run: a token whose owner (a child of ours that has exited) no longer exists.

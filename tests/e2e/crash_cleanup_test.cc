@@ -25,11 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 /// A run of one scenario that starts Kea, Kamailio (a main process and its workers) and the
 /// emulator, then waits for an event that never comes: it can be looked at or killed mid-run.
 /// every_fake: also every fake that runs as a thread of the harness (each with its thread).

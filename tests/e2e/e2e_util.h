@@ -131,6 +131,12 @@ inline std::vector<std::string> leftoverNamespaces() {
   return out;
 }
 
+/// `s` without its trailing newlines and spaces (a /proc file's line).
+inline std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 /// Namespaces named for run `token`.
 inline std::vector<std::string> namespacesOf(const std::string& token) {
   std::vector<std::string> out;
