@@ -308,6 +308,18 @@ const std::vector<FaultDef>& faultTable() {
        "SIP over TLS: an issuer without basicConstraints CA:TRUE (a leaf certificate) is accepted "
        "as an intermediate",
        {"SEC-TLS-CERT"}},
+      {"tls-no-client-cert",
+       "SIP over TLS: the device certificate is never loaded into the TLS context: asked for a "
+       "client certificate, the phone sends an empty Certificate message",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-client-cert-by-ca-list",
+       "SIP over TLS: the device certificate is presented only to a server whose "
+       "CertificateRequest names its issuer; to one that lists no CAs (any issuer) it sends none",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-null-cipher-allowed",
+       "SIP over TLS: the cipher list is ALL:COMPLEMENTOFALL:!aNULL at security level 0: the NULL "
+       "suites (no encryption) are accepted",
+       {"SEC-TLS-VERSION"}},
       {"tls-fallback-to-udp",
        "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
        "instead",

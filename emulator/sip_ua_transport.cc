@@ -1,6 +1,7 @@
 // The SIP UA's transport: the UDP socket, the TLS connection to the proxy (SIP_Transport_1_ TLS:
 // CA list, certificate and name checks and the TLS faults) and sending.
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -194,6 +195,15 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   } else {
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   }
+  if (faults.has("tls-null-cipher-allowed")) {
+    // A cipher list written as a deny list "for interop with old SBCs": every suite the library
+    // has less the anonymous ones, at security level 0, which lets the NULL (unencrypted) suites
+    // through with the rest.
+    logLine("sip: fault tls-null-cipher-allowed: cipher list ALL:COMPLEMENTOFALL:!aNULL");
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:!aNULL:@SECLEVEL=0");
+  }
+  loadDeviceCert(ctx);
   std::string ca_error;
   if (!ca_pem.empty()) {
     boost::system::error_code ec;
@@ -323,6 +333,45 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   }
   conn->timer.cancel();
   tlsEstablished(conn);
+}
+
+/// The phone's device certificate for TLS client authentication: loaded into the context, so
+/// OpenSSL presents it whenever a server sends a CertificateRequest.
+void SipUa::Impl::loadDeviceCert(SSL_CTX* ctx) {
+  if (c.device_cert_file.empty()) return;
+  if (faults.has("tls-no-client-cert")) {
+    // The TLS context is built by code that never learned of the device certificate: asked for
+    // one, the phone answers with an empty Certificate message.
+    logLine("sip: fault tls-no-client-cert: the device certificate is not loaded");
+    return;
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx, c.device_cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, c.device_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    ERR_clear_error();
+    logLine("sip: TLS: the device certificate " + c.device_cert_file + " does not load");
+    return;
+  }
+  if (faults.has("tls-client-cert-by-ca-list")) {
+    // A certificate selector that presents the device certificate only to a server whose
+    // CertificateRequest names its issuer; an empty list of CAs (any issuer, RFC 5246 7.4.4)
+    // selects nothing, and the phone answers with an empty Certificate message.
+    logLine("sip: fault tls-client-cert-by-ca-list: presenting the device certificate only to "
+            "servers that name its issuer");
+    SSL_CTX_set_cert_cb(
+        ctx,
+        [](SSL* s, void*) {
+          const STACK_OF(X509_NAME)* cas = SSL_get_client_CA_list(s);
+          X509* mine = SSL_get_certificate(s);
+          bool named = false;
+          for (int i = 0; mine && cas && i < sk_X509_NAME_num(cas); ++i) {
+            if (X509_NAME_cmp(sk_X509_NAME_value(cas, i), X509_get_issuer_name(mine)) == 0)
+              named = true;
+          }
+          if (!named) SSL_certs_clear(s);
+          return 1;
+        },
+        nullptr);
+  }
 }
 
 void SipUa::Impl::tlsFailed(const std::string& why) {

@@ -193,6 +193,7 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
     {Flaw::NameWithSuffix, "name-with-suffix"},
     {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
+    {Flaw::NullCipher, "null-cipher"},
 };
 
 }  // namespace
@@ -251,23 +252,41 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
     }
     nc += ",permitted;DNS:" + domain;
   }
-  for (auto [cn, ca] : {std::pair{"phonelab trusted test CA", &p.trusted_ca},
-                        std::pair{"phonelab untrusted test CA", &p.untrusted_ca}}) {
+  struct CaSpec {
+    const char* cn;
+    const char* stem;
+    CertAndKey* out;
+    bool constrained;
+  };
+  for (const CaSpec& c : {CaSpec{"phonelab trusted test CA", "trusted-ca", &p.trusted_ca, true},
+                          CaSpec{"phonelab untrusted test CA", "untrusted-ca", &p.untrusted_ca, true},
+                          CaSpec{"phonelab manufacturer test CA", "manufacturer-ca",
+                                 &p.manufacturer_ca, false}}) {
     Key k = ecKey();
     Spec s;
-    s.cn = cn;
+    s.cn = c.cn;
     s.ca = true;
-    s.name_constraints = nc;
+    if (c.constrained) s.name_constraints = nc;
     // Expires a day from now: a CA of this run only (see pki.h). Its start lies far back, as a
     // real CA's does, so a phone whose clock is behind judges the server certificate's dates,
     // not the CA's.
     s.not_before = -365L * 24 * 3600;
     s.not_after = 24L * 3600;
-    Cert c = makeCert(s, k.get(), nullptr, nullptr);
-    *ca = save(p, cn == std::string("phonelab trusted test CA") ? "trusted-ca" : "untrusted-ca",
-               c.get(), k.get());
+    Cert cert = makeCert(s, k.get(), nullptr, nullptr);
+    *c.out = save(p, c.stem, cert.get(), k.get());
   }
   return p;
+}
+
+CertAndKey makeDeviceCert(const TestPki& pki, const std::string& cn, const std::string& stem) {
+  if (cn.empty()) throw Error("test PKI: a device certificate needs a subject name");
+  Spec s;
+  s.cn = cn;
+  s.eku = "clientAuth";
+  Key k = ecKey();
+  Loaded issuer = load(pki.manufacturer_ca);
+  Cert c = makeCert(s, k.get(), issuer.cert.get(), issuer.key.get());
+  return save(pki, stem, c.get(), k.get());
 }
 
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
