@@ -308,6 +308,11 @@ const std::vector<FaultDef>& faultTable() {
        "SIP over TLS: an issuer without basicConstraints CA:TRUE (a leaf certificate) is accepted "
        "as an intermediate",
        {"SEC-TLS-CERT"}},
+      {"tls-name-or-address",
+       "SIP over TLS: a certificate whose name does not match the proxy's host name is accepted "
+       "when it names the address the phone connected to (an IP-only certificate passes for a "
+       "name)",
+       {"SEC-TLS-CERT"}},
       {"tls-no-client-cert",
        "SIP over TLS: the device certificate is never loaded into the TLS context: asked for a "
        "client certificate, the phone sends an empty Certificate message",

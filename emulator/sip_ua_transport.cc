@@ -177,6 +177,7 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   const bool no_time = faults.has("tls-no-time-check");
   const bool no_ca_flags = faults.has("tls-no-basic-constraints") && !any_cert;
   const bool prefix_name = faults.has("tls-name-prefix-match") && !any_cert && !no_name;
+  const bool ip_fallback = faults.has("tls-name-or-address") && !any_cert && !no_name;
   const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
   auto tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX* ctx = tls_ctx->native_handle();
@@ -281,14 +282,28 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
     tlsFailed("cannot open a TCP socket: " + ec.message());
     co_return;
   }
-  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check) && !any_cert) {
+  // Fault tls-name-or-address: the certificate also passes when it names the address the phone
+  // connected to ("for proxies configured by address"), so an IP-only certificate passes for a
+  // proxy configured by name.
+  const std::string fallback_ip =
+      ip_fallback && name_check && !is_ip ? proxy_ep->address().to_string() : "";
+  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty()) &&
+      !any_cert) {
     // Refusing by closing: the connection ends (FIN) when the certificate fails, before
     // OpenSSL writes its alert, which then goes nowhere.
     const int fd = c.tls_refusal == "close" ? sock_tcp.native_handle() : -1;
     const std::string host = own_name_check ? proxy_host : "";
-    conn->stream.set_verify_callback([fd, no_ca_flags, host](bool preverified,
-                                                             ssl::verify_context& vc) {
+    conn->stream.set_verify_callback([fd, no_ca_flags, host, fallback_ip](
+                                         bool preverified, ssl::verify_context& vc) {
       X509_STORE_CTX* x = vc.native_handle();
+      if (!preverified && !fallback_ip.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
+          X509_STORE_CTX_get_error(x) == X509_V_ERR_HOSTNAME_MISMATCH &&
+          X509_check_ip_asc(X509_STORE_CTX_get_current_cert(x), fallback_ip.c_str(), 0) == 1) {
+        logLine("sip: fault tls-name-or-address: the certificate names " + fallback_ip +
+                ", the address connected to: accepted");
+        X509_STORE_CTX_set_error(x, X509_V_OK);
+        return true;
+      }
       if (preverified && !host.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
           !namePrefixMatches(X509_STORE_CTX_get_current_cert(x), host)) {
         X509_STORE_CTX_set_error(x, X509_V_ERR_HOSTNAME_MISMATCH);

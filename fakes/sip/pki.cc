@@ -102,6 +102,7 @@ struct Spec {
   std::string cn;
   std::string name_constraints;  // "" = none (a CA: X.509 nameConstraints value)
   std::string san;               // "" = none
+  std::string san_ip;            // an iPAddress SAN instead of the DNS one ("" = none)
   std::string eku = "serverAuth";
   bool ca = false;
   // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
@@ -147,7 +148,11 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   }
   addExt(c.get(), iss, NID_subject_key_identifier, "hash");
   if (issuer) addExt(c.get(), iss, NID_authority_key_identifier, "keyid:always");
-  if (!s.san.empty()) addExt(c.get(), iss, NID_subject_alt_name, "DNS:" + s.san);
+  if (!s.san_ip.empty()) {
+    addExt(c.get(), iss, NID_subject_alt_name, "IP:" + s.san_ip);
+  } else if (!s.san.empty()) {
+    addExt(c.get(), iss, NID_subject_alt_name, "DNS:" + s.san);
+  }
   if (X509_sign(c.get(), issuer_key ? issuer_key : key, EVP_sha256()) <= 0) fail("X509_sign");
   return c;
 }
@@ -193,6 +198,7 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
     {Flaw::NameWithSuffix, "name-with-suffix"},
     {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
+    {Flaw::IpSanOnly, "ip-san-only"},
     {Flaw::NullCipher, "null-cipher"},
 };
 
@@ -290,7 +296,7 @@ CertAndKey makeDeviceCert(const TestPki& pki, const std::string& cn, const std::
 }
 
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
-                          const std::string& stem) {
+                          const std::string& stem, const std::string& ip) {
   if (dns_name.empty()) throw Error("test PKI: a server certificate needs a name");
   Spec s;
   s.cn = dns_name;
@@ -319,6 +325,13 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
       break;
     case Flaw::CnOnly:
       s.san = "wrong-name.invalid";
+      break;
+    case Flaw::IpSanOnly:
+      if (ip.empty()) throw Error("test PKI: ip-san-only needs the server's address");
+      // Not a host name in the CN either (the CA's DNS name constraints would judge one that
+      // looks like a name, as OpenSSL does for a certificate without DNS SANs).
+      s.cn = "server at " + ip;
+      s.san_ip = ip;
       break;
     case Flaw::NoServerAuth:
       s.eku = "clientAuth";

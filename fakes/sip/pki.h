@@ -35,13 +35,17 @@ enum class Flaw {
                        // labels after it (a prefix comparison accepts it)
   LeafAsIntermediate,  // signed by an end-entity certificate (basicConstraints CA:FALSE, no
                        // keyCertSign) that the trusted CA issued; the proxy sends both
+  IpSanOnly,           // SAN the server's IP address only (an iPAddress SAN; CN "server at
+                       // <ip>", not a host name): the name
+                       // the phone connects by is not in it (RFC 6125: a DNS reference identity
+                       // matches DNS-IDs only)
   NullCipher,          // honest certificate, the server offers only TLS 1.2 with a NULL cipher
                        // suite (ECDHE-ECDSA-NULL-SHA: authenticated, nothing encrypted)
 };
 
 /// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
 /// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only", "wildcard-two-levels",
-/// "name-with-suffix", "leaf-as-intermediate", "null-cipher".
+/// "name-with-suffix", "leaf-as-intermediate", "ip-san-only", "null-cipher".
 std::string_view flawName(Flaw f);
 std::optional<Flaw> parseFlaw(std::string_view name);
 const std::vector<std::string>& flawNames();
@@ -75,9 +79,10 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
 
 /// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and
 /// <pki.key_dir>/<stem>.key (the leaf alone, the phone holds the CA; with leaf-as-intermediate the
-/// .crt also holds the issuing certificate after the leaf, as a chain file). Throws Error.
+/// .crt also holds the issuing certificate after the leaf, as a chain file). `ip` is the server's
+/// address (needed by ip-san-only). Throws Error.
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
-                          const std::string& stem);
+                          const std::string& stem, const std::string& ip = "");
 
 /// The phone's device certificate: subject CN `cn` (e.g. the model and the phone's MAC, as a
 /// factory certificate names the unit), issued by the manufacturer CA, extendedKeyUsage

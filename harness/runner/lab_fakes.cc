@@ -209,7 +209,8 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     }
     auto flaw = fakes::pki::parseFlaw(o.flaw).value_or(fakes::pki::Flaw::None);
     auto cert =
-        fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw);
+        fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw,
+                                   o.address);
     o.cert_file = cert.cert_file;
     o.key_file = cert.key_file;
     if (f.sip.enabled) {

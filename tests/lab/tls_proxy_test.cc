@@ -286,6 +286,73 @@ TEST_F(ProxyFixture, OldVersionsOnlyAreOfferedAndRefusedByAModernClient) {
   }
 }
 
+TEST_F(ProxyFixture, NullCipherOnlyIsOfferedAndRefusedByAModernClient) {
+  EventLog log;
+  TlsProxy proxy(options("null-cipher"), log);
+  {
+    Client c(proxy.port(), p.trusted_ca.cert_file);
+    EXPECT_FALSE(c.handshake());
+    auto hs = waitEvent(log, "tls.handshake", "result", "failed");
+    ASSERT_TRUE(hs);
+    EXPECT_EQ(*hs->field("alert_sent"), "handshake failure") << hs->summary;
+  }
+  // A client that lets the NULL suites in gets TLS 1.2 with no encryption at all.
+  Client weak(proxy.port(), p.trusted_ca.cert_file);
+  SSL_set_security_level(weak.ssl, 0);
+  ASSERT_EQ(SSL_set_cipher_list(weak.ssl, "ALL:COMPLEMENTOFALL:!aNULL:@SECLEVEL=0"), 1);
+  EXPECT_TRUE(weak.handshake());
+  auto ok = waitEvent(log, "tls.handshake", "result", "ok");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok->field("version"), "TLSv1.2");
+  EXPECT_EQ(*ok->field("cipher"), "ECDHE-ECDSA-NULL-SHA");
+}
+
+TEST_F(ProxyFixture, AskedForAClientCertificateRecordsWhatThePhonePresented) {
+  auto device = pki::makeDeviceCert(p, "CP-8832-3PCC-SEP0200C612000A", "device");
+  EXPECT_THROW(pki::makeDeviceCert(p, "", "nameless"), Error);
+  auto o = options("none");
+  o.request_client_cert = true;
+  o.client_ca_file = p.manufacturer_ca.cert_file;
+  EventLog log;
+  TlsProxy proxy(o, log);
+  {
+    Client c(proxy.port(), p.trusted_ca.cert_file);
+    ASSERT_EQ(SSL_use_certificate_file(c.ssl, device.cert_file.c_str(), SSL_FILETYPE_PEM), 1);
+    ASSERT_EQ(SSL_use_PrivateKey_file(c.ssl, device.key_file.c_str(), SSL_FILETYPE_PEM), 1);
+    EXPECT_TRUE(c.handshake());
+    c.write(kRegister);  // TLS 1.3: the server reads the client's Certificate after the client's
+                         // handshake ends
+    auto hs = waitEvent(log, "tls.handshake", "result", "ok");
+    ASSERT_TRUE(hs);
+    EXPECT_EQ(*hs->field("client_cert"), "CN=CP-8832-3PCC-SEP0200C612000A,O=phonelab test PKI");
+    EXPECT_EQ(*hs->field("client_cert_issuer"),
+              "CN=phonelab manufacturer test CA,O=phonelab test PKI");
+    EXPECT_EQ(*hs->field("client_cert_verify"), "ok");
+  }
+  // A certificate of another CA is recorded as such; none at all still completes the handshake.
+  auto stranger = pki::makeServerCert(p, kName, pki::Flaw::None, "stranger");
+  const double t1 = log.now();
+  {
+    Client c(proxy.port(), p.trusted_ca.cert_file);
+    ASSERT_EQ(SSL_use_certificate_file(c.ssl, stranger.cert_file.c_str(), SSL_FILETYPE_PEM), 1);
+    ASSERT_EQ(SSL_use_PrivateKey_file(c.ssl, stranger.key_file.c_str(), SSL_FILETYPE_PEM), 1);
+    EXPECT_TRUE(c.handshake());
+    c.write(kRegister);
+    auto hs = waitEvent(log, "tls.handshake", "result", "ok", t1);
+    ASSERT_TRUE(hs);
+    EXPECT_NE(*hs->field("client_cert_verify"), "ok");
+    EXPECT_NE(*hs->field("client_cert_verify"), "");
+  }
+  const double t2 = log.now();
+  Client none(proxy.port(), p.trusted_ca.cert_file);
+  EXPECT_TRUE(none.handshake());
+  none.write(kRegister);
+  auto hs = waitEvent(log, "tls.handshake", "result", "ok", t2);
+  ASSERT_TRUE(hs);
+  EXPECT_EQ(*hs->field("client_cert"), "");
+  EXPECT_EQ(*hs->field("client_cert_verify"), "");
+}
+
 TEST_F(ProxyFixture, SurvivesResetStallAndGarbageMidHandshake) {
   Upstream up;
   EventLog log;
