@@ -313,6 +313,14 @@ const std::vector<FaultDef>& faultTable() {
        "when it names the address the phone connected to (an IP-only certificate passes for a "
        "name)",
        {"SEC-TLS-CERT"}},
+      {"tls-no-name-constraints",
+       "SIP over TLS: nameConstraints are not enforced (a TLS stack built without them): an "
+       "intermediate CA's permitted names do not limit what it issues",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-path-length",
+       "SIP over TLS: a chain walker that checks each issuer's CA flag but not its "
+       "pathLenConstraint: a CA below a path length of 0 is accepted",
+       {"SEC-TLS-CERT"}},
       {"tls-no-client-cert",
        "SIP over TLS: the device certificate is never loaded into the TLS context: asked for a "
        "client certificate, the phone sends an empty Certificate message",

@@ -178,6 +178,8 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   const bool no_ca_flags = faults.has("tls-no-basic-constraints") && !any_cert;
   const bool prefix_name = faults.has("tls-name-prefix-match") && !any_cert && !no_name;
   const bool ip_fallback = faults.has("tls-name-or-address") && !any_cert && !no_name;
+  const bool no_nc = faults.has("tls-no-name-constraints") && !any_cert;
+  const bool no_path_len = faults.has("tls-no-path-length") && !any_cert;
   const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
   auto tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX* ctx = tls_ctx->native_handle();
@@ -287,15 +289,33 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   // proxy configured by name.
   const std::string fallback_ip =
       ip_fallback && name_check && !is_ip ? proxy_ep->address().to_string() : "";
-  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty()) &&
+  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty() ||
+       no_nc || no_path_len) &&
       !any_cert) {
     // Refusing by closing: the connection ends (FIN) when the certificate fails, before
     // OpenSSL writes its alert, which then goes nowhere.
     const int fd = c.tls_refusal == "close" ? sock_tcp.native_handle() : -1;
     const std::string host = own_name_check ? proxy_host : "";
-    conn->stream.set_verify_callback([fd, no_ca_flags, host, fallback_ip](
+    conn->stream.set_verify_callback([fd, no_ca_flags, host, fallback_ip, no_nc, no_path_len](
                                          bool preverified, ssl::verify_context& vc) {
       X509_STORE_CTX* x = vc.native_handle();
+      if (!preverified) {
+        const int e = X509_STORE_CTX_get_error(x);
+        const bool nc_error = e == X509_V_ERR_PERMITTED_VIOLATION ||
+                              e == X509_V_ERR_EXCLUDED_VIOLATION ||
+                              e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE ||
+                              e == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
+        if ((no_nc && nc_error) || (no_path_len && e == X509_V_ERR_PATH_LENGTH_EXCEEDED)) {
+          // A stack built without name-constraint support (as embedded TLS libraries can be
+          // configured), or a chain walker that checks each issuer's CA flag and keyCertSign but
+          // never counts the CAs below a pathLenConstraint.
+          logLine(std::string("sip: fault ") +
+                  (nc_error ? "tls-no-name-constraints" : "tls-no-path-length") + ": ignoring \"" +
+                  X509_verify_cert_error_string(e) + "\"");
+          X509_STORE_CTX_set_error(x, X509_V_OK);
+          return true;
+        }
+      }
       if (!preverified && !fallback_ip.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
           X509_STORE_CTX_get_error(x) == X509_V_ERR_HOSTNAME_MISMATCH &&
           X509_check_ip_asc(X509_STORE_CTX_get_current_cert(x), fallback_ip.c_str(), 0) == 1) {

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "base/core/error.h"
 
@@ -105,6 +107,7 @@ struct Spec {
   std::string san_ip;            // an iPAddress SAN instead of the DNS one ("" = none)
   std::string eku = "serverAuth";
   bool ca = false;
+  int path_len = -1;  // a CA's pathLenConstraint (-1: none)
   // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
   // (real) time, also if it misapplies its time zone (up to 14 h either way) or drifts.
   long not_before = -2L * 24 * 3600;
@@ -136,7 +139,9 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   X509* iss = issuer ? issuer : c.get();
   if (X509_set_issuer_name(c.get(), X509_get_subject_name(iss)) != 1) fail("issuer name");
   if (s.ca) {
-    addExt(c.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
+    addExt(c.get(), iss, NID_basic_constraints,
+           "critical,CA:TRUE" +
+               (s.path_len >= 0 ? ",pathlen:" + std::to_string(s.path_len) : std::string()));
     addExt(c.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
     if (!s.name_constraints.empty()) {
       addExt(c.get(), iss, NID_name_constraints, "critical," + s.name_constraints);
@@ -198,6 +203,8 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
     {Flaw::NameWithSuffix, "name-with-suffix"},
     {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
+    {Flaw::IntermediateNameConstraints, "intermediate-name-constraints"},
+    {Flaw::PathLengthExceeded, "path-length-exceeded"},
     {Flaw::IpSanOnly, "ip-san-only"},
     {Flaw::NullCipher, "null-cipher"},
 };
@@ -371,6 +378,37 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     Cert c = makeCert(s, k.get(), ic.get(), ik.get());
     CertAndKey out = save(pki, stem, c.get(), k.get());
     out.cert_pem += pem(ic.get());
+    writeFile(out.cert_file, out.cert_pem, 0644);
+    return out;
+  }
+  if (flaw == Flaw::IntermediateNameConstraints || flaw == Flaw::PathLengthExceeded) {
+    // Intermediates of the trusted CA, each a proper CA (CA:TRUE, keyCertSign); the certificate
+    // breaks a constraint one of them sets. The chain file lists them from the leaf up.
+    Spec is;
+    is.ca = true;
+    std::vector<std::pair<Key, Cert>> chain;
+    if (flaw == Flaw::IntermediateNameConstraints) {
+      is.cn = "phonelab test intermediate CA (other.invalid only)";
+      is.name_constraints = "permitted;DNS:other.invalid";
+      Key ik = ecKey();
+      Cert ic = makeCert(is, ik.get(), issuer.cert.get(), issuer.key.get());
+      chain.emplace_back(std::move(ik), std::move(ic));
+    } else {
+      is.cn = "phonelab test intermediate CA (path length 0)";
+      is.path_len = 0;
+      Key k1 = ecKey();
+      Cert c1 = makeCert(is, k1.get(), issuer.cert.get(), issuer.key.get());
+      Spec is2;
+      is2.ca = true;
+      is2.cn = "phonelab test intermediate CA (below a path length of 0)";
+      Key k2 = ecKey();
+      Cert c2 = makeCert(is2, k2.get(), c1.get(), k1.get());
+      chain.emplace_back(std::move(k2), std::move(c2));
+      chain.emplace_back(std::move(k1), std::move(c1));
+    }
+    Cert c = makeCert(s, k.get(), chain.front().second.get(), chain.front().first.get());
+    CertAndKey out = save(pki, stem, c.get(), k.get());
+    for (const auto& link : chain) out.cert_pem += pem(link.second.get());
     writeFile(out.cert_file, out.cert_pem, 0644);
     return out;
   }

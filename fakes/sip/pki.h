@@ -35,6 +35,10 @@ enum class Flaw {
                        // labels after it (a prefix comparison accepts it)
   LeafAsIntermediate,  // signed by an end-entity certificate (basicConstraints CA:FALSE, no
                        // keyCertSign) that the trusted CA issued; the proxy sends both
+  IntermediateNameConstraints,  // issued by an intermediate CA of the trusted CA whose own
+                                // nameConstraints permit only other.invalid (the proxy sends it)
+  PathLengthExceeded,  // trusted CA -> intermediate with pathLenConstraint 0 -> a second
+                       // intermediate -> the certificate (the proxy sends both intermediates)
   IpSanOnly,           // SAN the server's IP address only (an iPAddress SAN; CN "server at
                        // <ip>", not a host name): the name
                        // the phone connects by is not in it (RFC 6125: a DNS reference identity
@@ -45,7 +49,8 @@ enum class Flaw {
 
 /// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
 /// "no-server-auth", "weak-key", "tls1.0-only", "tls1.1-only", "wildcard-two-levels",
-/// "name-with-suffix", "leaf-as-intermediate", "ip-san-only", "null-cipher".
+/// "name-with-suffix", "leaf-as-intermediate", "intermediate-name-constraints",
+/// "path-length-exceeded", "ip-san-only", "null-cipher".
 std::string_view flawName(Flaw f);
 std::optional<Flaw> parseFlaw(std::string_view name);
 const std::vector<std::string>& flawNames();
@@ -78,8 +83,9 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
                 const std::vector<std::string>& names);
 
 /// A server certificate for `dns_name` with `flaw`, written as <pki.dir>/<stem>.crt and
-/// <pki.key_dir>/<stem>.key (the leaf alone, the phone holds the CA; with leaf-as-intermediate the
-/// .crt also holds the issuing certificate after the leaf, as a chain file). `ip` is the server's
+/// <pki.key_dir>/<stem>.key (the leaf alone, the phone holds the CA; with leaf-as-intermediate,
+/// intermediate-name-constraints and path-length-exceeded the .crt also holds the issuing
+/// certificates after the leaf, as a chain file). `ip` is the server's
 /// address (needed by ip-san-only). Throws Error.
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
                           const std::string& stem, const std::string& ip = "");
