@@ -289,8 +289,8 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   // proxy configured by name.
   const std::string fallback_ip =
       ip_fallback && name_check && !is_ip ? proxy_ep->address().to_string() : "";
-  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty() ||
-       no_nc || no_path_len) &&
+  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty() || no_nc ||
+       no_path_len) &&
       !any_cert) {
     // Refusing by closing: the connection ends (FIN) when the certificate fails, before
     // OpenSSL writes its alert, which then goes nowhere.
@@ -301,10 +301,9 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
       X509_STORE_CTX* x = vc.native_handle();
       if (!preverified) {
         const int e = X509_STORE_CTX_get_error(x);
-        const bool nc_error = e == X509_V_ERR_PERMITTED_VIOLATION ||
-                              e == X509_V_ERR_EXCLUDED_VIOLATION ||
-                              e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE ||
-                              e == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
+        const bool nc_error =
+            e == X509_V_ERR_PERMITTED_VIOLATION || e == X509_V_ERR_EXCLUDED_VIOLATION ||
+            e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE || e == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
         if ((no_nc && nc_error) || (no_path_len && e == X509_V_ERR_PATH_LENGTH_EXCEEDED)) {
           // A stack built without name-constraint support (as embedded TLS libraries can be
           // configured), or a chain walker that checks each issuer's CA flag and keyCertSign but
@@ -390,8 +389,9 @@ void SipUa::Impl::loadDeviceCert(SSL_CTX* ctx) {
     // A certificate selector that presents the device certificate only to a server whose
     // CertificateRequest names its issuer; an empty list of CAs (any issuer, RFC 5246 7.4.4)
     // selects nothing, and the phone answers with an empty Certificate message.
-    logLine("sip: fault tls-client-cert-by-ca-list: presenting the device certificate only to "
-            "servers that name its issuer");
+    logLine(
+        "sip: fault tls-client-cert-by-ca-list: presenting the device certificate only to "
+        "servers that name its issuer");
     SSL_CTX_set_cert_cb(
         ctx,
         [](SSL* s, void*) {

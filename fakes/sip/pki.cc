@@ -271,10 +271,10 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
     CertAndKey* out;
     bool constrained;
   };
-  for (const CaSpec& c : {CaSpec{"phonelab trusted test CA", "trusted-ca", &p.trusted_ca, true},
-                          CaSpec{"phonelab untrusted test CA", "untrusted-ca", &p.untrusted_ca, true},
-                          CaSpec{"phonelab manufacturer test CA", "manufacturer-ca",
-                                 &p.manufacturer_ca, false}}) {
+  for (const CaSpec& c :
+       {CaSpec{"phonelab trusted test CA", "trusted-ca", &p.trusted_ca, true},
+        CaSpec{"phonelab untrusted test CA", "untrusted-ca", &p.untrusted_ca, true},
+        CaSpec{"phonelab manufacturer test CA", "manufacturer-ca", &p.manufacturer_ca, false}}) {
     Key k = ecKey();
     Spec s;
     s.cn = c.cn;

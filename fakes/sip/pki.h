@@ -37,14 +37,14 @@ enum class Flaw {
                        // keyCertSign) that the trusted CA issued; the proxy sends both
   IntermediateNameConstraints,  // issued by an intermediate CA of the trusted CA whose own
                                 // nameConstraints permit only other.invalid (the proxy sends it)
-  PathLengthExceeded,  // trusted CA -> intermediate with pathLenConstraint 0 -> a second
+  PathLengthExceeded,           // trusted CA -> intermediate with pathLenConstraint 0 -> a second
                        // intermediate -> the certificate (the proxy sends both intermediates)
-  IpSanOnly,           // SAN the server's IP address only (an iPAddress SAN; CN "server at
-                       // <ip>", not a host name): the name
-                       // the phone connects by is not in it (RFC 6125: a DNS reference identity
-                       // matches DNS-IDs only)
-  NullCipher,          // honest certificate, the server offers only TLS 1.2 with a NULL cipher
-                       // suite (ECDHE-ECDSA-NULL-SHA: authenticated, nothing encrypted)
+  IpSanOnly,   // SAN the server's IP address only (an iPAddress SAN; CN "server at
+               // <ip>", not a host name): the name
+               // the phone connects by is not in it (RFC 6125: a DNS reference identity
+               // matches DNS-IDs only)
+  NullCipher,  // honest certificate, the server offers only TLS 1.2 with a NULL cipher
+               // suite (ECDHE-ECDSA-NULL-SHA: authenticated, nothing encrypted)
 };
 
 /// "none", "untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
@@ -75,10 +75,11 @@ struct TestPki {
 /// the caller puts key_dir outside the report and removes it). The CAs are short-lived (they
 /// expire one day from now; their start lies a year back, as a real CA's does, so a phone whose
 /// clock is behind judges the server certificate's dates, not the CA's); the trusted and untrusted
-/// CAs are name-constrained (X.509 nameConstraints, critical) to the lab domains of `names` (each less up
-/// to two leading labels, two labels kept: sip.edge.lab.example -> lab.example), the reserved test
-/// domain "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's 198.18.0.0/15, so a CA
-/// that leaks certifies nothing else. Throws Error naming the OpenSSL call that failed.
+/// CAs are name-constrained (X.509 nameConstraints, critical) to the lab domains of `names` (each
+/// less up to two leading labels, two labels kept: sip.edge.lab.example -> lab.example), the
+/// reserved test domain "invalid" (RFC 6761: the name-mismatch flaws use it) and the lab's
+/// 198.18.0.0/15, so a CA that leaks certifies nothing else. Throws Error naming the OpenSSL call
+/// that failed.
 TestPki makePki(const std::string& dir, const std::string& key_dir,
                 const std::vector<std::string>& names);
 

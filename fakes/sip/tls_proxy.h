@@ -26,9 +26,10 @@
 ///                   long name, e.g. "unknown CA"; "" if none) alert_sent (ours) error version
 ///                   cipher sni client_cert (the subject of the certificate the phone presented,
 ///                   RFC 2253; "" if none or not asked) client_cert_issuer client_cert_verify ("ok"
-///                   or why it does not verify against client_ca_file) ended_by (how the handshake ended: "completed" | "phone-alert" |
-///                   "phone-close" (the phone closed without an alert) | "proxy-alert" |
-///                   "timeout" | "error"; a refusal by the phone is phone-alert or phone-close)
+///                   or why it does not verify against client_ca_file) ended_by (how the handshake
+///                   ended: "completed" | "phone-alert" | "phone-close" (the phone closed without
+///                   an alert) | "proxy-alert" | "timeout" | "error"; a refusal by the phone is
+///                   phone-alert or phone-close)
 ///   tls.sip.request / tls.sip.response / tls.sip.malformed
 ///                   the fields of base/proto/sip_event.h plus direction ("from-phone" |
 ///                   "to-phone") and flaw

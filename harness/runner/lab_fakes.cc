@@ -208,9 +208,8 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
       evidence["pki:manufacturer-ca"] = sc.id + "/pki/manufacturer-ca.crt";
     }
     auto flaw = fakes::pki::parseFlaw(o.flaw).value_or(fakes::pki::Flaw::None);
-    auto cert =
-        fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw,
-                                   o.address);
+    auto cert = fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw,
+                                           o.address);
     o.cert_file = cert.cert_file;
     o.key_file = cert.key_file;
     if (f.sip.enabled) {

@@ -164,7 +164,9 @@ struct ProxyFixture : ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir); }
   TlsProxyOptions options(const std::string& flaw, int upstream_port = 0) {
-    auto c = pki::makeServerCert(p, kName, *pki::parseFlaw(flaw), "server-" + flaw);
+    // ip-san-only: an address of the lab's range (the CA's constraints permit it), not the
+    // loopback the proxy listens on here.
+    auto c = pki::makeServerCert(p, kName, *pki::parseFlaw(flaw), "server-" + flaw, "198.18.0.10");
     TlsProxyOptions o;
     o.address = "127.0.0.1";
     o.port = 0;
@@ -231,7 +233,8 @@ TEST_F(ProxyFixture, HonestProxyRelaysBothWaysAndLogsKeys) {
 TEST_F(ProxyFixture, EveryCertificateFlawIsRejectedByAVerifyingClient) {
   for (const char* flaw :
        {"untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
-        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate"}) {
+        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate",
+        "intermediate-name-constraints", "path-length-exceeded", "ip-san-only"}) {
     SCOPED_TRACE(flaw);
     EventLog log;
     TlsProxy proxy(options(flaw), log);
