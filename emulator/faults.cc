@@ -61,6 +61,16 @@ const std::vector<FaultDef>& faultTable() {
        "a malformed option length in a DHCPACK/DHCPNAK to a renewal crashes the firmware (the "
        "renewal path has a parser of its own); at OFFER and at the first ACK it is ignored",
        {"SEC-DHCP-ROBUST"}},
+      {"crash-on-overloaded-offer",
+       "while selecting, the server identifier of a DHCPOFFER with option 52 (overload) is also "
+       "looked for in sname/file, by a walker that trusts the lengths there: an option running "
+       "past the field crashes the firmware (the ACK and renewal paths do not follow overload)",
+       {"SEC-DHCP-ROBUST"}},
+      {"ack-from-unselected-server",
+       "while requesting, takes the first DHCPACK with its xid whichever server sent it (the "
+       "server identifier is compared on NAKs only): another server's ACK, however malformed its "
+       "options, gives the phone that server's address",
+       {"SEC-DHCP-ROBUST"}},
       {"ignore-option-3",
        "ignores the router (option 3) and routes through the DHCP server (its server "
        "identifier, option 54) instead",
@@ -416,6 +426,8 @@ std::string_view faultArea(std::string_view name) {
       {"ntp-from-option-4", "dhcp"},
       {"static-netmask-ignored", "network"},
       {"crash-on-malformed-renewal", "dhcp"},
+      {"crash-on-overloaded-offer", "dhcp"},
+      {"ack-from-unselected-server", "dhcp"},
       {"reset-on-sip-timeout-renewal", "sip"},
       {"crash-on-malformed-option", "dhcp"},
       {"dhcp-wrong-address", "dhcp"},

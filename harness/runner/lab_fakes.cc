@@ -269,7 +269,9 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     ro.mode = f.rogue_dhcp.mode;
     ro.cases = f.rogue_dhcp.cases;
     ro.options = keaOptions(f.rogue_dhcp.options, expand);
-    ro.offer_ip = addr.prefix + ".150";
+    // Malformed mode offers one address per case, from .200 on: outside Kea's pool (.100-.199),
+    // so a phone that took one of them is seen to.
+    ro.offer_ip = addr.prefix + (ro.mode == "malformed" ? ".200" : ".150");
     ro.lab_mac = seg.labMac();
     impl_->rogue.emplace(ro, log);
   }

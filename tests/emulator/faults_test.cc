@@ -47,6 +47,8 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "ntp-from-option-4",
                         "static-netmask-ignored",
                         "crash-on-malformed-renewal",
+                        "crash-on-overloaded-offer",
+                        "ack-from-unselected-server",
                         "reset-on-sip-timeout-renewal",
                         "crash-on-malformed-option",
                         "dhcp-wrong-address",
@@ -116,7 +118,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 102u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 104u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
