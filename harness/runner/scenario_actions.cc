@@ -176,6 +176,8 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           if (!ua) throw ConfigError(sc_.mark, "audio_call needs fakes.sip_ua in the scenario");
           // Media needs a call the phone answered: always the profile's answer method.
           fakes::CallOptions o;
+          o.auth_user = expand(act.auth_user);
+          o.auth_password = expand(act.auth_password);
           double within = act.within;
           std::string why;
           const std::string answer = answerCall(lab_.profile, dut, expander(), o, within, why);

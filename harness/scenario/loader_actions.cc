@@ -147,7 +147,8 @@ std::optional<Action> Checker::action(const Entry& e) {
       error(key_node, "action 'audio_call' needs arguments: {to: sip:..., codec: PCMU}");
       return std::nullopt;
     }
-    Fields f = fields(args, {"to", "codec", "via", "within"}, "audio_call");
+    Fields f =
+        fields(args, {"to", "codec", "via", "auth_user", "auth_password", "within"}, "audio_call");
     require(args, f, {"to", "codec"}, "'audio_call'");
     if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
     if (const Entry* x = f.get("codec"); x && text(*x)) {
@@ -161,6 +162,11 @@ std::optional<Action> Checker::action(const Entry& e) {
       if (c.via != "proxy" && c.via != "phone") {
         error(x->v, "'via' is '" + c.via + "': expected proxy or phone");
       }
+    }
+    if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
+    if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
+    if (c.auth_user.empty() != c.auth_password.empty()) {
+      error(args, "'audio_call' answers a challenge with auth_user and auth_password: give both");
     }
     if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
     return c;

@@ -140,7 +140,8 @@ struct AudioCallAction {
   std::string to;
   std::string codec = "PCMU";  // PCMU | PCMA
   std::string via = "proxy";
-  double within = 10;  // call setup
+  std::string auth_user, auth_password;  // answer the phone's challenge (Auth INVITE)
+  double within = 10;                    // call setup
 };
 
 using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
@@ -257,6 +258,9 @@ struct SipProxyFake {
   std::map<std::string, std::string> users;  // user -> password
   int tls_port = 0;  // Kamailio's own TLS listener (certificate from the run's test PKI); 0 = none
   std::string tls_name = "sip.lab.example";  // the name of that certificate
+  /// Initial requests to a registered user keep the caller's Request-URI (the binding only says
+  /// where they go): a caller can answer the phone's Auth INVITE challenge through the proxy.
+  bool keep_request_uri = false;
 };
 /// The test UA, the far end of calls; registers to the proxy at start.
 struct SipUaFake {
