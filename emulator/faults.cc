@@ -348,6 +348,10 @@ const std::vector<FaultDef>& faultTable() {
        "SIP over TLS: RTP goes to the address the INVITE came from (the TLS proxy), at the SDP's "
        "port, instead of the SDP's c= address: a signalling NAT heuristic applied to media",
        {"AUDIO-LOOPBACK", "SIP-TLS-MEDIA-CLEAR"}},
+      {"restricted-domains-udp-only",
+       "SIP: Restricted_Access_Domains is checked in the UDP receive path only: requests that "
+       "come down the TLS connection from an unlisted proxy are served",
+       {"SIP-RAD-BLOCK"}},
       {"restricted-domains-default-port",
        "SIP: Restricted_Access_Domains entries are kept as address:5060 (SIP's default port) and "
        "matched against the source address and port: a listed proxy's requests over its TLS "

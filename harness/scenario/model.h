@@ -104,6 +104,10 @@ struct SipSendAction {
   std::string event;              // NOTIFY Event header, e.g. "check-sync;reboot=true"
   std::string spoof_from_domain;  // Via sent-by, From and Contact host: a listed server's name
   bool in_dialog = false;         // a To tag, as a request inside a dialog carries
+  /// "phone": straight to the phone; "proxy": to the trusted proxy (Kamailio) for `user`, which
+  /// relays it to the phone's registration (over its TLS connection when it has one).
+  std::string via = "phone";
+  std::string user;  // the Request-URI's user with via: proxy
   std::vector<std::string> headers;
   double within = 3;
 };
