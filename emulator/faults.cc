@@ -374,6 +374,24 @@ const std::vector<FaultDef>& faultTable() {
       {"audio-level-minus-12db",
        "audio: the looped-back audio is 12 dB quieter",
        {"AUDIO-LOOPBACK"}},
+      {"auth-invite-media-released",
+       "Auth INVITE: the call record and its media session are made by the first INVITE; the 401 "
+       "frees the media session and the authenticated INVITE (same Call-ID) is answered as that "
+       "call's continuation, with an SDP answer but no RTP",
+       {"AUDIO-LOOPBACK", "SIP-TLS-MEDIA-CLEAR"}},
+      {"media-to-signalling-peer",
+       "SIP over TLS: RTP goes to the address the INVITE came from (the TLS proxy), at the SDP's "
+       "port, instead of the SDP's c= address: a signalling NAT heuristic applied to media",
+       {"AUDIO-LOOPBACK", "SIP-TLS-MEDIA-CLEAR"}},
+      {"restricted-domains-udp-only",
+       "SIP: Restricted_Access_Domains is checked in the UDP receive path only: requests that "
+       "come down the TLS connection from an unlisted proxy are served",
+       {"SIP-RAD-BLOCK"}},
+      {"restricted-domains-default-port",
+       "SIP: Restricted_Access_Domains entries are kept as address:5060 (SIP's default port) and "
+       "matched against the source address and port: a listed proxy's requests over its TLS "
+       "connection (port 5061) are dropped, so no call over TLS gets through",
+       {"AUDIO-LOOPBACK", "SIP-TLS-MEDIA-CLEAR"}},
       {"audio-session-c-line",
        "audio: RTP is sent to the offer's session-level c= address even when the audio stream has "
        "its own media-level c= (RFC 4566 5.7: the media-level one wins): one-way audio",
@@ -451,6 +469,7 @@ std::string_view faultArea(std::string_view name) {
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},
       {"media-savp-sdp-only", "tls"},
+      {"media-to-signalling-peer", "tls"},
       {"audio-", "audio"},  // every audio-<impairment>
   };
   for (const auto& [key, area] : areas) {

@@ -52,6 +52,7 @@ void SipUa::Impl::onInvite(const sip::Message& m, const udp::endpoint& src) {
                            station.empty() ? own_ip : station, now);
       if (d.verdict == InviteAuth::Verdict::Challenge) {
         logLine("sip: Auth INVITE: challenging INVITE from " + ip + " (" + d.why + ")");
+        challenged_call_id = m.callId();
         auto r = response(m, 401, "Unauthorized", sip::randomToken(10));
         for (const auto& ch : d.challenges) r.add("WWW-Authenticate", ch);
         send(r, src);
@@ -98,6 +99,11 @@ void SipUa::Impl::onInvite(const sip::Message& m, const udp::endpoint& src) {
   cl.invite = m;
   cl.answer_sdp = sdp;
   cl.rtp_port = rtp;
+  // The firmware's call record is made by the first INVITE of a Call-ID, with its media session;
+  // the 401 ends that transaction and frees the session, and the authenticated INVITE is taken as
+  // the same call's continuation, whose media was "already set up".
+  cl.media_released = faults.has("auth-invite-media-released") && !challenged_call_id.empty() &&
+                      m.callId() == challenged_call_id;
   call = std::move(cl);
   send(response(m, 100, "Trying", ""), src);
   auto ringing_response = response(m, 180, "Ringing", call->local_tag);
@@ -177,6 +183,11 @@ bool SipUa::Impl::srtpFault() const {
 
 /// The audio loopback of an answered call: to the offer's media address, in the answer's codec.
 void SipUa::Impl::startMedia(Call& cl) {
+  if (cl.media_released) {
+    logLine("media: fault auth-invite-media-released: call " + cl.call_id +
+            " was challenged first: its media session went with the 401, no RTP");
+    return;
+  }
   auto offer = proto::sdp::firstAudio(cl.invite.body);
   auto answer = proto::sdp::firstAudio(cl.answer_sdp);
   if (!offer || !answer || answer->payloads.empty()) {
@@ -190,6 +201,13 @@ void SipUa::Impl::startMedia(Call& cl) {
   if (faults.has("audio-session-c-line") && !offer->session_ip.empty()) {
     rc.peer_ip = offer->session_ip;
     logLine("media: fault audio-session-c-line: RTP to the session-level c= " + rc.peer_ip);
+  }
+  if (faults.has("media-to-signalling-peer") && viaTls(cl.peer)) {
+    // A NAT heuristic meant for signalling (answer where the request came from) applied to
+    // media: the address the INVITE came from over TLS, the SDP's port.
+    rc.peer_ip = cl.peer.address().to_string();
+    logLine("media: fault media-to-signalling-peer: RTP to " + rc.peer_ip +
+            ", where the INVITE came from, not to the SDP's " + offer->ip);
   }
   rc.peer_port = offer->port;
   rc.payload_type = answer->payloads.front();

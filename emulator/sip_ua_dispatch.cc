@@ -186,6 +186,18 @@ bool SipUa::Impl::admitted(const sip::Message& m, const udp::endpoint& src) {
     }
     return true;
   }
+  if (faults.has("restricted-domains-udp-only") && viaTls(src)) {
+    logLine("sip: fault restricted-domains-udp-only: " + m.method + " from " + ip +
+            " over TLS: not filtered");
+    return true;
+  }
+  if (faults.has("restricted-domains-default-port") && src.port() != 5060) {
+    // The list kept as address:port entries, a name without a port taking SIP's default (5060):
+    // a listed server's requests from another port (its TLS connection) match no entry.
+    logLine("sip: fault restricted-domains-default-port: " + m.method + " from " + epString(src) +
+            " matches no listed address:5060: dropped");
+    return false;
+  }
   const RadFaults rf{faults.has("restricted-domains-invite-only"),
                      faults.has("restricted-domains-trusts-headers"),
                      faults.has("restricted-domains-in-dialog-bypass")};

@@ -100,11 +100,13 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
     double retx = 0.5;
     uint16_t rtp_port = 0;
     std::unique_ptr<RtpLoop> media;  // the audio loopback, from the 200 OK to the end of the call
+    bool media_released = false;     // fault auth-invite-media-released
   };
   std::optional<Call> call;
   Task call_task;  // the call's timer: ringing, auto-answer, 200 OK retransmissions
   InviteAuth auth;
   bool auth_invite_at_start = false;  // fault auth-invite-read-at-start
+  std::string challenged_call_id;     // the last INVITE challenged (auth-invite-media-released)
   uint16_t next_rtp = 16384;
   long calls_received = 0, calls_answered = 0;
   std::string last_call_from, last_sip_request;

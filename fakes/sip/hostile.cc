@@ -89,6 +89,10 @@ HostileSip::~HostileSip() {
                    "hostile SIP server on " + impl_->local() + " stopped");
 }
 
+void HostileSip::setTargetUser(const std::string& user) {
+  impl_->opt.target_user = user;
+}
+
 sip::Message HostileSip::buildRequest(const std::string& method, const std::string& phone_ip,
                                       int phone_port, const std::string& spoof_from_domain,
                                       const std::string& event,

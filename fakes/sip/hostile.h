@@ -57,6 +57,10 @@ class HostileSip {
                                         const std::vector<std::string>& extra_headers = {},
                                         bool in_dialog = false);
 
+  /// The user part of the Request-URI and To of the requests to come ("" = none): a request sent
+  /// to a proxy names the phone's user, which the proxy looks up.
+  void setTargetUser(const std::string& user);
+
   /// The request `send` would build (for logs, or to replay by hand).
   proto::sip::Message buildRequest(const std::string& method, const std::string& phone_ip,
                                    int phone_port, const std::string& spoof_from_domain = "",

@@ -230,12 +230,18 @@ std::string kamailioConfig(const KamailioOptions& o) {
        "  consume_credentials();\n"
        "}\n\n"
        "route[LOCATION] {\n"
-       "  if (!lookup(\"location\")) {\n"
+    << (o.keep_request_uri ? "  $var(ruri) = $ru;\n" : "")
+    << "  if (!lookup(\"location\")) {\n"
        "    t_newtran();\n"
        "    t_reply(\"404\", \"Not Found\");\n"
        "    exit;\n"
        "  }\n"
-       "  route(TOPHONE);\n"
+    << (o.keep_request_uri
+            ? "  # The binding is where the request goes; the Request-URI stays the caller's.\n"
+              "  if ($du == $null) { $du = $ru; }\n"
+              "  $ru = $var(ruri);\n"
+            : "")
+    << "  route(TOPHONE);\n"
        "  route(RELAY);\n"
        "}\n\n"
        "# A phone on TLS is reached only over the connection it opened: no new connection to it.\n"

@@ -10,7 +10,9 @@
 ///   REGISTER, credentials present, wrong  403 (never 401: clients would retry in a loop)
 ///   REGISTER, right                       save("location") -> 200
 ///   initial request to a local user       lookup("location") + record_route + t_relay; 404 if the
-///                                         user has no binding
+///                                         user has no binding (keep_request_uri: the binding only
+///                                         sets the destination, the Request-URI stays the
+///                                         caller's)
 ///   initial request to another domain     403 "Relaying Forbidden"
 ///   REGISTER from a TLS phone             fix_nated_register: the binding keeps where it came
 ///                                         from (its TLS connection, or the TLS proxy's socket)
@@ -45,6 +47,11 @@ struct KamailioOptions {
   std::string work_dir;
   /// Challenge initial INVITEs from callers with 407 (proxy authentication).
   bool challenge_invites = false;
+  /// Route an initial request to a registered user by the binding (destination URI) and hand
+  /// it on with the caller's Request-URI, not the binding's Contact: a phone that challenges the
+  /// INVITE (Auth INVITE) checks the digest against the Request-URI it receives, and the caller
+  /// computed it for the one it sent (RFC 3261 22.4).
+  bool keep_request_uri = false;
   /// Kamailio's own TLS listener (tls module) on address:tls_port with this certificate and key,
   /// TLS 1.2 at least, no client certificates (0 = none). Its tls.cfg goes to work_dir.
   int tls_port = 0;

@@ -182,6 +182,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     o.domain = f.sip.domain.empty() ? o.address : expand(f.sip.domain);
     for (const auto& [user, password] : f.sip.users) o.users[user] = expand(password);
     // Kamailio's ctl socket path must stay short (unix socket limit): its own folder.
+    o.keep_request_uri = f.sip.keep_request_uri;
     o.work_dir = dir + "/kamailio";
     fs::create_directories(o.work_dir);
     if (f.sip.tls_port > 0) {

@@ -176,6 +176,8 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           if (!ua) throw ConfigError(sc_.mark, "audio_call needs fakes.sip_ua in the scenario");
           // Media needs a call the phone answered: always the profile's answer method.
           fakes::CallOptions o;
+          o.auth_user = expand(act.auth_user);
+          o.auth_password = expand(act.auth_password);
           double within = act.within;
           std::string why;
           const std::string answer = answerCall(lab_.profile, dut, expander(), o, within, why);
@@ -199,12 +201,24 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
             throw ConfigError(sc_.mark, "sip_send needs fakes.hostile_sip in the scenario");
           std::vector<std::string> headers;
           for (const auto& h : act.headers) headers.push_back(expand(h));
-          auto answers = hostile->send(act.method, dut.address(), phoneSipPort(),
-                                       deadlineIn(act.within), expand(act.spoof_from_domain),
-                                       expand(act.event), headers, act.in_dialog);
+          std::string to_ip = dut.address();
+          int to_port = phoneSipPort();
+          if (act.via == "proxy") {
+            const std::string proxy = fakes_->proxy();
+            const size_t colon = proxy.rfind(':');
+            if (proxy.empty() || colon == std::string::npos)
+              throw ConfigError(sc_.mark, "sip_send via: proxy needs fakes.sip in the scenario");
+            to_ip = proxy.substr(0, colon);
+            to_port = std::stoi(proxy.substr(colon + 1));
+          }
+          hostile->setTargetUser(act.via == "proxy" ? expand(act.user) : "");
+          auto answers = hostile->send(act.method, to_ip, to_port, deadlineIn(act.within),
+                                       expand(act.spoof_from_domain), expand(act.event), headers,
+                                       act.in_dialog);
           log_.emit("harness", "harness.sip-send",
                     {{"method", act.method}, {"answers", std::to_string(answers.size())}},
-                    "hostile " + act.method + " to " + dut.address() + ": " +
+                    "hostile " + act.method + " to " + to_ip +
+                        (act.via == "proxy" ? " (the proxy, for the phone)" : "") + ": " +
                         (answers.empty() ? "no response in " + formatSeconds(act.within)
                                          : std::to_string(answers.size()) + " response(s), first " +
                                                answers.front().startLine()));

@@ -147,7 +147,8 @@ std::optional<Action> Checker::action(const Entry& e) {
       error(key_node, "action 'audio_call' needs arguments: {to: sip:..., codec: PCMU}");
       return std::nullopt;
     }
-    Fields f = fields(args, {"to", "codec", "via", "within"}, "audio_call");
+    Fields f =
+        fields(args, {"to", "codec", "via", "auth_user", "auth_password", "within"}, "audio_call");
     require(args, f, {"to", "codec"}, "'audio_call'");
     if (const Entry* x = f.get("to")) c.to = text(*x).value_or("");
     if (const Entry* x = f.get("codec"); x && text(*x)) {
@@ -162,6 +163,11 @@ std::optional<Action> Checker::action(const Entry& e) {
         error(x->v, "'via' is '" + c.via + "': expected proxy or phone");
       }
     }
+    if (const Entry* x = f.get("auth_user")) c.auth_user = text(*x).value_or("");
+    if (const Entry* x = f.get("auth_password")) c.auth_password = text(*x).value_or("");
+    if (c.auth_user.empty() != c.auth_password.empty()) {
+      error(args, "'audio_call' answers a challenge with auth_user and auth_password: give both");
+    }
     if (const Entry* x = f.get("within")) c.within = duration(*x).value_or(c.within);
     return c;
   }
@@ -171,9 +177,10 @@ std::optional<Action> Checker::action(const Entry& e) {
       error(key_node, "action 'sip_send' needs arguments: {method: INVITE}");
       return std::nullopt;
     }
-    Fields f =
-        fields(args, {"method", "event", "spoof_from_domain", "in_dialog", "headers", "within"},
-               "sip_send");
+    Fields f = fields(
+        args,
+        {"method", "event", "spoof_from_domain", "in_dialog", "via", "user", "headers", "within"},
+        "sip_send");
     require(args, f, {"method"}, "'sip_send'");
     if (const Entry* x = f.get("method"); x && text(*x)) {
       static const Names methods = {"INVITE",    "OPTIONS", "NOTIFY", "BYE",
@@ -187,6 +194,23 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (const Entry* x = f.get("event")) a2.event = text(*x).value_or("");
     if (const Entry* x = f.get("spoof_from_domain")) a2.spoof_from_domain = text(*x).value_or("");
     if (const Entry* x = f.get("in_dialog")) a2.in_dialog = boolean(*x).value_or(false);
+    if (const Entry* x = f.get("via"); x && text(*x)) {
+      a2.via = x->v.Scalar();
+      if (a2.via != "proxy" && a2.via != "phone") {
+        error(x->v, "'via' is '" + a2.via + "': expected phone or proxy");
+      }
+    }
+    if (const Entry* x = f.get("user")) a2.user = text(*x).value_or("");
+    if (a2.via == "proxy" && a2.user.empty()) {
+      error(args,
+            "'sip_send' with via: proxy needs 'user' (the phone's user, which the proxy "
+            "looks up)");
+    }
+    if (a2.via == "proxy" && a2.in_dialog) {
+      error(f.get("in_dialog")->k,
+            "'in_dialog' is not sent via: proxy (the proxy routes an "
+            "in-dialog request by its Route set, which it has none of)");
+    }
     if (const Entry* x = f.get("headers")) {
       for (auto& [h, m] : textList(*x)) a2.headers.push_back(h);
     }

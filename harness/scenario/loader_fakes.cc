@@ -138,9 +138,12 @@ void Checker::fakes(const Entry& e, Fakes& out) {
   if (const Entry* x = f.get("hostile_sip")) serviceFake(*x, out.hostile_sip, {}, "hostile");
   if (const Entry* x = f.get("sip")) {
     SipProxyFake& k = out.sip;
-    if (auto g = fakeSwitch(*x, k.enabled,
-                            {"address", "port", "domain", "users", "tls_port", "tls_name"})) {
+    if (auto g = fakeSwitch(
+            *x, k.enabled,
+            {"address", "port", "domain", "users", "tls_port", "tls_name", "keep_request_uri"})) {
       if (const Entry* y = g->get("address")) k.address = text(*y).value_or("");
+      if (const Entry* y = g->get("keep_request_uri"))
+        k.keep_request_uri = boolean(*y).value_or(false);
       if (const Entry* y = g->get("tls_name")) k.tls_name = text(*y).value_or(k.tls_name);
       if (const Entry* y = g->get("tls_port"); y && text(*y)) {
         if (!YAML::convert<int>::decode(y->v, k.tls_port) || k.tls_port < 1 || k.tls_port > 65535) {

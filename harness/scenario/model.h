@@ -104,6 +104,10 @@ struct SipSendAction {
   std::string event;              // NOTIFY Event header, e.g. "check-sync;reboot=true"
   std::string spoof_from_domain;  // Via sent-by, From and Contact host: a listed server's name
   bool in_dialog = false;         // a To tag, as a request inside a dialog carries
+  /// "phone": straight to the phone; "proxy": to the trusted proxy (Kamailio) for `user`, which
+  /// relays it to the phone's registration (over its TLS connection when it has one).
+  std::string via = "phone";
+  std::string user;  // the Request-URI's user with via: proxy
   std::vector<std::string> headers;
   double within = 3;
 };
@@ -140,7 +144,8 @@ struct AudioCallAction {
   std::string to;
   std::string codec = "PCMU";  // PCMU | PCMA
   std::string via = "proxy";
-  double within = 10;  // call setup
+  std::string auth_user, auth_password;  // answer the phone's challenge (Auth INVITE)
+  double within = 10;                    // call setup
 };
 
 using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
@@ -257,6 +262,9 @@ struct SipProxyFake {
   std::map<std::string, std::string> users;  // user -> password
   int tls_port = 0;  // Kamailio's own TLS listener (certificate from the run's test PKI); 0 = none
   std::string tls_name = "sip.lab.example";  // the name of that certificate
+  /// Initial requests to a registered user keep the caller's Request-URI (the binding only says
+  /// where they go): a caller can answer the phone's Auth INVITE challenge through the proxy.
+  bool keep_request_uri = false;
 };
 /// The test UA, the far end of calls; registers to the proxy at start.
 struct SipUaFake {

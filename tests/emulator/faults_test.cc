@@ -116,9 +116,13 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-loss-5pct",
                         "audio-level-minus-12db",
                         "audio-wrong-codec",
-                        "audio-session-c-line"})
+                        "audio-session-c-line",
+                        "auth-invite-media-released",
+                        "media-to-signalling-peer",
+                        "restricted-domains-default-port",
+                        "restricted-domains-udp-only"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 104u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 108u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

@@ -56,6 +56,10 @@ TEST(FakeKamailio, WritesAConfigThatChallengesInvitesOnlyWhenAskedAndRefusesBadI
   EXPECT_EQ(cfg.find("route(AUTH)"), std::string::npos);
   o.challenge_invites = true;
   EXPECT_NE(fakes::kamailioConfig(o).find("route(AUTH)"), std::string::npos);
+  // keep_request_uri: the binding sets the destination only, the caller's Request-URI stays.
+  EXPECT_EQ(cfg.find("$ru = $var(ruri);"), std::string::npos);
+  o.keep_request_uri = true;
+  EXPECT_NE(fakes::kamailioConfig(o).find("$ru = $var(ruri);"), std::string::npos);
 
   o.users = {{"al ice", "x"}};
   EXPECT_THROW(fakes::kamailioConfig(o), Error);
@@ -169,6 +173,7 @@ TEST(FakeKamailio, GeneratedConfigPassesCheck) {
   Segment seg(runToken(), 220);
   auto o = kamOptions(seg, tmp.path());
   o.challenge_invites = true;
+  o.keep_request_uri = true;
   std::filesystem::create_directories(tmp.path());
   {
     std::ofstream out(tmp / "kamailio.cfg");
