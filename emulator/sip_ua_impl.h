@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/proto/sip.h"
 #include "emulator/coro.h"
@@ -120,6 +121,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void stop();
   boost::asio::awaitable<void> pollConfig(Task::Ref t);
   void configureRad();
+  void resolveRadInTurn(const Task::Ref& t, std::vector<std::string> names, size_t i);
   bool admitted(const sip::Message& m, const udp::endpoint& src);
   void onDatagram(std::string_view data, const udp::endpoint& src);
   void onNotify(const sip::Message& m, const udp::endpoint& src);

@@ -77,6 +77,12 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "empty-restricted-domains-proxy-only",
                         "default-transport-tcp",
                         "default-transport-contact-tcp",
+                        "default-transport-via-tcp",
+                        "restricted-domains-stop-at-unresolved",
+                        "restricted-domains-lowercase-only",
+                        "restricted-domains-address-prefix",
+                        "auth-invite-any-username",
+                        "auth-invite-to-tag-skips",
                         "crash-on-long-header",
                         "crash-on-content-length-overflow",
                         "tls-accept-any-cert",
@@ -110,7 +116,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 96u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 102u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
