@@ -272,6 +272,10 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: the Restricted_Access_Domains names are resolved one after the other and the loop "
        "stops at the first that does not resolve: names listed after it are never trusted",
        {"SIP-RAD-ALLOW"}},
+      {"restricted-domains-first-address-only",
+       "SIP: of a Restricted_Access_Domains name with several addresses (A records) only the "
+       "first is trusted: requests from the server's other addresses are dropped",
+       {"SIP-RAD-ALLOW"}},
       {"restricted-domains-lowercase-only",
        "SIP: Restricted_Access_Domains names are checked as host names of [a-z0-9.-] only: a name "
        "written with capitals is skipped as invalid (DNS names are case-insensitive, RFC 4343)",

@@ -171,32 +171,51 @@ void SipUa::Impl::configureRad() {
   // Callbacks, not a coroutine: the resolver answers an address at once, so a list of addresses
   // is complete before the next datagram is read.
   for (const auto& name : names) {
-    hooks.resolve(name, [self = shared_from_this(), t, name](std::optional<dhcp::Ip4> ip,
-                                                             const std::string& err) {
-      if (t->stopped) return;
-      if (!ip) {
-        logLine("sip: Restricted Access Domains: " + name + " not resolved (" + err + ")");
-        return;
-      }
-      self->rad.addAddress(dhcp::ip4String(*ip));
-      logLine("sip: Restricted Access Domains: " + name + " is " + dhcp::ip4String(*ip));
-    });
+    resolveRadName(t, name, [](bool) {});
   }
+}
+
+void SipUa::Impl::resolveRadName(const Task::Ref& t, const std::string& name,
+                                 std::function<void(bool resolved)> then) {
+  auto done = [self = shared_from_this(), t, name, then](std::vector<dhcp::Ip4> ips,
+                                                         const std::string& err) {
+    if (t->stopped) return;
+    if (ips.empty()) {
+      logLine("sip: Restricted Access Domains: " + name + " not resolved (" + err + ")");
+      then(false);
+      return;
+    }
+    // Every address of the name is the listed server (several A records: a cluster).
+    if (ips.size() > 1 && self->faults.has("restricted-domains-first-address-only")) {
+      logLine("sip: fault restricted-domains-first-address-only: " + name + " has " +
+              std::to_string(ips.size()) + " addresses, only the first is trusted");
+      ips.resize(1);
+    }
+    std::string shown;
+    for (const auto& ip : ips) {
+      self->rad.addAddress(dhcp::ip4String(ip));
+      shown += (shown.empty() ? "" : ", ") + dhcp::ip4String(ip);
+    }
+    logLine("sip: Restricted Access Domains: " + name + " is " + shown);
+    then(true);
+  };
+  if (hooks.resolve_all) {
+    hooks.resolve_all(name, std::move(done));
+    return;
+  }
+  hooks.resolve(name, [done](std::optional<dhcp::Ip4> ip, const std::string& err) {
+    done(ip ? std::vector<dhcp::Ip4>{*ip} : std::vector<dhcp::Ip4>{}, err);
+  });
 }
 
 void SipUa::Impl::resolveRadInTurn(const Task::Ref& t, std::vector<std::string> names, size_t i) {
   if (i >= names.size()) return;
-  const std::string name = names[i];
-  hooks.resolve(name, [self = shared_from_this(), t, names, i](std::optional<dhcp::Ip4> ip,
-                                                               const std::string& err) {
-    if (t->stopped) return;
-    if (!ip) {
-      logLine("sip: fault restricted-domains-stop-at-unresolved: " + names[i] + " not resolved (" +
-              err + "): the rest of the list is not looked up");
+  resolveRadName(t, names[i], [self = shared_from_this(), t, names, i](bool resolved) {
+    if (!resolved) {
+      logLine("sip: fault restricted-domains-stop-at-unresolved: the names after " + names[i] +
+              " are not looked up");
       return;
     }
-    self->rad.addAddress(dhcp::ip4String(*ip));
-    logLine("sip: Restricted Access Domains: " + names[i] + " is " + dhcp::ip4String(*ip));
     self->resolveRadInTurn(t, names, i + 1);
   });
 }

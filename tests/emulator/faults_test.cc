@@ -80,6 +80,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "default-transport-via-tcp",
                         "restricted-domains-stop-at-unresolved",
                         "restricted-domains-lowercase-only",
+                        "restricted-domains-first-address-only",
                         "restricted-domains-address-prefix",
                         "auth-invite-any-username",
                         "auth-invite-to-tag-skips",
@@ -116,7 +117,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 102u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 103u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
