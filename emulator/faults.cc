@@ -278,6 +278,35 @@ const std::vector<FaultDef>& faultTable() {
        "transport=tcp (the stack-wide default), so calls to the phone are sent over TCP and never "
        "reach it",
        {"SIP-UDP-DEFAULT"}},
+      {"restricted-domains-stop-at-unresolved",
+       "SIP: the Restricted_Access_Domains names are resolved one after the other and the loop "
+       "stops at the first that does not resolve: names listed after it are never trusted",
+       {"SIP-RAD-ALLOW"}},
+      {"restricted-domains-first-address-only",
+       "SIP: of a Restricted_Access_Domains name with several addresses (A records) only the "
+       "first is trusted: requests from the server's other addresses are dropped",
+       {"SIP-RAD-ALLOW"}},
+      {"restricted-domains-lowercase-only",
+       "SIP: Restricted_Access_Domains names are checked as host names of [a-z0-9.-] only: a name "
+       "written with capitals is skipped as invalid (DNS names are case-insensitive, RFC 4343)",
+       {"SIP-RAD-ALLOW"}},
+      {"restricted-domains-address-prefix",
+       "SIP: the source address is compared with the listed names' addresses as text over the "
+       "listed address's length (strncmp): 198.18.0.6 listed lets 198.18.0.60-69 in",
+       {"SIP-RAD-BLOCK"}},
+      {"auth-invite-any-username",
+       "SIP: Auth INVITE computes the digest with the username the client sent and never "
+       "compares it with User_ID_1_: any username with the line's password passes",
+       {"SIP-AUTH-INVITE-ON"}},
+      {"auth-invite-to-tag-skips",
+       "SIP: Auth INVITE takes an INVITE with a To tag for a re-INVITE and does not challenge it; "
+       "when no dialog matches, it is handled as a new call",
+       {"SIP-AUTH-INVITE-ON"}},
+      {"default-transport-via-tcp",
+       "SIP: with SIP_Transport_1_ UDP the requests go over UDP but their Via says SIP/2.0/TCP "
+       "(the stack-wide default), so a server that answers as the Via says (RFC 3261 18.2.2) "
+       "answers over TCP, where the phone does not listen",
+       {"SIP-UDP-DEFAULT"}},
       {"crash-on-long-header",
        "SIP: a header value over 4096 bytes crashes the firmware: it stops answering and its "
        "watchdog restarts it",
@@ -463,6 +492,7 @@ std::string_view faultArea(std::string_view name) {
       {"empty-restricted-domains-proxy-only", "sip"},
       {"default-transport-tcp", "sip"},
       {"default-transport-contact-tcp", "sip"},
+      {"default-transport-via-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
       {"crash-on-content-length-overflow", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>

@@ -398,6 +398,15 @@ struct Phone::Impl : PhoneControl {
         done(std::nullopt, "no DNS client (Static IP)");
       }
     };
+    h.resolve_all = [this](const std::string& host, SipUaHooks::ResolvedAll done) {
+      if (auto a = dhcp::parseIp4(host)) {
+        done({*a}, "");
+      } else if (services) {
+        services->resolveAll(host, std::move(done));
+      } else {
+        done({}, "no DNS client (Static IP)");
+      }
+    };
     if (dhcp) {
       h.renew_dhcp = [this](std::function<void(DhcpRenewOutcome)> done) {
         if (!dhcp) return;

@@ -108,6 +108,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
 
   struct Resolved {
     std::optional<Ip4> address;
+    std::vector<Ip4> all;  // every A record of the answer, in its order (address: the first)
     std::string error;
   };
 
@@ -115,6 +116,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
     Resolved out;
     if (auto ip = dhcp::parseIp4(host)) {
       out.address = *ip;
+      out.all = {*ip};
       co_return out;
     }
     if (cfg.info.dns.empty()) {
@@ -169,6 +171,7 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
             }
             if (a->rcode == 0 && !a->addresses.empty()) {
               out.address = a->addresses.front();
+              out.all = a->addresses;
               logLine("dns: " + name + " is " + dhcp::ip4String(*out.address) + " (from " +
                       dhcp::ip4String(server) + ")");
               co_return out;
@@ -510,6 +513,19 @@ void NetServices::resolve(const std::string& host,
         auto r = co_await self->resolve(host);
         if (self->stopped) co_return;
         done(r.address, r.error);
+      },
+      asio::detached);
+}
+
+void NetServices::resolveAll(const std::string& host,
+                             std::function<void(std::vector<Ip4>, const std::string&)> done) {
+  auto self = impl_;
+  asio::co_spawn(
+      self->io,
+      [self, host, done = std::move(done)]() -> awaitable<void> {
+        auto r = co_await self->resolve(host);
+        if (self->stopped) co_return;
+        done(r.all, r.error);
       },
       asio::detached);
 }

@@ -59,6 +59,9 @@ class NetServices {
   /// provisioning names; `done` gets the address, or nullopt and why.
   void resolve(const std::string& host,
                std::function<void(std::optional<Ip4>, const std::string& error)> done);
+  /// The same, with every address of the answer (a name with several A records), in its order.
+  void resolveAll(const std::string& host,
+                  std::function<void(std::vector<Ip4>, const std::string& error)> done);
   /// GET `url` (http:// or tftp://, a host name resolved as above); `done` gets the body, or
   /// not ok and why. Used for files the phone is told to fetch (Custom_CA_Rule).
   void fetch(const std::string& url,

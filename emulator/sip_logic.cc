@@ -114,6 +114,15 @@ RadDecision radAdmits(const RestrictedDomains& rad, const sip::Message& request,
     return d;
   }
   d.allowed = rad.allows(ip);
+  if (!d.allowed && f.address_prefix) {
+    // strncmp(source, listed, strlen(listed)): "198.18.0.66" begins with "198.18.0.6".
+    for (const auto& a : rad.addresses()) {
+      if (ip.compare(0, a.size(), a) == 0) {
+        d.allowed = true;
+        d.fault = "restricted-domains-address-prefix";
+      }
+    }
+  }
   return d;
 }
 
@@ -206,7 +215,7 @@ InviteAuth::Decision InviteAuth::decide(const sip::Message& invite, const std::s
   want.realm = faults_.client_realm ? cred->realm : realm;
   want.algorithms = policy_.algorithms;
   Decision d;
-  if (cred->username != user) {
+  if (cred->username != user && !faults_.any_username) {
     d.verdict = Verdict::Forbidden;
     d.why = "unknown username \"" + cred->username + "\"";
   } else if (auto bad = sip::digestMismatch(*cred, password, want); !bad.empty()) {

@@ -49,6 +49,7 @@ struct RadFaults {
   bool invite_only = false;       // restricted-domains-invite-only: only INVITE is filtered
   bool trusts_headers = false;    // restricted-domains-trusts-headers: the Via/From host decides
   bool in_dialog_bypass = false;  // restricted-domains-in-dialog-bypass: a To tag skips the check
+  bool address_prefix = false;  // restricted-domains-address-prefix: strncmp over the listed length
 };
 struct RadDecision {
   bool allowed = false;
@@ -93,6 +94,7 @@ class InviteAuth {
     bool uri_unchecked = false;  // auth-invite-uri-unchecked: uri never compared to the R-URI
     bool nonce_never_expires = false;  // auth-invite-nonce-never-expires
     bool first_call_only = false;      // auth-invite-first-call-only
+    bool any_username = false;         // auth-invite-any-username
   };
   /// The phone's choices (the device profile's expect.auth_invite_*): algorithms offered, the
   /// preferred first (one WWW-Authenticate each, RFC 8760 2.4); a nonce's lifetime in seconds.

@@ -47,6 +47,10 @@ struct SipUaHooks {
   using Resolved = std::function<void(std::optional<proto::dhcp::Ip4>, const std::string& error)>;
   /// Name -> address through the phone's DNS client (option 6).
   std::function<void(const std::string& host, Resolved done)> resolve;
+  /// The same with every address of the name (Restricted Access Domains trusts each); unset:
+  /// `resolve`'s one address.
+  using ResolvedAll = std::function<void(std::vector<proto::dhcp::Ip4>, const std::string& error)>;
+  std::function<void(const std::string& host, ResolvedAll done)> resolve_all;
   /// DHCP renewal now (unset with a static address: nothing to renew).
   std::function<void(std::function<void(DhcpRenewOutcome)> done)> renew_dhcp;
   std::function<void(const std::string& why)> reboot;

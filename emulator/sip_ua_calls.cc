@@ -23,7 +23,14 @@ bool SipUa::Impl::authInviteOn() const {
 
 void SipUa::Impl::onInvite(const sip::Message& m, const udp::endpoint& src) {
   const std::string ip = src.address().to_string();
-  if (!m.toTag().empty()) {
+  // Fault auth-invite-to-tag-skips: "initial" is decided by the absence of a To tag, so an INVITE
+  // with one is not challenged; when no dialog of ours matches, it is set up as a new call.
+  const bool tag_skips = !m.toTag().empty() && faults.has("auth-invite-to-tag-skips") &&
+                         !(call && call->call_id == m.callId());
+  if (tag_skips) {
+    logLine("sip: fault auth-invite-to-tag-skips: INVITE with a To tag from " + ip +
+            " not challenged, handled as a new call");
+  } else if (!m.toTag().empty()) {
     // A re-INVITE inside our dialog: not challenged.
     if (call && call->call_id == m.callId() && m.toTag() == call->local_tag) {
       auto r = response(m, 200, "OK", call->local_tag);
@@ -41,7 +48,7 @@ void SipUa::Impl::onInvite(const sip::Message& m, const udp::endpoint& src) {
     if (!call->last_response.empty()) sendRaw(call->last_response, src, m);
     return;
   }
-  if (authInviteOn()) {
+  if (authInviteOn() && !tag_skips) {
     if (faults.has("no-auth-invite")) {
       logLine("sip: fault no-auth-invite: INVITE from " + ip + " not challenged");
     } else {

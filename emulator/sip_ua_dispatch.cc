@@ -58,7 +58,8 @@ SipUa::Impl::Impl(asio::io_context& io_, const ConfigStore& config, const Faults
       auth(InviteAuth::Faults{f.has("auth-invite-accepts-any"), f.has("auth-invite-nonce-replay"),
                               f.has("auth-invite-client-realm"), f.has("auth-invite-uri-unchecked"),
                               f.has("auth-invite-nonce-never-expires"),
-                              f.has("auth-invite-first-call-only")}) {}
+                              f.has("auth-invite-first-call-only"),
+                              f.has("auth-invite-any-username")}) {}
 
 namespace {
 
@@ -141,6 +142,17 @@ void SipUa::Impl::configureRad() {
             " of the list is used");
     names.resize(1);
   }
+  if (faults.has("restricted-domains-lowercase-only")) {
+    std::vector<std::string> kept;
+    for (auto& n : names) {
+      if (n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos) {
+        logLine("sip: fault restricted-domains-lowercase-only: \"" + n + "\" skipped as invalid");
+      } else {
+        kept.push_back(n);
+      }
+    }
+    names = kept;
+  }
   rad.configure(names);
   // The lookups of the previous list end here: their answers go nowhere.
   const Task::Ref t = rad_task.restart();
@@ -152,20 +164,60 @@ void SipUa::Impl::configureRad() {
   for (auto& n : names) list += (list.empty() ? "" : ", ") + n;
   logLine("sip: Restricted Access Domains: " + list +
           (semi_only ? " (fault restricted-domains-semicolon-only: split on ';' only)" : ""));
+  if (faults.has("restricted-domains-stop-at-unresolved")) {
+    resolveRadInTurn(t, names, 0);
+    return;
+  }
   // Callbacks, not a coroutine: the resolver answers an address at once, so a list of addresses
   // is complete before the next datagram is read.
   for (const auto& name : names) {
-    hooks.resolve(name, [self = shared_from_this(), t, name](std::optional<dhcp::Ip4> ip,
-                                                             const std::string& err) {
-      if (t->stopped) return;
-      if (!ip) {
-        logLine("sip: Restricted Access Domains: " + name + " not resolved (" + err + ")");
-        return;
-      }
-      self->rad.addAddress(dhcp::ip4String(*ip));
-      logLine("sip: Restricted Access Domains: " + name + " is " + dhcp::ip4String(*ip));
-    });
+    resolveRadName(t, name, [](bool) {});
   }
+}
+
+void SipUa::Impl::resolveRadName(const Task::Ref& t, const std::string& name,
+                                 std::function<void(bool resolved)> then) {
+  auto done = [self = shared_from_this(), t, name, then](std::vector<dhcp::Ip4> ips,
+                                                         const std::string& err) {
+    if (t->stopped) return;
+    if (ips.empty()) {
+      logLine("sip: Restricted Access Domains: " + name + " not resolved (" + err + ")");
+      then(false);
+      return;
+    }
+    // Every address of the name is the listed server (several A records: a cluster).
+    if (ips.size() > 1 && self->faults.has("restricted-domains-first-address-only")) {
+      logLine("sip: fault restricted-domains-first-address-only: " + name + " has " +
+              std::to_string(ips.size()) + " addresses, only the first is trusted");
+      ips.resize(1);
+    }
+    std::string shown;
+    for (const auto& ip : ips) {
+      self->rad.addAddress(dhcp::ip4String(ip));
+      shown += (shown.empty() ? "" : ", ") + dhcp::ip4String(ip);
+    }
+    logLine("sip: Restricted Access Domains: " + name + " is " + shown);
+    then(true);
+  };
+  if (hooks.resolve_all) {
+    hooks.resolve_all(name, std::move(done));
+    return;
+  }
+  hooks.resolve(name, [done](std::optional<dhcp::Ip4> ip, const std::string& err) {
+    done(ip ? std::vector<dhcp::Ip4>{*ip} : std::vector<dhcp::Ip4>{}, err);
+  });
+}
+
+void SipUa::Impl::resolveRadInTurn(const Task::Ref& t, std::vector<std::string> names, size_t i) {
+  if (i >= names.size()) return;
+  resolveRadName(t, names[i], [self = shared_from_this(), t, names, i](bool resolved) {
+    if (!resolved) {
+      logLine("sip: fault restricted-domains-stop-at-unresolved: the names after " + names[i] +
+              " are not looked up");
+      return;
+    }
+    self->resolveRadInTurn(t, names, i + 1);
+  });
 }
 
 /// Restricted Access Domains: may this request be served? Handles the refusal (a drop, or the
@@ -200,7 +252,8 @@ bool SipUa::Impl::admitted(const sip::Message& m, const udp::endpoint& src) {
   }
   const RadFaults rf{faults.has("restricted-domains-invite-only"),
                      faults.has("restricted-domains-trusts-headers"),
-                     faults.has("restricted-domains-in-dialog-bypass")};
+                     faults.has("restricted-domains-in-dialog-bypass"),
+                     faults.has("restricted-domains-address-prefix")};
   const RadDecision d = radAdmits(rad, m, ip, rf);
   if (d.allowed) {
     if (!d.fault.empty()) {

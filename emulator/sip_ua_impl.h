@@ -12,10 +12,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/proto/sip.h"
 #include "emulator/coro.h"
@@ -122,6 +124,9 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void stop();
   boost::asio::awaitable<void> pollConfig(Task::Ref t);
   void configureRad();
+  void resolveRadName(const Task::Ref& t, const std::string& name,
+                      std::function<void(bool resolved)> then);
+  void resolveRadInTurn(const Task::Ref& t, std::vector<std::string> names, size_t i);
   bool admitted(const sip::Message& m, const udp::endpoint& src);
   void onDatagram(std::string_view data, const udp::endpoint& src);
   void onNotify(const sip::Message& m, const udp::endpoint& src);

@@ -125,8 +125,11 @@ void SipUa::Impl::sendRegister(const std::string& authorization, const std::stri
   const std::string contact =
       "<sip:" + reg_user + "@" + sent_by +
       (tls_mode ? ";transport=tls>" : (contact_tcp ? ";transport=tcp>" : ">"));
-  m.add("Via", std::string("SIP/2.0/") + (tls_mode ? "TLS " : "UDP ") + sent_by +
-                   ";branch=" + reg_branch + ";rport");
+  // Fault default-transport-via-tcp: sent over UDP, but the Via's transport comes from the
+  // stack-wide default of TCP.
+  const bool via_tcp = !tls_mode && faults.has("default-transport-via-tcp");
+  m.add("Via", std::string("SIP/2.0/") + (tls_mode ? "TLS " : (via_tcp ? "TCP " : "UDP ")) +
+                   sent_by + ";branch=" + reg_branch + ";rport");
   m.add("Max-Forwards", "70");
   m.add("From", "<sip:" + reg_user + "@" + proxy_host + ">;tag=" + reg_tag);
   m.add("To", "<sip:" + reg_user + "@" + proxy_host + ">");

@@ -31,7 +31,7 @@ const Fields kDhcp = {
     "options", "message",     "file",        "sname",        "opt_*"};
 const Fields kSip = {"branch",      "call_id", "contact", "content_type", "cseq",
                      "cseq_method", "expires", "from",    "from_tag",     "to",
-                     "to_tag",      "missing", "start"};
+                     "to_tag",      "missing", "start",   "via"};
 const Fields kSipRequest = {"method",  "uri",       "authorization", "proxy_authorization",
                             "event",   "from_host", "from_user",     "to_host",
                             "to_user", "user_agent"};

@@ -134,6 +134,15 @@ std::optional<Event> sipEvent(std::span<const uint8_t> udp_payload, const std::s
   f["from_tag"] = m.fromTag();
   f["to_tag"] = m.toTag();
   f["branch"] = m.topViaBranch();
+  if (const std::string* via = m.header("Via")) {
+    // The top Via: the first value of the first Via header.
+    std::string top = via->substr(0, via->find(','));
+    const size_t b = top.find_first_not_of(" \t");
+    top = b == std::string::npos ? "" : top.substr(b);
+    f["via"] = printable(top.substr(0, top.find_last_not_of(" \t") + 1), 200);
+  } else {
+    f["via"] = "";
+  }
   f["contact"] = headerOr(m, "Contact");
   f["expires"] = headerOr(m, "Expires");
   f["content_type"] = headerOr(m, "Content-Type");

@@ -79,6 +79,13 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "empty-restricted-domains-proxy-only",
                         "default-transport-tcp",
                         "default-transport-contact-tcp",
+                        "default-transport-via-tcp",
+                        "restricted-domains-stop-at-unresolved",
+                        "restricted-domains-lowercase-only",
+                        "restricted-domains-first-address-only",
+                        "restricted-domains-address-prefix",
+                        "auth-invite-any-username",
+                        "auth-invite-to-tag-skips",
                         "crash-on-long-header",
                         "crash-on-content-length-overflow",
                         "tls-accept-any-cert",
@@ -122,7 +129,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "restricted-domains-default-port",
                         "restricted-domains-udp-only"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 108u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 115u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {

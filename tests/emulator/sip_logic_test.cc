@@ -122,6 +122,17 @@ TEST(SipDomains, WhoARequestIsFrom) {
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.fault, "restricted-domains-in-dialog-bypass");
   EXPECT_FALSE(radAdmits(rad, request("BYE"), unlisted, in_dialog).allowed);
+  // restricted-domains-address-prefix: the source compared as text over the listed address's
+  // length; the conformant check compares the whole address.
+  RestrictedDomains six;
+  six.configure({"sip2.lab.example"});
+  six.addAddress("198.18.252.6");
+  EXPECT_FALSE(radAdmits(six, request("OPTIONS"), "198.18.252.66", {}).allowed);
+  const RadFaults prefix{false, false, false, true};
+  d = radAdmits(six, request("OPTIONS"), "198.18.252.66", prefix);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.fault, "restricted-domains-address-prefix");
+  EXPECT_FALSE(radAdmits(six, request("OPTIONS"), "198.18.252.7", prefix).allowed);
 }
 
 TEST(SipRobust, ContentLengthOverrun) {
@@ -304,6 +315,18 @@ TEST(SipAuthInvite, EachAuthFaultAcceptsWhatTheCorrectCheckRefuses) {
       once.decide(answered(d.challenges[0], "100", "secret"), "100", "secret", "r", t).verdict,
       V::Accept);
   EXPECT_EQ(once.decide(request("INVITE"), "100", "secret", "r", t).verdict, V::Accept);
+
+  // auth-invite-any-username: another user's right answer (same password) passes; the
+  // conformant check refuses it.
+  const auto other_user = [&](InviteAuth& a) {
+    const auto c = a.decide(request("INVITE"), "100", "secret", "r", t);
+    return a.decide(answered(c.challenges[0], "200", "secret"), "100", "secret", "r", t).verdict;
+  };
+  f = {};
+  f.any_username = true;
+  InviteAuth anyone(f), right;
+  EXPECT_EQ(other_user(anyone), V::Accept);
+  EXPECT_EQ(other_user(right), V::Forbidden);
 }
 
 TEST(SipDhcpTimeout, ResetsOnAChangedOrRefusedAddressAndReregistersOnTheSame) {

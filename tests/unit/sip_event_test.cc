@@ -63,6 +63,7 @@ TEST(SipEvent, ReadsEveryFieldOfARealRegister) {
   EXPECT_EQ(f(*e, "from_host"), "sip.lab.example");
   EXPECT_EQ(f(*e, "to_user"), "1001");
   EXPECT_EQ(f(*e, "branch"), "z9hG4bK776asdhds");
+  EXPECT_EQ(f(*e, "via"), "SIP/2.0/UDP 198.18.0.100:5060;branch=z9hG4bK776asdhds;rport");
   EXPECT_EQ(f(*e, "user_agent"), "Cisco-CP-8832-3PCC/12.0.1");
   EXPECT_EQ(f(*e, "contact"), "<sip:1001@198.18.0.100:5060>");
   EXPECT_EQ(f(*e, "expires"), "3600");
@@ -102,6 +103,7 @@ TEST(SipEvent, RegisterWithCredentialsAndCompactHeaders) {
   EXPECT_EQ(f(*e, "from_user"), "evil");
   EXPECT_EQ(f(*e, "to_host"), "198.18.0.100");
   EXPECT_EQ(f(*e, "branch"), "z9hG4bKx1");
+  EXPECT_EQ(f(*e, "via"), "SIP/2.0/UDP 198.18.0.66:5060;branch=z9hG4bKx1");  // compact v:
 }
 
 TEST(SipEvent, ReadsStatusReasonAndChallengeOfA401) {
