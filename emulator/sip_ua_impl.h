@@ -122,6 +122,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void configureRad();
   bool admitted(const sip::Message& m, const udp::endpoint& src);
   void onDatagram(std::string_view data, const udp::endpoint& src);
+  bool inDialog(const sip::Message& m) const;
   void onNotify(const sip::Message& m, const udp::endpoint& src);
   sip::Message response(const sip::Message& req, int status, const std::string& reason,
                         const std::string& tag);
