@@ -159,15 +159,11 @@ struct HeaderChange {
   int times = 0;
 };
 
-std::string compose(const std::map<std::string, std::string>& values, const HeaderChange& hc,
-                    const std::string& call_id) {
-  auto v = values;
-  v["call-id"] = v["call-id"] == "fuzz" ? call_id : v["call-id"];
-  std::string body;
-  for (const auto& l : sdpLines()) body += substitute(l, v) + "\r\n";
-  if (v["content-length"].empty()) v["content-length"] = std::to_string(body.size());
+/// The request line and the header lines of `lines`, `v` filled in, `hc` applied (up to the
+/// empty line). The header named `omit_if_empty` is left out when its value comes out empty.
+std::string composeHead(const std::vector<Line>& lines, const std::map<std::string, std::string>& v,
+                        const HeaderChange& hc, const std::string& omit_if_empty = "") {
   std::string msg;
-  const auto& lines = requestLines();
   for (size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
     std::string value = substitute(l.pattern, v);
@@ -175,6 +171,7 @@ std::string compose(const std::map<std::string, std::string>& values, const Head
       msg += value + "\r\n";
       continue;
     }
+    if (value.empty() && l.name == omit_if_empty) continue;
     std::string line = l.name + ": " + value + "\r\n";
     if (hc.line == i) {
       switch (hc.kind) {
@@ -200,7 +197,17 @@ std::string compose(const std::map<std::string, std::string>& values, const Head
     }
     msg += line;
   }
-  return msg + "\r\n" + body;
+  return msg;
+}
+
+std::string compose(const std::map<std::string, std::string>& values, const HeaderChange& hc,
+                    const std::string& call_id) {
+  auto v = values;
+  v["call-id"] = v["call-id"] == "fuzz" ? call_id : v["call-id"];
+  std::string body;
+  for (const auto& l : sdpLines()) body += substitute(l, v) + "\r\n";
+  if (v["content-length"].empty()) v["content-length"] = std::to_string(body.size());
+  return composeHead(requestLines(), v, hc) + "\r\n" + body;
 }
 
 /// What one field becomes in each case: (mutation name, value).
@@ -327,42 +334,7 @@ std::string composeDialog(const std::map<std::string, std::string>& values, cons
                           const std::string& body) {
   auto v = values;
   if (v["content-length"].empty()) v["content-length"] = std::to_string(body.size());
-  std::string msg;
-  const auto& lines = dialogLines();
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const auto& l = lines[i];
-    if (l.name == "Content-Type" && v["content-type"].empty()) continue;
-    std::string value = substitute(l.pattern, v);
-    if (l.name.empty()) {
-      msg += value + "\r\n";
-      continue;
-    }
-    std::string line = l.name + ": " + value + "\r\n";
-    if (hc.line == i) {
-      switch (hc.kind) {
-        case HeaderChange::Empty:
-          line = l.name + ":\r\n";
-          break;
-        case HeaderChange::Drop:
-          line.clear();
-          break;
-        case HeaderChange::Repeat: {
-          std::string rep;
-          for (int k = 0; k < hc.times; ++k) rep += line;
-          line = rep;
-          break;
-        }
-        case HeaderChange::LongName:
-          line = std::string(static_cast<size_t>(hc.times), 'X') + l.name + ": " + value + "\r\n";
-          break;
-        case HeaderChange::NoColon:
-          line = l.name + " " + value + "\r\n";
-          break;
-      }
-    }
-    msg += line;
-  }
-  return msg + "\r\n" + body;
+  return composeHead(dialogLines(), v, hc, "Content-Type") + "\r\n" + body;
 }
 
 void replaceAll(std::string& s, std::string_view what, const std::string& with) {
@@ -613,6 +585,32 @@ struct SipFuzzer::Impl {
     return false;
   }
 
+  /// The probe before the first case: false (and `out.error`) when the phone does not answer.
+  bool firstProbe(FuzzOutcome& out, double within) {
+    if (probe(within)) return true;
+    out.alive = false;
+    out.error = "the phone did not answer an OPTIONS probe before the first case";
+    return false;
+  }
+
+  /// Sends case `i` (as `bytes`) and probes at once: the phone handles the case first, so its
+  /// answer to the case (evidence) comes before the probe's. False when the probe went
+  /// unanswered (`out.alive`, `out.killer`).
+  bool sendCase(FuzzOutcome& out, size_t i, const FuzzCase& c, const std::string& bytes,
+                double within,
+                const std::function<void(size_t, const FuzzCase&, const std::string&)>& on_case) {
+    sock.send(t.phone_ip, t.phone_port, bytes);
+    ++out.sent;
+    std::string answer;
+    const bool ok = probe(within, &answer);
+    if (!answer.empty()) ++out.answered;
+    if (on_case) on_case(i, c, answer);
+    if (ok) return true;
+    out.alive = false;
+    out.killer = c.name;
+    return false;
+  }
+
   /// Calls the phone and waits for the answer: "" when the call is up (dialog set), else why not.
   /// A 486 means the phone still has the previous call: it goes on in that one.
   std::string setUp(const DialogOptions& o) {
@@ -707,26 +705,10 @@ FuzzOutcome SipFuzzer::run(
     const std::vector<FuzzCase>& cases, double probe_within, const std::function<bool()>& cancelled,
     const std::function<void(size_t, const FuzzCase&, const std::string&)>& on_case) {
   FuzzOutcome out;
-  if (!impl_->probe(probe_within)) {
-    out.alive = false;
-    out.error = "the phone did not answer an OPTIONS probe before the first case";
-    return out;
-  }
+  if (!impl_->firstProbe(out, probe_within)) return out;
   for (size_t i = 0; i < cases.size(); ++i) {
     if (cancelled && cancelled()) break;
-    impl_->sock.send(impl_->t.phone_ip, impl_->t.phone_port, cases[i].bytes);
-    ++out.sent;
-    // The probe at once: the phone handles the case first, so its answer to the case (evidence)
-    // comes before the probe's.
-    std::string answer;
-    const bool ok = impl_->probe(probe_within, &answer);
-    if (!answer.empty()) ++out.answered;
-    if (on_case) on_case(i, cases[i], answer);
-    if (!ok) {
-      out.alive = false;
-      out.killer = cases[i].name;
-      break;
-    }
+    if (!impl_->sendCase(out, i, cases[i], cases[i].bytes, probe_within, on_case)) break;
   }
   return out;
 }
@@ -737,11 +719,7 @@ FuzzOutcome SipFuzzer::runInDialog(
     const std::function<void(size_t, const FuzzCase&, const std::string&)>& on_case) {
   FuzzOutcome out;
   Impl& im = *impl_;
-  if (!im.probe(probe_within)) {
-    out.alive = false;
-    out.error = "the phone did not answer an OPTIONS probe before the first case";
-    return out;
-  }
+  if (!im.firstProbe(out, probe_within)) return out;
   if (auto why = im.setUp(d); !why.empty()) {
     out.error = "no call to send the in-dialog cases into: " + why;
     return out;
@@ -763,18 +741,9 @@ FuzzOutcome SipFuzzer::runInDialog(
         ++out.calls;
       }
     }
-    im.sock.send(im.t.phone_ip, im.t.phone_port, fillDialog(cases[i].bytes, *im.dialog));
+    const std::string bytes = fillDialog(cases[i].bytes, *im.dialog);
     ++im.dialog->cseq;
-    ++out.sent;
-    std::string answer;
-    const bool ok = im.probe(probe_within, &answer);
-    if (!answer.empty()) ++out.answered;
-    if (on_case) on_case(i, cases[i], answer);
-    if (!ok) {
-      out.alive = false;
-      out.killer = cases[i].name;
-      break;
-    }
+    if (!im.sendCase(out, i, cases[i], bytes, probe_within, on_case)) break;
   }
   if (out.alive) im.hangUp();
   return out;
