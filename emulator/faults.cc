@@ -314,6 +314,31 @@ const std::vector<FaultDef>& faultTable() {
        "SIP over TLS: an issuer without basicConstraints CA:TRUE (a leaf certificate) is accepted "
        "as an intermediate",
        {"SEC-TLS-CERT"}},
+      {"tls-name-or-address",
+       "SIP over TLS: a certificate whose name does not match the proxy's host name is accepted "
+       "when it names the address the phone connected to (an IP-only certificate passes for a "
+       "name)",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-name-constraints",
+       "SIP over TLS: nameConstraints are not enforced (a TLS stack built without them): an "
+       "intermediate CA's permitted names do not limit what it issues",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-path-length",
+       "SIP over TLS: a chain walker that checks each issuer's CA flag but not its "
+       "pathLenConstraint: a CA below a path length of 0 is accepted",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-client-cert",
+       "SIP over TLS: the device certificate is never loaded into the TLS context: asked for a "
+       "client certificate, the phone sends an empty Certificate message",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-client-cert-by-ca-list",
+       "SIP over TLS: the device certificate is presented only to a server whose "
+       "CertificateRequest names its issuer; to one that lists no CAs (any issuer) it sends none",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-null-cipher-allowed",
+       "SIP over TLS: the cipher list is ALL:COMPLEMENTOFALL:!aNULL at security level 0: the NULL "
+       "suites (no encryption) are accepted",
+       {"SEC-TLS-VERSION"}},
       {"tls-fallback-to-udp",
        "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
        "instead",

@@ -383,6 +383,8 @@ struct Phone::Impl : PhoneControl {
     c.own_ip = ip;
     c.product = opt.model;
     c.tls_refusal = opt.tls_refusal;
+    c.device_cert_file = opt.device_cert_file;
+    c.device_key_file = opt.device_key_file;
     SipUaHooks h;
     h.clock = [this] { return std::make_pair(clock(), ntp_synced); };
     h.resolve = [this](const std::string& host, SipUaHooks::Resolved done) {

@@ -207,10 +207,11 @@ const std::vector<EventKindInfo>& eventCatalog() {
       {"tls.handshake",
        "tls_proxy",
        {"flaw", "peer", "result", "ended_by", "alert", "alert_sent", "error", "version", "cipher",
-        "sni"},
+        "sni", "client_cert", "client_cert_issuer", "client_cert_verify"},
        false,
        "how a TLS handshake ended (ended_by: completed, phone-alert, phone-close, proxy-alert, "
-       "timeout, error)"},
+       "timeout, error); with client_cert: request, the certificate the phone presented (subject, "
+       "issuer, verify: ok or why not)"},
       {"tls.sip.request", "tls_proxy", join({kTls, kSip, kSipRequest}), false,
        "a decrypted SIP request through the TLS proxy"},
       {"tls.sip.response", "tls_proxy", join({kTls, kSip, kSipResponse}), false,
