@@ -316,6 +316,12 @@ const std::vector<FaultDef>& faultTable() {
        "beyond the datagram and the buffer reads past it and crashes the firmware (watchdog "
        "restart)",
        {"SEC-SIP-ROBUST"}},
+      {"crash-in-dialog-matcher",
+       "SIP: a request with an established call's Call-ID goes to the dialog matcher before the "
+       "message checks; it reads the To tag and the CSeq number through pointers left null when "
+       "the To header has no tag or the CSeq has no number, and crashes the firmware (watchdog "
+       "restart). Out of a dialog the same request is refused by the checks",
+       {"SEC-SIP-ROBUST"}},
       {"tls-accept-any-cert",
        "SIP over TLS: the server certificate is not verified (any chain, any date, any usage)",
        {"SEC-TLS-CERT"}},
@@ -495,6 +501,7 @@ std::string_view faultArea(std::string_view name) {
       {"default-transport-via-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
       {"crash-on-content-length-overflow", "robustness"},
+      {"crash-in-dialog-matcher", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>
       {"sip-cleartext-despite-tls", "tls"},
       {"media-srtp-with-tls", "tls"},

@@ -324,6 +324,15 @@ bool hasHeaderLongerThan(const sip::Message& m, size_t limit) {
   return false;
 }
 
+std::string inDialogNullField(const sip::Message& m) {
+  if (m.toTag().empty()) return "the To tag";
+  const std::string* cseq = m.header("CSeq");
+  const std::string v = cseq ? trimmed(*cseq) : "";
+  const size_t digits = v.find_first_not_of("0123456789");
+  if (digits == 0 || v.empty()) return "the CSeq number";
+  return "";
+}
+
 bool contentLengthOverruns(std::string_view datagram, size_t buffer) {
   size_t end = datagram.find("\r\n\r\n");
   size_t body_at = end == std::string_view::npos ? std::string_view::npos : end + 4;

@@ -172,4 +172,10 @@ bool hasHeaderLongerThan(const proto::sip::Message& m, size_t limit);
 /// bytes (the header block up to the first empty line), as a firmware that trusts the header does.
 bool contentLengthOverruns(std::string_view datagram, size_t buffer);
 
+/// Fault crash-in-dialog-matcher: the dialog layer of a firmware that looks a request up by its
+/// Call-ID before the message checks, then reads the To tag and the CSeq number through pointers
+/// its header parser leaves null when the To header has no tag or the CSeq value does not start
+/// with a number. Returns what would be null ("the To tag", "the CSeq number"), "" when neither.
+std::string inDialogNullField(const proto::sip::Message& m);
+
 }  // namespace phonelab::emulator

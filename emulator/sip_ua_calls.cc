@@ -251,7 +251,10 @@ void SipUa::Impl::onAck(const sip::Message& m) {
 }
 
 void SipUa::Impl::onBye(const sip::Message& m, const udp::endpoint& src) {
-  if (!call || call->call_id != m.callId()) {
+  // RFC 3261 12.2.2: the dialog is the Call-ID and both tags; a BYE that matches no dialog (a
+  // foreign or missing tag) ends nothing.
+  if (!call || call->call_id != m.callId() || m.toTag() != call->local_tag ||
+      m.fromTag() != call->invite.fromTag()) {
     respond(m, 481, "Call/Transaction Does Not Exist", src);
     return;
   }

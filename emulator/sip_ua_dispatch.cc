@@ -341,6 +341,17 @@ void SipUa::Impl::onDatagram(std::string_view data, const udp::endpoint& src) {
     return;
   }
   if (!admitted(m, src)) return;
+  if (faults.has("crash-in-dialog-matcher") && inDialog(m)) {
+    if (auto field = inDialogNullField(m); !field.empty()) {
+      const std::string what = m.method + " for the established call " + call->call_id +
+                               " without " + field + " from " + epString(src);
+      logLine("sip: fault crash-in-dialog-matcher: " + what +
+              ": the dialog matcher reads it through a null pointer, the firmware crashes");
+      stop();
+      if (hooks.crash) hooks.crash("SIP: " + what);
+      return;
+    }
+  }
   if (auto err = sip::checkMessage(m); !err.empty()) {
     logLine("sip: bad " + m.method + " from " + epString(src) + ": " + err);
     if (m.method == "ACK" || !m.header("Via")) return;
@@ -371,6 +382,14 @@ void SipUa::Impl::onDatagram(std::string_view data, const udp::endpoint& src) {
   } else {
     respond(m, 501, "Not Implemented", src);
   }
+}
+
+/// Fault crash-in-dialog-matcher: does this request go to the dialog layer (the established
+/// call's Call-ID, and not a new INVITE or the CANCEL of one, which have no To tag and go to the
+/// transaction layer)?
+bool SipUa::Impl::inDialog(const sip::Message& m) const {
+  if (!call || call->state == Call::State::Ringing || m.callId() != call->call_id) return false;
+  return !((m.method == "INVITE" || m.method == "CANCEL") && m.toTag().empty());
 }
 
 void SipUa::Impl::onNotify(const sip::Message& m, const udp::endpoint& src) {

@@ -129,6 +129,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void resolveRadInTurn(const Task::Ref& t, std::vector<std::string> names, size_t i);
   bool admitted(const sip::Message& m, const udp::endpoint& src);
   void onDatagram(std::string_view data, const udp::endpoint& src);
+  bool inDialog(const sip::Message& m) const;
   void onNotify(const sip::Message& m, const udp::endpoint& src);
   sip::Message response(const sip::Message& req, int status, const std::string& reason,
                         const std::string& tag);

@@ -8,6 +8,7 @@ namespace {
 
 bool answered(const scenario::Action& a) {
   if (std::holds_alternative<scenario::AudioCallAction>(a)) return true;
+  if (auto* fuzz = std::get_if<scenario::SipFuzzAction>(&a)) return fuzz->in_dialog;
   auto* call = std::get_if<scenario::SipCallAction>(&a);
   return call && call->answer;
 }

@@ -84,12 +84,13 @@ std::vector<Diagnostic> checkAgainstLab(const std::vector<Scenario>& scenarios,
     }
     // An answered call needs the profile to say how the phone gets it answered.
     if (const Step* step = firstAnsweredCall(sc); step && lab.profile.answer.method.empty()) {
-      diags.push_back({step->mark, "step '" + step->name +
-                                       "' needs the call answered (audio_call, or sip_call with "
-                                       "answer: true), but the device profile " +
-                                       lab.profile.file +
-                                       " has no 'answer' section saying how the phone gets "
-                                       "a call answered"});
+      diags.push_back(
+          {step->mark, "step '" + step->name +
+                           "' needs the call answered (audio_call, sip_call with "
+                           "answer: true, or sip_fuzz in_dialog), but the device profile " +
+                           lab.profile.file +
+                           " has no 'answer' section saying how the phone gets "
+                           "a call answered"});
     }
     // A replay needs an earlier call that answers a challenge.
     bool answered = false;

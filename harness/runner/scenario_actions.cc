@@ -49,38 +49,64 @@ dut::DutResult ScenarioRun::sipFuzz(const scenario::SipFuzzAction& act, dut::Dut
   t.phone_ip = dut.address();
   t.phone_port = phoneSipPort();
   t.local_ip = vars_.at("svc.hostile");
-  auto cases = fakes::protosCases(t);
+  std::vector<fakes::FuzzCase> cases;
+  fakes::DialogOptions dialog;
+  std::string answer_method;
+  if (act.in_dialog) {
+    // The calls are answered as every answered call of a scenario is (the device profile's way).
+    fakes::CallOptions o;
+    double within = act.setup_within;
+    std::string why;
+    answer_method = answerCall(lab_.profile, dut, expander(), o, within, why);
+    if (answer_method.empty()) return dut::DutResult::fail(why);
+    dialog.invite_headers = o.headers;
+    if (o.on_ringing) dialog.on_ringing = [ring = o.on_ringing] { ring(180); };
+    dialog.setup_within = within;
+    cases = fakes::dialogCases(t);
+  } else {
+    cases = fakes::protosCases(t);
+  }
   if (!act.corpus.empty()) {
     auto corpus = fakes::corpusCases(act.corpus);
     cases.insert(cases.end(), corpus.begin(), corpus.end());
   }
   if (act.limit > 0 && cases.size() > static_cast<size_t>(act.limit)) cases.resize(act.limit);
-  log_.emit("harness", "harness.sip-fuzz-start", {{"cases", std::to_string(cases.size())}},
+  const std::string in_dialog = act.in_dialog ? "yes" : "no";
+  log_.emit("harness", "harness.sip-fuzz-start",
+            {{"cases", std::to_string(cases.size())}, {"in_dialog", in_dialog}},
             "SIP robustness campaign: " + std::to_string(cases.size()) + " cases to " + t.phone_ip +
                 ":" + std::to_string(t.phone_port) + " from " + t.local_ip + ":" +
-                std::to_string(t.local_port) + ", each followed by an OPTIONS probe");
+                std::to_string(t.local_port) +
+                (act.in_dialog ? " inside a call the phone answers (" + answer_method + ")" : "") +
+                ", each followed by an OPTIONS probe");
   // Evidence: every case, its size and what the phone answered (sip-fuzz.log in the scenario's
-  // folder); the bytes of each case are in the capture.
-  std::ofstream trail = openOutput(dir_ + "/sip-fuzz.log", 0600, std::ios::out);
-  res_.evidence["sip-fuzz"] = sc_.id + "/sip-fuzz.log";
+  // folder, sip-fuzz-dialog.log for the in-dialog cases); the bytes of each case are in the
+  // capture.
+  const std::string log_name = act.in_dialog ? "sip-fuzz-dialog" : "sip-fuzz";
+  std::ofstream trail = openOutput(dir_ + "/" + log_name + ".log", 0600, std::ios::out);
+  res_.evidence[log_name] = sc_.id + "/" + log_name + ".log";
   fakes::SipFuzzer fuzzer(t);
-  auto out = fuzzer.run(
-      cases, act.probe_within, [this] { return log_.cancelled(); },
-      [&](size_t i, const fakes::FuzzCase& c, const std::string& answer) {
-        trail << i + 1 << "\t" << c.name << "\t" << c.bytes.size() << "\t"
-              << (answer.empty() ? "-" : answer) << "\n";
-      });
+  auto on_case = [&](size_t i, const fakes::FuzzCase& c, const std::string& answer) {
+    trail << i + 1 << "\t" << c.name << "\t" << c.bytes.size() << "\t"
+          << (answer.empty() ? "-" : answer) << "\n";
+  };
+  auto cancelled = [this] { return log_.cancelled(); };
+  auto out = act.in_dialog ? fuzzer.runInDialog(cases, dialog, act.probe_within, cancelled, on_case)
+                           : fuzzer.run(cases, act.probe_within, cancelled, on_case);
   trail.flush();
-  log_.emit("harness", "harness.sip-fuzz",
-            {{"cases", std::to_string(cases.size())},
-             {"sent", std::to_string(out.sent)},
-             {"answered", std::to_string(out.answered)},
-             {"alive", out.alive ? "yes" : "no"},
-             {"killer", out.killer}},
-            "SIP robustness campaign: " + std::to_string(out.sent) + " of " +
-                std::to_string(cases.size()) + " cases sent, " + std::to_string(out.answered) +
-                " answered; the phone " +
-                (out.alive ? "answered every probe" : "stopped answering"));
+  std::map<std::string, std::string> fields = {{"cases", std::to_string(cases.size())},
+                                               {"sent", std::to_string(out.sent)},
+                                               {"answered", std::to_string(out.answered)},
+                                               {"alive", out.alive ? "yes" : "no"},
+                                               {"killer", out.killer},
+                                               {"in_dialog", in_dialog}};
+  if (act.in_dialog) fields["calls"] = std::to_string(out.calls);
+  log_.emit("harness", "harness.sip-fuzz", fields,
+            "SIP robustness campaign" + std::string(act.in_dialog ? " (in a call)" : "") + ": " +
+                std::to_string(out.sent) + " of " + std::to_string(cases.size()) + " cases sent, " +
+                std::to_string(out.answered) + " answered" +
+                (act.in_dialog ? ", " + std::to_string(out.calls) + " call(s) set up" : "") +
+                "; the phone " + (out.alive ? "answered every probe" : "stopped answering"));
   if (!out.error.empty()) return dut::DutResult::fail(out.error);
   if (!out.alive) {
     return dut::DutResult::fail("the phone stopped answering after case " +

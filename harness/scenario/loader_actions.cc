@@ -220,11 +220,19 @@ std::optional<Action> Checker::action(const Entry& e) {
   if (name == "sip_fuzz") {
     SipFuzzAction z;
     if (args.IsNull()) return z;
-    Fields f = fields(args, {"corpus", "probe_within", "limit"}, "sip_fuzz");
+    Fields f =
+        fields(args, {"corpus", "probe_within", "limit", "in_dialog", "setup_within"}, "sip_fuzz");
+    if (const Entry* x = f.get("in_dialog")) z.in_dialog = boolean(*x).value_or(false);
+    if (const Entry* x = f.get("setup_within")) {
+      z.setup_within = duration(*x).value_or(z.setup_within);
+    }
     if (const Entry* x = f.get("corpus"); x && text(*x)) {
       z.corpus = (fs::path(file_).parent_path() / x->v.Scalar()).lexically_normal().string();
       if (!fs::is_directory(z.corpus)) {
         error(x->v, "'corpus': no folder " + z.corpus + " (relative to the scenario file)");
+      }
+      if (z.in_dialog) {
+        error(x->v, "'corpus' does not go with 'in_dialog': the in-dialog cases are generated");
       }
     }
     if (const Entry* x = f.get("probe_within")) {

@@ -115,10 +115,14 @@ struct SipSendAction {
 /// The SIP robustness campaign (fakes/sip/fuzz.h) from the hostile server's address: generated
 /// PROTOS-style cases plus the *.sip files of `corpus`, each followed by an OPTIONS probe. The
 /// step fails, naming the case, when a probe goes unanswered for `probe_within` seconds.
+/// With `in_dialog`, the cases are malformed requests inside a call the phone has answered (the
+/// device profile's answer method), not the out-of-dialog INVITEs and the corpus.
 struct SipFuzzAction {
   std::string corpus;  // folder, relative to the scenario file ("" = generated cases only)
   double probe_within = 1;
   int limit = 0;  // first N cases only (0 = all)
+  bool in_dialog = false;
+  double setup_within = 10;  // in_dialog: seconds for each call to be answered
 };
 
 /// A lab-side peer goes silent for the DUT: nftables rules in the lab namespace drop what the DUT

@@ -398,11 +398,33 @@ TEST(SipFaults, EveryRowExists) {
         "restricted-domains-trusts-headers", "restricted-domains-in-dialog-bypass",
         "restricted-domains-first-name-only", "check-sync-ignored",
         "empty-restricted-domains-proxy-only", "default-transport-contact-tcp",
-        "crash-on-content-length-overflow"})
+        "crash-on-content-length-overflow", "crash-in-dialog-matcher"})
     EXPECT_TRUE(f.enable(name)) << name;
   auto m = request("OPTIONS", "X-Long: " + std::string(4097, 'a') + "\r\n");
   EXPECT_TRUE(hasHeaderLongerThan(m, 4096));
   EXPECT_FALSE(hasHeaderLongerThan(request("OPTIONS"), 4096));
+}
+
+// Fault crash-in-dialog-matcher: what the dialog matcher would read through a null pointer.
+TEST(SipFaults, InDialogNullField) {
+  auto parse = [](const std::string& to, const std::string& cseq) {
+    auto r = sip::parse(
+        "BYE sip:100@198.18.252.2 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.252.10\r\n"
+        "From: <sip:a@198.18.252.10>;tag=f\r\nTo: " +
+        to + "\r\nCall-ID: c1\r\n" + cseq + "\r\n");
+    EXPECT_TRUE(r.message) << r.error;
+    return *r.message;
+  };
+  const std::string to = "<sip:100@198.18.252.2>;tag=t";
+  EXPECT_EQ(inDialogNullField(parse(to, "CSeq: 2 BYE\r\n")), "");
+  EXPECT_EQ(inDialogNullField(parse(to, "CSeq: 4294967296 BYE\r\n")), "");  // parsed, wraps
+  EXPECT_EQ(inDialogNullField(parse("<sip:100@198.18.252.2>", "CSeq: 2 BYE\r\n")), "the To tag");
+  EXPECT_EQ(inDialogNullField(parse("<sip:100@198.18.252.2>;tag=", "CSeq: 2 BYE\r\n")),
+            "the To tag");
+  EXPECT_EQ(inDialogNullField(parse(to, "")), "the CSeq number");
+  EXPECT_EQ(inDialogNullField(parse(to, "CSeq: BYE\r\n")), "the CSeq number");
+  EXPECT_EQ(inDialogNullField(parse(to, "CSeq: -1 BYE\r\n")), "the CSeq number");
+  EXPECT_EQ(inDialogNullField(parse(to, "CSeq:\r\n")), "the CSeq number");
 }
 
 }  // namespace
