@@ -81,6 +81,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   DhcpClientConfig cfg;
   DhcpCallbacks cb;
   asio::posix::stream_descriptor raw;
+  asio::posix::stream_descriptor arp;  // fault arp-conflict-drops-lease: its conflict monitor
   asio::ip::udp::socket udp68;
   asio::steady_timer timer;  // the one timer of the state machine
   std::mt19937 rng{std::random_device{}()};
@@ -105,7 +106,13 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   steady_clock::time_point bound_at, t1_at, t2_at, expiry_at;
 
   Impl(asio::io_context& io_, DhcpClientConfig c, DhcpCallbacks cbs)
-      : io(io_), cfg(std::move(c)), cb(std::move(cbs)), raw(io_), udp68(io_), timer(io_) {}
+      : io(io_),
+        cfg(std::move(c)),
+        cb(std::move(cbs)),
+        raw(io_),
+        arp(io_),
+        udp68(io_),
+        timer(io_) {}
 
   uint16_t secsSinceStart() const {
     auto s = std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - exchange_start)
@@ -138,12 +145,71 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       udp68.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), 68), ec);
     }
     if (ec) logLine("dhcp: cannot bind UDP port 68 (" + ec.message() + "); continuing without it");
+    if (cfg.arp_conflict_drops_lease) openArp();
+  }
+
+  /// Fault arp-conflict-drops-lease: an ARP conflict monitor (RFC 5227 2.4) whose answer to a
+  /// conflict is to give the address up (its option (a)) before anything else.
+  void openArp() {
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+    if (fd < 0) throw Error(sysError("socket(AF_PACKET, ARP)", errno));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ARP);
+    sll.sll_ifindex = cfg.ifindex;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
+      int e = errno;
+      ::close(fd);
+      throw Error(sysError("bind(AF_PACKET, ARP) to " + cfg.iface, e));
+    }
+    arp.assign(fd);
+  }
+
+  void readArp() {
+    if (!arp.is_open()) return;
+    arp.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [self = shared_from_this()](const boost::system::error_code& ec) {
+                     if (ec || !self->running) return;
+                     self->drainArp();
+                     if (self->running) self->readArp();
+                   });
+  }
+
+  void drainArp() {
+    std::array<uint8_t, 128> buf;
+    for (int i = 0; i < 64 && running; ++i) {
+      sockaddr_ll from{};
+      socklen_t fl = sizeof from;
+      ssize_t n = ::recvfrom(arp.native_handle(), buf.data(), buf.size(), 0,
+                             reinterpret_cast<sockaddr*>(&from), &fl);
+      if (n < 0) return;
+      if (from.sll_pkttype == PACKET_OUTGOING || n < 42) continue;
+      // Ethernet/IPv4 ARP (RFC 826): sender MAC at 22, sender IP at 28.
+      const uint8_t* a = buf.data() + 14;
+      if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4) continue;
+      Mac sender_mac;
+      Ip4 sender_ip;
+      std::copy(buf.begin() + 22, buf.begin() + 28, sender_mac.begin());
+      std::copy(buf.begin() + 28, buf.begin() + 32, sender_ip.begin());
+      const bool holding =
+          state == State::Bound || state == State::Renewing || state == State::Rebinding;
+      if (!have_lease || !holding || sender_ip != lease.address || sender_mac == cfg.mac) continue;
+      logLine("dhcp: fault arp-conflict-drops-lease: " + dhcp::macString(sender_mac) + " claims " +
+              dhcp::ip4String(sender_ip) + " (ARP): giving the address up");
+      timer.cancel();
+      renew_cb = nullptr;
+      have_lease = false;
+      if (cb.lost) cb.lost("address conflict with " + dhcp::macString(sender_mac));
+      if (running) startDiscover("address conflict");
+      return;
+    }
   }
 
   void start() {
     open();
     running = true;
     readRaw();
+    readArp();
     drainUdp();
     startDiscover("start");
   }
@@ -155,6 +221,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     timer.cancel();
     boost::system::error_code ec;
     raw.close(ec);
+    arp.close(ec);
     udp68.close(ec);
   }
 

@@ -61,6 +61,7 @@ struct DhcpClientConfig {
   bool crash_on_malformed_renewal = false;  // crash-on-malformed-renewal: the same, renewing only
   bool ntp_from_option_4 = false;           // ntp-from-option-4: NTP servers from option 4
   bool vendor_class_discover_only = false;  // vendor-class-discover-only: no 60 in REQUEST
+  bool arp_conflict_drops_lease = false;    // arp-conflict-drops-lease: ARP conflict = DISCOVER
   DecodeFaults decode_faults;               // option-43/125/150/159 decoder faults
 };
 

@@ -311,6 +311,7 @@ struct Phone::Impl : PhoneControl {
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
     c.crash_on_malformed_renewal = opt.faults.has("crash-on-malformed-renewal");
     c.ntp_from_option_4 = opt.faults.has("ntp-from-option-4");
+    c.arp_conflict_drops_lease = opt.faults.has("arp-conflict-drops-lease");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
       c.hostname = "SEP";

@@ -45,10 +45,13 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (name == "resume_dhcp") return ResumeDhcpAction{};
     return PowerCycleAction{};
   }
-  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence") {
+  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence" ||
+      name == "claim_address" || name == "release_address") {
     if (args.IsNull()) {
       error(key_node, "action '" + name + "' needs arguments: " +
-                          (name == "configure" ? "{settings: {...}}" : "{to: ...}"));
+                          (name == "configure" ? "{settings: {...}}"
+                           : name == "claim_address" || name == "release_address" ? "{ip: ...}"
+                                                                                  : "{to: ...}"));
       return std::nullopt;
     }
   }
@@ -224,6 +227,14 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (const Entry* x = f.get("to")) to = text(*x).value_or("");
     if (name == "silence") return SilenceAction{to};
     return UnsilenceAction{to};
+  }
+  if (name == "claim_address" || name == "release_address") {
+    Fields f = fields(args, {"ip"}, name);
+    require(args, f, {"ip"}, "'" + name + "'");
+    std::string ip;
+    if (const Entry* x = f.get("ip")) ip = text(*x).value_or("");
+    if (name == "claim_address") return ClaimAddressAction{ip};
+    return ReleaseAddressAction{ip};
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");

@@ -67,6 +67,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "web-value-case-folded",
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
+                        "arp-conflict-drops-lease",
                         "reboot-on-unlisted-notify",
                         "restricted-domains-invite-only",
                         "restricted-domains-trusts-headers",
@@ -110,7 +111,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 96u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 97u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
