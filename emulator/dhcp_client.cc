@@ -120,19 +120,24 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     return static_cast<uint16_t>(std::min<long long>(s, 0xffff));
   }
 
-  void open() {
-    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP));
-    if (fd < 0) throw Error(sysError("socket(AF_PACKET)", errno));
+  /// An AF_PACKET socket for one ethertype, bound to our interface (non-blocking).
+  int packetSocket(uint16_t ethertype, const std::string& what) const {
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ethertype));
+    if (fd < 0) throw Error(sysError("socket(AF_PACKET" + what + ")", errno));
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(ETH_P_IP);
+    sll.sll_protocol = htons(ethertype);
     sll.sll_ifindex = cfg.ifindex;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
       int e = errno;
       ::close(fd);
-      throw Error(sysError("bind(AF_PACKET) to " + cfg.iface, e));
+      throw Error(sysError("bind(AF_PACKET" + what + ") to " + cfg.iface, e));
     }
-    raw.assign(fd);
+    return fd;
+  }
+
+  void open() {
+    raw.assign(packetSocket(ETH_P_IP, ""));
     // A UDP socket on port 68 so the kernel does not answer server replies with ICMP port
     // unreachable once we have an address. Everything it receives is discarded: the AF_PACKET
     // socket sees the same packets.
@@ -150,66 +155,36 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
 
   /// Fault arp-conflict-drops-lease: an ARP conflict monitor (RFC 5227 2.4) whose answer to a
   /// conflict is to give the address up (its option (a)) before anything else.
-  void openArp() {
-    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
-    if (fd < 0) throw Error(sysError("socket(AF_PACKET, ARP)", errno));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(ETH_P_ARP);
-    sll.sll_ifindex = cfg.ifindex;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
-      int e = errno;
-      ::close(fd);
-      throw Error(sysError("bind(AF_PACKET, ARP) to " + cfg.iface, e));
-    }
-    arp.assign(fd);
-  }
+  void openArp() { arp.assign(packetSocket(ETH_P_ARP, ", ARP")); }
 
-  void readArp() {
-    if (!arp.is_open()) return;
-    arp.async_wait(asio::posix::stream_descriptor::wait_read,
-                   [self = shared_from_this()](const boost::system::error_code& ec) {
-                     if (ec || !self->running) return;
-                     self->drainArp();
-                     if (self->running) self->readArp();
-                   });
-  }
-
-  void drainArp() {
-    std::array<uint8_t, 128> buf;
-    for (int i = 0; i < 64 && running; ++i) {
-      sockaddr_ll from{};
-      socklen_t fl = sizeof from;
-      ssize_t n = ::recvfrom(arp.native_handle(), buf.data(), buf.size(), 0,
-                             reinterpret_cast<sockaddr*>(&from), &fl);
-      if (n < 0) return;
-      if (from.sll_pkttype == PACKET_OUTGOING || n < 42) continue;
-      // Ethernet/IPv4 ARP (RFC 826): sender MAC at 22, sender IP at 28.
-      const uint8_t* a = buf.data() + 14;
-      if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4) continue;
-      Mac sender_mac;
-      Ip4 sender_ip;
-      std::copy(buf.begin() + 22, buf.begin() + 28, sender_mac.begin());
-      std::copy(buf.begin() + 28, buf.begin() + 32, sender_ip.begin());
-      const bool holding =
-          state == State::Bound || state == State::Renewing || state == State::Rebinding;
-      if (!have_lease || !holding || sender_ip != lease.address || sender_mac == cfg.mac) continue;
-      logLine("dhcp: fault arp-conflict-drops-lease: " + dhcp::macString(sender_mac) + " claims " +
-              dhcp::ip4String(sender_ip) + " (ARP): giving the address up");
-      timer.cancel();
-      renew_cb = nullptr;
-      have_lease = false;
-      if (cb.lost) cb.lost("address conflict with " + dhcp::macString(sender_mac));
-      if (running) startDiscover("address conflict");
-      return;
-    }
+  /// A frame of the ARP socket: a conflict is an ARP packet from another MAC whose sender address
+  /// is the one we hold.
+  void onArp(std::span<const uint8_t> f) {
+    if (f.size() < 42) return;
+    // Ethernet/IPv4 ARP (RFC 826): sender MAC at 22, sender IP at 28.
+    const uint8_t* a = f.data() + 14;
+    if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4) return;
+    Mac sender_mac;
+    Ip4 sender_ip;
+    std::copy(f.begin() + 22, f.begin() + 28, sender_mac.begin());
+    std::copy(f.begin() + 28, f.begin() + 32, sender_ip.begin());
+    const bool holding =
+        state == State::Bound || state == State::Renewing || state == State::Rebinding;
+    if (!have_lease || !holding || sender_ip != lease.address || sender_mac == cfg.mac) return;
+    logLine("dhcp: fault arp-conflict-drops-lease: " + dhcp::macString(sender_mac) + " claims " +
+            dhcp::ip4String(sender_ip) + " (ARP): giving the address up");
+    timer.cancel();
+    renew_cb = nullptr;
+    have_lease = false;
+    if (cb.lost) cb.lost("address conflict with " + dhcp::macString(sender_mac));
+    if (running) startDiscover("address conflict");
   }
 
   void start() {
     open();
     running = true;
-    readRaw();
-    readArp();
+    readFrames(raw, [](Impl& s, std::span<const uint8_t> f) { s.onFrame(f); });
+    if (arp.is_open()) readFrames(arp, [](Impl& s, std::span<const uint8_t> f) { s.onArp(f); });
     drainUdp();
     startDiscover("start");
   }
@@ -227,26 +202,25 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
 
   // ---- I/O ----
 
-  void readRaw() {
-    raw.async_wait(asio::posix::stream_descriptor::wait_read,
-                   [self = shared_from_this()](const boost::system::error_code& ec) {
-                     if (ec || !self->running) return;
-                     self->drainRaw();
-                     if (self->running) self->readRaw();
-                   });
-  }
-
-  void drainRaw() {
-    std::array<uint8_t, 2048> buf;
-    for (int i = 0; i < 64 && running; ++i) {
-      sockaddr_ll from{};
-      socklen_t fl = sizeof from;
-      ssize_t n = ::recvfrom(raw.native_handle(), buf.data(), buf.size(), 0,
-                             reinterpret_cast<sockaddr*>(&from), &fl);
-      if (n < 0) return;  // EAGAIN or error: wait again
-      if (from.sll_pkttype == PACKET_OUTGOING) continue;
-      onFrame(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
-    }
+  /// Waits for frames on `sock` (an AF_PACKET socket) and hands each one we did not send to `on`,
+  /// up to 64 per wake-up.
+  template <class On>
+  void readFrames(asio::posix::stream_descriptor& sock, On on) {
+    sock.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [self = shared_from_this(), &sock, on](const boost::system::error_code& ec) {
+                      if (ec || !self->running) return;
+                      std::array<uint8_t, 2048> buf;
+                      for (int i = 0; i < 64 && self->running; ++i) {
+                        sockaddr_ll from{};
+                        socklen_t fl = sizeof from;
+                        ssize_t n = ::recvfrom(sock.native_handle(), buf.data(), buf.size(), 0,
+                                               reinterpret_cast<sockaddr*>(&from), &fl);
+                        if (n < 0) break;  // EAGAIN or error: wait again
+                        if (from.sll_pkttype == PACKET_OUTGOING) continue;
+                        on(*self, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
+                      }
+                      if (self->running) self->readFrames(sock, on);
+                    });
   }
 
   void drainUdp() {

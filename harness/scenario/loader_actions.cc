@@ -220,21 +220,18 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     return z;
   }
-  if (name == "silence" || name == "unsilence") {
-    Fields f = fields(args, {"to"}, name);
-    require(args, f, {"to"}, "'" + name + "'");
-    std::string to;
-    if (const Entry* x = f.get("to")) to = text(*x).value_or("");
-    if (name == "silence") return SilenceAction{to};
-    return UnsilenceAction{to};
-  }
-  if (name == "claim_address" || name == "release_address") {
-    Fields f = fields(args, {"ip"}, name);
-    require(args, f, {"ip"}, "'" + name + "'");
-    std::string ip;
-    if (const Entry* x = f.get("ip")) ip = text(*x).value_or("");
-    if (name == "claim_address") return ClaimAddressAction{ip};
-    return ReleaseAddressAction{ip};
+  if (name == "silence" || name == "unsilence" || name == "claim_address" ||
+      name == "release_address") {
+    // One address argument: `to` (the silenced peer) or `ip` (the claimed address).
+    const std::string key = name == "silence" || name == "unsilence" ? "to" : "ip";
+    Fields f = fields(args, {key}, name);
+    require(args, f, {key}, "'" + name + "'");
+    std::string v;
+    if (const Entry* x = f.get(key)) v = text(*x).value_or("");
+    if (name == "silence") return SilenceAction{v};
+    if (name == "unsilence") return UnsilenceAction{v};
+    if (name == "claim_address") return ClaimAddressAction{v};
+    return ReleaseAddressAction{v};
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");
