@@ -137,7 +137,11 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   }
 
   void open() {
-    raw.assign(packetSocket(ETH_P_IP, ""));
+    const int fd = packetSocket(ETH_P_IP, "");
+    // Tells recvmsg whether a frame's checksum is still to be filled in (see readFrames).
+    int one = 1;
+    ::setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
+    raw.assign(fd);
     // A UDP socket on port 68 so the kernel does not answer server replies with ICMP port
     // unreachable once we have an address. Everything it receives is discarded: the AF_PACKET
     // socket sees the same packets.
@@ -183,8 +187,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   void start() {
     open();
     running = true;
-    readFrames(raw, [](Impl& s, std::span<const uint8_t> f) { s.onFrame(f); });
-    if (arp.is_open()) readFrames(arp, [](Impl& s, std::span<const uint8_t> f) { s.onArp(f); });
+    readFrames(raw,
+               [](Impl& s, std::span<const uint8_t> f, bool pending) { s.onFrame(f, pending); });
+    if (arp.is_open())
+      readFrames(arp, [](Impl& s, std::span<const uint8_t> f, bool) { s.onArp(f); });
     drainUdp();
     startDiscover("start");
   }
@@ -203,24 +209,45 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   // ---- I/O ----
 
   /// Waits for frames on `sock` (an AF_PACKET socket) and hands each one we did not send to `on`,
-  /// up to 64 per wake-up.
+  /// up to 64 per wake-up, with whether its checksum is still to be filled in.
   template <class On>
   void readFrames(asio::posix::stream_descriptor& sock, On on) {
     sock.async_wait(asio::posix::stream_descriptor::wait_read,
                     [self = shared_from_this(), &sock, on](const boost::system::error_code& ec) {
                       if (ec || !self->running) return;
-                      std::array<uint8_t, 2048> buf;
-                      for (int i = 0; i < 64 && self->running; ++i) {
-                        sockaddr_ll from{};
-                        socklen_t fl = sizeof from;
-                        ssize_t n = ::recvfrom(sock.native_handle(), buf.data(), buf.size(), 0,
-                                               reinterpret_cast<sockaddr*>(&from), &fl);
-                        if (n < 0) break;  // EAGAIN or error: wait again
-                        if (from.sll_pkttype == PACKET_OUTGOING) continue;
-                        on(*self, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
-                      }
+                      self->drainFrames(sock, on);
                       if (self->running) self->readFrames(sock, on);
                     });
+  }
+
+  template <class On>
+  void drainFrames(asio::posix::stream_descriptor& sock, On on) {
+    std::array<uint8_t, 2048> buf;
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(tpacket_auxdata))> control;
+    for (int i = 0; i < 64 && running; ++i) {
+      sockaddr_ll from{};
+      iovec iov{buf.data(), buf.size()};
+      msghdr msg{};
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof from;
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      ssize_t n = ::recvmsg(sock.native_handle(), &msg, 0);
+      if (n < 0) return;  // EAGAIN or error: wait again
+      if (from.sll_pkttype == PACKET_OUTGOING) continue;
+      // A frame from this host whose UDP checksum the NIC was to fill in (a veth peer's kernel
+      // socket) carries a partial one: the kernel says so, and it is not checked.
+      bool pending = false;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        tpacket_auxdata aux{};
+        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        pending = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+      }
+      on(*this, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), pending);
+    }
   }
 
   void drainUdp() {
@@ -479,15 +506,43 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   /// Fault crash-on-malformed-option: the parser's bug takes the firmware down. The client halts
   /// at once (no further frame is read, no timer fires) and the phone's watchdog restarts it.
   void crash(const std::string& what) {
-    logLine("dhcp: fault crash-on-malformed-option: " + what + ": the firmware crashes");
+    logLine("dhcp: fault: " + what + ": the firmware crashes");
     stop();
     if (cb.crash) cb.crash("DHCP client: " + what);
   }
 
   // ---- receive ----
 
-  void onFrame(std::span<const uint8_t> frame) {
-    auto udp = parseUdpFrame(frame);
+  /// Fault crash-on-overloaded-offer: while selecting, an OFFER whose option 52 says sname/file
+  /// hold options has its server identifier looked for there too, by a walker that trusts each
+  /// length: a TLV running past the 64-byte sname (or 128-byte file) reads beyond the field.
+  /// Returns what it ran past, or "".
+  static std::string overloadOverrun(std::span<const uint8_t> payload, const dhcp::Message& m) {
+    const auto* o = m.option(52);
+    if (!o || o->data.size() != 1 || payload.size() < 236) return "";
+    auto walk = [&](size_t at, size_t len, const char* field) -> std::string {
+      for (size_t i = 0; i < len;) {
+        const uint8_t code = payload[at + i];
+        if (code == 0) {
+          ++i;
+          continue;
+        }
+        if (code == 255) return "";
+        if (i + 1 >= len || i + 2 + payload[at + i + 1] > len)
+          return std::string("option ") + std::to_string(code) + " in " + field + " (overload " +
+                 std::to_string(o->data[0]) + ") runs past the field";
+        i += 2 + payload[at + i + 1];
+      }
+      return "";
+    };
+    std::string r;
+    if (o->data[0] & 1) r = walk(108, 128, "file");
+    if (r.empty() && (o->data[0] & 2)) r = walk(44, 64, "sname");
+    return r;
+  }
+
+  void onFrame(std::span<const uint8_t> frame, bool udp_checksum_pending = false) {
+    auto udp = parseUdpFrame(frame, udp_checksum_pending);
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
     // Fault crash-on-malformed-renewal: only the parser of the renewal path has the bug.
@@ -520,11 +575,31 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         return;
       }
     }
-    Ip4 server = udp->src_ip;
-    if (auto* o = m.option(54); o && o->data.size() == 4)
-      std::copy(o->data.begin(), o->data.end(), server.begin());
+    if (cfg.crash_on_overloaded_offer && state == State::Selecting && *type == MessageType::Offer) {
+      if (auto what = overloadOverrun(udp->payload, m); !what.empty()) {
+        crash(what);
+        return;
+      }
+    }
+    // RFC 2131 table 3: a server MUST put its identifier in every OFFER, ACK and NAK. Without
+    // one, the message names nobody the phone could request from or renew with.
+    auto* sid = m.option(54);
+    if (!sid || sid->data.size() != 4) {
+      logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + " from " +
+              dhcp::ip4String(udp->src_ip) + " without a server identifier");
+      return;
+    }
+    Ip4 server;
+    std::copy(sid->data.begin(), sid->data.end(), server.begin());
     const std::string from = " from " + dhcp::ip4String(server);
 
+    auto answer = [&] {
+      if (*type == MessageType::Nak) {
+        onNak(m, from);
+      } else if (*type == MessageType::Ack) {
+        onAck(m, server, udp->src_mac, from);
+      }
+    };
     switch (state) {
       case State::Selecting:
         if (*type != MessageType::Offer) return;
@@ -538,6 +613,21 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         state = State::Requesting;
         attempt = 0;
         sendRequestSelecting();
+        return;
+      case State::Requesting:
+        // The REQUEST named the server whose offer the phone took: only that server answers it
+        // (RFC 2131 3.1: the others take it as the client declining their offers). An ACK or
+        // NAK from another server is not an answer to it.
+        if (server != offer_server && (*type == MessageType::Nak || *type == MessageType::Ack)) {
+          if (!(cfg.ack_from_unselected_server && *type == MessageType::Ack)) {
+            logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + from +
+                    ": the REQUEST is for " + dhcp::ip4String(offer_server) + "'s offer");
+            return;
+          }
+          logLine("dhcp: fault ack-from-unselected-server: taking the DHCPACK" + from +
+                  " (the REQUEST is for " + dhcp::ip4String(offer_server) + "'s offer)");
+        }
+        answer();
         return;
       case State::Renewing:
         // RENEWING asks the server that holds the lease (unicast to it): an answer that names
@@ -556,14 +646,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
                   ": taking " + std::string(dhcp::messageTypeName(*type)) + from +
                   " (the lease is from " + dhcp::ip4String(lease.server) + ")");
         }
-        [[fallthrough]];
-      case State::Requesting:
+        answer();
+        return;
       case State::Rebinding:
-        if (*type == MessageType::Nak) {
-          onNak(m, from);
-        } else if (*type == MessageType::Ack) {
-          onAck(m, server, udp->src_mac, from);
-        }
+        answer();
         return;
       default:
         return;

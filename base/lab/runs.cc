@@ -164,57 +164,13 @@ std::vector<std::string> listNamespaces() {
 }
 
 std::vector<std::string> removeStaleNamespaces() {
-  std::vector<std::string> removed;
+  // What `phonelab cleanup` does, keeping only the namespaces' names; a failure is an error here.
   std::string errors;
-  std::map<std::string, bool> alive;  // token -> owner alive
-  std::set<std::string> tokens_with_ns;
-  const std::string own = [] {
-    auto& s = tokenState();
-    std::lock_guard lock(s.mu);
-    return s.pid == ::getpid() ? s.token : std::string();
-  }();
-  for (const auto& ns : listNamespaces()) {
-    std::string token = namespaceToken(ns);
-    if (token.empty()) continue;
-    tokens_with_ns.insert(token);
-    if (token == own) continue;
-    auto it = alive.find(token);
-    if (it == alive.end()) {
-      it = alive.emplace(token, ownerAlive(token)).first;
-      // A dead run's marked processes go with its namespaces: once those and its folder are
-      // gone, nothing would name the token to `phonelab cleanup` any more.
-      if (!it->second) killRunProcesses(token);
-    }
-    if (it->second) continue;
-    // Only phonelab starts anything in phl- namespaces: what runs there is ours to kill.
-    try {
-      killAllIn(ns);
-      deleteNamespace(ns);
-      removed.push_back(ns);
-    } catch (const Error& e) {
-      // Another run may be cleaning up the same namespace right now.
-      auto now = listNamespaces();
-      if (std::find(now.begin(), now.end(), ns) != now.end())
-        errors += std::string(e.what()) + "; ";
-    }
-  }
+  std::vector<std::string> removed;
+  static const std::string kPrefix = "namespace ";
+  for (auto& line : cleanupDeadRuns(errors))
+    if (line.rfind(kPrefix, 0) == 0) removed.push_back(line.substr(kPrefix.size()));
   if (!errors.empty()) throw Error("cannot remove stale namespaces: " + errors);
-  // Run folders of dead owners whose namespaces are all gone.
-  std::set<std::string> remaining;
-  for (const auto& ns : listNamespaces()) {
-    std::string token = namespaceToken(ns);
-    if (!token.empty()) remaining.insert(token);
-  }
-  std::error_code ec;
-  static const std::regex token_re("^[0-9]+x[0-9a-f]{4}$");
-  for (const auto& entry : fs::directory_iterator(kRunDir, ec)) {
-    std::string token = entry.path().filename().string();
-    if (!std::regex_match(token, token_re) || token == own || remaining.count(token)) continue;
-    if (ownerAlive(token) || startingUp(token)) continue;
-    if (!alive.count(token)) killRunProcesses(token);
-    std::error_code rm_ec;
-    fs::remove_all(entry.path(), rm_ec);
-  }
   return removed;
 }
 

@@ -47,6 +47,8 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "ntp-from-option-4",
                         "static-netmask-ignored",
                         "crash-on-malformed-renewal",
+                        "crash-on-overloaded-offer",
+                        "ack-from-unselected-server",
                         "reset-on-sip-timeout-renewal",
                         "crash-on-malformed-option",
                         "dhcp-wrong-address",
@@ -89,6 +91,12 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "tls-name-prefix-match",
                         "tls-no-time-check",
                         "tls-no-basic-constraints",
+                        "tls-no-name-constraints",
+                        "tls-no-path-length",
+                        "tls-name-or-address",
+                        "tls-no-client-cert",
+                        "tls-client-cert-by-ca-list",
+                        "tls-null-cipher-allowed",
                         "media-savp-sdp-only",
                         "vendor-class-without-model",
                         "vendor-class-discover-only",
@@ -111,7 +119,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-wrong-codec",
                         "audio-session-c-line"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 97u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 105u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
