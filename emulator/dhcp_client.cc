@@ -81,6 +81,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   DhcpClientConfig cfg;
   DhcpCallbacks cb;
   asio::posix::stream_descriptor raw;
+  asio::posix::stream_descriptor arp;  // fault arp-conflict-drops-lease: its conflict monitor
   asio::ip::udp::socket udp68;
   asio::steady_timer timer;  // the one timer of the state machine
   std::mt19937 rng{std::random_device{}()};
@@ -105,7 +106,13 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   steady_clock::time_point bound_at, t1_at, t2_at, expiry_at;
 
   Impl(asio::io_context& io_, DhcpClientConfig c, DhcpCallbacks cbs)
-      : io(io_), cfg(std::move(c)), cb(std::move(cbs)), raw(io_), udp68(io_), timer(io_) {}
+      : io(io_),
+        cfg(std::move(c)),
+        cb(std::move(cbs)),
+        raw(io_),
+        arp(io_),
+        udp68(io_),
+        timer(io_) {}
 
   uint16_t secsSinceStart() const {
     auto s = std::chrono::duration_cast<std::chrono::seconds>(steady_clock::now() - exchange_start)
@@ -113,19 +120,25 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     return static_cast<uint16_t>(std::min<long long>(s, 0xffff));
   }
 
-  void open() {
-    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP));
-    if (fd < 0) throw Error(sysError("socket(AF_PACKET)", errno));
+  /// An AF_PACKET socket for one ethertype, bound to our interface (non-blocking).
+  int packetSocket(uint16_t ethertype, const std::string& what) const {
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ethertype));
+    if (fd < 0) throw Error(sysError("socket(AF_PACKET" + what + ")", errno));
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(ETH_P_IP);
+    sll.sll_protocol = htons(ethertype);
     sll.sll_ifindex = cfg.ifindex;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
       int e = errno;
       ::close(fd);
-      throw Error(sysError("bind(AF_PACKET) to " + cfg.iface, e));
+      throw Error(sysError("bind(AF_PACKET" + what + ") to " + cfg.iface, e));
     }
-    // Tells recvmsg whether a frame's checksum is still to be filled in (see drainRaw).
+    return fd;
+  }
+
+  void open() {
+    const int fd = packetSocket(ETH_P_IP, "");
+    // Tells recvmsg whether a frame's checksum is still to be filled in (see readFrames).
     int one = 1;
     ::setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
     raw.assign(fd);
@@ -141,12 +154,43 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       udp68.bind(asio::ip::udp::endpoint(asio::ip::address_v4::any(), 68), ec);
     }
     if (ec) logLine("dhcp: cannot bind UDP port 68 (" + ec.message() + "); continuing without it");
+    if (cfg.arp_conflict_drops_lease) openArp();
+  }
+
+  /// Fault arp-conflict-drops-lease: an ARP conflict monitor (RFC 5227 2.4) whose answer to a
+  /// conflict is to give the address up (its option (a)) before anything else.
+  void openArp() { arp.assign(packetSocket(ETH_P_ARP, ", ARP")); }
+
+  /// A frame of the ARP socket: a conflict is an ARP packet from another MAC whose sender address
+  /// is the one we hold.
+  void onArp(std::span<const uint8_t> f) {
+    if (f.size() < 42) return;
+    // Ethernet/IPv4 ARP (RFC 826): sender MAC at 22, sender IP at 28.
+    const uint8_t* a = f.data() + 14;
+    if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4) return;
+    Mac sender_mac;
+    Ip4 sender_ip;
+    std::copy(f.begin() + 22, f.begin() + 28, sender_mac.begin());
+    std::copy(f.begin() + 28, f.begin() + 32, sender_ip.begin());
+    const bool holding =
+        state == State::Bound || state == State::Renewing || state == State::Rebinding;
+    if (!have_lease || !holding || sender_ip != lease.address || sender_mac == cfg.mac) return;
+    logLine("dhcp: fault arp-conflict-drops-lease: " + dhcp::macString(sender_mac) + " claims " +
+            dhcp::ip4String(sender_ip) + " (ARP): giving the address up");
+    timer.cancel();
+    renew_cb = nullptr;
+    have_lease = false;
+    if (cb.lost) cb.lost("address conflict with " + dhcp::macString(sender_mac));
+    if (running) startDiscover("address conflict");
   }
 
   void start() {
     open();
     running = true;
-    readRaw();
+    readFrames(raw,
+               [](Impl& s, std::span<const uint8_t> f, bool pending) { s.onFrame(f, pending); });
+    if (arp.is_open())
+      readFrames(arp, [](Impl& s, std::span<const uint8_t> f, bool) { s.onArp(f); });
     drainUdp();
     startDiscover("start");
   }
@@ -158,21 +202,26 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     timer.cancel();
     boost::system::error_code ec;
     raw.close(ec);
+    arp.close(ec);
     udp68.close(ec);
   }
 
   // ---- I/O ----
 
-  void readRaw() {
-    raw.async_wait(asio::posix::stream_descriptor::wait_read,
-                   [self = shared_from_this()](const boost::system::error_code& ec) {
-                     if (ec || !self->running) return;
-                     self->drainRaw();
-                     if (self->running) self->readRaw();
-                   });
+  /// Waits for frames on `sock` (an AF_PACKET socket) and hands each one we did not send to `on`,
+  /// up to 64 per wake-up, with whether its checksum is still to be filled in.
+  template <class On>
+  void readFrames(asio::posix::stream_descriptor& sock, On on) {
+    sock.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [self = shared_from_this(), &sock, on](const boost::system::error_code& ec) {
+                      if (ec || !self->running) return;
+                      self->drainFrames(sock, on);
+                      if (self->running) self->readFrames(sock, on);
+                    });
   }
 
-  void drainRaw() {
+  template <class On>
+  void drainFrames(asio::posix::stream_descriptor& sock, On on) {
     std::array<uint8_t, 2048> buf;
     alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(tpacket_auxdata))> control;
     for (int i = 0; i < 64 && running; ++i) {
@@ -185,7 +234,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       msg.msg_iovlen = 1;
       msg.msg_control = control.data();
       msg.msg_controllen = control.size();
-      ssize_t n = ::recvmsg(raw.native_handle(), &msg, 0);
+      ssize_t n = ::recvmsg(sock.native_handle(), &msg, 0);
       if (n < 0) return;  // EAGAIN or error: wait again
       if (from.sll_pkttype == PACKET_OUTGOING) continue;
       // A frame from this host whose UDP checksum the NIC was to fill in (a veth peer's kernel
@@ -197,7 +246,7 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
         pending = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
       }
-      onFrame(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), pending);
+      on(*this, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), pending);
     }
   }
 

@@ -64,6 +64,7 @@ struct DhcpClientConfig {
   bool ack_from_unselected_server = false;  // ack-from-unselected-server: REQUESTING takes any ACK
   bool ntp_from_option_4 = false;           // ntp-from-option-4: NTP servers from option 4
   bool vendor_class_discover_only = false;  // vendor-class-discover-only: no 60 in REQUEST
+  bool arp_conflict_drops_lease = false;    // arp-conflict-drops-lease: ARP conflict = DISCOVER
   DecodeFaults decode_faults;               // option-43/125/150/159 decoder faults
 };
 

@@ -231,6 +231,11 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: a request unanswered for DHCP_Timeout_On_Renewal seconds does not trigger a DHCP "
        "renewal",
        {"NET-DHCP-RENEW-SAME", "NET-DHCP-RENEW-CHANGED"}},
+      {"arp-conflict-drops-lease",
+       "DHCP: watches ARP for its address (RFC 5227 ongoing conflict detection) and, when another "
+       "MAC announces it, gives the lease up at once and starts over from DISCOVER, without "
+       "asking its server first: one forged ARP packet takes the phone off its address",
+       {"NET-DHCP-RENEW-SAME"}},
       {"no-reset-on-address-change",
        "SIP: after a SIP-timeout renewal answered NAK or with another address the phone keeps "
        "going instead of resetting",
@@ -491,6 +496,7 @@ std::string_view faultArea(std::string_view name) {
       {"auth-invite-", "sip"},  // every auth-invite-<flaw>
       {"no-dhcp-renew-on-sip-timeout", "sip"},
       {"no-reset-on-address-change", "sip"},
+      {"arp-conflict-drops-lease", "sip"},
       {"reboot-on-unlisted-notify", "sip"},
       {"restricted-domains-", "sip"},  // every restricted-domains-<flaw>
       {"check-sync-ignored", "sip"},

@@ -313,6 +313,7 @@ struct Phone::Impl : PhoneControl {
     c.crash_on_overloaded_offer = opt.faults.has("crash-on-overloaded-offer");
     c.ack_from_unselected_server = opt.faults.has("ack-from-unselected-server");
     c.ntp_from_option_4 = opt.faults.has("ntp-from-option-4");
+    c.arp_conflict_drops_lease = opt.faults.has("arp-conflict-drops-lease");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
       c.hostname = "SEP";

@@ -119,6 +119,8 @@ class Segment {
   const std::string& labMac() const { return lab_mac_; }
   /// MAC of the second lab host (SegmentAddressing::host_ip), different from labMac().
   const std::string& hostMac() const { return host_mac_; }
+  /// The second lab host's interface in the lab namespace (a macvlan on labIf()).
+  std::string hostIf() const { return "labh"; }
 
  private:
   void addLabAddresses();

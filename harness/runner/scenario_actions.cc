@@ -21,6 +21,7 @@
 #include "base/core/safe_fs.h"
 #include "base/core/secrets.h"
 #include "base/core/status_fields.h"
+#include "base/lab/address_claim.h"
 #include "base/lab/capture.h"
 #include "base/lab/netns.h"
 #include "base/lab/preflight.h"
@@ -256,6 +257,12 @@ dut::DutResult ScenarioRun::doAction(const scenario::Action& a, dut::Dut& dut, u
           return {};
         } else if constexpr (std::is_same_v<T, UnsilenceAction>) {
           silencer_->unsilence(expand(act.to));
+          return {};
+        } else if constexpr (std::is_same_v<T, ClaimAddressAction>) {
+          claimer_->claim(expand(act.ip));
+          return {};
+        } else if constexpr (std::is_same_v<T, ReleaseAddressAction>) {
+          claimer_->release(expand(act.ip));
           return {};
         } else if constexpr (std::is_same_v<T, PauseDhcpAction> ||
                              std::is_same_v<T, ResumeDhcpAction>) {

@@ -23,6 +23,7 @@
 #include "base/core/safe_fs.h"
 #include "base/core/secrets.h"
 #include "base/core/status_fields.h"
+#include "base/lab/address_claim.h"
 #include "base/lab/capture.h"
 #include "base/lab/netns.h"
 #include "base/lab/preflight.h"
@@ -148,6 +149,10 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   // once nothing is left to hear it.
   lab::PeerSilencer silencer(seg.labNs(), seg.labIf(), lab_.mac, dir_, log_);
   silencer_ = &silencer;
+  // The same for an address a lab host claims: the lab side sends to the phone again only once
+  // nothing is left to send.
+  lab::AddressClaimer claimer(seg.labNs(), seg.labIf(), seg.hostIf(), seg.hostMac(), log_);
+  claimer_ = &claimer;
 
   LabFakes fakes(
       sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
@@ -250,6 +255,7 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   dut_ = nullptr;
   fakes_ = nullptr;
   silencer_ = nullptr;
+  claimer_ = nullptr;
   if (!silencer.silenced().empty()) {
     log_.emit("harness", "harness.unsilence", {{"dropped", std::to_string(silencer.dropped())}},
               "end of scenario: the silence rules are removed");

@@ -19,7 +19,8 @@
 
 namespace phonelab::lab {
 class PeerSilencer;
-}
+class AddressClaimer;
+}  // namespace phonelab::lab
 
 namespace phonelab::runner {
 class LabFakes;
@@ -138,6 +139,7 @@ class ScenarioRun {
   dut::Dut* dut_ = nullptr;
   LabFakes* fakes_ = nullptr;
   lab::PeerSilencer* silencer_ = nullptr;
+  lab::AddressClaimer* claimer_ = nullptr;
 };
 
 }  // namespace phonelab::runner::detail

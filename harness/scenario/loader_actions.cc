@@ -45,10 +45,13 @@ std::optional<Action> Checker::action(const Entry& e) {
     if (name == "resume_dhcp") return ResumeDhcpAction{};
     return PowerCycleAction{};
   }
-  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence") {
+  if (name == "ping" || name == "configure" || name == "silence" || name == "unsilence" ||
+      name == "claim_address" || name == "release_address") {
     if (args.IsNull()) {
       error(key_node, "action '" + name + "' needs arguments: " +
-                          (name == "configure" ? "{settings: {...}}" : "{to: ...}"));
+                          (name == "configure" ? "{settings: {...}}"
+                           : name == "claim_address" || name == "release_address" ? "{ip: ...}"
+                                                                                  : "{to: ...}"));
       return std::nullopt;
     }
   }
@@ -249,13 +252,18 @@ std::optional<Action> Checker::action(const Entry& e) {
     }
     return z;
   }
-  if (name == "silence" || name == "unsilence") {
-    Fields f = fields(args, {"to"}, name);
-    require(args, f, {"to"}, "'" + name + "'");
-    std::string to;
-    if (const Entry* x = f.get("to")) to = text(*x).value_or("");
-    if (name == "silence") return SilenceAction{to};
-    return UnsilenceAction{to};
+  if (name == "silence" || name == "unsilence" || name == "claim_address" ||
+      name == "release_address") {
+    // One address argument: `to` (the silenced peer) or `ip` (the claimed address).
+    const std::string key = name == "silence" || name == "unsilence" ? "to" : "ip";
+    Fields f = fields(args, {key}, name);
+    require(args, f, {key}, "'" + name + "'");
+    std::string v;
+    if (const Entry* x = f.get(key)) v = text(*x).value_or("");
+    if (name == "silence") return SilenceAction{v};
+    if (name == "unsilence") return UnsilenceAction{v};
+    if (name == "claim_address") return ClaimAddressAction{v};
+    return ReleaseAddressAction{v};
   }
   PingAction p;
   Fields f = fields(args, {"to", "from", "count"}, "ping");

@@ -25,6 +25,8 @@ constexpr ActionInfo kActionTable[] = {
     {"audio_call", "sip_ua", "the test UA"},
     {"pause_dhcp", "dhcp", "Kea"},
     {"resume_dhcp", "dhcp", "Kea"},
+    {"claim_address", "", ""},
+    {"release_address", "", ""},
 };
 static_assert(std::size(kActionTable) == std::variant_size_v<Action>);
 

@@ -134,6 +134,16 @@ struct SilenceAction {
 struct UnsilenceAction {
   std::string to;
 };
+/// The second lab host (${lab.host_mac}) claims the address `ip` (e.g. ${dut.ip}): a gratuitous ARP
+/// on the segment, and the lab side sends what it addresses to `ip` to the host's MAC, until
+/// `release_address` or the end of the scenario (lab::AddressClaimer).
+struct ClaimAddressAction {
+  std::string ip;
+};
+/// Ends a `claim_address` of `ip`: the lab side asks ARP for it again.
+struct ReleaseAddressAction {
+  std::string ip;
+};
 /// The trusted DHCP server (Kea) stops answering anyone, or answers again: for a scenario in which
 /// only the rogue server may answer (nftables cannot silence Kea: it reads the wire through raw
 /// sockets).
@@ -152,10 +162,11 @@ struct AudioCallAction {
   double within = 10;                    // call setup
 };
 
-using Action = std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
-                            FetchStatusAction, PingAction, SipCallAction, SipSendAction,
-                            SipFuzzAction, SilenceAction, UnsilenceAction, AudioCallAction,
-                            PauseDhcpAction, ResumeDhcpAction>;
+using Action =
+    std::variant<ConfigureAction, RebootAction, PowerCycleAction, FetchConfigAction,
+                 FetchStatusAction, PingAction, SipCallAction, SipSendAction, SipFuzzAction,
+                 SilenceAction, UnsilenceAction, AudioCallAction, PauseDhcpAction, ResumeDhcpAction,
+                 ClaimAddressAction, ReleaseAddressAction>;
 
 /// One row per action, in the order of the Action variant: its YAML key and the fake it needs in
 /// the scenario. The loader takes the names from it, the lab check the fakes, and a unit test

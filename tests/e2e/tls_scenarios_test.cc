@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "base/lab/process.h"
@@ -65,6 +66,139 @@ std::vector<nlohmann::json> handshakes(const std::string& dir) {
     if (e.is_object() && e["kind"] == "tls.handshake") out.push_back(e);
   }
   return out;
+}
+
+/// OpenSSL's long name of a TLS alert description (SSL_alert_desc_string_long, what the proxy's
+/// tls.handshake event says) for the code tshark prints (RFC 8446 6, RFC 5246 7.2).
+std::string alertName(const std::string& code) {
+  static const std::map<std::string, std::string> names{{"0", "close notify"},
+                                                        {"10", "unexpected_message"},
+                                                        {"20", "bad record mac"},
+                                                        {"22", "record overflow"},
+                                                        {"40", "handshake failure"},
+                                                        {"42", "bad certificate"},
+                                                        {"43", "unsupported certificate"},
+                                                        {"44", "certificate revoked"},
+                                                        {"45", "certificate expired"},
+                                                        {"46", "certificate unknown"},
+                                                        {"47", "illegal parameter"},
+                                                        {"48", "unknown CA"},
+                                                        {"49", "access denied"},
+                                                        {"50", "decode error"},
+                                                        {"51", "decrypt error"},
+                                                        {"70", "protocol version"},
+                                                        {"71", "insufficient security"},
+                                                        {"80", "internal error"},
+                                                        {"86", "inappropriate fallback"},
+                                                        {"90", "user canceled"},
+                                                        {"109", "missing extension"},
+                                                        {"110", "unsupported extension"},
+                                                        {"112", "unrecognized name"},
+                                                        {"116", "certificate required"}};
+  auto it = names.find(code);
+  return it == names.end() ? "alert " + code : it->second;
+}
+
+/// OpenSSL's name of a protocol version (SSL_get_version) for tshark's 0x03NN.
+std::string versionName(const std::string& hex) {
+  static const std::map<std::string, std::string> names{{"0x0300", "SSLv3"},
+                                                        {"0x0301", "TLSv1"},
+                                                        {"0x0302", "TLSv1.1"},
+                                                        {"0x0303", "TLSv1.2"},
+                                                        {"0x0304", "TLSv1.3"}};
+  auto it = names.find(hex);
+  return it == names.end() ? "version " + hex : it->second;
+}
+
+/// tshark's reading of one TLS connection of a capture, seen from the phone's TCP port.
+struct WireTls {
+  bool client_hello = false;
+  std::string offered;         // the ClientHello's supported_versions, else its version
+  std::string server_version;  // the ServerHello's: supported_versions, else its version
+  std::vector<std::string> phone_alerts, proxy_alerts;  // OpenSSL's names, in order
+};
+
+/// tshark's dissection of every TLS handshake and alert record in `pcap`, by the phone's port.
+/// The pcapng with the proxy's keys embedded also shows alerts sent encrypted (TLS 1.3).
+std::map<std::string, WireTls> tsharkTls(const std::string& pcap, const std::string& phone_ip) {
+  lab::ProcessSpec spec;
+  spec.name = "tshark";
+  spec.argv = {"tshark", "-n",
+               "-r",     pcap,
+               "-Y",     "tls.handshake.type == 1 or tls.handshake.type == 2 or tls.alert_message",
+               "-T",     "fields",
+               "-E",     "separator=|",
+               "-e",     "ip.src",
+               "-e",     "tcp.srcport",
+               "-e",     "tcp.dstport",
+               "-e",     "tls.handshake.type",
+               "-e",     "tls.handshake.version",
+               "-e",     "tls.handshake.extensions.supported_version",
+               "-e",     "tls.alert_message.desc"};
+  auto r = lab::runToCompletion(spec, Deadline::in(Seconds(60)));
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) << r.output;
+  std::map<std::string, WireTls> out;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    // tshark's stderr (the "running as root" warning) is in the same stream: keep packet lines.
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string v; std::getline(fields, v, '|');) f.push_back(v);
+    if (f.size() < 4 || f[0].empty() || f[0][0] < '0' || f[0][0] > '9') continue;
+    f.resize(7);
+    const bool from_phone = f[0] == phone_ip;
+    WireTls& c = out[from_phone ? f[1] : f[2]];
+    const std::string types = "," + f[3] + ",";
+    const std::string version = f[5].empty() ? f[4] : f[5];
+    if (from_phone && types.find(",1,") != std::string::npos) {
+      c.client_hello = true;
+      c.offered = version;
+    }
+    if (!from_phone && types.find(",2,") != std::string::npos)
+      c.server_version = versionName(version);
+    std::istringstream alerts(f[6]);
+    for (std::string a; std::getline(alerts, a, ',');) {
+      // close_notify ends a session (encrypted, seen in the pcapng with the keys): no handshake
+      // outcome.
+      if (a == "0") continue;
+      (from_phone ? c.phone_alerts : c.proxy_alerts).push_back(alertName(a));
+    }
+  }
+  return out;
+}
+
+/// Every tls.handshake event of a scenario against tshark's dissection of its capture: the same
+/// connection, the negotiated version of a completed handshake, the alert each side sent.
+/// Returns tshark's reading, by the phone's port.
+std::map<std::string, WireTls> expectTsharkAgrees(const std::string& dir) {
+  const auto events = handshakes(dir);
+  EXPECT_FALSE(events.empty()) << dir;
+  if (events.empty()) return {};
+  const std::string peer = events.front()["fields"]["peer"];
+  const std::string phone_ip = peer.substr(0, peer.rfind(':'));
+  const std::string pcap = std::filesystem::exists(dir + "/capture-decrypted.pcapng")
+                               ? dir + "/capture-decrypted.pcapng"
+                               : dir + "/capture.pcap";
+  auto wire = tsharkTls(pcap, phone_ip);
+  for (const auto& e : events) {
+    const auto& f = e["fields"];
+    const std::string p = f["peer"];
+    const std::string port = p.substr(p.rfind(':') + 1);
+    SCOPED_TRACE(dir + ": " + e.dump());
+    if (!wire.count(port)) {
+      ADD_FAILURE() << "tshark sees no TLS from the phone's port " << port;
+      continue;
+    }
+    const WireTls& w = wire.at(port);
+    EXPECT_TRUE(w.client_hello);
+    if (f["result"] == "ok") {
+      EXPECT_EQ(w.server_version, f["version"]);
+    }
+    const std::string alert = f["alert"], alert_sent = f["alert_sent"];
+    EXPECT_EQ(w.phone_alerts.empty() ? "" : w.phone_alerts.front(), alert);
+    EXPECT_EQ(w.proxy_alerts.empty() ? "" : w.proxy_alerts.front(), alert_sent);
+  }
+  return wire;
 }
 
 /// lab/emulated.yaml with the emulator section's extra keys, written under the test's folder.
@@ -150,6 +284,31 @@ TEST(TlsScenarios, PassAgainstTheConformantEmulatorAndTheCaptureDecrypts) {
     EXPECT_TRUE(
         hasCheck(*sc, "SIP over TLS: no cleartext SIP on the segment from any host", "pass", ""))
         << sc->dump(2);
+  }
+  // Independent evidence: tshark's dissection of the captures agrees with the proxy's
+  // tls.handshake events, on the version negotiated and on who sent which alert.
+  {
+    auto ok = expectTsharkAgrees(r.report_dir + "/sip-tls-signalling");
+    ASSERT_FALSE(ok.empty());
+    for (const auto& [port, w] : ok) EXPECT_EQ(w.server_version, "TLSv1.3") << port;
+    // The TLS 1.0-only proxy refuses with protocol_version (70), in the clear: the phone's
+    // ClientHello offered neither TLS 1.0 nor 1.1.
+    auto old = expectTsharkAgrees(r.report_dir + "/sec-tls-version-tls10");
+    ASSERT_FALSE(old.empty());
+    for (const auto& [port, w] : old) {
+      EXPECT_EQ(w.proxy_alerts, std::vector<std::string>{"protocol version"}) << port;
+      EXPECT_EQ(w.phone_alerts, std::vector<std::string>{}) << port;
+      EXPECT_EQ(w.offered.find("0x0301"), std::string::npos) << w.offered;
+      EXPECT_EQ(w.offered.find("0x0302"), std::string::npos) << w.offered;
+      EXPECT_NE(w.offered.find("0x0303"), std::string::npos) << w.offered;
+    }
+    // The untrusted CA: the phone's own unknown_ca alert (48) on the wire.
+    auto refused = expectTsharkAgrees(r.report_dir + "/sec-tls-cert-untrusted-ca");
+    ASSERT_FALSE(refused.empty());
+    for (const auto& [port, w] : refused) {
+      EXPECT_EQ(w.phone_alerts, std::vector<std::string>{"unknown CA"}) << port;
+      EXPECT_EQ(w.server_version, "TLSv1.3") << port;
+    }
   }
   // The conformant emulator refuses a bad certificate with an alert, and the proxy says so.
   for (const auto& e : handshakes(r.report_dir + "/sec-tls-cert-untrusted-ca")) {

@@ -69,6 +69,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "web-value-case-folded",
                         "no-dhcp-renew-on-sip-timeout",
                         "no-reset-on-address-change",
+                        "arp-conflict-drops-lease",
                         "reboot-on-unlisted-notify",
                         "restricted-domains-invite-only",
                         "restricted-domains-trusts-headers",
@@ -130,7 +131,7 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "restricted-domains-default-port",
                         "restricted-domains-udp-only"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 116u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 117u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
