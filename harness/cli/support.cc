@@ -109,7 +109,11 @@ std::vector<runner::FaultInfo> emulatorFaultList(const dut::LabFile& lab) {
   lab::ProcessSpec spec;
   spec.name = "phone-emulator";
   spec.argv = {program, "--list-faults"};
-  auto r = lab::runToCompletion(spec, Deadline::in(Seconds(10)));
+  auto r = lab::runToCompletion(spec, Deadline::in(Seconds(30)));
+  // A list cut short would make a fault it lacks look unknown: say what went wrong instead.
+  if (!r.ok())
+    throw Error(program + " --list-faults failed (" + lab::Process::describeStatus(r.status) +
+                "): " + r.output);
   return runner::parseFaultList(r.output);
 }
 
