@@ -108,9 +108,17 @@ TEST(EmuFaults, ListsEveryNamedFaultOnceWithADescription) {
                         "audio-loss-5pct",
                         "audio-level-minus-12db",
                         "audio-wrong-codec",
-                        "audio-session-c-line"})
+                        "audio-session-c-line",
+                        "time-offset-whole-hours",
+                        "router-last-address",
+                        "dns-last-server-only",
+                        "domain-appended-to-every-name",
+                        "ntp-last-server",
+                        "rebind-at-three-quarters",
+                        "sip-timeout-renewal-at-t1",
+                        "sip-timeout-renewal-any-server"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 96u) << "a fault was added: name it in this test and the README";
+  EXPECT_EQ(names.size(), 104u) << "a fault was added: name it in this test and the README";
 }
 
 TEST(EmuFaults, EnableAndHas) {
