@@ -125,6 +125,9 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
       ::close(fd);
       throw Error(sysError("bind(AF_PACKET) to " + cfg.iface, e));
     }
+    // Tells recvmsg whether a frame's checksum is still to be filled in (see drainRaw).
+    int one = 1;
+    ::setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
     raw.assign(fd);
     // A UDP socket on port 68 so the kernel does not answer server replies with ICMP port
     // unreachable once we have an address. Everything it receives is discarded: the AF_PACKET
@@ -171,14 +174,30 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
 
   void drainRaw() {
     std::array<uint8_t, 2048> buf;
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(tpacket_auxdata))> control;
     for (int i = 0; i < 64 && running; ++i) {
       sockaddr_ll from{};
-      socklen_t fl = sizeof from;
-      ssize_t n = ::recvfrom(raw.native_handle(), buf.data(), buf.size(), 0,
-                             reinterpret_cast<sockaddr*>(&from), &fl);
+      iovec iov{buf.data(), buf.size()};
+      msghdr msg{};
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof from;
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      ssize_t n = ::recvmsg(raw.native_handle(), &msg, 0);
       if (n < 0) return;  // EAGAIN or error: wait again
       if (from.sll_pkttype == PACKET_OUTGOING) continue;
-      onFrame(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
+      // A frame from this host whose UDP checksum the NIC was to fill in (a veth peer's kernel
+      // socket) carries a partial one: the kernel says so, and it is not checked.
+      bool pending = false;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        tpacket_auxdata aux{};
+        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        pending = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+      }
+      onFrame(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), pending);
     }
   }
 
@@ -438,15 +457,43 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
   /// Fault crash-on-malformed-option: the parser's bug takes the firmware down. The client halts
   /// at once (no further frame is read, no timer fires) and the phone's watchdog restarts it.
   void crash(const std::string& what) {
-    logLine("dhcp: fault crash-on-malformed-option: " + what + ": the firmware crashes");
+    logLine("dhcp: fault: " + what + ": the firmware crashes");
     stop();
     if (cb.crash) cb.crash("DHCP client: " + what);
   }
 
   // ---- receive ----
 
-  void onFrame(std::span<const uint8_t> frame) {
-    auto udp = parseUdpFrame(frame);
+  /// Fault crash-on-overloaded-offer: while selecting, an OFFER whose option 52 says sname/file
+  /// hold options has its server identifier looked for there too, by a walker that trusts each
+  /// length: a TLV running past the 64-byte sname (or 128-byte file) reads beyond the field.
+  /// Returns what it ran past, or "".
+  static std::string overloadOverrun(std::span<const uint8_t> payload, const dhcp::Message& m) {
+    const auto* o = m.option(52);
+    if (!o || o->data.size() != 1 || payload.size() < 236) return "";
+    auto walk = [&](size_t at, size_t len, const char* field) -> std::string {
+      for (size_t i = 0; i < len;) {
+        const uint8_t code = payload[at + i];
+        if (code == 0) {
+          ++i;
+          continue;
+        }
+        if (code == 255) return "";
+        if (i + 1 >= len || i + 2 + payload[at + i + 1] > len)
+          return std::string("option ") + std::to_string(code) + " in " + field + " (overload " +
+                 std::to_string(o->data[0]) + ") runs past the field";
+        i += 2 + payload[at + i + 1];
+      }
+      return "";
+    };
+    std::string r;
+    if (o->data[0] & 1) r = walk(108, 128, "file");
+    if (r.empty() && (o->data[0] & 2)) r = walk(44, 64, "sname");
+    return r;
+  }
+
+  void onFrame(std::span<const uint8_t> frame, bool udp_checksum_pending = false) {
+    auto udp = parseUdpFrame(frame, udp_checksum_pending);
     if (!udp || udp->dst_port != 68 || udp->src_port != 67) return;
     auto r = dhcp::decode(udp->payload);
     // Fault crash-on-malformed-renewal: only the parser of the renewal path has the bug.
@@ -479,11 +526,31 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         return;
       }
     }
-    Ip4 server = udp->src_ip;
-    if (auto* o = m.option(54); o && o->data.size() == 4)
-      std::copy(o->data.begin(), o->data.end(), server.begin());
+    if (cfg.crash_on_overloaded_offer && state == State::Selecting && *type == MessageType::Offer) {
+      if (auto what = overloadOverrun(udp->payload, m); !what.empty()) {
+        crash(what);
+        return;
+      }
+    }
+    // RFC 2131 table 3: a server MUST put its identifier in every OFFER, ACK and NAK. Without
+    // one, the message names nobody the phone could request from or renew with.
+    auto* sid = m.option(54);
+    if (!sid || sid->data.size() != 4) {
+      logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + " from " +
+              dhcp::ip4String(udp->src_ip) + " without a server identifier");
+      return;
+    }
+    Ip4 server;
+    std::copy(sid->data.begin(), sid->data.end(), server.begin());
     const std::string from = " from " + dhcp::ip4String(server);
 
+    auto answer = [&] {
+      if (*type == MessageType::Nak) {
+        onNak(m, from);
+      } else if (*type == MessageType::Ack) {
+        onAck(m, server, udp->src_mac, from);
+      }
+    };
     switch (state) {
       case State::Selecting:
         if (*type != MessageType::Offer) return;
@@ -497,6 +564,21 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         state = State::Requesting;
         attempt = 0;
         sendRequestSelecting();
+        return;
+      case State::Requesting:
+        // The REQUEST named the server whose offer the phone took: only that server answers it
+        // (RFC 2131 3.1: the others take it as the client declining their offers). An ACK or
+        // NAK from another server is not an answer to it.
+        if (server != offer_server && (*type == MessageType::Nak || *type == MessageType::Ack)) {
+          if (!(cfg.ack_from_unselected_server && *type == MessageType::Ack)) {
+            logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + from +
+                    ": the REQUEST is for " + dhcp::ip4String(offer_server) + "'s offer");
+            return;
+          }
+          logLine("dhcp: fault ack-from-unselected-server: taking the DHCPACK" + from +
+                  " (the REQUEST is for " + dhcp::ip4String(offer_server) + "'s offer)");
+        }
+        answer();
         return;
       case State::Renewing:
         // RENEWING asks the server that holds the lease (unicast to it): an answer that names
@@ -520,14 +602,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
                   ": taking " + std::string(dhcp::messageTypeName(*type)) + from +
                   " (the lease is from " + dhcp::ip4String(lease.server) + ")");
         }
-        [[fallthrough]];
-      case State::Requesting:
+        answer();
+        return;
       case State::Rebinding:
-        if (*type == MessageType::Nak) {
-          onNak(m, from);
-        } else if (*type == MessageType::Ack) {
-          onAck(m, server, udp->src_mac, from);
-        }
+        answer();
         return;
       default:
         return;

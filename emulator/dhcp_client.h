@@ -61,6 +61,9 @@ struct DhcpClientConfig {
   bool no_renew = false;              // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
   bool crash_on_malformed = false;    // crash-on-malformed-option: a bad option length crashes
   bool crash_on_malformed_renewal = false;  // crash-on-malformed-renewal: the same, renewing only
+  bool crash_on_overloaded_offer =
+      false;  // crash-on-overloaded-offer: sname/file walker, selecting
+  bool ack_from_unselected_server = false;  // ack-from-unselected-server: REQUESTING takes any ACK
   bool ntp_from_option_4 = false;           // ntp-from-option-4: NTP servers from option 4
   bool vendor_class_discover_only = false;  // vendor-class-discover-only: no 60 in REQUEST
   DecodeFaults decode_faults;               // option-43/125/150/159 decoder faults

@@ -81,6 +81,16 @@ const std::vector<FaultDef>& faultTable() {
        "a malformed option length in a DHCPACK/DHCPNAK to a renewal crashes the firmware (the "
        "renewal path has a parser of its own); at OFFER and at the first ACK it is ignored",
        {"SEC-DHCP-ROBUST"}},
+      {"crash-on-overloaded-offer",
+       "while selecting, the server identifier of a DHCPOFFER with option 52 (overload) is also "
+       "looked for in sname/file, by a walker that trusts the lengths there: an option running "
+       "past the field crashes the firmware (the ACK and renewal paths do not follow overload)",
+       {"SEC-DHCP-ROBUST"}},
+      {"ack-from-unselected-server",
+       "while requesting, takes the first DHCPACK with its xid whichever server sent it (the "
+       "server identifier is compared on NAKs only): another server's ACK, however malformed its "
+       "options, gives the phone that server's address",
+       {"SEC-DHCP-ROBUST"}},
       {"ignore-option-3",
        "ignores the router (option 3) and routes through the DHCP server (its server "
        "identifier, option 54) instead",
@@ -340,6 +350,31 @@ const std::vector<FaultDef>& faultTable() {
        "SIP over TLS: an issuer without basicConstraints CA:TRUE (a leaf certificate) is accepted "
        "as an intermediate",
        {"SEC-TLS-CERT"}},
+      {"tls-name-or-address",
+       "SIP over TLS: a certificate whose name does not match the proxy's host name is accepted "
+       "when it names the address the phone connected to (an IP-only certificate passes for a "
+       "name)",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-name-constraints",
+       "SIP over TLS: nameConstraints are not enforced (a TLS stack built without them): an "
+       "intermediate CA's permitted names do not limit what it issues",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-path-length",
+       "SIP over TLS: a chain walker that checks each issuer's CA flag but not its "
+       "pathLenConstraint: a CA below a path length of 0 is accepted",
+       {"SEC-TLS-CERT"}},
+      {"tls-no-client-cert",
+       "SIP over TLS: the device certificate is never loaded into the TLS context: asked for a "
+       "client certificate, the phone sends an empty Certificate message",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-client-cert-by-ca-list",
+       "SIP over TLS: the device certificate is presented only to a server whose "
+       "CertificateRequest names its issuer; to one that lists no CAs (any issuer) it sends none",
+       {"SEC-TLS-CLIENT-CERT"}},
+      {"tls-null-cipher-allowed",
+       "SIP over TLS: the cipher list is ALL:COMPLEMENTOFALL:!aNULL at security level 0: the NULL "
+       "suites (no encryption) are accepted",
+       {"SEC-TLS-VERSION"}},
       {"tls-fallback-to-udp",
        "SIP over TLS: when the TLS connection fails, REGISTER goes over UDP in cleartext "
        "instead",
@@ -430,6 +465,8 @@ std::string_view faultArea(std::string_view name) {
       {"ntp-from-option-4", "dhcp"},
       {"static-netmask-ignored", "network"},
       {"crash-on-malformed-renewal", "dhcp"},
+      {"crash-on-overloaded-offer", "dhcp"},
+      {"ack-from-unselected-server", "dhcp"},
       {"reset-on-sip-timeout-renewal", "sip"},
       {"crash-on-malformed-option", "dhcp"},
       {"dhcp-wrong-address", "dhcp"},

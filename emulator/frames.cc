@@ -54,7 +54,7 @@ std::vector<uint8_t> buildUdpFrame(const UdpFrame& f) {
   return v;
 }
 
-std::optional<UdpFrame> parseUdpFrame(std::span<const uint8_t> frame) {
+std::optional<UdpFrame> parseUdpFrame(std::span<const uint8_t> frame, bool udp_checksum_pending) {
   if (frame.size() < 14 + 20 + 8) return std::nullopt;
   const uint8_t* p = frame.data();
   if (get16(p + 12) != 0x0800) return std::nullopt;
@@ -71,6 +71,12 @@ std::optional<UdpFrame> parseUdpFrame(std::span<const uint8_t> frame) {
   const uint8_t* udp = ip + ihl;
   const size_t udp_len = get16(udp + 4);
   if (udp_len < 8 || udp_len > total - ihl) return std::nullopt;
+  // UDP checksum (0 = none sent) over the pseudo header, the UDP header and the payload.
+  if (get16(udp + 6) != 0 && !udp_checksum_pending) {
+    uint32_t pseudo = get16(ip + 12) + get16(ip + 14) + get16(ip + 16) + get16(ip + 18);
+    pseudo += 17 + static_cast<uint32_t>(udp_len);
+    if (inetChecksum(std::span<const uint8_t>(udp, udp_len), pseudo) != 0) return std::nullopt;
+  }
   UdpFrame f;
   std::copy(p, p + 6, f.dst_mac.begin());
   std::copy(p + 6, p + 12, f.src_mac.begin());

@@ -28,8 +28,11 @@ struct UdpFrame {
 /// Ethernet II + IPv4 (TTL 64, DF clear, header checksum) + UDP (with checksum).
 std::vector<uint8_t> buildUdpFrame(const UdpFrame& f);
 /// Parses an Ethernet frame carrying IPv4/UDP. nullopt for anything else or anything malformed
-/// (bad lengths, bad IP header checksum, fragments).
-std::optional<UdpFrame> parseUdpFrame(std::span<const uint8_t> frame);
+/// (bad lengths, bad IP header checksum, a bad UDP checksum unless `udp_checksum_pending`,
+/// fragments). `udp_checksum_pending`: the kernel says the checksum is not filled in yet (a frame
+/// of this host whose checksum is left to the NIC: TP_STATUS_CSUMNOTREADY).
+std::optional<UdpFrame> parseUdpFrame(std::span<const uint8_t> frame,
+                                      bool udp_checksum_pending = false);
 
 /// Gratuitous ARP: a broadcast ARP request with sender IP = target IP = ip.
 std::vector<uint8_t> buildGratuitousArp(const Mac& mac, const Ip4& ip);

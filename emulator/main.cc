@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
                  "seconds the phone's clock is off before NTP sets it (negative: behind)")
       ->capture_default_str()
       ->check(CLI::Range(-1e10, 1e10));
+  app.add_option("--device-cert", opt.device_cert_file,
+                 "the phone's own certificate (PEM), as its factory installs it: presented when a "
+                 "TLS server asks for one");
+  app.add_option("--device-key", opt.device_key_file, "the private key of --device-cert (PEM)");
   app.add_option("--http-port", http_port, "web UI port")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));

@@ -317,6 +317,8 @@ struct Phone::Impl : PhoneControl {
     c.no_renew = opt.faults.has("no-renew");
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
     c.crash_on_malformed_renewal = opt.faults.has("crash-on-malformed-renewal");
+    c.crash_on_overloaded_offer = opt.faults.has("crash-on-overloaded-offer");
+    c.ack_from_unselected_server = opt.faults.has("ack-from-unselected-server");
     c.ntp_from_option_4 = opt.faults.has("ntp-from-option-4");
     c.hostname = cfg.get("Station_Name");
     if (c.hostname.empty()) {
@@ -390,6 +392,8 @@ struct Phone::Impl : PhoneControl {
     c.own_ip = ip;
     c.product = opt.model;
     c.tls_refusal = opt.tls_refusal;
+    c.device_cert_file = opt.device_cert_file;
+    c.device_key_file = opt.device_key_file;
     SipUaHooks h;
     h.clock = [this] { return std::make_pair(clock(), ntp_synced); };
     h.resolve = [this](const std::string& host, SipUaHooks::Resolved done) {

@@ -26,6 +26,9 @@ struct PhoneOptions {
   /// The phone's own clock before NTP sets it: the host's clock plus this many seconds (a phone
   /// without a battery-backed clock starts far off). Once NTP answers, the NTP time counts.
   double clock_offset = 0;
+  /// The phone's device certificate and key (PEM files; "" = none): its factory identity, which
+  /// SIP over TLS presents when the server asks for a client certificate.
+  std::string device_cert_file, device_key_file;
   Faults faults;
 };
 

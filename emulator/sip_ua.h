@@ -38,6 +38,9 @@ struct SipUaConfig {
   /// How a server certificate is refused: "alert" (a fatal TLS alert) or "close" (the TCP
   /// connection is closed without an alert).
   std::string tls_refusal = "alert";
+  /// The phone's device certificate and key (PEM files, "" = none), presented when a TLS server
+  /// asks for a client certificate.
+  std::string device_cert_file, device_key_file;
 };
 
 struct SipUaHooks {

@@ -139,6 +139,7 @@ struct SipUa::Impl : std::enable_shared_from_this<SipUa::Impl> {
   void closeTls();
   boost::asio::awaitable<void> connectTls(std::string ca_pem);
   void tlsFailed(const std::string& why);
+  void loadDeviceCert(struct ssl_ctx_st* ctx);  // SSL_CTX
   void tlsEstablished(const std::shared_ptr<sip_ua::TlsConn>& conn);
   boost::asio::awaitable<void> tlsReadLoop(std::shared_ptr<sip_ua::TlsConn> conn);
   boost::asio::awaitable<void> tlsWriteLoop(std::shared_ptr<sip_ua::TlsConn> conn);

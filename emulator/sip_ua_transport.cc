@@ -1,6 +1,7 @@
 // The SIP UA's transport: the UDP socket, the TLS connection to the proxy (SIP_Transport_1_ TLS:
 // CA list, certificate and name checks and the TLS faults) and sending.
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -176,6 +177,9 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   const bool no_time = faults.has("tls-no-time-check");
   const bool no_ca_flags = faults.has("tls-no-basic-constraints") && !any_cert;
   const bool prefix_name = faults.has("tls-name-prefix-match") && !any_cert && !no_name;
+  const bool ip_fallback = faults.has("tls-name-or-address") && !any_cert && !no_name;
+  const bool no_nc = faults.has("tls-no-name-constraints") && !any_cert;
+  const bool no_path_len = faults.has("tls-no-path-length") && !any_cert;
   const bool name_check = cfg.get("TLS_Name_Validate_1_") != "No";
   auto tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX* ctx = tls_ctx->native_handle();
@@ -194,6 +198,15 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   } else {
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   }
+  if (faults.has("tls-null-cipher-allowed")) {
+    // A cipher list written as a deny list "for interop with old SBCs": every suite the library
+    // has less the anonymous ones, at security level 0, which lets the NULL (unencrypted) suites
+    // through with the rest.
+    logLine("sip: fault tls-null-cipher-allowed: cipher list ALL:COMPLEMENTOFALL:!aNULL");
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:!aNULL:@SECLEVEL=0");
+  }
+  loadDeviceCert(ctx);
   std::string ca_error;
   if (!ca_pem.empty()) {
     boost::system::error_code ec;
@@ -271,14 +284,45 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
     tlsFailed("cannot open a TCP socket: " + ec.message());
     co_return;
   }
-  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check) && !any_cert) {
+  // Fault tls-name-or-address: the certificate also passes when it names the address the phone
+  // connected to ("for proxies configured by address"), so an IP-only certificate passes for a
+  // proxy configured by name.
+  const std::string fallback_ip =
+      ip_fallback && name_check && !is_ip ? proxy_ep->address().to_string() : "";
+  if ((c.tls_refusal == "close" || no_ca_flags || own_name_check || !fallback_ip.empty() || no_nc ||
+       no_path_len) &&
+      !any_cert) {
     // Refusing by closing: the connection ends (FIN) when the certificate fails, before
     // OpenSSL writes its alert, which then goes nowhere.
     const int fd = c.tls_refusal == "close" ? sock_tcp.native_handle() : -1;
     const std::string host = own_name_check ? proxy_host : "";
-    conn->stream.set_verify_callback([fd, no_ca_flags, host](bool preverified,
-                                                             ssl::verify_context& vc) {
+    conn->stream.set_verify_callback([fd, no_ca_flags, host, fallback_ip, no_nc, no_path_len](
+                                         bool preverified, ssl::verify_context& vc) {
       X509_STORE_CTX* x = vc.native_handle();
+      if (!preverified) {
+        const int e = X509_STORE_CTX_get_error(x);
+        const bool nc_error =
+            e == X509_V_ERR_PERMITTED_VIOLATION || e == X509_V_ERR_EXCLUDED_VIOLATION ||
+            e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE || e == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
+        if ((no_nc && nc_error) || (no_path_len && e == X509_V_ERR_PATH_LENGTH_EXCEEDED)) {
+          // A stack built without name-constraint support (as embedded TLS libraries can be
+          // configured), or a chain walker that checks each issuer's CA flag and keyCertSign but
+          // never counts the CAs below a pathLenConstraint.
+          logLine(std::string("sip: fault ") +
+                  (nc_error ? "tls-no-name-constraints" : "tls-no-path-length") + ": ignoring \"" +
+                  X509_verify_cert_error_string(e) + "\"");
+          X509_STORE_CTX_set_error(x, X509_V_OK);
+          return true;
+        }
+      }
+      if (!preverified && !fallback_ip.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
+          X509_STORE_CTX_get_error(x) == X509_V_ERR_HOSTNAME_MISMATCH &&
+          X509_check_ip_asc(X509_STORE_CTX_get_current_cert(x), fallback_ip.c_str(), 0) == 1) {
+        logLine("sip: fault tls-name-or-address: the certificate names " + fallback_ip +
+                ", the address connected to: accepted");
+        X509_STORE_CTX_set_error(x, X509_V_OK);
+        return true;
+      }
       if (preverified && !host.empty() && X509_STORE_CTX_get_error_depth(x) == 0 &&
           !namePrefixMatches(X509_STORE_CTX_get_current_cert(x), host)) {
         X509_STORE_CTX_set_error(x, X509_V_ERR_HOSTNAME_MISMATCH);
@@ -323,6 +367,46 @@ asio::awaitable<void> SipUa::Impl::connectTls(std::string ca_pem) {
   }
   conn->timer.cancel();
   tlsEstablished(conn);
+}
+
+/// The phone's device certificate for TLS client authentication: loaded into the context, so
+/// OpenSSL presents it whenever a server sends a CertificateRequest.
+void SipUa::Impl::loadDeviceCert(SSL_CTX* ctx) {
+  if (c.device_cert_file.empty()) return;
+  if (faults.has("tls-no-client-cert")) {
+    // The TLS context is built by code that never learned of the device certificate: asked for
+    // one, the phone answers with an empty Certificate message.
+    logLine("sip: fault tls-no-client-cert: the device certificate is not loaded");
+    return;
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx, c.device_cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, c.device_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    ERR_clear_error();
+    logLine("sip: TLS: the device certificate " + c.device_cert_file + " does not load");
+    return;
+  }
+  if (faults.has("tls-client-cert-by-ca-list")) {
+    // A certificate selector that presents the device certificate only to a server whose
+    // CertificateRequest names its issuer; an empty list of CAs (any issuer, RFC 5246 7.4.4)
+    // selects nothing, and the phone answers with an empty Certificate message.
+    logLine(
+        "sip: fault tls-client-cert-by-ca-list: presenting the device certificate only to "
+        "servers that name its issuer");
+    SSL_CTX_set_cert_cb(
+        ctx,
+        [](SSL* s, void*) {
+          const STACK_OF(X509_NAME)* cas = SSL_get_client_CA_list(s);
+          X509* mine = SSL_get_certificate(s);
+          bool named = false;
+          for (int i = 0; mine && cas && i < sk_X509_NAME_num(cas); ++i) {
+            if (X509_NAME_cmp(sk_X509_NAME_value(cas, i), X509_get_issuer_name(mine)) == 0)
+              named = true;
+          }
+          if (!named) SSL_certs_clear(s);
+          return 1;
+        },
+        nullptr);
+  }
 }
 
 void SipUa::Impl::tlsFailed(const std::string& why) {

@@ -167,15 +167,16 @@ const std::vector<EventKindInfo>& eventCatalog() {
       {"acs.malformed", "acs", kMalformed, false, "an ACS request that does not parse"},
       {"rogue.seen",
        "rogue",
-       {"type", "xid", "chaddr", "ciaddr", "requested_ip", "server_id"},
+       {"type", "xid", "chaddr", "ciaddr", "requested_ip", "server_id", "restarted"},
        false,
-       "a DHCP message the rogue DHCP server heard"},
+       "a DHCP message the rogue DHCP server heard (restarted: yes on a DISCOVER or INIT-REBOOT "
+       "REQUEST starting a new transaction while one it answered with cases had not ended)"},
       {"rogue.sent",
        "rogue",
-       {"type", "xid", "case", "last", "yiaddr", "dst_ip", "dst_mac", "bytes"},
+       {"type", "xid", "case", "stage", "last", "yiaddr", "dst_ip", "dst_mac", "bytes"},
        false,
-       "what the rogue DHCP server sent (case: the malformed case or mode; last: yes on the last "
-       "case)"},
+       "what the rogue DHCP server sent (case: the malformed case or mode; stage: offer, ack or "
+       "renew, where a malformed case was sent; last: yes on the last case of that stage)"},
       {"rogue.error", "rogue", {"error"}, false, "the rogue DHCP server failed"},
       {"ua.sent", "ua", join({kSip, kSipRequest, {"status", "reason", "peer", "ua", "malformed"}}),
        false, "a SIP message the test UA sent"},
@@ -207,10 +208,11 @@ const std::vector<EventKindInfo>& eventCatalog() {
       {"tls.handshake",
        "tls_proxy",
        {"flaw", "peer", "result", "ended_by", "alert", "alert_sent", "error", "version", "cipher",
-        "sni"},
+        "sni", "client_cert", "client_cert_issuer", "client_cert_verify"},
        false,
        "how a TLS handshake ended (ended_by: completed, phone-alert, phone-close, proxy-alert, "
-       "timeout, error)"},
+       "timeout, error); with client_cert: request, the certificate the phone presented (subject, "
+       "issuer, verify: ok or why not)"},
       {"tls.sip.request", "tls_proxy", join({kTls, kSip, kSipRequest}), false,
        "a decrypted SIP request through the TLS proxy"},
       {"tls.sip.response", "tls_proxy", join({kTls, kSip, kSipResponse}), false,

@@ -210,11 +210,14 @@ struct CaseFrame {
   size_t payload_bytes = 0;
 };
 
+/// A malformed case shaped as `shape` (an OFFER, an ACK or a NAK): the well-formed reply of that
+/// type with the case's flaw.
 CaseFrame buildCase(const std::string& name, const d::Message& req, const d::Mac& mac,
                     const d::Ip4& server, const d::Ip4& yiaddr,
-                    const std::vector<d::Option>& options) {
-  d::Message m = baseReply(req, d::MessageType::Offer, server, yiaddr, options);
-  std::string type = "offer";
+                    const std::vector<d::Option>& options,
+                    d::MessageType shape = d::MessageType::Offer) {
+  d::Message m = baseReply(req, shape, server, yiaddr, options);
+  std::string type(d::messageTypeName(shape));
   enum class Post { None, CutAtEnd, BadIp, BadUdp } post = Post::None;
   Bytes tail;
   size_t truncate = 0;
@@ -304,7 +307,19 @@ struct RogueDhcpServer::Impl {
   d::Mac mac{};
   d::Ip4 server{}, offer{};
   std::vector<std::string> cases;
-  size_t next_case = 0;
+  /// Malformed mode, OFFER position: the cases from here on have yet to meet the phone while it
+  /// is selecting (see answerMalformed). cases.size() = every case has.
+  size_t offer_from = 0;
+  bool ack_done = false;    // malformed mode: every case has been sent in the ack position
+  uint32_t forged_xid = 0;  // the transaction that got the forged offer (ack position)
+  /// Malformed mode: what the client's renewals told (it renews with `trusted`, for `leased`);
+  /// until then the rogue lets it get its lease.
+  bool renewal_seen = false;
+  d::Ip4 trusted{}, leased{};
+  /// The transaction (xid) the rogue last answered with cases or offers while the client was
+  /// getting an address, until it ended: by a NAK of the rogue's or a renewal of the client's
+  /// (it had a lease). 0 = none (see rogue.seen's `restarted`).
+  uint32_t open_xid = 0;
   std::vector<d::Option> options;
   std::vector<Event> pending;  // rogue.sent events of the request being answered
   bool realtime = false;       // written by the thread before it drops root (see the constructor)
@@ -315,9 +330,11 @@ struct RogueDhcpServer::Impl {
     if (fd >= 0) ::close(fd);
   }
 
-  /// `last`: malformed mode, "yes" for the last case of the list (every case has been sent once).
+  /// `stage` and `last` (malformed mode): the position the case was sent in (offer, ack, renew)
+  /// and "yes" for the last case of the list (every case has been sent once in that position).
   void send(const Bytes& frame, const std::string& case_name, const std::string& type, uint32_t xid,
-            size_t payload_bytes, const d::Ip4& yiaddr, const std::string& last = "") {
+            size_t payload_bytes, const d::Ip4& yiaddr, const std::string& last = "",
+            const std::string& stage = "") {
     sockaddr_ll ll{};
     ll.sll_family = AF_PACKET;
     ll.sll_ifindex = ifindex;
@@ -337,6 +354,7 @@ struct RogueDhcpServer::Impl {
                                             {"dst_ip", dst_ip},
                                             {"yiaddr", d::ip4String(yiaddr)}};
     if (!last.empty()) f["last"] = last;
+    if (!stage.empty()) f["stage"] = stage;
     const bool ok = w == static_cast<ssize_t>(frame.size());
     if (!ok) f["error"] = errnoText(err);
     // Logged after the answer is out (see handle): the race with Kea is won by microseconds.
@@ -345,13 +363,15 @@ struct RogueDhcpServer::Impl {
     e.source = "rogue";
     e.kind = "rogue.sent";
     e.fields = std::move(f);
-    e.summary = "rogue DHCP sent " + case_name + " (" + type + ") xid " + hex32(xid) + " to " +
+    e.summary = "rogue DHCP sent " + case_name + " (" + type +
+                (stage.empty() ? std::string() : ", at " + stage) + ") xid " + hex32(xid) + " to " +
                 dst_ip + ", " + std::to_string(payload_bytes) + " bytes" +
                 (ok ? std::string() : " FAILED: " + errnoText(err));
     pending.push_back(std::move(e));
   }
 
   void sendReply(const d::Message& req, const d::Message& reply, const std::string& case_name) {
+    if (reply.type() == d::MessageType::Nak && req.xid == open_xid) open_xid = 0;
     Bytes payload = d::encode(reply);
     std::string type(d::messageTypeName(*reply.type()));
     send(buildFrame(replyAddressing(mac, server, req, reply), payload), case_name, type, req.xid,
@@ -373,8 +393,22 @@ struct RogueDhcpServer::Impl {
       f["requested_ip"] = d::ip4String({o->data[0], o->data[1], o->data[2], o->data[3]});
     if (auto* o = req.option(54); o && o->data.size() == 4)
       f["server_id"] = d::ip4String({o->data[0], o->data[1], o->data[2], o->data[3]});
+    // A client starts a transaction from scratch with a DISCOVER, or an INIT-REBOOT REQUEST (no
+    // ciaddr, no server identifier). Doing so while a transaction the rogue answered has not
+    // ended (no NAK of the rogue's, no renewal since) means it dropped it: it restarted.
+    std::string restarted;
+    const bool starts =
+        type == d::MessageType::Discover ||
+        (type == d::MessageType::Request && req.ciaddr == d::Ip4{} && !req.option(54));
+    if (type == d::MessageType::Request && req.ciaddr != d::Ip4{}) open_xid = 0;
+    if (starts && open_xid != 0 && req.xid != open_xid) {
+      f["restarted"] = "yes";
+      restarted = ", dropping transaction " + hex32(open_xid);
+      open_xid = 0;
+    }
     const std::string seen_summary = "rogue DHCP saw " + tname + " xid " + hex32(req.xid) +
-                                     " from " + f["chaddr"] + " (mode " + opt.mode + ")";
+                                     " from " + f["chaddr"] + restarted + " (mode " + opt.mode +
+                                     ")";
     pending.clear();
     if (type) answer(req, *type, f["server_id"], dst_ip);
     seen.fields = std::move(f);
@@ -400,15 +434,7 @@ struct RogueDhcpServer::Impl {
             mode);
       }
     } else if (mode == "malformed") {
-      // Every DISCOVER and every REQUEST (selecting, renewing, rebinding) gets the next case, so
-      // a phone that keeps its lease short meets every case, also once it has an address.
-      if ((type != d::MessageType::Discover && type != d::MessageType::Request) || cases.empty())
-        return;
-      const size_t at = next_case++ % cases.size();
-      const std::string& name = cases[at];
-      CaseFrame c = buildCase(name, req, mac, server, offer, options);
-      send(c.frame, name, c.type, req.xid, c.payload_bytes, offer,
-           at + 1 == cases.size() ? "yes" : "no");
+      answerMalformed(req, type, server_id, dst_ip);
     } else if (mode == "nak") {
       if (type == d::MessageType::Request)
         sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), mode);
@@ -421,6 +447,93 @@ struct RogueDhcpServer::Impl {
         sendReply(req, baseReply(req, d::MessageType::Ack, server, offer, options), mode);
     }
     // silent: seen, never answered.
+  }
+
+  /// The address the rogue offers (and ACKs) with case `i`: its offer address + i, so that a
+  /// REQUEST for one of them tells which case the phone took.
+  d::Ip4 caseAddress(size_t i) const {
+    d::Ip4 a = offer;
+    a[3] = static_cast<uint8_t>(std::min<size_t>(254, a[3] + i));
+    return a;
+  }
+
+  /// Malformed mode: every case reaches the phone in each of three positions, each request of the
+  /// phone answered at once with a burst of cases (same xid), one frame after the other. The
+  /// rogue lets the phone get its lease first and learns from its renewal (unicast) which server
+  /// it trusts and its address; from then on (the scenario keeps that server quiet, so the lease
+  /// runs out and the phone starts over):
+  ///  - renew: a renewal (ciaddr, unicast to another server) gets every case as a DHCPACK of the
+  ///    phone's address and again as a DHCPNAK; a rebinding (broadcast) nothing;
+  ///  - offer: a DISCOVER gets every case as a DHCPOFFER, while the phone is selecting. A phone
+  ///    may take one that is only partly malformed (a bad option it ignores); the rogue then
+  ///    learns which (its REQUEST names the rogue and that case's address), withdraws it with a
+  ///    DHCPNAK and sends the cases after it again at the next DISCOVER, so those meet the phone
+  ///    while it is selecting too;
+  ///  - ack: once every case has been offered, the next DISCOVER gets a well-formed OFFER forged
+  ///    in the trusted server's name for the phone's address ("forged-offer"), and the REQUEST
+  ///    for it every case as a DHCPACK with the rogue's own server identifier and address: not
+  ///    the server the REQUEST names.
+  /// Offer and ack positions are answered once: a phone that a case crashes comes up again.
+  void answerMalformed(const d::Message& req, d::MessageType type, const std::string& server_id,
+                       const d::Ip4& dst_ip) {
+    if (cases.empty()) return;
+    const d::Ip4 zero{};
+    const d::Ip4 broadcast{255, 255, 255, 255};
+    auto burst = [&](const char* stage, size_t from, d::MessageType shape, bool per_case_address,
+                     const std::string& last_shape) {
+      for (size_t i = from; i < cases.size(); ++i) {
+        const d::Ip4 yiaddr = per_case_address ? caseAddress(i) : req.ciaddr;
+        CaseFrame c = buildCase(cases[i], req, mac, server, yiaddr, options, shape);
+        const bool last = i + 1 == cases.size() &&
+                          (last_shape.empty() || last_shape == d::messageTypeName(shape));
+        send(c.frame, cases[i], c.type, req.xid, c.payload_bytes,
+             shape == d::MessageType::Nak ? zero : yiaddr, last ? "yes" : "no", stage);
+      }
+    };
+    if (type == d::MessageType::Request && req.ciaddr != zero) {
+      if (dst_ip == broadcast || dst_ip == server) return;  // rebinding, or a renewal with us
+      renewal_seen = true;
+      trusted = dst_ip;
+      leased = req.ciaddr;
+      burst("renew", 0, d::MessageType::Ack, false, "nak");
+      burst("renew", 0, d::MessageType::Nak, false, "nak");
+      return;
+    }
+    if (!renewal_seen) return;
+    if (type == d::MessageType::Discover) {
+      if (offer_from < cases.size()) {
+        const size_t from = offer_from;
+        offer_from = cases.size();
+        open_xid = req.xid;
+        burst("offer", from, d::MessageType::Offer, true, "");
+      } else if (!ack_done && req.xid != forged_xid) {
+        // A well-formed OFFER in the trusted server's name (its identifier and source address),
+        // so that the phone's REQUEST names that server.
+        open_xid = forged_xid = req.xid;
+        d::Message m = baseReply(req, d::MessageType::Offer, trusted, leased, options);
+        Bytes payload = d::encode(m);
+        send(buildFrame(replyAddressing(mac, trusted, req, m), payload), "forged-offer", "offer",
+             req.xid, payload.size(), leased, "", "ack");
+      }
+      return;
+    }
+    if (type != d::MessageType::Request) return;
+    if (server_id == opt.address) {
+      // The phone took one of the rogue's offers: which one its requested address says. The
+      // cases after it met the phone while it was requesting, not selecting: sent again.
+      if (auto* o = req.option(50); o && o->data.size() == 4) {
+        for (size_t i = 0; i < cases.size(); ++i) {
+          if (!std::equal(o->data.begin(), o->data.end(), caseAddress(i).begin())) continue;
+          offer_from = std::min(offer_from, i + 1);
+          break;
+        }
+      }
+      sendReply(req, baseReply(req, d::MessageType::Nak, server, zero, options), "nak-own-offer");
+      return;
+    }
+    if (ack_done || req.xid != forged_xid) return;
+    ack_done = true;
+    burst("ack", 0, d::MessageType::Ack, true, "");
   }
 
   /// On the thread, before it drops root. Beating Kea to the phone is a race of a few hundred

@@ -1,16 +1,23 @@
 #pragma once
 /// A DHCP server of our own for what Kea will not do: hostile but well-formed offers, malformed
-/// offers (one case per DISCOVER or REQUEST, in turn), NAKs, silence, and an ACK of a renewal with
-/// another address. It reads and writes raw frames on the lab interface (AF_PACKET) and answers at
-/// once, so it usually beats Kea to the phone; usually, not always (a loaded machine can let Kea
-/// win), so no scenario relies on the order.
+/// answers (every case in each of three positions: as an OFFER, as an ACK to a REQUEST for another
+/// server's offer, as an ACK and a NAK to a renewal; see answerMalformed in rogue.cc), NAKs,
+/// silence, and an ACK of a renewal with another address. It reads and writes raw frames on the
+/// lab interface (AF_PACKET) and answers at once, so it usually beats Kea to the phone; usually,
+/// not always (a loaded machine can let Kea win), so no scenario relies on the order.
 ///
 /// Events (source "rogue"):
-///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id}  a DISCOVER/REQUEST/...
-///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr, last}  every frame it sends;
-///               case is the malformed case's name, or the mode ("offer", "nak",
-///               "ack-other-address", "nak-renewal"); last (malformed mode): "yes" for the last
-///               case of the list, so every case has been sent once
+///   rogue.seen  {type, xid, chaddr, ciaddr, requested_ip, server_id, restarted}  a DISCOVER/
+///               REQUEST/...; restarted: "yes" on a DISCOVER (or INIT-REBOOT REQUEST) that starts
+///               a new transaction while one the rogue answered with cases or offers (malformed
+///               mode) had not ended by a NAK of the rogue's or a renewal: the client dropped it
+///   rogue.sent  {case, type, xid, bytes, dst_mac, dst_ip, yiaddr, stage, last}  every frame it
+///               sends; case is the malformed case's name, or the mode ("offer", "nak",
+///               "ack-other-address", "nak-renewal"; "nak-own-offer": malformed mode withdrawing
+///               an offer the client took); stage (malformed mode): offer, ack or renew, the
+///               position the case was sent in; last (malformed mode): "yes" for the last case of
+///               the list in that position (at renew: its NAK), so every case has been sent once
+///               there
 ///   fake.start {name: rogue-dhcp, mode, iface, address, realtime: yes|no} / fake.stop {name, mode}
 ///               (source "harness"); realtime: its thread got SCHED_FIFO to win the race with Kea
 

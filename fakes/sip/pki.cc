@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "base/core/error.h"
 
@@ -102,8 +104,10 @@ struct Spec {
   std::string cn;
   std::string name_constraints;  // "" = none (a CA: X.509 nameConstraints value)
   std::string san;               // "" = none
+  std::string san_ip;            // an iPAddress SAN instead of the DNS one ("" = none)
   std::string eku = "serverAuth";
   bool ca = false;
+  int path_len = -1;  // a CA's pathLenConstraint (-1: none)
   // Seconds from now. Two days back: valid for a phone whose clock NTP set from the lab's
   // (real) time, also if it misapplies its time zone (up to 14 h either way) or drifts.
   long not_before = -2L * 24 * 3600;
@@ -135,7 +139,9 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   X509* iss = issuer ? issuer : c.get();
   if (X509_set_issuer_name(c.get(), X509_get_subject_name(iss)) != 1) fail("issuer name");
   if (s.ca) {
-    addExt(c.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
+    addExt(c.get(), iss, NID_basic_constraints,
+           "critical,CA:TRUE" +
+               (s.path_len >= 0 ? ",pathlen:" + std::to_string(s.path_len) : std::string()));
     addExt(c.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
     if (!s.name_constraints.empty()) {
       addExt(c.get(), iss, NID_name_constraints, "critical," + s.name_constraints);
@@ -147,7 +153,11 @@ Cert makeCert(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) 
   }
   addExt(c.get(), iss, NID_subject_key_identifier, "hash");
   if (issuer) addExt(c.get(), iss, NID_authority_key_identifier, "keyid:always");
-  if (!s.san.empty()) addExt(c.get(), iss, NID_subject_alt_name, "DNS:" + s.san);
+  if (!s.san_ip.empty()) {
+    addExt(c.get(), iss, NID_subject_alt_name, "IP:" + s.san_ip);
+  } else if (!s.san.empty()) {
+    addExt(c.get(), iss, NID_subject_alt_name, "DNS:" + s.san);
+  }
   if (X509_sign(c.get(), issuer_key ? issuer_key : key, EVP_sha256()) <= 0) fail("X509_sign");
   return c;
 }
@@ -193,6 +203,10 @@ constexpr std::pair<Flaw, std::string_view> kFlaws[] = {
     {Flaw::WildcardTwoLevels, "wildcard-two-levels"},
     {Flaw::NameWithSuffix, "name-with-suffix"},
     {Flaw::LeafAsIntermediate, "leaf-as-intermediate"},
+    {Flaw::IntermediateNameConstraints, "intermediate-name-constraints"},
+    {Flaw::PathLengthExceeded, "path-length-exceeded"},
+    {Flaw::IpSanOnly, "ip-san-only"},
+    {Flaw::NullCipher, "null-cipher"},
 };
 
 }  // namespace
@@ -251,27 +265,45 @@ TestPki makePki(const std::string& dir, const std::string& key_dir,
     }
     nc += ",permitted;DNS:" + domain;
   }
-  for (auto [cn, ca] : {std::pair{"phonelab trusted test CA", &p.trusted_ca},
-                        std::pair{"phonelab untrusted test CA", &p.untrusted_ca}}) {
+  struct CaSpec {
+    const char* cn;
+    const char* stem;
+    CertAndKey* out;
+    bool constrained;
+  };
+  for (const CaSpec& c :
+       {CaSpec{"phonelab trusted test CA", "trusted-ca", &p.trusted_ca, true},
+        CaSpec{"phonelab untrusted test CA", "untrusted-ca", &p.untrusted_ca, true},
+        CaSpec{"phonelab manufacturer test CA", "manufacturer-ca", &p.manufacturer_ca, false}}) {
     Key k = ecKey();
     Spec s;
-    s.cn = cn;
+    s.cn = c.cn;
     s.ca = true;
-    s.name_constraints = nc;
+    if (c.constrained) s.name_constraints = nc;
     // Expires a day from now: a CA of this run only (see pki.h). Its start lies far back, as a
     // real CA's does, so a phone whose clock is behind judges the server certificate's dates,
     // not the CA's.
     s.not_before = -365L * 24 * 3600;
     s.not_after = 24L * 3600;
-    Cert c = makeCert(s, k.get(), nullptr, nullptr);
-    *ca = save(p, cn == std::string("phonelab trusted test CA") ? "trusted-ca" : "untrusted-ca",
-               c.get(), k.get());
+    Cert cert = makeCert(s, k.get(), nullptr, nullptr);
+    *c.out = save(p, c.stem, cert.get(), k.get());
   }
   return p;
 }
 
+CertAndKey makeDeviceCert(const TestPki& pki, const std::string& cn, const std::string& stem) {
+  if (cn.empty()) throw Error("test PKI: a device certificate needs a subject name");
+  Spec s;
+  s.cn = cn;
+  s.eku = "clientAuth";
+  Key k = ecKey();
+  Loaded issuer = load(pki.manufacturer_ca);
+  Cert c = makeCert(s, k.get(), issuer.cert.get(), issuer.key.get());
+  return save(pki, stem, c.get(), k.get());
+}
+
 CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw flaw,
-                          const std::string& stem) {
+                          const std::string& stem, const std::string& ip) {
   if (dns_name.empty()) throw Error("test PKI: a server certificate needs a name");
   Spec s;
   s.cn = dns_name;
@@ -300,6 +332,13 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
       break;
     case Flaw::CnOnly:
       s.san = "wrong-name.invalid";
+      break;
+    case Flaw::IpSanOnly:
+      if (ip.empty()) throw Error("test PKI: ip-san-only needs the server's address");
+      // Not a host name in the CN either (the CA's DNS name constraints would judge one that
+      // looks like a name, as OpenSSL does for a certificate without DNS SANs).
+      s.cn = "server at " + ip;
+      s.san_ip = ip;
       break;
     case Flaw::NoServerAuth:
       s.eku = "clientAuth";
@@ -339,6 +378,37 @@ CertAndKey makeServerCert(const TestPki& pki, const std::string& dns_name, Flaw 
     Cert c = makeCert(s, k.get(), ic.get(), ik.get());
     CertAndKey out = save(pki, stem, c.get(), k.get());
     out.cert_pem += pem(ic.get());
+    writeFile(out.cert_file, out.cert_pem, 0644);
+    return out;
+  }
+  if (flaw == Flaw::IntermediateNameConstraints || flaw == Flaw::PathLengthExceeded) {
+    // Intermediates of the trusted CA, each a proper CA (CA:TRUE, keyCertSign); the certificate
+    // breaks a constraint one of them sets. The chain file lists them from the leaf up.
+    Spec is;
+    is.ca = true;
+    std::vector<std::pair<Key, Cert>> chain;
+    if (flaw == Flaw::IntermediateNameConstraints) {
+      is.cn = "phonelab test intermediate CA (other.invalid only)";
+      is.name_constraints = "permitted;DNS:other.invalid";
+      Key ik = ecKey();
+      Cert ic = makeCert(is, ik.get(), issuer.cert.get(), issuer.key.get());
+      chain.emplace_back(std::move(ik), std::move(ic));
+    } else {
+      is.cn = "phonelab test intermediate CA (path length 0)";
+      is.path_len = 0;
+      Key k1 = ecKey();
+      Cert c1 = makeCert(is, k1.get(), issuer.cert.get(), issuer.key.get());
+      Spec is2;
+      is2.ca = true;
+      is2.cn = "phonelab test intermediate CA (below a path length of 0)";
+      Key k2 = ecKey();
+      Cert c2 = makeCert(is2, k2.get(), c1.get(), k1.get());
+      chain.emplace_back(std::move(k2), std::move(c2));
+      chain.emplace_back(std::move(k1), std::move(c1));
+    }
+    Cert c = makeCert(s, k.get(), chain.front().second.get(), chain.front().first.get());
+    CertAndKey out = save(pki, stem, c.get(), k.get());
+    for (const auto& link : chain) out.cert_pem += pem(link.second.get());
     writeFile(out.cert_file, out.cert_pem, 0644);
     return out;
   }

@@ -151,6 +151,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
       return;
     }
     const char* sni = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+    if (p.o.request_client_cert) clientCert(s, f);
     f["result"] = "ok";
     f["error"] = "";
     f["ended_by"] = "completed";
@@ -158,7 +159,12 @@ struct Conn : std::enable_shared_from_this<Conn> {
     f["cipher"] = SSL_get_cipher_name(s);
     f["sni"] = sni ? sni : "";
     p.emit("tls.handshake", f,
-           "TLS handshake with " + peer + " completed: " + f["version"] + " " + f["cipher"]);
+           "TLS handshake with " + peer + " completed: " + f["version"] + " " + f["cipher"] +
+               (!p.o.request_client_cert ? std::string()
+                : f["client_cert"].empty()
+                    ? std::string(", the phone presented no certificate")
+                    : ", the phone's certificate: " + f["client_cert"] + " (issuer " +
+                          f["client_cert_issuer"] + ", " + f["client_cert_verify"] + ")"));
     if (!p.o.upstream_ip.empty()) {
       boost::system::error_code e;
       upstream = udp::endpoint(asio::ip::make_address(p.o.upstream_ip, e),
@@ -172,6 +178,31 @@ struct Conn : std::enable_shared_from_this<Conn> {
       receiveUpstream();
     }
     read();
+  }
+
+  /// The certificate the phone presented (client authentication): subject, issuer and whether it
+  /// verifies against client_ca_file.
+  static void clientCert(SSL* s, std::map<std::string, std::string>& f) {
+    f["client_cert"] = "";
+    f["client_cert_issuer"] = "";
+    f["client_cert_verify"] = "";
+    X509* c = SSL_get0_peer_certificate(s);
+    if (!c) return;
+    f["client_cert"] = nameText(X509_get_subject_name(c));
+    f["client_cert_issuer"] = nameText(X509_get_issuer_name(c));
+    const long v = SSL_get_verify_result(s);
+    f["client_cert_verify"] = v == X509_V_OK ? "ok" : X509_verify_cert_error_string(v);
+  }
+
+  static std::string nameText(const X509_NAME* n) {
+    BIO* b = BIO_new(BIO_s_mem());
+    if (!b) return "?";
+    X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(b, &data);
+    std::string out(data, static_cast<size_t>(len > 0 ? len : 0));
+    BIO_free(b);
+    return out;
   }
 
   /// How a failed handshake ended, from the proxy's side: the phone refused with an alert
@@ -341,13 +372,19 @@ TlsProxy::TlsProxy(const TlsProxyOptions& o, EventLog& log)
   if (!parsed) throw Error("tls_proxy: unknown flaw '" + o.flaw + "'");
   SSL_CTX* c = im.ctx.native_handle();
   SSL_CTX_set_ex_data(c, proxyIndex(), &im);
-  // Version pinning and weak keys need security level 0 on Debian 12's OpenSSL 3.
+  // Version pinning, weak keys and NULL ciphers need security level 0 on Debian 12's OpenSSL 3.
   if (*parsed == pki::Flaw::Tls10Only || *parsed == pki::Flaw::Tls11Only ||
-      *parsed == pki::Flaw::WeakKey) {
+      *parsed == pki::Flaw::WeakKey || *parsed == pki::Flaw::NullCipher) {
     SSL_CTX_set_security_level(c, 0);
     SSL_CTX_set_cipher_list(c, "DEFAULT:@SECLEVEL=0");
   }
-  if (*parsed == pki::Flaw::Tls10Only) {
+  if (*parsed == pki::Flaw::NullCipher) {
+    // TLS 1.3 has no NULL suites: 1.2 only, with the one NULL suite our EC certificate can sign.
+    if (SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0") != 1)
+      throw Error("tls_proxy: OpenSSL has no NULL cipher suite (ECDHE-ECDSA-NULL-SHA)");
+    SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+  } else if (*parsed == pki::Flaw::Tls10Only) {
     SSL_CTX_set_min_proto_version(c, TLS1_VERSION);
     SSL_CTX_set_max_proto_version(c, TLS1_VERSION);
   } else if (*parsed == pki::Flaw::Tls11Only) {
@@ -361,6 +398,13 @@ TlsProxy::TlsProxy(const TlsProxyOptions& o, EventLog& log)
   if (!ec) im.ctx.use_private_key_file(o.key_file, ssl::context::pem, ec);
   if (ec) throw Error("tls_proxy: cannot load " + o.cert_file + ": " + ec.message());
   SSL_CTX_set_info_callback(c, infoCallback);
+  if (o.request_client_cert) {
+    // Asked for, recorded, never required: whether the phone presented one is the check's to say.
+    if (!o.client_ca_file.empty() &&
+        SSL_CTX_load_verify_locations(c, o.client_ca_file.c_str(), nullptr) != 1)
+      throw Error("tls_proxy: cannot load the client CA " + o.client_ca_file);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  }
   if (!o.keylog_file.empty()) {
     int fd = ::open(o.keylog_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) throw Error(sysError("tls_proxy: cannot open " + o.keylog_file, errno));

@@ -9,7 +9,12 @@
 /// tls.keylog_file) beside the capture.
 ///
 /// A flaw (pki::Flaw) makes it a MITM: it presents a certificate with that flaw, or offers only
-/// TLS 1.0 / 1.1 (at OpenSSL security level 0, which Debian 12 needs for them and for RSA-1024).
+/// TLS 1.0 / 1.1, or only a NULL cipher suite (at OpenSSL security level 0, which Debian 12 needs
+/// for them and for RSA-1024).
+///
+/// With request_client_cert it asks the phone for its certificate (CertificateRequest, no list
+/// of accepted CAs, as many servers send it) and records what the phone presented: the handshake
+/// does not depend on it (a phone without one still connects), the scenario's checks judge it.
 /// It records whether the handshake completed, the alert the phone sent, and any SIP that followed.
 ///
 /// It survives what a broken phone does: a handshake that stalls (closed after handshake_timeout),
@@ -19,9 +24,12 @@
 ///   tls.connect     peer ("ip:port")
 ///   tls.handshake   peer flaw result ("ok" | "failed") alert (the alert the phone sent, OpenSSL's
 ///                   long name, e.g. "unknown CA"; "" if none) alert_sent (ours) error version
-///                   cipher sni ended_by (how the handshake ended: "completed" | "phone-alert" |
-///                   "phone-close" (the phone closed without an alert) | "proxy-alert" |
-///                   "timeout" | "error"; a refusal by the phone is phone-alert or phone-close)
+///                   cipher sni client_cert (the subject of the certificate the phone presented,
+///                   RFC 2253; "" if none or not asked) client_cert_issuer client_cert_verify ("ok"
+///                   or why it does not verify against client_ca_file) ended_by (how the handshake
+///                   ended: "completed" | "phone-alert" | "phone-close" (the phone closed without
+///                   an alert) | "proxy-alert" | "timeout" | "error"; a refusal by the phone is
+///                   phone-alert or phone-close)
 ///   tls.sip.request / tls.sip.response / tls.sip.malformed
 ///                   the fields of base/proto/sip_event.h plus direction ("from-phone" |
 ///                   "to-phone") and flaw
@@ -46,6 +54,10 @@ struct TlsProxyOptions {
   /// NSS key-log file ("" = none). Created 0600.
   std::string keylog_file;
   double handshake_timeout = 5.0;  // seconds
+  /// Ask the phone for its certificate in the handshake (TLS client authentication).
+  bool request_client_cert = false;
+  /// The CA the phone's certificate is checked against (recorded, not enforced); "" = none.
+  std::string client_ca_file;
 };
 
 class TlsProxy {

@@ -31,6 +31,9 @@ struct DutEnv {
   /// The harness's own network namespace (lab::NetnsHandle), where power: snmp runs snmpset: the
   /// PoE switch is on the management network. -1: the calling thread's namespace.
   int home_netns_fd = -1;
+  /// driver: emulator: the phone's device certificate and its key (PEM), as its factory would
+  /// install them; empty = none (the emulator then has no certificate to present).
+  std::string device_cert_pem, device_key_pem;
 };
 
 /// How a DUT is powered.

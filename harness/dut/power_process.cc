@@ -1,8 +1,11 @@
 #include <linux/capability.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "base/core/error.h"
+#include "base/lab/netns.h"
 #include "base/lab/process.h"
 #include "harness/dut/power.h"
 
@@ -41,13 +44,18 @@ class ProcessPower : public PowerDriver {
                 ? fs::path(lab_.program()->argv.front()).filename().string()
                 : std::string("phone-emulator");
   }
-  ~ProcessPower() override { off(); }
+  ~ProcessPower() override {
+    off();
+    std::error_code ec;
+    if (!id_dir_.empty()) fs::remove_all(id_dir_, ec);
+  }
 
   void on() override {
     if (proc_ && proc_->running()) return;
     fs::create_directories(stateDir());
     // The phone's flash: config.xml holds its passwords.
     fs::permissions(stateDir(), fs::perms::owner_all);
+    if (!lab_.program()) writeDeviceIdentity();
     lab::ProcessSpec spec;
     spec.name = name_;
     spec.argv = lab_.program() ? programArgv() : emulatorArgv();
@@ -65,6 +73,7 @@ class ProcessPower : public PowerDriver {
       std::string why_root;
       if (auto user = lab::daemonUser(kEmulatorUser, stateDir(), why_root)) {
         lab::giveTreeTo(stateDir(), *user);
+        if (!id_dir_.empty()) lab::giveTreeTo(id_dir_, *user);
         spec.uid = user->uid;
         spec.gid = user->gid;
         spec.caps = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE};
@@ -104,6 +113,21 @@ class ProcessPower : public PowerDriver {
 
  private:
   std::string stateDir() const { return env_.work_dir + "/dut-state"; }
+
+  /// The emulator's device certificate and key (its factory identity) in a private folder of the
+  /// run, outside the report: the key never lands in it. Once per scenario.
+  void writeDeviceIdentity() {
+    if (env_.device_cert_pem.empty() || !id_dir_.empty()) return;
+    id_dir_ = lab::privateRunDir(env_.work_dir, "device-identity");
+    for (const auto& [name, text] : {std::pair{"device.crt", &env_.device_cert_pem},
+                                     std::pair{"device.key", &env_.device_key_pem}}) {
+      const std::string path = id_dir_ + "/" + name;
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+      f << *text;
+      if (!f.flush()) throw Error("cannot write " + path);
+    }
+  }
   std::string logPath() const { return env_.work_dir + "/" + name_ + ".log"; }
   std::string what() const {
     return lab_.program() ? "device program " + name_ : std::string("emulator");
@@ -128,6 +152,11 @@ class ProcessPower : public PowerDriver {
                                      emu.tls_refusal,
                                      "--clock-offset",
                                      std::to_string(emu.clock_offset)};
+    if (!id_dir_.empty()) {
+      for (const char* a : {"--device-cert", "device.crt", "--device-key", "device.key"}) {
+        argv.push_back(a[0] == '-' ? std::string(a) : id_dir_ + "/" + a);
+      }
+    }
     std::set<std::string> faults(emu.faults.begin(), emu.faults.end());
     faults.insert(env_.extra_faults.begin(), env_.extra_faults.end());
     for (const auto& f : faults) {
@@ -145,6 +174,7 @@ class ProcessPower : public PowerDriver {
   DutEnv env_;
   std::string name_;
   std::unique_ptr<lab::Process> proc_;
+  std::string id_dir_;  // the device certificate and key ("" = none)
   bool stopped_ = false;
   std::string exit_note_;
 };

@@ -88,6 +88,7 @@ struct PrivateDir {
 
 struct LabFakes::Impl {
   PrivateDir key_dir;  // the test PKI's private keys
+  std::optional<fakes::pki::TestPki> pki;
   // Declaration order is start order; members are destroyed in reverse.
   std::optional<fakes::DnsFake> dns;
   std::optional<fakes::NtpFake> ntp;
@@ -121,6 +122,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     if (f.tls_proxy.enabled) names.push_back(expand_vars(f.tls_proxy.name));
     impl_->key_dir.path = lab::privateRunDir(dir, "pki-keys");
     pki = fakes::pki::makePki(dir + "/pki", impl_->key_dir.path, names);
+    impl_->pki = pki;
     evidence["pki:trusted-ca"] = sc.id + "/pki/trusted-ca.crt";
     expand = [&expand_vars, pem = pki->trusted_ca.cert_pem](const std::string& s) {
       std::string out = s;
@@ -200,9 +202,14 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     o.address = expand(f.tls_proxy.address);
     o.port = f.tls_proxy.port;
     o.flaw = f.tls_proxy.flaw;
+    if (f.tls_proxy.client_cert == "request") {
+      o.request_client_cert = true;
+      o.client_ca_file = pki->manufacturer_ca.cert_file;
+      evidence["pki:manufacturer-ca"] = sc.id + "/pki/manufacturer-ca.crt";
+    }
     auto flaw = fakes::pki::parseFlaw(o.flaw).value_or(fakes::pki::Flaw::None);
-    auto cert =
-        fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw);
+    auto cert = fakes::pki::makeServerCert(*pki, expand(f.tls_proxy.name), flaw, "server-" + o.flaw,
+                                           o.address);
     o.cert_file = cert.cert_file;
     o.key_file = cert.key_file;
     if (f.sip.enabled) {
@@ -263,7 +270,9 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     ro.mode = f.rogue_dhcp.mode;
     ro.cases = f.rogue_dhcp.cases;
     ro.options = keaOptions(f.rogue_dhcp.options, expand);
-    ro.offer_ip = addr.prefix + ".150";
+    // Malformed mode offers one address per case, from .200 on: outside Kea's pool (.100-.199),
+    // so a phone that took one of them is seen to.
+    ro.offer_ip = addr.prefix + (ro.mode == "malformed" ? ".200" : ".150");
     ro.lab_mac = seg.labMac();
     impl_->rogue.emplace(ro, log);
   }
@@ -284,6 +293,13 @@ fakes::KeaServer* LabFakes::kea() {
 }
 std::string LabFakes::proxy() const {
   return impl_->proxy;
+}
+
+std::optional<std::pair<std::string, std::string>> LabFakes::deviceCertificate(
+    const std::string& cn) {
+  if (!impl_->pki) return std::nullopt;
+  auto c = fakes::pki::makeDeviceCert(*impl_->pki, cn, "device");
+  return std::make_pair(c.cert_pem, c.key_pem);
 }
 
 }  // namespace phonelab::runner

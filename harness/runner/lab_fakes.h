@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/core/event.h"
@@ -38,6 +39,10 @@ class LabFakes {
   fakes::KeaServer* kea();
   /// "ip:port" of the trusted SIP proxy ("" if none).
   std::string proxy() const;
+  /// The phone's device certificate, issued for subject CN `cn` by the test PKI's manufacturer CA
+  /// (what a phone's factory installs): {certificate PEM, private key PEM}, or nullopt when the
+  /// scenario has no TLS server (no test PKI). Throws Error.
+  std::optional<std::pair<std::string, std::string>> deviceCertificate(const std::string& cn);
   LabFakes& operator=(const LabFakes&) = delete;
 
  private:

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -162,6 +163,18 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   env.bin_dir = opts_.bin_dir;
   env.extra_faults = opts_.emulator_faults;
   env.home_netns_fd = home_ns.fd();
+  if (lab_.emulator()) {
+    // The emulator's factory certificate, named like a phone's: its model and MAC.
+    std::string mac;
+    for (char ch : lab_.mac) {
+      if (ch != ':') mac += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    if (auto dc = fakes.deviceCertificate(lab_.emulator()->model + "-SEP" + mac)) {
+      env.device_cert_pem = dc->first;
+      env.device_key_pem = dc->second;
+      res_.evidence["pki:device-cert"] = sc_.id + "/pki/device.crt";
+    }
+  }
   dut::Dut dut(lab_, env);
   dut_ = &dut;
   for (const auto& [name, path] : dut.power().evidence()) {

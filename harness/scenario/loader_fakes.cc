@@ -176,8 +176,16 @@ void Checker::fakes(const Entry& e, Fakes& out) {
   }
   if (const Entry* x = f.get("tls_proxy")) {
     TlsProxyFake& t = out.tls_proxy;
-    if (auto g = fakeSwitch(*x, t.enabled, {"address", "port", "name", "flaw"})) {
+    if (auto g = fakeSwitch(*x, t.enabled, {"address", "port", "name", "flaw", "client_cert"})) {
       if (const Entry* y = g->get("address")) t.address = text(*y).value_or("");
+      if (const Entry* y = g->get("client_cert")) {
+        static const Names modes = {"none", "request"};
+        t.client_cert = text(*y).value_or(t.client_cert);
+        if (!contains(modes, t.client_cert)) {
+          error(y->v, "unknown tls_proxy client_cert '" + t.client_cert + "'" +
+                          suggest(t.client_cert, modes) + "; values: " + join(modes));
+        }
+      }
       if (const Entry* y = g->get("name")) t.name = text(*y).value_or(t.name);
       if (const Entry* y = g->get("flaw")) {
         t.flaw = text(*y).value_or(t.flaw);

@@ -277,6 +277,9 @@ struct TlsProxyFake {
   int port = 5061;
   std::string name = "sip.lab.example";  // the DNS name its certificate is issued for
   std::string flaw = "none";             // fakes::pki::flawNames()
+  /// client_cert: request: the handshake asks the phone for its certificate (TLS client
+  /// authentication) and tls.handshake records it; "none" (default): not asked.
+  std::string client_cert = "none";
 };
 
 struct Fakes {

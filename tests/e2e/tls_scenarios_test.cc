@@ -173,7 +173,7 @@ TEST(TlsScenarios, ARefusalByClosingPassesSecTlsCert) {
                     dir);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.results.is_object()) << r.output;
-  ASSERT_EQ(r.results["scenarios"].size(), 11u);
+  ASSERT_EQ(r.results["scenarios"].size(), 14u);
   for (const auto& s : r.results["scenarios"]) {
     EXPECT_EQ(s["verdict"], "pass") << s.dump(2);
     const std::string sdir = dir + "/" + s["id"].get<std::string>();

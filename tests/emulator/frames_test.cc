@@ -46,6 +46,29 @@ TEST(EmuFrames, ParseRejectsMalformed) {
   EXPECT_FALSE(parseUdpFrame(bad));
 }
 
+// A bad UDP checksum (a rogue server's bad-udp-checksum case) is refused, as a real stack refuses
+// it; not when the kernel says the checksum is still to be filled in (the sender's NIC offload),
+// and not when the sender sent none (0).
+TEST(EmuFrames, ParseChecksTheUdpChecksum) {
+  UdpFrame f;
+  f.src_ip = {198, 18, 0, 1};
+  f.dst_ip = {198, 18, 0, 100};
+  f.src_port = 67;
+  f.dst_port = 68;
+  f.payload = std::vector<uint8_t>(300, 0x5a);
+  auto wire = buildUdpFrame(f);
+  auto bad = wire;
+  bad[14 + 20 + 6] ^= 0x5a;
+  EXPECT_FALSE(parseUdpFrame(bad));
+  EXPECT_TRUE(parseUdpFrame(bad, /*udp_checksum_pending=*/true));
+  bad[14 + 20 + 6] = 0;
+  bad[14 + 20 + 7] = 0;
+  EXPECT_TRUE(parseUdpFrame(bad));
+  bad = wire;
+  bad[14 + 20 + 8 + 17] ^= 0x01;  // a payload byte changed on the way
+  EXPECT_FALSE(parseUdpFrame(bad));
+}
+
 TEST(EmuFrames, BuildsAGratuitousArpRequestForItsOwnAddress) {
   Mac mac = *dhcp::parseMac("02:00:c6:12:00:0a");
   Ip4 ip = *dhcp::parseIp4("198.18.250.10");

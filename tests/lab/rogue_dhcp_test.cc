@@ -93,9 +93,10 @@ struct RogueLab {
     return o;
   }
 
-  /// A DHCP message from the DUT side, broadcast, from 0.0.0.0 (or ciaddr for a renewal).
+  /// A DHCP message from the DUT side, broadcast, from 0.0.0.0 (or ciaddr for a renewal); to
+  /// `dst_ip` (a renewal, unicast) when given.
   void send(dhcp::MessageType type, uint32_t xid, const dhcp::Ip4& ciaddr = {},
-            const std::string& server_id = "") {
+            const std::string& server_id = "", const std::string& dst_ip = "") {
     dhcp::Message m;
     m.xid = xid;
     m.chaddr = *dhcp::parseMac(dut_mac);
@@ -103,12 +104,22 @@ struct RogueLab {
     m.setOption(53, {static_cast<uint8_t>(type)});
     m.setOption(55, {1, 3, 6, 15, 42, 43, 51, 58, 59, 66, 125, 150, 159, 160});
     if (type == dhcp::MessageType::Request && ciaddr == dhcp::Ip4{})
-      m.setOption(50, {198, 18, 0, 150});
+      m.setOption(50, dhcp::ip4Bytes(*dhcp::parseIp4(seg.addr().prefix + ".150")));
     if (!server_id.empty()) m.setOption(54, dhcp::ip4Bytes(*dhcp::parseIp4(server_id)));
     Bytes bcast(6, 0xff), mac(m.chaddr.begin(), m.chaddr.end());
     Bytes src(ciaddr.begin(), ciaddr.end());
+    Bytes dst(4, 0xff);
+    if (!dst_ip.empty()) {
+      auto a = *dhcp::parseIp4(dst_ip);
+      dst.assign(a.begin(), a.end());
+    }
     sendFrame(seg.dutNs(), "eth0",
-              labtest::udpFrame(bcast, mac, src, Bytes(4, 0xff), 68, 67, dhcp::encode(m)));
+              labtest::udpFrame(bcast, mac, src, dst, 68, 67, dhcp::encode(m)));
+  }
+
+  /// A renewal of `leased` unicast to Kea's address (the lab's), as a bound phone sends it.
+  void renew(uint32_t xid, const std::string& leased) {
+    send(dhcp::MessageType::Request, xid, *dhcp::parseIp4(leased), "", seg.addr().lab_ip);
   }
 
   std::string xid(uint32_t v) const {
@@ -169,20 +180,29 @@ TEST(RogueDhcp, RejectsBadOptions) {
   EXPECT_EQ(fakes::RogueDhcpServer::malformedCases().size(), expectedKinds().size());
 }
 
+// Each case as an OFFER (a rogue with that one case, after a renewal it answers first).
 TEST(RogueDhcp, EveryMalformedCaseIsCapturedSafely) {
   PHL_REQUIRE_ROOT();
   RogueLab lab(234);
-  fakes::RogueDhcpServer rogue(lab.rogueOptions("malformed"), lab.log);
   const auto& cases = fakes::RogueDhcpServer::malformedCases();
+  const std::string leased = lab.seg.addr().prefix + ".120";
   uint32_t xid = 0x0e234000;
   for (const auto& [name, description] : cases) {
     SCOPED_TRACE(name + ": " + description);
+    auto o = lab.rogueOptions("malformed");
+    o.cases = {name};
+    fakes::RogueDhcpServer rogue(o, lab.log);
+    lab.renew(++xid, leased);
+    ASSERT_TRUE(lab.log.waitFor(
+        EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)).whereEq("last", "yes"), 0,
+        Deadline::in(Seconds(3))));
     const double since = lab.log.now();
     lab.send(dhcp::MessageType::Discover, ++xid);
     auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), since,
                                 Deadline::in(Seconds(3)));
     ASSERT_TRUE(sent) << "rogue did not answer";
-    EXPECT_EQ(*sent->field("case"), name);  // one case per DISCOVER, in table order
+    EXPECT_EQ(*sent->field("case"), name);
+    EXPECT_EQ(*sent->field("stage"), "offer");
     EXPECT_NE(sent->summary.find(name), std::string::npos);
     const std::string& kind = expectedKinds().at(name);
     auto seen = lab.log.waitFor(EventMatcher(kind).whereEq("src_mac", lab.seg.labMac()), since,
@@ -219,49 +239,85 @@ TEST(RogueDhcp, EveryMalformedCaseIsCapturedSafely) {
       EXPECT_NE(seen->field("reason")->find("bad magic cookie"), std::string::npos);
     }
   }
-  // The DISCOVERs were seen too.
-  EXPECT_EQ(lab.log.matching(EventMatcher("rogue.seen"), 0).size(), cases.size());
+  // The renewals and DISCOVERs were seen too, by each rogue of its time.
+  EXPECT_GE(lab.log.matching(EventMatcher("rogue.seen"), 0).size(), 2 * cases.size());
 }
 
-TEST(RogueDhcp, SelectedCasesInTurn) {
+// The three positions: nothing before the client's first renewal; then every case at renewal
+// (as ACK and NAK), as OFFERs to a DISCOVER (a taken one withdrawn and the rest offered again),
+// then a forged offer in the trusted server's name and every case as an ACK to its REQUEST.
+TEST(RogueDhcp, MalformedCasesInEveryPosition) {
   PHL_REQUIRE_ROOT();
   RogueLab lab(235);
   auto o = lab.rogueOptions("malformed");
-  o.cases = {"huge-lease", "bad-magic-cookie"};
+  o.cases = {"huge-lease", "bad-magic-cookie", "server-id-missing"};
   fakes::RogueDhcpServer rogue(o, lab.log);
-  std::vector<std::string> got;
-  for (uint32_t xid = 1; xid <= 3; ++xid) {
-    lab.send(dhcp::MessageType::Discover, xid);
-    auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), 0,
-                                Deadline::in(Seconds(3)));
-    ASSERT_TRUE(sent);
-    got.push_back(*sent->field("case"));
-  }
-  EXPECT_EQ(got, (std::vector<std::string>{"huge-lease", "bad-magic-cookie", "huge-lease"}));
-}
-
-// Malformed mode answers REQUESTs too (selecting and renewals), in the same turn as DISCOVERs: a
-// phone that keeps talking DHCP (a short lease) meets every case. `last` marks the list's end.
-TEST(RogueDhcp, MalformedCasesAnswerRequestsToo) {
-  PHL_REQUIRE_ROOT();
-  RogueLab lab(243);
-  auto o = lab.rogueOptions("malformed");
-  o.cases = {"huge-lease", "bad-magic-cookie"};
-  fakes::RogueDhcpServer rogue(o, lab.log);
-  const dhcp::Ip4 leased = *dhcp::parseIp4(lab.seg.addr().prefix + ".120");
-  lab.send(dhcp::MessageType::Discover, 0x31);
-  lab.send(dhcp::MessageType::Request, 0x32, leased);  // a renewal: ciaddr set
-  lab.send(dhcp::MessageType::Request, 0x33);          // selecting
-  std::vector<std::string> got, last;
-  for (uint32_t xid = 0x31; xid <= 0x33; ++xid) {
-    auto sent = lab.log.waitFor(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), 0,
-                                Deadline::in(Seconds(3)));
-    ASSERT_TRUE(sent) << "no answer to xid " << lab.xid(xid);
-    got.push_back(fieldOf(*sent, "case"));
-    last.push_back(fieldOf(*sent, "last"));
-  }
-  EXPECT_EQ(got, (std::vector<std::string>{"huge-lease", "bad-magic-cookie", "huge-lease"}));
-  EXPECT_EQ(last, (std::vector<std::string>{"no", "yes", "no"}));
+  const std::string p = lab.seg.addr().prefix;
+  auto sentFor = [&](uint32_t xid) {
+    return lab.log.matching(EventMatcher("rogue.sent").whereEq("xid", lab.xid(xid)), 0);
+  };
+  auto summary = [](const std::vector<Event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events)
+      out.push_back(fieldOf(e, "stage") + ":" + fieldOf(e, "case") + ":" + fieldOf(e, "type") +
+                    ":" + fieldOf(e, "last"));
+    return out;
+  };
+  lab.send(dhcp::MessageType::Discover, 0x31);  // before any renewal: left to Kea
+  lab.renew(0x32, p + ".120");
+  ASSERT_TRUE(lab.log.waitFor(
+      EventMatcher("rogue.sent").whereEq("xid", lab.xid(0x32)).whereEq("last", "yes"), 0,
+      Deadline::in(Seconds(3))));
+  EXPECT_TRUE(sentFor(0x31).empty());
+  EXPECT_EQ(summary(sentFor(0x32)),
+            (std::vector<std::string>{"renew:huge-lease:ack:no", "renew:bad-magic-cookie:ack:no",
+                                      "renew:server-id-missing:ack:no", "renew:huge-lease:nak:no",
+                                      "renew:bad-magic-cookie:nak:no",
+                                      "renew:server-id-missing:nak:yes"}));
+  // Offers: each case its own address from .150 (this test's offer_ip) on.
+  lab.send(dhcp::MessageType::Discover, 0x33);
+  ASSERT_TRUE(lab.log.waitFor(
+      EventMatcher("rogue.sent").whereEq("xid", lab.xid(0x33)).whereEq("last", "yes"), 0,
+      Deadline::in(Seconds(3))));
+  auto offers = sentFor(0x33);
+  ASSERT_EQ(offers.size(), 3u);
+  EXPECT_EQ(fieldOf(offers[0], "yiaddr"), p + ".150");
+  EXPECT_EQ(fieldOf(offers[2], "yiaddr"), p + ".152");
+  // The client takes the first (huge-lease): withdrawn, and the two after it offered again.
+  lab.send(dhcp::MessageType::Request, 0x33, {}, o.address);  // requests .150 (see send)
+  ASSERT_TRUE(lab.log.waitFor(EventMatcher("rogue.sent").whereEq("case", "nak-own-offer"), 0,
+                              Deadline::in(Seconds(3))));
+  lab.send(dhcp::MessageType::Discover, 0x34);
+  ASSERT_TRUE(lab.log.waitFor(
+      EventMatcher("rogue.sent").whereEq("xid", lab.xid(0x34)).whereEq("last", "yes"), 0,
+      Deadline::in(Seconds(3))));
+  EXPECT_EQ(summary(sentFor(0x34)),
+            (std::vector<std::string>{"offer:bad-magic-cookie:offer:no",
+                                      "offer:server-id-missing:offer:yes"}));
+  // The client declines them all (it asks again in the same transaction): the forged offer, in
+  // the name of the server it renewed with, for its address.
+  lab.send(dhcp::MessageType::Discover, 0x34);
+  auto forged = lab.log.waitFor(EventMatcher("dhcp.offer")
+                                    .whereEq("xid", lab.xid(0x34))
+                                    .whereEq("server_id", lab.seg.addr().lab_ip),
+                                0, Deadline::in(Seconds(3)));
+  ASSERT_TRUE(forged) << "no forged offer";
+  EXPECT_EQ(fieldOf(*forged, "yiaddr"), p + ".120");
+  EXPECT_EQ(fieldOf(*forged, "src_ip"), lab.seg.addr().lab_ip);
+  lab.send(dhcp::MessageType::Request, 0x34, {}, lab.seg.addr().lab_ip);
+  ASSERT_TRUE(
+      lab.log.waitFor(EventMatcher("rogue.sent").whereEq("stage", "ack").whereEq("last", "yes"), 0,
+                      Deadline::in(Seconds(3))));
+  auto acks = lab.log.matching(EventMatcher("rogue.sent").whereEq("stage", "ack"), 0);
+  EXPECT_EQ(summary(acks), (std::vector<std::string>{
+                               "ack:forged-offer:offer:(missing)", "ack:huge-lease:ack:no",
+                               "ack:bad-magic-cookie:ack:no", "ack:server-id-missing:ack:yes"}));
+  // No restart so far: every transaction ended (a renewal, a NAK) or is still going.
+  EXPECT_TRUE(lab.log.matching(EventMatcher("rogue.seen").whereEq("restarted", "yes"), 0).empty());
+  // A DISCOVER of a new transaction now drops the one that got the ACKs: a restart.
+  lab.send(dhcp::MessageType::Discover, 0x35);
+  EXPECT_TRUE(lab.log.waitFor(EventMatcher("rogue.seen").whereEq("restarted", "yes"), 0,
+                              Deadline::in(Seconds(3))));
 }
 
 TEST(RogueDhcp, NakModeNaksEveryRequest) {

@@ -164,7 +164,9 @@ struct ProxyFixture : ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir); }
   TlsProxyOptions options(const std::string& flaw, int upstream_port = 0) {
-    auto c = pki::makeServerCert(p, kName, *pki::parseFlaw(flaw), "server-" + flaw);
+    // ip-san-only: an address of the lab's range (the CA's constraints permit it), not the
+    // loopback the proxy listens on here.
+    auto c = pki::makeServerCert(p, kName, *pki::parseFlaw(flaw), "server-" + flaw, "198.18.0.10");
     TlsProxyOptions o;
     o.address = "127.0.0.1";
     o.port = 0;
@@ -231,7 +233,8 @@ TEST_F(ProxyFixture, HonestProxyRelaysBothWaysAndLogsKeys) {
 TEST_F(ProxyFixture, EveryCertificateFlawIsRejectedByAVerifyingClient) {
   for (const char* flaw :
        {"untrusted-ca", "self-signed", "expired", "not-yet-valid", "name-mismatch", "cn-only",
-        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate"}) {
+        "no-server-auth", "weak-key", "name-with-suffix", "leaf-as-intermediate",
+        "intermediate-name-constraints", "path-length-exceeded", "ip-san-only"}) {
     SCOPED_TRACE(flaw);
     EventLog log;
     TlsProxy proxy(options(flaw), log);
@@ -284,6 +287,65 @@ TEST_F(ProxyFixture, OldVersionsOnlyAreOfferedAndRefusedByAModernClient) {
     ASSERT_TRUE(ok);
     EXPECT_EQ(*ok->field("version"), std::string(flaw) == "tls1.0-only" ? "TLSv1" : "TLSv1.1");
   }
+}
+
+TEST_F(ProxyFixture, NullCipherOnlyIsOfferedAndRefusedByAModernClient) {
+  EventLog log;
+  TlsProxy proxy(options("null-cipher"), log);
+  {
+    Client c(proxy.port(), p.trusted_ca.cert_file);
+    EXPECT_FALSE(c.handshake());
+    auto hs = waitEvent(log, "tls.handshake", "result", "failed");
+    ASSERT_TRUE(hs);
+    EXPECT_EQ(*hs->field("alert_sent"), "handshake failure") << hs->summary;
+  }
+  // A client that lets the NULL suites in gets TLS 1.2 with no encryption at all.
+  Client weak(proxy.port(), p.trusted_ca.cert_file);
+  SSL_set_security_level(weak.ssl, 0);
+  ASSERT_EQ(SSL_set_cipher_list(weak.ssl, "ALL:COMPLEMENTOFALL:!aNULL:@SECLEVEL=0"), 1);
+  EXPECT_TRUE(weak.handshake());
+  auto ok = waitEvent(log, "tls.handshake", "result", "ok");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok->field("version"), "TLSv1.2");
+  EXPECT_EQ(*ok->field("cipher"), "ECDHE-ECDSA-NULL-SHA");
+}
+
+TEST_F(ProxyFixture, AskedForAClientCertificateRecordsWhatThePhonePresented) {
+  auto device = pki::makeDeviceCert(p, "CP-8832-3PCC-SEP0200C612000A", "device");
+  EXPECT_THROW(pki::makeDeviceCert(p, "", "nameless"), Error);
+  auto o = options("none");
+  o.request_client_cert = true;
+  o.client_ca_file = p.manufacturer_ca.cert_file;
+  EventLog log;
+  TlsProxy proxy(o, log);
+  // A client presenting `cert` (none: nullptr); the proxy's tls.handshake event for it.
+  auto presenting = [&](const pki::CertAndKey* cert) -> std::optional<Event> {
+    const double since = log.now();
+    Client c(proxy.port(), p.trusted_ca.cert_file);
+    if (cert) {
+      EXPECT_EQ(SSL_use_certificate_file(c.ssl, cert->cert_file.c_str(), SSL_FILETYPE_PEM), 1);
+      EXPECT_EQ(SSL_use_PrivateKey_file(c.ssl, cert->key_file.c_str(), SSL_FILETYPE_PEM), 1);
+    }
+    EXPECT_TRUE(c.handshake());  // the certificate is asked for, never required
+    c.write(kRegister);
+    return waitEvent(log, "tls.handshake", "result", "ok", since);
+  };
+  auto hs = presenting(&device);
+  ASSERT_TRUE(hs);
+  EXPECT_EQ(*hs->field("client_cert"), "CN=CP-8832-3PCC-SEP0200C612000A,O=phonelab test PKI");
+  EXPECT_EQ(*hs->field("client_cert_issuer"),
+            "CN=phonelab manufacturer test CA,O=phonelab test PKI");
+  EXPECT_EQ(*hs->field("client_cert_verify"), "ok");
+  // A certificate of another CA is recorded as such.
+  auto stranger = pki::makeServerCert(p, kName, pki::Flaw::None, "stranger");
+  hs = presenting(&stranger);
+  ASSERT_TRUE(hs);
+  EXPECT_NE(*hs->field("client_cert_verify"), "ok");
+  EXPECT_NE(*hs->field("client_cert_verify"), "");
+  hs = presenting(nullptr);
+  ASSERT_TRUE(hs);
+  EXPECT_EQ(*hs->field("client_cert"), "");
+  EXPECT_EQ(*hs->field("client_cert_verify"), "");
 }
 
 TEST_F(ProxyFixture, SurvivesResetStallAndGarbageMidHandshake) {

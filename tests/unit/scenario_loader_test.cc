@@ -439,3 +439,28 @@ TEST(Requirements, EmptyAndMissingFiles) {
 
 }  // namespace
 }  // namespace phonelab::scenario
+
+namespace phonelab::scenario {
+namespace {
+
+TEST(Loader, TlsProxyClientCertIsRequestOrNoneAndAnotherValueIsPlaced) {
+  const std::string file = kSource + "/scenarios/tls/sec-tls-client-cert.yaml";
+  auto all = loadClean(file);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].fakes.tls_proxy.client_cert, "request");
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("client_cert: request");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 20, "client_cert: requst");
+  TempFile t("client-cert.yaml", text);
+  std::vector<Diagnostic> d;
+  loadScenarioFile(t.path.string(), d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_NE(d[0].str().find("unknown tls_proxy client_cert 'requst'"), std::string::npos)
+      << d[0].str();
+  EXPECT_NE(d[0].str().find("client-cert.yaml:"), std::string::npos) << d[0].str();
+}
+
+}  // namespace
+}  // namespace phonelab::scenario

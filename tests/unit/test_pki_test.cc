@@ -74,6 +74,16 @@ TEST(TestPki, TheCaIsShortLivedNameConstrainedAndItsKeyStaysOutOfTheReport) {
   auto wild = makeServerCert(p, "sip.edge.lab.test", Flaw::WildcardTwoLevels, "wild");
   EXPECT_EQ(verify(p.trusted_ca.cert_pem, wild.cert_pem), X509_V_OK);
 
+  // The device certificate chains to the manufacturer CA, which is not name-constrained (it
+  // certifies a phone, not a lab name), and to neither lab CA.
+  auto device = makeDeviceCert(p, "CP-8832-3PCC-SEP0200C612000A", "device");
+  EXPECT_EQ(verify(p.manufacturer_ca.cert_pem, device.cert_pem), X509_V_OK);
+  EXPECT_NE(verify(p.trusted_ca.cert_pem, device.cert_pem), X509_V_OK);
+  X509* mca = readCert(p.manufacturer_ca.cert_pem);
+  ASSERT_NE(mca, nullptr);
+  EXPECT_EQ(X509_get_ext_d2i(mca, NID_name_constraints, nullptr, nullptr), nullptr);
+  X509_free(mca);
+
   // No private key under the report folder; the keys are where key_dir says.
   for (const auto& e : fs::recursive_directory_iterator(base / "report")) {
     std::ifstream in(e.path());
@@ -83,6 +93,7 @@ TEST(TestPki, TheCaIsShortLivedNameConstrainedAndItsKeyStaysOutOfTheReport) {
   }
   EXPECT_TRUE(fs::exists(base / "run" / "keys" / "trusted-ca.key"));
   EXPECT_EQ(fs::path(good.key_file).parent_path(), base / "run" / "keys");
+  EXPECT_EQ(fs::path(device.key_file).parent_path(), base / "run" / "keys");
   fs::remove_all(base);
 }
 
