@@ -634,15 +634,20 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
         // another server identifier is not an answer to this request (another server on the
         // segment that saw it, or one that forges it). REBINDING takes any server's answer.
         if (server != lease.server && (*type == MessageType::Nak || *type == MessageType::Ack)) {
-          const bool taken =
-              cfg.ack_from_any_server || (cfg.nak_from_any_server && *type == MessageType::Nak);
+          // Fault sip-timeout-renewal-any-server: the requested renewal's answer is matched on
+          // the transaction id and MAC only, as a handler of its own would.
+          const bool taken = cfg.ack_from_any_server ||
+                             (cfg.nak_from_any_server && *type == MessageType::Nak) ||
+                             (cfg.renew_now_any_server && renew_cb);
           if (!taken) {
             logLine("dhcp: ignoring " + std::string(dhcp::messageTypeName(*type)) + from +
                     " to a renewal: the lease is from " + dhcp::ip4String(lease.server));
             return;
           }
           logLine(std::string("dhcp: fault ") +
-                  (cfg.ack_from_any_server ? "ack-from-any-server" : "nak-from-any-server") +
+                  (cfg.ack_from_any_server    ? "ack-from-any-server"
+                   : cfg.renew_now_any_server ? "sip-timeout-renewal-any-server"
+                                              : "nak-from-any-server") +
                   ": taking " + std::string(dhcp::messageTypeName(*type)) + from +
                   " (the lease is from " + dhcp::ip4String(lease.server) + ")");
         }
@@ -712,8 +717,10 @@ struct DhcpClient::Impl : std::enable_shared_from_this<DhcpClient::Impl> {
     if (l.lease_seconds == 0) l.lease_seconds = 1;
     const bool infinite = l.lease_seconds == 0xffffffffu;
     l.t1_seconds = info.t1.value_or(l.lease_seconds / 2);
-    l.t2_seconds =
-        info.t2.value_or(static_cast<uint32_t>(static_cast<uint64_t>(l.lease_seconds) * 7 / 8));
+    // Fault rebind-at-three-quarters: the default T2 written as 0.75 of the lease, not 0.875.
+    const uint64_t t2_eighths = cfg.t2_three_quarters ? 6 : 7;
+    l.t2_seconds = info.t2.value_or(
+        static_cast<uint32_t>(static_cast<uint64_t>(l.lease_seconds) * t2_eighths / 8));
     if (!infinite) {
       if (l.t2_seconds > l.lease_seconds) l.t2_seconds = l.lease_seconds;
       if (l.t1_seconds > l.t2_seconds) l.t1_seconds = l.t2_seconds;

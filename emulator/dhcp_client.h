@@ -47,17 +47,19 @@ struct DhcpClientConfig {
   double renew_now_timeout = 8.0;
 
   // Faults (see faults.cc), set by the phone.
-  std::set<uint8_t> ignore_options;  // ignore-option-N: treated as absent
-  bool router_from_server = false;   // ignore-option-3: the server identifier is the router
-  bool renew_late = false;           // renew-late: renew at T1 + 50% of T1
-  bool renew_at_t2 = false;          // renew-at-t2: the T1 timer is armed with T2
-  bool lease_in_ms = false;          // lease-in-ms: lease, T1, T2 taken as milliseconds
-  bool no_rebind = false;            // no-rebind: unicast renewals only, up to expiry
-  bool keep_after_expiry = false;    // keep-address-after-expiry: `lost` not run at expiry
-  bool ack_from_any_server = false;  // ack-from-any-server: RENEWING takes any server's ACK/NAK
-  bool nak_from_any_server = false;  // nak-from-any-server: the server is checked on ACKs only
-  bool no_renew = false;             // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
-  bool crash_on_malformed = false;   // crash-on-malformed-option: a bad option length crashes
+  std::set<uint8_t> ignore_options;   // ignore-option-N: treated as absent
+  bool router_from_server = false;    // ignore-option-3: the server identifier is the router
+  bool renew_late = false;            // renew-late: renew at T1 + 50% of T1
+  bool renew_at_t2 = false;           // renew-at-t2: the T1 timer is armed with T2
+  bool lease_in_ms = false;           // lease-in-ms: lease, T1, T2 taken as milliseconds
+  bool no_rebind = false;             // no-rebind: unicast renewals only, up to expiry
+  bool t2_three_quarters = false;     // rebind-at-three-quarters: default T2 = 3/4 of the lease
+  bool keep_after_expiry = false;     // keep-address-after-expiry: `lost` not run at expiry
+  bool ack_from_any_server = false;   // ack-from-any-server: RENEWING takes any server's ACK/NAK
+  bool nak_from_any_server = false;   // nak-from-any-server: the server is checked on ACKs only
+  bool renew_now_any_server = false;  // sip-timeout-renewal-any-server: renewNow() unchecked
+  bool no_renew = false;              // no-renew: no RENEWING/REBINDING, DISCOVER at expiry
+  bool crash_on_malformed = false;    // crash-on-malformed-option: a bad option length crashes
   bool crash_on_malformed_renewal = false;  // crash-on-malformed-renewal: the same, renewing only
   bool crash_on_overloaded_offer =
       false;  // crash-on-overloaded-offer: sname/file walker, selecting

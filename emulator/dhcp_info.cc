@@ -258,6 +258,13 @@ DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& 
         auto v = decodeIp4List(d);
         if (v) {
           info.router = v.value->front();
+          if (faults.router_last && v.value->size() > 1) {
+            // The fault: a loop that stores each router in one variable, so the last one stays.
+            info.router = v.value->back();
+            info.fault_notes.push_back("router-last-address: taking " +
+                                       proto::dhcp::ip4String(*info.router) +
+                                       ", the last router of option 3");
+          }
         } else {
           info.problems.push_back({o.code, v.error, v.bad_length});
         }
@@ -275,6 +282,13 @@ DhcpInfo decodeDhcpInfo(const proto::dhcp::Message& m, const std::set<uint8_t>& 
       }
       case 42: {
         auto v = decodeIp4List(d);
+        if (v && faults.ntp_last && v.value->size() > 1) {
+          // The fault: the same loop as router-last-address, for the NTP servers.
+          v.value = std::vector<Ip4>{v.value->back()};
+          info.fault_notes.push_back("ntp-last-server: taking " +
+                                     proto::dhcp::ip4String(v.value->front()) +
+                                     ", the last NTP server of option 42");
+        }
         record(v, info.ntp);
         break;
       }

@@ -91,6 +91,8 @@ struct DecodeFaults {
   bool acs125_any_enterprise = false;  // option-125-any-enterprise
   bool tftp150_last = false;           // option-150-last-address: each address overwrites one
   bool ip159_byte_order = false;       // option-159-byte-order: read as a host-order integer
+  bool router_last = false;            // router-last-address: each router overwrites one
+  bool ntp_last = false;               // ntp-last-server: each NTP server overwrites one
 };
 
 /// Decodes every supported option of `m`; codes in `ignore` are treated as absent.

@@ -36,6 +36,10 @@ const std::vector<FaultDef>& faultTable() {
       {"time-offset-unsigned",
        "reads the time offset (option 2) as an unsigned number: -18000 becomes 4294949296",
        {"DHCP-OPT-2"}},
+      {"time-offset-whole-hours",
+       "converts the time offset (option 2) to whole hours (integer division): the minutes are "
+       "lost, -12600 (UTC-3:30) becomes -10800",
+       {"DHCP-OPT-2"}},
       {"mask-not-applied",
        "shows the offered subnet mask on its status page but sets the interface up with the "
        "classful mask",
@@ -43,16 +47,32 @@ const std::vector<FaultDef>& faultTable() {
       {"no-default-route",
        "takes the router (option 3) but never installs a default route",
        {"DHCP-OPT-3"}},
+      {"router-last-address",
+       "of several routers in option 3 the last is used, not the first (the most preferred, RFC "
+       "2132 3.5)",
+       {"DHCP-OPT-3"}},
       {"dns-first-server-only",
        "keeps only the first DNS server of option 6: when it does not answer, names never "
        "resolve",
+       {"DHCP-OPT-6"}},
+      {"dns-last-server-only",
+       "keeps only the last DNS server of option 6 (each address overwrites one field): when it "
+       "does not answer, the others are never asked",
        {"DHCP-OPT-6"}},
       {"domain-joined-without-dot",
        "completes a bare name with the domain (option 15) without the dot between them "
        "(\"tftp\" + \"lab.example\" = \"tftplab.example\")",
        {"DHCP-OPT-15"}},
+      {"domain-appended-to-every-name",
+       "appends the domain name (option 15) to every name, qualified ones too, and never asks for "
+       "the name as it is: tftp.lab.example becomes tftp.lab.example.lab.example",
+       {"DHCP-OPT-15"}},
       {"ntp-from-option-4",
        "takes the NTP servers from option 4 (RFC 868 time servers) instead of option 42",
+       {"DHCP-OPT-42"}},
+      {"ntp-last-server",
+       "of several NTP servers in option 42 the last is used, not the first (each address "
+       "overwrites one field)",
        {"DHCP-OPT-42"}},
       {"static-netmask-ignored",
        "Static IP: the NetMask field is ignored, the interface gets 255.255.255.0",
@@ -158,6 +178,9 @@ const std::vector<FaultDef>& faultTable() {
       {"no-rebind",
        "never rebinds: keeps unicasting renewals to its server past T2 until the lease expires",
        {"DHCP-OPT-41"}},
+      {"rebind-at-three-quarters",
+       "without option 59 it rebinds at 3/4 of the lease instead of 7/8 (RFC 2131 4.4.5: 0.875)",
+       {"DHCP-OPT-41"}},
       {"keep-address-after-expiry",
        "at lease expiry it starts over from DISCOVER but keeps the expired address configured "
        "(still answers ARP and traffic on it)",
@@ -170,6 +193,11 @@ const std::vector<FaultDef>& faultTable() {
       {"nak-from-any-server",
        "while renewing, checks the server identifier of a DHCPACK but not of a DHCPNAK: any "
        "server on the segment can take its address away",
+       {"SEC-DHCP-FOREIGN-ANSWER"}},
+      {"sip-timeout-renewal-any-server",
+       "the renewal a SIP timeout asks for takes a DHCPACK or DHCPNAK from any server (the "
+       "renewal at T1 checks the server identifier, this path does not): a third party on the "
+       "segment can make the phone reset",
        {"SEC-DHCP-FOREIGN-ANSWER"}},
       {"reset-on-sip-timeout-renewal",
        "SIP: after the renewal a SIP timeout asked for, it resets even when the same address "
@@ -235,6 +263,10 @@ const std::vector<FaultDef>& faultTable() {
        "DHCP: watches ARP for its address (RFC 5227 ongoing conflict detection) and, when another "
        "MAC announces it, gives the lease up at once and starts over from DISCOVER, without "
        "asking its server first: one forged ARP packet takes the phone off its address",
+       {"NET-DHCP-RENEW-SAME"}},
+      {"sip-timeout-renewal-at-t1",
+       "SIP: the renewal a SIP timeout asks for is started at the request's first retransmission "
+       "(SIP timer T1, 500 ms), not after DHCP_Timeout_On_Renewal seconds without a response",
        {"NET-DHCP-RENEW-SAME"}},
       {"no-reset-on-address-change",
        "SIP: after a SIP-timeout renewal answered NAK or with another address the phone keeps "
@@ -476,7 +508,14 @@ std::string_view faultArea(std::string_view name) {
       {"keep-address-after-expiry", "dhcp"},
       {"ack-from-any-server", "dhcp"},
       {"nak-from-any-server", "dhcp"},
+      {"sip-timeout-renewal-any-server", "sip"},
       {"time-offset-unsigned", "dhcp"},
+      {"time-offset-whole-hours", "dhcp"},
+      {"router-last-address", "dhcp"},
+      {"dns-last-server-only", "dhcp"},
+      {"domain-appended-to-every-name", "dhcp"},
+      {"ntp-last-server", "dhcp"},
+      {"rebind-at-three-quarters", "dhcp"},
       {"mask-not-applied", "dhcp"},
       {"no-default-route", "dhcp"},
       {"dns-first-server-only", "dhcp"},
@@ -497,6 +536,7 @@ std::string_view faultArea(std::string_view name) {
       {"no-dhcp-renew-on-sip-timeout", "sip"},
       {"no-reset-on-address-change", "sip"},
       {"arp-conflict-drops-lease", "sip"},
+      {"sip-timeout-renewal-at-t1", "sip"},
       {"reboot-on-unlisted-notify", "sip"},
       {"restricted-domains-", "sip"},  // every restricted-domains-<flaw>
       {"check-sync-ignored", "sip"},

@@ -109,10 +109,10 @@ std::optional<DnsAnswer> parseDnsResponse(std::span<const uint8_t> m, uint16_t i
 }
 
 std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain,
-                                       bool without_dot) {
+                                       bool without_dot, bool always) {
   std::string h(host);
   if (!h.empty() && h.back() == '.') return {h.substr(0, h.size() - 1)};
-  if (h.find('.') == std::string::npos && !domain.empty()) {
+  if ((always || h.find('.') == std::string::npos) && !domain.empty()) {
     std::string d(domain);
     if (d.back() == '.') d.pop_back();
     // without_dot: fault domain-joined-without-dot, the two are concatenated as they are.

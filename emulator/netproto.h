@@ -32,9 +32,11 @@ std::optional<DnsAnswer> parseDnsResponse(std::span<const uint8_t> msg, uint16_t
                                           std::string* error);
 
 /// The names to ask for `host`, in order: a name without a dot gets the search domain appended
-/// (when there is one); a name with a dot is asked as it is.
+/// (when there is one); a name with a dot is asked as it is. `always` (fault
+/// domain-appended-to-every-name): the domain is appended to every name not ending in a dot, with
+/// no try of the name as it is.
 std::vector<std::string> dnsCandidates(std::string_view host, std::string_view domain,
-                                       bool without_dot = false);
+                                       bool without_dot = false, bool always = false);
 
 // ---- SNTP ----
 

@@ -92,6 +92,9 @@ struct Phone::Impl : PhoneControl {
       // Fault time-offset-unsigned: option 2 read into an unsigned 32-bit field.
       if (opt.faults.has("time-offset-unsigned"))
         s.time_offset = static_cast<long>(static_cast<uint32_t>(i.time_offset.value_or(0)));
+      // Fault time-offset-whole-hours: the seconds converted to hours (integer division) for the
+      // time zone, so the minutes are lost: -12600 s (UTC-3:30) becomes -10800 s.
+      if (opt.faults.has("time-offset-whole-hours")) s.time_offset = s.time_offset / 3600 * 3600;
       s.acs_url = i.acs_url_43;
       if (!i.acs_url_125.empty() && i.acs_url_125 != i.acs_url_43)
         s.acs_url += (s.acs_url.empty() ? "" : ",") + i.acs_url_125;
@@ -291,6 +294,8 @@ struct Phone::Impl : PhoneControl {
     c.decode_faults.acs125_any_enterprise = opt.faults.has("option-125-any-enterprise");
     c.decode_faults.tftp150_last = opt.faults.has("option-150-last-address");
     c.decode_faults.ip159_byte_order = opt.faults.has("option-159-byte-order");
+    c.decode_faults.router_last = opt.faults.has("router-last-address");
+    c.decode_faults.ntp_last = opt.faults.has("ntp-last-server");
     if (opt.faults.has("no-vendor-class")) {
       logLine("dhcp: fault no-vendor-class: no option 60");
       c.vendor_class.clear();
@@ -304,9 +309,11 @@ struct Phone::Impl : PhoneControl {
     c.renew_at_t2 = opt.faults.has("renew-at-t2");
     c.lease_in_ms = opt.faults.has("lease-in-ms");
     c.no_rebind = opt.faults.has("no-rebind");
+    c.t2_three_quarters = opt.faults.has("rebind-at-three-quarters");
     c.keep_after_expiry = opt.faults.has("keep-address-after-expiry");
     c.ack_from_any_server = opt.faults.has("ack-from-any-server");
     c.nak_from_any_server = opt.faults.has("nak-from-any-server");
+    c.renew_now_any_server = opt.faults.has("sip-timeout-renewal-any-server");
     c.no_renew = opt.faults.has("no-renew");
     c.crash_on_malformed = opt.faults.has("crash-on-malformed-option");
     c.crash_on_malformed_renewal = opt.faults.has("crash-on-malformed-renewal");
@@ -475,6 +482,13 @@ struct Phone::Impl : PhoneControl {
               " of " + std::to_string(c.info.dns.size()) + " DNS servers");
       c.info.dns.resize(1);
     }
+    if (opt.faults.has("dns-last-server-only") && c.info.dns.size() > 1) {
+      // A loop that stores each address of option 6 in one variable: the last one stays.
+      logLine("net: fault dns-last-server-only: keeping " + dhcp::ip4String(c.info.dns.back()) +
+              " of " + std::to_string(c.info.dns.size()) + " DNS servers");
+      c.info.dns = {c.info.dns.back()};
+    }
+    c.append_domain_always = opt.faults.has("domain-appended-to-every-name");
     c.join_domain_without_dot = opt.faults.has("domain-joined-without-dot");
     c.option_order = cfg.get("DHCP_Option_To_Use");
     c.profile_rule = cfg.get("Profile_Rule");

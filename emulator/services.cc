@@ -131,7 +131,8 @@ struct NetServices::Impl : std::enable_shared_from_this<NetServices::Impl> {
     }
     std::vector<uint8_t> buf(4096);
     std::string last = "no answer";
-    for (const auto& name : dnsCandidates(host, cfg.info.domain, cfg.join_domain_without_dot)) {
+    for (const auto& name : dnsCandidates(host, cfg.info.domain, cfg.join_domain_without_dot,
+                                          cfg.append_domain_always)) {
       for (const auto& server : cfg.info.dns) {
         for (int attempt = 1; attempt <= 2; ++attempt) {
           auto id = static_cast<uint16_t>(rng());

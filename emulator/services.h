@@ -25,6 +25,7 @@ struct ServicesConfig {
   std::string option_order;              // DHCP_Option_To_Use
   std::string profile_rule;              // Profile_Rule
   bool join_domain_without_dot = false;  // fault domain-joined-without-dot
+  bool append_domain_always = false;     // fault domain-appended-to-every-name
   ProvisioningFaults prov_faults;
   // Timings (seconds); the defaults are the contract, tests may shorten them.
   double dns_timeout = 2.0;   // per query; 2 tries per server

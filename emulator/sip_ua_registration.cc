@@ -257,7 +257,15 @@ void SipUa::Impl::armDhcpTimer(const std::string& what) {
 }
 
 asio::awaitable<void> SipUa::Impl::dhcpTimeout(Task::Ref t, std::string what, long seconds) {
-  const bool waited = co_await sleepFor(t, std::chrono::seconds(seconds));
+  // Fault sip-timeout-renewal-at-t1: the renewal hangs off the transaction's first retransmission
+  // (SIP timer T1, 500 ms) instead of its own DHCP_Timeout_On_Renewal timer.
+  const bool at_t1 = faults.has("sip-timeout-renewal-at-t1");
+  if (at_t1)
+    logLine("sip: fault sip-timeout-renewal-at-t1: renewing at the first retransmission of " +
+            what + ", not after " + std::to_string(seconds) + " s");
+  const auto wait =
+      at_t1 ? std::chrono::milliseconds(500) : std::chrono::milliseconds(seconds * 1000);
+  const bool waited = co_await sleepFor(t, wait);
   if (!waited) co_return;
   dhcp_task.stop();  // fired: a later request may arm it again
   onSipTimeout(what, seconds);

@@ -256,9 +256,6 @@ std::string keaConfigJson(const KeaOptions& o) {
       {"valid-lifetime", lease},
       {"min-valid-lifetime", lease},
       {"max-valid-lifetime", lease},
-      // Explicit T1/T2 so the phone is told exactly when to renew and rebind.
-      {"renew-timer", renew},
-      {"rebind-timer", rebind},
       {"subnet4",
        {{{"id", 1},
          {"subnet", o.subnet},
@@ -270,6 +267,10 @@ std::string keaConfigJson(const KeaOptions& o) {
          {"severity", "INFO"},
          {"debuglevel", 0}}}},
   };
+  // Explicit T1/T2 so the phone is told exactly when to renew and rebind; without send_timers
+  // only those `options` lists (Kea computes none: calculate-tee-times is off by default).
+  if (o.send_timers || t1) dhcp4["renew-timer"] = renew;
+  if (o.send_timers || t2) dhcp4["rebind-timer"] = rebind;
   if (!defs.empty()) dhcp4["option-def"] = defs;
   std::string hook = leaseCmdsHook();
   if (!hook.empty()) dhcp4["hooks-libraries"] = {{{"library", hook}}};

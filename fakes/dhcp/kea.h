@@ -31,6 +31,9 @@ struct KeaOptions {
   std::vector<std::string> dns_servers;  // option 6
   std::string domain_name;               // option 15; "" = none
   double lease = 3600;                   // seconds: valid-lifetime (option 51), min = max
+  /// T1 and T2 (options 58, 59): half and 7/8 of the lease unless `options` lists them. false:
+  /// neither is sent unless listed (Kea computes none: calculate-tee-times is off).
+  bool send_timers = true;
   /// Options from the table, written per their Kea carriage (native name, option-def, raw hex, or
   /// the subnet's mask and lease timers for 1/51/58/59). An option listed here replaces the
   /// fields above (3 router, 6 dns_servers, 15 domain_name; 51 the lease). Kea sends an option

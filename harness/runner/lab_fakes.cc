@@ -255,6 +255,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     ko.pool_to = expand(f.dhcp.pool_to);
     ko.router = addr.lab_ip;
     ko.lease = f.dhcp.lease;
+    ko.send_timers = f.dhcp.send_timers;
     ko.options = keaOptions(f.dhcp.options, expand);
     ko.work_dir = dir + "/kea";
     fs::create_directories(ko.work_dir);

@@ -109,8 +109,9 @@ void Checker::fakes(const Entry& e, Fakes& out) {
                      "hostile_sip", "tls_proxy"},
                     "fakes");
   if (const Entry* d = f.get("dhcp")) {
-    if (auto g = fakeSwitch(*d, out.dhcp.enabled,
-                            {"pool_from", "pool_to", "lease", "prefix_len", "options"})) {
+    if (auto g =
+            fakeSwitch(*d, out.dhcp.enabled,
+                       {"pool_from", "pool_to", "lease", "prefix_len", "send_timers", "options"})) {
       if (const Entry* x = g->get("pool_from")) out.dhcp.pool_from = text(*x).value_or("");
       if (const Entry* x = g->get("pool_to")) out.dhcp.pool_to = text(*x).value_or("");
       if (const Entry* x = g->get("lease")) out.dhcp.lease = duration(*x).value_or(out.dhcp.lease);
@@ -123,6 +124,7 @@ void Checker::fakes(const Entry& e, Fakes& out) {
           out.dhcp.prefix_len = std::stoi(t);
         }
       }
+      if (const Entry* x = g->get("send_timers")) out.dhcp.send_timers = boolean(*x).value_or(true);
       if (const Entry* x = g->get("options")) dhcpOptions(*x, out.dhcp.options);
     }
     if (out.dhcp.enabled) {

@@ -233,6 +233,9 @@ struct DhcpFake {
   /// Length of the prefix Kea serves, on the segment's network (its option 1): 24 = the segment;
   /// 25 its lower half (.0 to .127: the lab side and its services; .128 and up are off-subnet).
   int prefix_len = 24;
+  /// false: no T1 and T2 (options 58 and 59) unless `options` lists them, as many servers
+  /// offer a lease: the phone derives them from the lease (RFC 2131 4.4.5).
+  bool send_timers = true;
   /// Options offered besides the subnet's mask and the lease timers. The router (3) is
   /// ${lab.ip} unless listed here.
   std::vector<DhcpOptionSpec> options;

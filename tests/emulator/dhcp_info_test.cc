@@ -125,6 +125,23 @@ TEST(EmuDhcpInfo, EachDecoderFaultMisreadsItsOptionAndLeavesANote) {
   EXPECT_EQ(bad.fault_notes.size(), 2u);
 }
 
+TEST(EmuDhcpInfo, TheFirstRouterAndNtpServerOfAListWinUnlessAFaultTakesTheLast) {
+  dhcp::Message m;
+  m.setOption(53, {5});
+  m.setOption(3, {198, 18, 0, 9, 198, 18, 0, 7});
+  m.setOption(42, {198, 18, 0, 3, 198, 18, 0, 7});
+  auto good = decodeDhcpInfo(m);
+  EXPECT_EQ(*good.router, (Ip4{198, 18, 0, 9}));
+  EXPECT_EQ(good.ntp, (std::vector<Ip4>{Ip4{198, 18, 0, 3}, Ip4{198, 18, 0, 7}}));
+  DecodeFaults f;
+  f.router_last = true;
+  f.ntp_last = true;
+  auto bad = decodeDhcpInfo(m, {}, f);
+  EXPECT_EQ(*bad.router, (Ip4{198, 18, 0, 7}));
+  EXPECT_EQ(bad.ntp, (std::vector<Ip4>{Ip4{198, 18, 0, 7}}));
+  EXPECT_EQ(bad.fault_notes.size(), 2u);
+}
+
 TEST(EmuDhcpInfo, DecodesEveryOptionOfAnAckAndSkipsTheMalformedAndIgnoredOnes) {
   dhcp::Message m;
   m.setOption(53, {5});

@@ -29,6 +29,10 @@ TEST(EmuDns, AppendsTheSearchDomainOnlyToSingleLabelNames) {
   EXPECT_EQ(dnsCandidates("tftp", ""), (std::vector<std::string>{"tftp"}));  // ignore-option-15
   EXPECT_EQ(dnsCandidates("tftp.other", "lab.example"), (std::vector<std::string>{"tftp.other"}));
   EXPECT_EQ(dnsCandidates("tftp.", "lab.example"), (std::vector<std::string>{"tftp"}));
+  // Fault domain-appended-to-every-name: qualified names get the domain too, and only that.
+  EXPECT_EQ(dnsCandidates("tftp.other", "lab.example", false, true),
+            (std::vector<std::string>{"tftp.other.lab.example"}));
+  EXPECT_EQ(dnsCandidates("tftp.", "lab.example", false, true), (std::vector<std::string>{"tftp"}));
 }
 
 namespace {

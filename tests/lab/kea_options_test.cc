@@ -278,6 +278,17 @@ TEST(KeaOptionsConfig, DefaultTimersAndRouterSwitch) {
   EXPECT_EQ(j["rebind-timer"], 875);
   EXPECT_TRUE(j["subnet4"][0]["option-data"].empty());
   EXPECT_FALSE(j.contains("option-def"));
+
+  // Without send_timers Kea is given no T1/T2 (and computes none), unless an option lists one.
+  o.send_timers = false;
+  j = nlohmann::json::parse(fakes::keaConfigJson(o)).at("Dhcp4");
+  EXPECT_FALSE(j.contains("renew-timer"));
+  EXPECT_FALSE(j.contains("rebind-timer"));
+  EXPECT_FALSE(j.value("calculate-tee-times", false));
+  o.options = {{51, "1000"}, {59, "900"}};
+  j = nlohmann::json::parse(fakes::keaConfigJson(o)).at("Dhcp4");
+  EXPECT_FALSE(j.contains("renew-timer"));
+  EXPECT_EQ(j["rebind-timer"], 900);
 }
 
 TEST(KeaOptionsConfig, RejectsWhatKeaCannotCarry) {
