@@ -65,9 +65,11 @@ void Dut::powerOff() {
 
 std::string Dut::address() const {
   if (static_mode_) return static_ip_;
-  // A phone is recognised on the wire by its MAC: the address it was last given (DHCP ACK) or
-  // last announced itself with (ARP from its MAC), whichever came later. A phone that configures
-  // another address than the one it leased is still found, and the checks say so.
+  // A phone is recognised on the wire by its MAC: the address it was last given (DHCP ACK), last
+  // announced itself with (ARP from its MAC) or last sent from (an IP packet from its MAC),
+  // whichever came later. A phone that configures another address than the one it leased is
+  // still found, and the checks say so; an ACK it does not take (another server's, one that
+  // arrives after its own server's) is overruled by the next packet it sends.
   std::string addr;
   double at = -1;
   for (const auto& e :
@@ -81,6 +83,13 @@ std::string Dut::address() const {
        env_.log->matching(EventMatcher("arp.*").whereEq("sender_mac", lab_.mac), 0)) {
     const std::string* ip = e.field("sender_ip");
     if (ip && *ip != "0.0.0.0" && e.t >= at) {
+      addr = *ip;
+      at = e.t;
+    }
+  }
+  for (const auto& e : env_.log->matching(EventMatcher("*").whereEq("src_mac", lab_.mac), 0)) {
+    const std::string* ip = e.field("src_ip");
+    if (ip && !ip->empty() && *ip != "0.0.0.0" && e.t >= at) {
       addr = *ip;
       at = e.t;
     }

@@ -11,6 +11,7 @@
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
 #include "e2e_util.h"
+#include "fakes/sip/pki.h"
 
 namespace phonelab::e2e {
 
@@ -60,9 +61,17 @@ struct BenchWire {
 inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const std::string& dir,
                                                      const std::string& mac,
                                                      const std::string& serial) {
+  // A phone comes with a certificate of its own from its factory (presented when a TLS server
+  // asks for one): here from a manufacturer CA the test makes, which the lab knows nothing of.
+  const auto factory = fakes::pki::makePki(dir + "/factory", dir + "/factory-keys", {});
+  const auto device = fakes::pki::makeDeviceCert(factory, "CP-8832-3PCC-" + serial, "device");
   lab::ProcessSpec spec;
   spec.name = "phone-emulator";
   spec.argv = {kBin + "/phone-emulator",
+               "--device-cert",
+               device.cert_file,
+               "--device-key",
+               device.key_file,
                "--iface",
                w.phone,
                "--mac",
