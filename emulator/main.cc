@@ -28,8 +28,13 @@ int main(int argc, char** argv) {
   app.add_option("--model", opt.model, "product name")->capture_default_str();
   app.add_option("--serial", opt.serial, "serial number")->capture_default_str();
   app.add_option("--boot-delay", opt.boot_delay,
-                 "seconds the firmware takes to boot, at power-on and on every restart")
+                 "seconds the firmware takes to boot, at power-on (and on every restart unless "
+                 "--restart-delay says otherwise)")
       ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
+  app.add_option("--restart-delay", opt.restart_delay,
+                 "seconds the firmware takes to boot again at a restart (reboot, a setting that "
+                 "needs one, the watchdog's after a crash); default: --boot-delay")
       ->check(CLI::Range(0.0, 600.0));
   app.add_option("--tls-refusal", opt.tls_refusal,
                  "how SIP over TLS refuses a bad server certificate: alert (a fatal TLS alert) or "

@@ -167,14 +167,14 @@ struct Phone::Impl : PhoneControl {
     logLine("net: lo up, " + opt.iface + " address " + dhcp::macString(opt.mac) + ", link up");
     // The firmware takes its boot time at power-on as on every restart: nothing is sent or
     // answered before it has booted.
-    bootAfterDelay("power on: booting, ready in ");
+    bootAfterDelay("power on: booting, ready in ", opt.boot_delay);
   }
 
-  /// Waits --boot-delay, then boots (unless shut down meanwhile).
-  void bootAfterDelay(const std::string& what) {
-    logLine(what + formatSeconds(opt.boot_delay));
-    boot_timer.expires_after(
-        std::chrono::milliseconds(static_cast<long long>(opt.boot_delay * 1000)));
+  /// Waits `delay` (--boot-delay at power-on, --restart-delay at a restart), then boots (unless
+  /// shut down meanwhile).
+  void bootAfterDelay(const std::string& what, double delay) {
+    logLine(what + formatSeconds(delay));
+    boot_timer.expires_after(std::chrono::milliseconds(static_cast<long long>(delay * 1000)));
     boot_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || shutting_down) return;
       boot();
@@ -621,7 +621,8 @@ struct Phone::Impl : PhoneControl {
     } catch (const Error& e) {
       logLine(std::string("net: ") + e.what());
     }
-    bootAfterDelay("reboot: link down, booting again in ");
+    bootAfterDelay("reboot: link down, booting again in ",
+                   opt.restart_delay >= 0 ? opt.restart_delay : opt.boot_delay);
   }
 
   /// A firmware crash (faults crash-on-malformed-option, crash-on-long-header): the component that

@@ -17,7 +17,10 @@ struct PhoneOptions {
   std::string state_dir;
   std::string model = "CP-8832-3PCC";
   std::string serial = "FCH2300ABCD";
-  double boot_delay = 0.3;  // seconds the firmware takes to boot (power-on and every restart)
+  double boot_delay = 0.3;  // seconds the firmware takes to boot at power-on
+  /// Seconds it takes to boot again at a restart (reboot, a setting that needs one, the
+  /// watchdog's after a crash); negative: boot_delay.
+  double restart_delay = -1;
   uint16_t http_port = 80;
   /// How SIP over TLS refuses a server certificate it does not accept: "alert" (a fatal TLS alert,
   /// e.g. unknown CA) or "close" (the connection closed without an alert, as many embedded TLS
