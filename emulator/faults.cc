@@ -348,6 +348,11 @@ const std::vector<FaultDef>& faultTable() {
        "SIP: a header value over 4096 bytes crashes the firmware: it stops answering and its "
        "watchdog restarts it",
        {"SEC-SIP-ROBUST"}},
+      {"hang-on-long-header",
+       "SIP: a header value over 4096 bytes sends the SIP task's parser into an endless loop: SIP "
+       "stops answering for good, while the web UI and the rest of the firmware run on (no crash, "
+       "so no watchdog restart)",
+       {"SEC-SIP-ROBUST"}},
       {"crash-on-content-length-overflow",
        "SIP: the body is copied by its Content-Length out of a 4096-byte packet buffer: a length "
        "beyond the datagram and the buffer reads past it and crashes the firmware (watchdog "
@@ -546,6 +551,7 @@ std::string_view faultArea(std::string_view name) {
       {"default-transport-contact-tcp", "sip"},
       {"default-transport-via-tcp", "sip"},
       {"crash-on-long-header", "robustness"},
+      {"hang-on-long-header", "robustness"},
       {"crash-on-content-length-overflow", "robustness"},
       {"crash-in-dialog-matcher", "robustness"},
       {"tls-", "tls"},  // every tls-<flaw>

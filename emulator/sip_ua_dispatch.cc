@@ -336,6 +336,14 @@ void SipUa::Impl::onDatagram(std::string_view data, const udp::endpoint& src) {
     if (hooks.crash) hooks.crash("SIP: " + what);
     return;
   }
+  if (faults.has("hang-on-long-header") && hasHeaderLongerThan(m, kLongHeader)) {
+    logLine("sip: fault hang-on-long-header: a header value over " + std::to_string(kLongHeader) +
+            " bytes from " + epString(src) +
+            ": the SIP task loops in its parser; SIP is silent from now on (the web UI runs on)");
+    // The task is stuck, not crashed: nothing restarts it; every other part of the phone runs.
+    stop();
+    return;
+  }
   if (!m.request) {
     onResponse(m, src);
     return;
