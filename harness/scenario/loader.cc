@@ -80,6 +80,15 @@ Scenario Checker::scenario(const YAML::Node& doc) {
   if (const Entry* e = f.get("fakes")) fakes(*e, s.fakes);
   if (const Entry* e = f.get("dut")) dut(*e, s.dut);
   if (const Entry* e = f.get("steps")) steps(*e, s.steps);
+  if (s.dut.start == "running") {
+    // A running phone shows nothing of its boot: a step that watches it would judge the boot of
+    // another scenario, or nothing.
+    if (auto d = derivedStartNeed(s); d.boot) {
+      error(s.dut.start_mark, "dut.start is 'running' but " + d.why + " (line " +
+                                  std::to_string(d.mark.line) +
+                                  "): only a boot shows that; use start: boot or leave it out");
+    }
+  }
   return s;
 }
 

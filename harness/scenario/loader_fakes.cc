@@ -243,8 +243,18 @@ void Checker::fakes(const Entry& e, Fakes& out) {
 
 void Checker::dut(const Entry& e, DutSetup& out) {
   if (!expect(e, YAML::NodeType::Map, "a map")) return;
-  Fields f = fields(e.v, {"settings", "needs"}, "dut");
+  Fields f = fields(e.v, {"settings", "needs", "start"}, "dut");
   if (const Entry* x = f.get("settings")) out.settings = textMap(*x);
+  if (const Entry* x = f.get("start"); x && text(*x)) {
+    out.start = x->v.Scalar();
+    out.start_mark = mark(x->v);
+    if (out.start != "boot" && out.start != "running") {
+      error(x->v, "'start' is '" + out.start +
+                      "': expected boot (the scenario watches the phone boot) or running (a "
+                      "running phone in its configuration will do)");
+      out.start.clear();
+    }
+  }
   if (const Entry* x = f.get("needs")) {
     for (auto& [n, m] : textList(*x)) out.needs.push_back(n);
   }

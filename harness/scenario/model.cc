@@ -67,6 +67,46 @@ const char* Step::kindName() const {
   return names[body.index()];
 }
 
+bool isBootEvent(const std::string& pattern) {
+  for (const char* kind :
+       {"dhcp.discover", "dhcp.offer", "dhcp.request", "dhcp.ack", "dhcp.nak", "tftp.rrq",
+        "tftp.done", "acs.inform", "ntp.request", "ntp.reply", "rogue.seen"}) {
+    // "dhcp.*" watches DHCP; "*" and "sip.*" do not count: they watch anything.
+    if (pattern == kind ||
+        (pattern.size() > 2 && pattern.ends_with(".*") &&
+         std::string_view(kind).starts_with(pattern.substr(0, pattern.size() - 1))))
+      return true;
+  }
+  return false;
+}
+
+StartNeed derivedStartNeed(const Scenario& sc) {
+  bool before_action = true;
+  for (const auto& step : sc.steps) {
+    if (std::holds_alternative<ActStep>(step.body)) before_action = false;
+    const EventSpec* spec = nullptr;
+    if (auto* w = std::get_if<WaitStep>(&step.body)) spec = &w->spec;
+    if (auto* e = std::get_if<ExpectStep>(&step.body)) spec = &e->spec;
+    if (auto* n = std::get_if<ExpectNoneStep>(&step.body)) spec = &n->spec;
+    if (!spec) continue;
+    const bool from_start = spec->since == "scenario" || (spec->since.empty() && before_action);
+    if (from_start && isBootEvent(spec->event)) {
+      return StartNeed{
+          true, false,
+          "step '" + step.name + "' watches " + spec->event + " from the scenario's start",
+          step.mark};
+    }
+    if (auto* e = std::get_if<ExpectStep>(&step.body); e && e->probe) before_action = false;
+  }
+  return StartNeed{false, false, "", sc.mark};
+}
+
+StartNeed startNeed(const Scenario& sc) {
+  if (sc.dut.start.empty()) return derivedStartNeed(sc);
+  const bool boot = sc.dut.start == "boot";
+  return StartNeed{boot, true, boot ? "declared (dut.start: boot)" : "", sc.dut.start_mark};
+}
+
 std::vector<std::string> statusFieldsUsed(const Scenario& sc) {
   std::vector<std::string> out;
   auto add = [&out](const EventSpec& spec) {

@@ -325,6 +325,11 @@ struct DutSetup {
   std::map<std::string, std::string> settings;
   /// Capabilities the device must have (profile `capabilities`), else not-applicable.
   std::vector<std::string> needs;
+  /// `start: boot | running` as written ("" = not declared): whether the scenario must watch the
+  /// phone boot, or a running phone in its configuration will do (a planned bench run shares one
+  /// boot among such scenarios). Derived from the steps where not declared (startNeed).
+  std::string start;
+  Mark start_mark;
 };
 
 struct Scenario {
@@ -345,6 +350,27 @@ struct Scenario {
   Mark id_mark;
   std::vector<Mark> requirement_marks;  // parallel to `requirements`, for catalog diagnostics
 };
+
+/// What a scenario needs from the phone at its start: to watch it boot, or only a running phone.
+struct StartNeed {
+  bool boot = false;
+  bool declared = false;  // `dut.start` says so (else derived from the steps)
+  /// Why a boot: the step that watches what only a boot shows ("step 'offered' watches dhcp.ack
+  /// from the scenario's start"), or "declared".
+  std::string why;
+  Mark mark;  // the step (derived) or the declaration
+};
+
+/// Event kinds only a boot shows at a scenario's start: the DHCP exchange that gets the first
+/// lease, provisioning and the ACS contact it leads to, the first NTP synchronisation.
+bool isBootEvent(const std::string& pattern);
+
+/// Derived from the steps: a step that watches a boot event (isBootEvent) from the scenario's
+/// start (`since: scenario`, or the steps before the first action, which start with it). The
+/// declaration, where there is one, decides; validation (the loader) refuses `start: running` on
+/// a scenario whose steps watch the boot.
+StartNeed derivedStartNeed(const Scenario& sc);
+StartNeed startNeed(const Scenario& sc);
 
 /// The abstract status fields (base/core/status_fields.h) the scenario reads: the `where`
 /// fields of its steps on `dut.status` events. The phone's device profile must map each, or the
