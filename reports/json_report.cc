@@ -68,6 +68,7 @@ ojson toJson(const ScenarioResult& s) {
                {"steps", std::move(steps)},
                {"checks", std::move(checks)},
                {"evidence", stringMap(s.evidence)},
+               {"boot", stringMap(s.boot)},
                {"error", s.error}};
 }
 
@@ -151,8 +152,8 @@ class Reader {
   }
 
   void stringMap(const json& obj, const std::string& path, const char* key,
-                 std::map<std::string, std::string>& out) {
-    auto* v = typed(obj, path, key, json::value_t::object, "an object of strings");
+                 std::map<std::string, std::string>& out, bool required = true) {
+    auto* v = typed(obj, path, key, json::value_t::object, "an object of strings", required);
     if (v == nullptr) return;
     for (const auto& [k, e] : v->items()) {
       if (!e.is_string()) {
@@ -340,6 +341,8 @@ RunResults fromJsonText(std::string_view text, const std::string& file) {
       }
     }
     rd.str(o, p, "error", s.error);
+    // Added later in schema 1: optional, so older results.json files still read.
+    rd.stringMap(o, p, "boot", s.boot, false);
     r.scenarios.push_back(std::move(s));
   });
   rd.objects(doc, "", "requirements", [&](const json& o, const std::string& p) {

@@ -281,6 +281,18 @@ const std::vector<EventKindInfo>& eventCatalog() {
        {"iface", "findings", "discovers"},
        false,
        "the bench preflight's findings"},
+      {"harness.boot",
+       "harness",
+       {"boot", "fresh", "why", "since"},
+       false,
+       "which boot of the phone the scenario runs on: a fresh one (why) or the one it was kept "
+       "running on since an earlier scenario"},
+      {"harness.health",
+       "harness",
+       {"sip", "to"},
+       false,
+       "a planned run, after a scenario: does the phone answer (status.xml, no call up, a SIP "
+       "OPTIONS) so that the next scenario may keep it running"},
       {"harness.sweep",
        "harness",
        {"subnet", "found"},

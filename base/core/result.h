@@ -36,6 +36,10 @@ struct ScenarioResult {
   std::map<std::string, std::string> evidence;
   /// The harness error or interruption that ended it early, if any.
   std::string error;
+  /// The boot of the phone it ran on: number (1 = the run's first), fresh (yes: booted for it;
+  /// no: kept running from an earlier scenario), why (a fresh boot) or since (the scenario that
+  /// booted it). Empty when nothing ran (not applicable).
+  std::map<std::string, std::string> boot;
 };
 
 /// A way a firmware engineer could get a requirement subtly wrong, modelled by an emulator fault

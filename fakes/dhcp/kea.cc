@@ -307,6 +307,9 @@ KeaServer::KeaServer(const KeaOptions& o, EventLog& log) : impl_(std::make_uniqu
     im.opt.server_address = addressInSubnet(im.opt.netns, im.opt.iface, im.opt.subnet);
 
   lab::writeDaemonFile("kea", im.daemon.folder, im.configPath(), keaConfigJson(im.opt));
+  if (!im.opt.leases.empty()) {
+    lab::writeDaemonFile("kea", im.daemon.folder, im.opt.work_dir + "/leases.csv", im.opt.leases);
+  }
   lab::checkDaemonConfig("kea", im.spec({"kea-dhcp4", "-t", im.configPath()}), im.configPath());
   // Kea gives no readiness signal: try the control socket until it answers (bounded).
   lab::startDaemon(
@@ -337,6 +340,9 @@ std::string KeaServer::logPath() const {
 }
 std::string KeaServer::configPath() const {
   return impl_->configPath();
+}
+std::string KeaServer::leasesPath() const {
+  return impl_->opt.work_dir + "/leases.csv";
 }
 
 std::string KeaServer::command(const std::string& json_command) {

@@ -44,6 +44,9 @@ struct KeaOptions {
   /// Send `router` as option 3 (unless `options` lists 3). false: no router at all.
   bool send_router = true;
   std::string work_dir;  // config, lease file, control socket, pid/lock dirs, kea.log
+  /// The lease file Kea starts with (memfile CSV, as another KeaServer's leases.csv): a phone
+  /// kept running from an earlier scenario renews a lease this server knows. "" = none.
+  std::string leases;
   /// The address Kea serves from (iface/address). Kea opens one raw socket per address of the
   /// interface and answers a broadcast once per socket: lab0 carries every service address, so
   /// without this the phone gets a dozen copies of each OFFER/ACK. "" = KeaServer picks the
@@ -70,6 +73,8 @@ class KeaServer {
   int pid() const;
   std::string logPath() const;
   std::string configPath() const;
+  /// Its memfile lease file (every lease it gave, appended as it changes).
+  std::string leasesPath() const;
   /// Sends a command over the control socket, returns the JSON response text. Throws Error.
   std::string command(const std::string& json_command);
   /// Stops (false) or resumes (true) answering DHCP, through Kea's dhcp-disable / dhcp-enable

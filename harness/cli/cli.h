@@ -89,6 +89,7 @@ struct RunArgs {
   int jobs = 1;
   std::string shard;  // "K/N" or empty
   bool pdf = false;   // also print report.pdf
+  bool fresh_boot_each = false;
   size_t max_events = runner::RunOptions{}.max_events;
   uint64_t max_pcap_bytes = runner::RunOptions{}.max_pcap_bytes;
 };

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--shard", run_args.shard,
                   "run only slice K of N of the suite (K/N), e.g. one CI job of N");
+  run->add_flag("--fresh-boot-each", run_args.fresh_boot_each,
+                "boot the phone for every scenario (a bench phone is otherwise kept running "
+                "between the scenarios that need only a running phone in the same configuration)");
 
   SelftestArgs selftest_args;
   auto* selftest = app.add_subcommand(

@@ -95,6 +95,7 @@ int cmdRun(const Common& c, const RunArgs& a, const std::string& command_line) {
   opts.bin_dir = binDir();
   opts.command_line = command_line;
   opts.jobs = a.jobs;
+  opts.fresh_boot_each = a.fresh_boot_each;
   opts.max_events = a.max_events;
   opts.max_pcap_bytes = a.max_pcap_bytes;
   const char* ci = std::getenv("CI");

@@ -152,8 +152,8 @@ std::optional<std::map<std::string, std::string>> Dut::readStatus(Deadline deadl
   return fields;
 }
 
-DutResult Dut::waitReady(Deadline deadline) {
-  if (!static_mode_) {
+DutResult Dut::waitReady(Deadline deadline, bool booting) {
+  if (booting && !static_mode_) {
     auto ack = env_.log->waitFor(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0, deadline);
     if (!ack) {
       return DutResult::fail("no DHCP ACK for " + lab_.mac + " within the boot timeout");

@@ -28,7 +28,7 @@ class DutStrategy {
   /// off -> powered: the lab file's power driver switches the DUT on (a bench phone: restarts it).
   void powerOn(Dut& dut);
   /// powered -> ready: addressed and answering its admin interface.
-  DutResult waitReady(Dut& dut, Deadline deadline);
+  DutResult waitReady(Dut& dut, Deadline deadline, bool booting = true);
   /// ready -> reset: reset: factory on a bench, once per run, before anything is configured.
   /// nullopt when it is not due (another lab file, or done already).
   std::optional<DutResult> resetIfDue(Dut& dut, Deadline deadline);
@@ -41,11 +41,48 @@ class DutStrategy {
 
   State state() const { return state_; }
 
+  // ---- a planned run: the phone kept running between the scenarios of a group ----
+
+  /// May a scenario of `group` run on the boot the phone is on now? Yes when the scenario before
+  /// it ran in the same group on this boot and left the phone as it should (it passed, its
+  /// settings were put back). The scenario still checks the phone answers before it relies on it.
+  bool mayKeep(const std::string& group) const {
+    return !group.empty() && kept_ok_ && group == group_;
+  }
+  /// The boot the phone is on (1 = the run's first), and the scenario that booted it.
+  int boot() const { return boots_; }
+  const std::string& bootedBy() const { return booted_by_; }
+  /// A fresh boot for `scenario` (power on, or restart where the lab file's power does that).
+  void countBoot(const std::string& scenario) {
+    ++boots_;
+    booted_by_ = scenario;
+  }
+  /// The Kea leases the group's last scenario left (its lease file), for the next scenario's Kea:
+  /// the phone keeps the address, the new server knows it. "" if none or another group.
+  std::string leasesFor(const std::string& group) const { return mayKeep(group) ? leases_ : ""; }
+  /// After a scenario that ran (group "" = not to be shared): "" if the next scenario of its
+  /// group may keep the phone as it is, else why not; and its Kea's lease file.
+  void finished(const std::string& group, std::string refusal, std::string leases) {
+    group_ = group;
+    kept_ok_ = refusal.empty() && !group.empty();
+    refusal_ = std::move(refusal);
+    leases_ = std::move(leases);
+  }
+  /// The group of the scenario before, and why it may not keep the phone ("" if it may).
+  const std::string& lastGroup() const { return group_; }
+  const std::string& refusal() const { return refusal_; }
+
  private:
   const LabFile& lab_;
   State state_ = State::off;
   std::string phone_ip_;
   bool reset_done_ = false;
+  int boots_ = 0;
+  std::string booted_by_;
+  std::string group_;
+  bool kept_ok_ = false;
+  std::string refusal_;
+  std::string leases_;
 };
 
 }  // namespace phonelab::dut

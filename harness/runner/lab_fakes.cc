@@ -106,7 +106,7 @@ struct LabFakes::Impl {
 
 LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand_vars,
                    EventLog& log, const std::string& dir,
-                   std::map<std::string, std::string>& evidence)
+                   std::map<std::string, std::string>& evidence, const std::string& kea_leases)
     : impl_(std::make_unique<Impl>()) {
   const auto& f = sc.fakes;
   const auto& addr = seg.addr();
@@ -258,6 +258,7 @@ LabFakes::LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const 
     ko.send_timers = f.dhcp.send_timers;
     ko.options = keaOptions(f.dhcp.options, expand);
     ko.work_dir = dir + "/kea";
+    ko.leases = kea_leases;
     fs::create_directories(ko.work_dir);
     evidence["log:kea"] = sc.id + "/kea/kea.log";
     evidence["config:kea"] = sc.id + "/kea/kea-dhcp4.json";

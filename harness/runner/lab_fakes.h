@@ -27,9 +27,11 @@ class LabFakes {
  public:
   using Expand = std::function<std::string(const std::string&)>;
   /// Starts every fake `sc` names. Evidence files (logs, configs) go under `dir` and are recorded
-  /// in `evidence` relative to the report folder (`id/...`). Throws Error/ConfigError.
+  /// in `evidence` relative to the report folder (`id/...`). `kea_leases`: the lease file Kea
+  /// starts with (a phone kept running from the scenario before). Throws Error/ConfigError.
   LabFakes(const scenario::Scenario& sc, const lab::Segment& seg, const Expand& expand,
-           EventLog& log, const std::string& dir, std::map<std::string, std::string>& evidence);
+           EventLog& log, const std::string& dir, std::map<std::string, std::string>& evidence,
+           const std::string& kea_leases = "");
   ~LabFakes();
   LabFakes(const LabFakes&) = delete;
   /// The test UA and the hostile SIP server, if the scenario named them (else nullptr).

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -107,12 +108,44 @@ void Runner::progress(const ScenarioResult* finished) {
   if (opts_.live && !running_.empty()) {
     std::string names;
     for (const auto& id : running_) names += (names.empty() ? "" : ", ") + id;
-    std::cout << "[" << done << "/" << total << "] running " << names << " ..." << tally;
+    std::cout << "[" << done << "/" << total << "] running " << names << " ..." << tally
+              << bootsAndEta();
+  } else if (finished && done < total && lab_.physical()) {
+    // A bench run takes long: where it stands, once per scenario.
+    std::cout << "   " << bootsAndEta().substr(1) << "\n";
   }
   std::cout.flush();
 }
 
-ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrategy& strategy) {
+std::string Runner::bootsAndEta() const {
+  // The boots planned that have not happened yet, and an estimate from the lab's boot time (the
+  // boots of this run so far, else the emulator's boot_delay or the lab's boot timeout) and the
+  // floors of the scenarios left (their windows of silence), plus the time finished scenarios
+  // took beyond their boot and floor.
+  size_t boots_left = 0;
+  double floors = 0;
+  for (size_t i = next_; i < plan_.order.size(); ++i) {
+    const auto& p = plan_.order[i];
+    if (p.group.empty() || i == 0 || plan_.order[i - 1].group != p.group) ++boots_left;
+    floors += scenarioFloor(scenarios_[p.index], lab_.boot_timeout);
+  }
+  double boot_time = lab_.boot_timeout;
+  if (boots_done_ > 0) {
+    boot_time = boot_seconds_ / static_cast<double>(boots_done_);
+  } else if (const auto* emu = lab_.emulator()) {
+    boot_time = emu->boot_delay;
+  }
+  const size_t done = results_.scenarios.size();
+  const size_t left = plan_.order.size() - std::min(plan_.order.size(), next_);
+  const double per = done ? overhead_ / static_cast<double>(done) : 0;
+  const double eta =
+      static_cast<double>(boots_left) * boot_time + floors + per * static_cast<double>(left);
+  return " | boots " + std::to_string(boots_done_) + " done, " + std::to_string(boots_left) +
+         " left | about " + formatSeconds(eta) + " to go";
+}
+
+ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrategy& strategy,
+                                   const std::string& group) {
   ScenarioResult res;
   res.id = sc.id;
   res.title = sc.title;
@@ -166,7 +199,8 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrateg
     }
   });
 
-  ScenarioRun run(sc, lab_, opts_, log, res, dir, strategy);
+  ScenarioRun run(sc, lab_, opts_, log, res, dir, strategy, group);
+  bool ran = false;
   if (std::string why = notApplicableReason(sc, lab_); !why.empty()) {
     // The device lacks a capability the scenario needs, or the segment is not one where hostile
     // fakes may run: nothing to run, nothing to judge.
@@ -178,6 +212,7 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrateg
         std::lock_guard lock(mu_);
         identity = results_.run.dut;
       }
+      ran = true;
       run.execute(lane, identity);
       std::lock_guard lock(mu_);
       for (const auto& [k, v] : identity) results_.run.dut.try_emplace(k, v);
@@ -252,6 +287,15 @@ ScenarioResult Runner::runScenario(const Scenario& sc, int lane, dut::DutStrateg
   res.verdict = combineChecks(res.checks);
   if (!log.overflows().empty() && (res.verdict == Verdict::Pass || res.verdict == Verdict::Fail))
     res.verdict = Verdict::Inconclusive;
+  if (ran) {
+    // A planned run keeps the phone for the next scenario of the group only after one that passed
+    // (a failure may have left the phone in any state: the next gets a fresh boot).
+    std::string refusal = run.keepRefusal();
+    if (refusal.empty() && res.verdict != Verdict::Pass) {
+      refusal = "the scenario before on this boot (" + sc.id + ") did not pass";
+    }
+    strategy.finished(group, refusal, run.keaLeases());
+  }
   res.duration = log.now();
   for (auto it = res.evidence.begin(); it != res.evidence.end();) {
     // Only link evidence that exists.
@@ -268,16 +312,26 @@ void Runner::lane(int lane_no) {
   dut::DutStrategy strategy(lab_);
   for (;;) {
     const Scenario* sc = nullptr;
+    std::string group;
     {
       std::lock_guard lock(mu_);
-      if (interrupted_ || next_ >= scenarios_.size()) return;
-      sc = &scenarios_[next_++];
+      if (interrupted_ || next_ >= plan_.order.size()) return;
+      const auto& p = plan_.order[next_++];
+      sc = &scenarios_[p.index];
+      group = p.group;
       running_.insert(sc->id);
       progress(nullptr);
     }
-    ScenarioResult res = runScenario(*sc, lane_no, strategy);
+    ScenarioResult res = runScenario(*sc, lane_no, strategy, group);
     std::lock_guard lock(mu_);
     running_.erase(sc->id);
+    if (res.boot.count("seconds")) {
+      ++boots_done_;
+      boot_seconds_ += std::atof(res.boot.at("seconds").c_str());
+    }
+    overhead_ += std::max(
+        0.0, res.duration - scenarioFloor(*sc, lab_.boot_timeout) -
+                 (res.boot.count("seconds") ? std::atof(res.boot.at("seconds").c_str()) : 0.0));
     results_.scenarios.push_back(std::move(res));
     progress(&results_.scenarios.back());
     // The report keeps the suite's order whichever lane finished first.
@@ -293,6 +347,12 @@ void Runner::lane(int lane_no) {
 
 int Runner::run() {
   prepareReportFolder(opts_.report_dir);
+  plan_ = planRun(scenarios_, lab_, opts_.fresh_boot_each);
+  if (!opts_.quiet && plan_.shared) {
+    std::cout << "phonelab: planned run: " << scenarios_.size() << " scenarios on " << plan_.boots
+              << " boots of the phone (the scenarios that need only a running "
+              << "phone share a boot; --fresh-boot-each boots it for each)\n";
+  }
   if (!opts_.quiet) {
     for (const auto& ns : lab::removeStaleNamespaces()) {
       std::cerr << "phonelab: removed stale namespace " << ns << " of an earlier run\n";
@@ -305,7 +365,7 @@ int Runner::run() {
   }
   // Lane k uses 198.18.k.0/24 in namespaces of its own: lanes share nothing but this process.
   const int jobs =
-      std::clamp(opts_.jobs, 1, static_cast<int>(std::max<size_t>(1, scenarios_.size())));
+      std::clamp(opts_.jobs, 1, static_cast<int>(std::max<size_t>(1, plan_.order.size())));
   if (jobs == 1) {
     lane(opts_.lane_base);
   } else {

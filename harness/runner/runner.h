@@ -13,6 +13,7 @@
 #include "base/core/error.h"
 #include "base/core/result.h"
 #include "harness/dut/lab_file.h"
+#include "harness/runner/plan.h"
 #include "harness/scenario/model.h"
 
 namespace phonelab::dut {
@@ -34,6 +35,9 @@ struct RunOptions {
   int jobs = 1;       // lanes run side by side, each with its own namespaces, fakes and DUT
   int lane_base = 0;  // lanes lane_base .. lane_base+jobs-1 (runners sharing a process differ here)
   bool quiet = false;  // no progress lines (selftest prints its own table)
+  /// Every scenario boots the phone; else a bench phone is kept running between the scenarios
+  /// that need only a running phone in the same configuration (runner/plan.h).
+  bool fresh_boot_each = false;
   /// Per scenario: events kept in its log and events.jsonl, bytes of its capture.pcap (0: no
   /// limit). Beyond them the evidence is incomplete: a harness.overflow event, verdict
   /// inconclusive.
@@ -71,20 +75,28 @@ class Runner {
 
  private:
   /// strategy: the lane's DUT strategy (a bench phone's state across its scenarios).
-  ScenarioResult runScenario(const scenario::Scenario& sc, int lane, dut::DutStrategy& strategy);
+  /// group: the configuration the plan lets it share a boot in ("" = a boot of its own).
+  ScenarioResult runScenario(const scenario::Scenario& sc, int lane, dut::DutStrategy& strategy,
+                             const std::string& group);
   /// One lane: takes the next scenario until none is left or the run is interrupted.
   void lane(int lane_no);
   void writeReports();                            // mu_ held
   void progress(const ScenarioResult* finished);  // mu_ held
+  std::string bootsAndEta() const;                // mu_ held: " | boots 3 done, 9 left | ..."
 
   RunOptions opts_;
   dut::LabFile lab_;
   std::vector<scenario::Scenario> scenarios_;
+  RunPlan plan_;
   RunResults results_;
   std::mutex mu_;
   std::set<EventLog*> current_logs_;  // guarded by mu_: logs of the scenarios running now
-  size_t next_ = 0;                   // guarded by mu_: index of the next scenario to start
-  std::set<std::string> running_;     // guarded by mu_: ids of the scenarios running now
+  size_t next_ = 0;                   // guarded by mu_: index into plan_.order of the next one
+  // guarded by mu_: for the progress line's estimate
+  size_t boots_done_ = 0;          // fresh boots of the scenarios finished
+  double boot_seconds_ = 0;        // the time those boots took (power on to ready)
+  double overhead_ = 0;            // finished scenarios' time beyond their boot and their floor
+  std::set<std::string> running_;  // guarded by mu_: ids of the scenarios running now
   std::atomic<bool> interrupted_{false};
   std::string interrupt_reason_;  // guarded by mu_
 };

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
@@ -62,6 +63,56 @@ std::string ScenarioRun::sweepForPhone(const lab::SegmentAddressing& addr) {
                : "ARP sweep of " + addr.prefix + ".0/24: the phone " + lab_.mac +
                      " answered for no address (it has none here yet)");
   return ip ? *ip : "";
+}
+
+std::string ScenarioRun::phoneLeftUsable(dut::Dut& dut, const lab::SegmentAddressing& addr) {
+  // Idle: a call still up (its peer gone with this scenario's fakes) would answer the next
+  // scenario's INVITE busy. Read where the profile maps the field (the suite's "Idle").
+  const double t0 = log_.now();
+  auto st = dut.fetchStatus(deadlineIn(10));
+  if (!st.ok) return sc_.id + " left the phone answering no status.xml: " + st.why;
+  auto status = log_.matching(EventMatcher("dut.status"), t0);
+  if (!status.empty()) {
+    if (const std::string* call = status.back().field("call_state"); call && *call != "Idle") {
+      return sc_.id + " left a call up on the phone (call_state " + *call + ")";
+    }
+  }
+  // A firmware whose SIP stack hangs still serves its web pages: SIP must answer too, from the
+  // lab side, on the port the phone has now (its settings are put back).
+  fakes::FuzzTarget t;
+  t.phone_ip = dut.address();
+  t.phone_port = lab_.profile.sipPort({});
+  t.local_ip = addr.lab_ip;
+  std::string why;
+  try {
+    fakes::SipFuzzer probe(t);
+    if (!probe.probe(2)) {
+      why = sc_.id + " left the phone silent: it answered no SIP OPTIONS from " + addr.lab_ip +
+            " to " + t.phone_ip + ":" + std::to_string(t.phone_port) + " within 2 s";
+    }
+  } catch (const std::exception& e) {
+    why = "the phone could not be probed over SIP after " + sc_.id + ": " + e.what();
+  }
+  log_.emit("harness", "harness.health",
+            {{"sip", why.empty() ? "answered" : "silent"}, {"to", t.phone_ip}},
+            why.empty() ? "after the scenario: the phone answers status.xml and a SIP OPTIONS "
+                          "(the next scenario of its configuration may keep it running)"
+                        : "after the scenario: " + why);
+  return why;
+}
+
+std::string ScenarioRun::freshBootReason() const {
+  if (!lab_.physical()) return "the emulator starts with each scenario";
+  if (opts_.fresh_boot_each) return "every scenario boots the phone (--fresh-boot-each)";
+  if (group_.empty()) {
+    auto need = scenario::startNeed(sc_);
+    return need.boot ? "the scenario watches the boot: " + need.why
+                     : "no other scenario of the run has its network configuration";
+  }
+  if (strategy_.lastGroup() != group_) {
+    return "the first scenario of its network configuration (" + group_ + ")";
+  }
+  return strategy_.refusal();
 }
 
 // configure via: profile: the flat profile is served for this step only, over HTTP from the
@@ -154,8 +205,13 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   lab::AddressClaimer claimer(seg.labNs(), seg.labIf(), seg.hostIf(), seg.hostMac(), log_);
   claimer_ = &claimer;
 
+  // A planned run may keep the phone running from the scenario before (same network
+  // configuration): its Kea starts with the leases the one before left, so the phone's renewal
+  // finds its lease known.
+  const bool may_keep = strategy_.mayKeep(group_);
   LabFakes fakes(
-      sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence);
+      sc_, seg, [this](const std::string& s) { return expand(s); }, log_, dir_, res_.evidence,
+      strategy_.leasesFor(group_));
   fakes_ = &fakes;
 
   dut::DutEnv env;
@@ -185,9 +241,37 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   for (const auto& [name, path] : dut.power().evidence()) {
     res_.evidence[name] = fs::relative(path, fs::path(dir_).parent_path()).string();
   }
-  strategy_.powerOn(dut);
+  // Which boot the scenario runs on: the one the phone was kept running on, if it still answers,
+  // or a fresh one (power on; a bench phone: the lab file's power driver restarts it).
+  std::string fresh_why;
+  if (may_keep) {
+    // Checked when the scenario before ended (phoneLeftUsable); its admin interface again now.
+    auto alive = strategy_.waitReady(dut, deadlineIn(10), /*booting=*/false);
+    if (!alive.ok) {
+      fresh_why = "the phone kept running since " + strategy_.bootedBy() +
+                  " did not answer its admin interface: " + alive.why;
+    }
+  } else {
+    fresh_why = freshBootReason();
+  }
+  const bool kept = may_keep && fresh_why.empty();
+  if (!kept) strategy_.countBoot(sc_.id);
+  res_.boot = {{"number", std::to_string(strategy_.boot())},
+               {"fresh", kept ? "no" : "yes"},
+               {kept ? "since" : "why", kept ? strategy_.bootedBy() : fresh_why}};
+  log_.emit("harness", "harness.boot",
+            {{"boot", std::to_string(strategy_.boot())},
+             {"fresh", kept ? "no" : "yes"},
+             {"why", fresh_why},
+             {"since", strategy_.bootedBy()}},
+            kept ? "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
+                       strategy_.bootedBy() + " (same network configuration, it answered)"
+                 : "boot " + std::to_string(strategy_.boot()) + ": a fresh boot: " + fresh_why);
+  const double boot_start = log_.now();
+  if (!kept) strategy_.powerOn(dut);
 
-  auto ready = strategy_.waitReady(dut, deadlineIn(lab_.boot_timeout));
+  auto ready = kept ? dut::DutResult{} : strategy_.waitReady(dut, deadlineIn(lab_.boot_timeout));
+  if (!kept && ready.ok) res_.boot["seconds"] = formatNumber(log_.now() - boot_start);
   if (!ready.ok) {
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
           "precondition not met: the phone did not come up: " + ready.why);
@@ -236,6 +320,10 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     }
   }
   current_step_ = "teardown";
+  bool setup_failed = !ready.ok;
+  for (const auto& c : res_.checks) {
+    if (c.name.starts_with("setup:")) setup_failed = true;
+  }
   {
     // A bench phone outlives the scenario: put back what the scenario configured, and remember
     // where the phone is for the next one (power: web reboots it there).
@@ -245,6 +333,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
             "could not put back the settings the scenario changed on the phone (later scenarios "
             "may see them): " +
                 r.why);
+    }
+    // What the next scenario of the group may keep (the runner adds the verdict).
+    keep_refusal_.clear();
+    if (setup_failed) keep_refusal_ = "the setup of " + sc_.id + " failed";
+    if (!r.ok) keep_refusal_ = sc_.id + " could not put back its settings";
+    if (log_.cancelled()) keep_refusal_ = sc_.id + " was cut short";
+    if (keep_refusal_.empty() && !group_.empty()) keep_refusal_ = phoneLeftUsable(dut, addr);
+    if (auto* kea = fakes.kea(); kea && !group_.empty()) {
+      std::ifstream in(kea->leasesPath());
+      kea_leases_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
   }
   // A device process that ended by itself is evidence, never a verdict: a real phone's crash is

@@ -84,12 +84,25 @@ class ScenarioRun {
  public:
   /// strategy: the lane's DUT strategy (it brings the DUT up and keeps a bench phone's state
   /// across the lane's scenarios).
+  /// group: the configuration the run's plan lets it share a boot in ("" = a boot of its own).
   ScenarioRun(const Scenario& sc, const dut::LabFile& lab, const RunOptions& opts, EventLog& log,
-              ScenarioResult& res, const std::string& dir, dut::DutStrategy& strategy)
-      : sc_(sc), lab_(lab), opts_(opts), log_(log), res_(res), dir_(dir), strategy_(strategy) {}
+              ScenarioResult& res, const std::string& dir, dut::DutStrategy& strategy,
+              std::string group = "")
+      : sc_(sc),
+        lab_(lab),
+        opts_(opts),
+        log_(log),
+        res_(res),
+        dir_(dir),
+        strategy_(strategy),
+        group_(std::move(group)) {}
 
   void execute(int lane, std::map<std::string, std::string>& identity);
   std::string currentStep() const { return current_step_; }
+  /// After execute: may the next scenario of its group keep the phone as this one left it
+  /// ("" = yes; else why not), and its Kea's lease file.
+  const std::string& keepRefusal() const { return keep_refusal_; }
+  const std::string& keaLeases() const { return kea_leases_; }
 
  private:
   void runSteps(dut::Dut& dut);
@@ -110,6 +123,11 @@ class ScenarioRun {
   dut::DutResult configureByProfile(const std::map<std::string, std::string>& settings,
                                     dut::Dut& dut);
   std::string sweepForPhone(const lab::SegmentAddressing& addr);
+  /// A planned run, after the scenario: may the next one keep the phone? It must answer its
+  /// status.xml with no call up, and a SIP OPTIONS from the lab side. "" if so, else why not.
+  std::string phoneLeftUsable(dut::Dut& dut, const lab::SegmentAddressing& addr);
+  /// Why this scenario boots the phone (a fresh boot) rather than keep it running.
+  std::string freshBootReason() const;
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;
@@ -132,6 +150,9 @@ class ScenarioRun {
   ScenarioResult& res_;
   std::string dir_;
   dut::DutStrategy& strategy_;
+  std::string group_;
+  std::string keep_refusal_ = "it did not run";
+  std::string kea_leases_;
   std::map<std::string, std::string> vars_;
   std::map<std::string, double> step_starts_;
   std::string current_step_ = "setup";

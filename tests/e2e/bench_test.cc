@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "base/core/event.h"
 #include "base/lab/netns.h"
@@ -136,15 +137,31 @@ TEST_P(BenchShard, ScenariosPassAgainstAPhoneOnTheWire) {
                   .find("settings put back: connection_type=DHCP"),
               std::string::npos);
   }
-  // Every scenario after the shard's first restarted the phone through its web UI, where the one
-  // before left it (the first may find the phone still looking for an address: nowhere to send
-  // the reboot yet).
-  for (size_t i = 1; i < r.results["scenarios"].size(); ++i) {
-    const std::string id = r.results["scenarios"][i].value("id", "");
-    EXPECT_NE(readFile(report + "/" + id + "/events.jsonl").find("power: web: reboot requested"),
-              std::string::npos)
-        << id;
+  // A planned run: a scenario that watches the boot, or the first of its network configuration,
+  // restarted the phone through its web UI, where the one before left it (the shard's first may
+  // find the phone still looking for an address: nowhere to send the reboot yet); the others of
+  // a configuration ran on the boot the one before them was on, and never restarted it.
+  size_t fresh = 0, kept = 0;
+  for (size_t i = 0; i < r.results["scenarios"].size(); ++i) {
+    const auto& s = r.results["scenarios"][i];
+    const std::string id = s.value("id", "");
+    const auto boot = s.value("boot", nlohmann::json::object());
+    const std::string events = readFile(report + "/" + id + "/events.jsonl");
+    EXPECT_NE(events.find("\"harness.boot\""), std::string::npos) << id;
+    if (boot.value("fresh", "") == "yes") {
+      ++fresh;
+      if (i > 0 && boot.value("number", "") != "1") {
+        EXPECT_NE(events.find("power: web: reboot requested"), std::string::npos) << id;
+      }
+    } else {
+      ++kept;
+      EXPECT_EQ(boot.value("fresh", ""), "no") << id << " " << boot.dump();
+      EXPECT_EQ(events.find("power: web: reboot requested"), std::string::npos) << id;
+      EXPECT_FALSE(boot.value("since", "").empty()) << id;
+    }
   }
+  EXPECT_GT(kept, 10u) << "a planned run keeps the phone running between scenarios";
+  EXPECT_GT(fresh, 10u) << "the DHCP scenarios each watch a boot";
   // Every scenario gave the NIC back to the root namespace and removed its own namespace.
   EXPECT_TRUE(wire->nicHome());
   EXPECT_EQ(leftoverNamespaces(), std::vector<std::string>{});
@@ -156,6 +173,96 @@ TEST_P(BenchShard, ScenariosPassAgainstAPhoneOnTheWire) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, BenchShard, ::testing::Values(1, 2));
+
+/// id -> verdict of a report's scenarios.
+std::map<std::string, std::string> verdicts(const RunOutcome& r) {
+  std::map<std::string, std::string> out;
+  if (!r.results.is_object()) return out;
+  for (const auto& s : r.results["scenarios"]) out[s.value("id", "")] = s.value("verdict", "");
+  return out;
+}
+
+// The same verdicts whether the phone boots for every scenario or is kept running between them,
+// on a phone whose faults fail some of them: a failed scenario's phone is not trusted to the next
+// (a fresh boot), the others share one. The conformant phone passes the whole suite both ways
+// (the shards above, planned; the e2e suites, a boot each).
+TEST_F(Bench, PlannedAndFreshBootRunsGiveTheSameVerdicts) {
+  rig("q", "bench-planned", "198.18.238.0/24");
+  auto phone = startBenchPhone(*wire, dir, kPhoneMac, "FCH2300PHLB",
+                               {"ignore-restricted-domains", "tls-accept-any-cert"});
+  const std::vector<std::string> paths = {
+      "scenarios/sip/sip-rad-allow.yaml", "scenarios/sip/sip-rad-block.yaml",
+      "scenarios/tls/sec-tls-cert-untrusted-ca.yaml", "scenarios/tls/sip-tls-signalling.yaml"};
+  auto planned = run(lab_file, dir + "/planned", paths);
+  std::vector<std::string> fresh_args = {"run",      "--lab",        lab_file,
+                                         "--report", dir + "/fresh", "--fresh-boot-each"};
+  fresh_args.insert(fresh_args.end(), paths.begin(), paths.end());
+  auto fresh = phonelab(fresh_args, dir + "/fresh");
+  const auto p = verdicts(planned), f = verdicts(fresh);
+  ASSERT_EQ(p.size(), 4u) << planned.output;
+  EXPECT_EQ(p, f) << planned.output << "\n" << fresh.output;
+  // The faults are caught both ways.
+  EXPECT_EQ(p.at("sip-rad-block"), "fail");
+  EXPECT_EQ(p.at("sec-tls-cert-untrusted-ca"), "fail");
+  EXPECT_EQ(p.at("sip-rad-allow"), "pass");
+  EXPECT_EQ(p.at("sip-tls-signalling"), "pass");
+  auto bootOf = [](const RunOutcome& r, const std::string& id) {
+    const auto* s = scenario(r, id);
+    return s ? s->value("boot", nlohmann::json::object()) : nlohmann::json::object();
+  };
+  // Planned: sip-rad-allow boots, sip-rad-block runs on its boot and fails, so the next boots
+  // afresh, and the last runs on that boot. Fresh: every scenario a boot of its own.
+  EXPECT_EQ(bootOf(planned, "sip-rad-allow").value("fresh", ""), "yes");
+  EXPECT_EQ(bootOf(planned, "sip-rad-block").value("fresh", ""), "no");
+  EXPECT_EQ(bootOf(planned, "sip-rad-block").value("since", ""), "sip-rad-allow");
+  EXPECT_EQ(bootOf(planned, "sec-tls-cert-untrusted-ca").value("fresh", ""), "yes");
+  EXPECT_NE(bootOf(planned, "sec-tls-cert-untrusted-ca").value("why", "").find("did not pass"),
+            std::string::npos)
+      << bootOf(planned, "sec-tls-cert-untrusted-ca").dump();
+  for (const auto& [id, v] : f) EXPECT_EQ(bootOf(fresh, id).value("fresh", ""), "yes") << id;
+  EXPECT_TRUE(phone->running());
+  phone->stop();
+}
+
+// A scenario that leaves the phone wedged cannot change the next one's verdict: a firmware whose
+// SIP task hangs on a long header (SIP silent for good, the web UI still up) passes a scenario
+// that sends one and looks no further; the next scenario, of the same network configuration,
+// is not given the phone as the wedge left it (the harness found SIP silent when that one
+// ended): it boots the phone afresh, and passes.
+TEST_F(Bench, AWedgedPhoneIsBootedAfreshAndTheNextScenarioPasses) {
+  rig("w", "bench-wedge", "198.18.236.0/24");
+  auto phone = startBenchPhone(*wire, dir, kPhoneMac, "FCH2300PHLB", {"hang-on-long-header"});
+  const std::string wedge = dir + "/wedge.yaml";
+  std::ofstream(wedge) << "id: wedge-long-header\ntitle: a long header, nothing checked after it\n"
+                          "requirements: [SEC-SIP-ROBUST]\n"
+                          "fakes:\n  dhcp: {options: [{option: domain-name-servers, value: "
+                          "\"${svc.dns}\"}]}\n  hostile_sip: {}\n"
+                          "steps:\n"
+                          "  - name: long-header\n"
+                          "    act: {sip_send: {method: OPTIONS, headers: [\"X-Long: "
+                       << std::string(5000, 'a')
+                       << "\"], within: 500ms}}\n"
+                          "  - name: sent\n"
+                          "    expect: {event: hostile.sent, where: {method: OPTIONS}, since: "
+                          "long-header, within: 1s}\n";
+  auto r = run(lab_file, report, {wedge, "scenarios/sip/sip-rad-allow.yaml"});
+  ASSERT_TRUE(r.results.is_object()) << r.output;
+  const auto v = verdicts(r);
+  EXPECT_EQ(v.at("wedge-long-header"), "pass") << r.output;
+  EXPECT_EQ(v.at("sip-rad-allow"), "pass") << r.output;
+  EXPECT_NE(readFile(dir + "/phone-emulator.log").find("fault hang-on-long-header"),
+            std::string::npos);
+  const auto* next = scenario(r, "sip-rad-allow");
+  ASSERT_NE(next, nullptr);
+  const auto boot = next->value("boot", nlohmann::json::object());
+  EXPECT_EQ(boot.value("fresh", ""), "yes") << boot.dump();
+  EXPECT_NE(
+      boot.value("why", "").find("wedge-long-header left the phone silent: it answered no SIP "
+                                 "OPTIONS"),
+      std::string::npos)
+      << boot.dump();
+  phone->stop();
+}
 
 TEST_F(Bench, ASecondDhcpServerOnTheWireRefusesTheRun) {
   rig("b", "bench-preflight", "198.18.245.0/24");

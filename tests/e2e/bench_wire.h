@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/lab/netns.h"
 #include "base/lab/process.h"
@@ -58,9 +59,11 @@ struct BenchWire {
 
 /// phone-emulator started in the wire's namespace as "the phone" (an 8832 with this MAC and
 /// serial; its flash in <dir>/phone, its log <dir>/phone-emulator.log). phonelab never starts it.
+/// `faults`: emulator faults the phone's firmware has (--fault each).
 inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const std::string& dir,
                                                      const std::string& mac,
-                                                     const std::string& serial) {
+                                                     const std::string& serial,
+                                                     const std::vector<std::string>& faults = {}) {
   // A phone comes with a certificate of its own from its factory (presented when a TLS server
   // asks for one): here from a manufacturer CA the test makes, which the lab knows nothing of.
   const auto factory = fakes::pki::makePki(dir + "/factory", dir + "/factory-keys", {});
@@ -84,6 +87,10 @@ inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const s
                serial,
                "--boot-delay",
                "0.3"};
+  for (const auto& f : faults) {
+    spec.argv.push_back("--fault");
+    spec.argv.push_back(f);
+  }
   spec.netns = w.ns;
   spec.log_path = dir + "/phone-emulator.log";
   return std::make_unique<lab::Process>(spec);

@@ -1,0 +1,70 @@
+#include "harness/runner/plan.h"
+
+#include <map>
+
+namespace phonelab::runner {
+
+std::string dhcpConfigKey(const scenario::Scenario& sc) {
+  const auto& d = sc.fakes.dhcp;
+  if (!d.enabled) return "";
+  std::string key = "pool " + d.pool_from + "-" + d.pool_to + "; lease " + std::to_string(d.lease) +
+                    "; /" + std::to_string(d.prefix_len) + (d.send_timers ? "" : "; no timers");
+  for (const auto& o : d.options) {
+    key += "; " + o.option + "=" + o.value + (o.always_send ? " (always)" : "");
+  }
+  return key;
+}
+
+double scenarioFloor(const scenario::Scenario& sc, double boot_timeout) {
+  double floor = 0;
+  for (const auto& step : sc.steps) {
+    if (const auto* n = std::get_if<scenario::ExpectNoneStep>(&step.body)) {
+      floor += n->spec.within + n->spec.within_boots * boot_timeout;
+    }
+  }
+  return floor;
+}
+
+RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::LabFile& lab,
+                bool fresh_boot_each) {
+  RunPlan plan;
+  // Only a phone that outlives a scenario can be kept running for the next one.
+  const bool share = !fresh_boot_each && lab.physical() != nullptr;
+  std::vector<PlannedScenario> boots;
+  std::vector<std::string> group_order;
+  std::map<std::string, std::vector<PlannedScenario>> groups;
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    PlannedScenario p;
+    p.index = i;
+    p.need = scenario::startNeed(scenarios[i]);
+    if (!share || p.need.boot) {
+      plan.order.push_back(p);  // placeholder order, fixed below when sharing
+      boots.push_back(p);
+      continue;
+    }
+    // A running phone keeps what its boot's DHCP offer gave it (address, DNS, NTP, provisioning
+    // server): it shares a boot only with scenarios that offer the same.
+    p.group = "dhcp: " + dhcpConfigKey(scenarios[i]);
+    if (!groups.count(p.group)) group_order.push_back(p.group);
+    groups[p.group].push_back(p);
+  }
+  if (!share) {
+    plan.boots = plan.order.size();
+    return plan;
+  }
+  // The groups first, each in the suite's order, then the scenarios that watch a boot.
+  plan.order.clear();
+  for (const auto& g : group_order) {
+    if (groups[g].size() == 1) groups[g].front().group.clear();  // nothing to share
+    for (auto& p : groups[g]) plan.order.push_back(p);
+    ++plan.boots;
+    plan.shared = plan.shared || groups[g].size() > 1;
+  }
+  for (auto& p : boots) {
+    plan.order.push_back(p);
+    ++plan.boots;
+  }
+  return plan;
+}
+
+}  // namespace phonelab::runner
