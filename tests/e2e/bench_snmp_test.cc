@@ -225,7 +225,8 @@ TEST(BenchSnmp, APoePortSwitchedOffAndOnPowerCyclesThePhone) {
   const std::string lab_file = writeSnmpLab(dir, wire, "198.18.247.0/24", sw.host(), "lab-write");
   const std::string report = dir + "/report";
   // web-config: the power-on of a scenario's setup; power-cycle: the power_cycle action mid-way.
-  auto r = phonelab({"run", "--lab", lab_file, "--report", report,
+  // A boot each (a planned run would keep the phone running for the second: same configuration).
+  auto r = phonelab({"run", "--lab", lab_file, "--report", report, "--fresh-boot-each",
                      "scenarios/network/web-config.yaml", "fixtures/e2e/power-cycle.yaml"},
                     report);
   EXPECT_EQ(r.exit_code, 0) << r.output << "\n" << readFile(dir + "/phone-emulator.log");
