@@ -430,7 +430,17 @@ std::string scenarioSection(const ScenarioResult& s, const std::set<std::string>
   out += "<dt>Requirements</dt><dd>" + (reqs.empty() ? "-" : reqs) + "</dd>\n";
   out += "<dt>Tags</dt><dd>" + (tags.empty() ? "-" : tags) + "</dd>\n";
   out += "<dt>Started</dt><dd>" + e(s.started_at) + "</dd>\n";
-  out += "<dt>Duration</dt><dd>" + seconds(s.duration) + "</dd>\n</dl>\n";
+  out += "<dt>Duration</dt><dd>" + seconds(s.duration) + "</dd>\n";
+  if (auto n = s.boot.find("number"); n != s.boot.end()) {
+    // Which boot of the phone it ran on: a fresh one and why, or kept running since a scenario.
+    const auto fresh = s.boot.find("fresh");
+    const auto why = s.boot.find(fresh != s.boot.end() && fresh->second == "no" ? "since" : "why");
+    const bool kept = fresh != s.boot.end() && fresh->second == "no";
+    out += "<dt>Boot</dt><dd>" + e(n->second) +
+           (kept ? ": kept running since " : ": a fresh boot: ") +
+           (why != s.boot.end() ? e(why->second) : std::string("-")) + "</dd>\n";
+  }
+  out += "</dl>\n";
   if (!s.error.empty()) {
     out += "<p class=\"harness-error\">Harness: " + e(s.error) + "</p>\n";
   }

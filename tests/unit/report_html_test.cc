@@ -109,6 +109,23 @@ TEST(ReportHtml, ScenarioSectionsStepsChecksEvidenceEscaped) {
   EXPECT_NE(h.find("<section class=\"scenario\" id=\"audio-wideband\">"), std::string::npos);
 }
 
+TEST(ReportHtml, EachScenarioSaysWhichBootOfThePhoneItRanOn) {
+  RunResults r = reportSampleResults();
+  ASSERT_GE(r.scenarios.size(), 2u);
+  r.scenarios[0].boot = {{"number", "1"}, {"fresh", "yes"}, {"why", "the first <of> its kind"}};
+  r.scenarios[1].boot = {{"number", "1"}, {"fresh", "no"}, {"since", r.scenarios[0].id}};
+  const std::string h = toHtmlText(r);
+  EXPECT_NE(h.find("<dt>Boot</dt><dd>1: a fresh boot: the first &lt;of&gt; its kind</dd>"),
+            std::string::npos)
+      << h;
+  EXPECT_NE(h.find("<dt>Boot</dt><dd>1: kept running since " + r.scenarios[0].id + "</dd>"),
+            std::string::npos);
+  // A report from before (no boot recorded) shows none.
+  r.scenarios[0].boot.clear();
+  r.scenarios[1].boot.clear();
+  EXPECT_EQ(toHtmlText(r).find("<dt>Boot</dt>"), std::string::npos);
+}
+
 TEST(ReportHtml, IncompleteRunIsFlagged) {
   auto r = reportSampleResults();
   r.run.complete = false;

@@ -84,6 +84,7 @@ void expectSame(const RunResults& a, const RunResults& b) {
     ASSERT_EQ(x.checks.size(), y.checks.size());
     for (size_t k = 0; k < x.checks.size(); ++k) expectSame(x.checks[k], y.checks[k]);
     EXPECT_EQ(x.evidence, y.evidence);
+    EXPECT_EQ(x.boot, y.boot);
     EXPECT_EQ(x.error, y.error);
   }
   ASSERT_EQ(a.catalog.size(), b.catalog.size());

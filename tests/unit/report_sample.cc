@@ -76,6 +76,7 @@ RunResults reportSampleResults() {
       {"setup", Verdict::Pass, "", 0, "", {}},
   };
   fail.evidence = {{"capture", "sip-auth-invite/capture.pcap"}, {"log:kamailio", "sip/k a.log"}};
+  fail.boot = {{"number", "2"}, {"fresh", "no"}, {"since", "net-conn-static"}};
   r.scenarios.push_back(fail);
 
   ScenarioResult err;
