@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -13,7 +14,8 @@ const std::string kSrc = PHONELAB_SOURCE_DIR;
 
 /// A bench lab file with `power` (manual, web) and reset: factory.
 LabFile benchLab(const std::string& power) {
-  const std::string path = ::testing::TempDir() + "/lab-bench-" + power + ".yaml";
+  const std::string path =
+      ::testing::TempDir() + "/lab-bench-" + std::to_string(::getpid()) + "-" + power + ".yaml";
   std::ofstream(path) << "lab: {name: b, segment: interface, interface: enp3s0,\n"
                          "      subnet: 198.18.7.0/24, isolated: true}\n"
                          "dut:\n  driver: physical\n  profile: "

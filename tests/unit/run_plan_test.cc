@@ -2,6 +2,7 @@
 // a declaration against the steps, and the run's plan: which scenarios share a boot.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,9 @@ namespace {
 const std::string kSrc = PHONELAB_SOURCE_DIR;
 
 std::string writeTemp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/run-plan-" + name;
+  // ctest runs each test as a process of its own, side by side: a file of this process's own.
+  const std::string path =
+      ::testing::TempDir() + "/run-plan-" + std::to_string(::getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
 }
