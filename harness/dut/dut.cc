@@ -352,8 +352,19 @@ DutResult Dut::restoreSettings(Deadline deadline) {
   if (!masked.empty()) summary += "; not put back (the phone masks it): " + join(masked, ", ");
   env_.log->emit("dut", "dut.restore", back, "end of scenario: settings put back:" + summary);
   auto r = submit(back, deadline);
-  if (!r.ok) return r;
+  if (!r.ok) {
+    unrestored_ = std::move(back);
+    return r;
+  }
   return fetchStatus(deadline);
+}
+
+DutResult Dut::putBack(const std::map<std::string, std::string>& settings, Deadline deadline) {
+  std::string summary;
+  for (const auto& [k, v] : settings) summary += " " + k + "=" + v;
+  env_.log->emit("dut", "dut.restore", settings,
+                 "before the scenario: settings the scenario before could not put back:" + summary);
+  return submit(settings, deadline);
 }
 
 std::optional<std::map<std::string, std::string>> Dut::readConfig(Deadline deadline,

@@ -50,6 +50,11 @@ class Dut {
   /// driver: physical: sets back, through the web UI, the values the settings this scenario
   /// configured had before (read from cfg.xml before the first change). Nothing to do otherwise.
   DutResult restoreSettings(Deadline deadline);
+  /// What a failed restoreSettings could not put back (abstract name -> value), else empty.
+  const std::map<std::string, std::string>& unrestored() const { return unrestored_; }
+  /// Puts back what the scenario before could not (its unrestored()), through the web UI, before
+  /// this scenario configures anything. Emits dut.restore.
+  DutResult putBack(const std::map<std::string, std::string>& settings, Deadline deadline);
   /// Sets every setting with a factory value in the device profile back to it, through the web
   /// UI, where cfg.xml shows another value (the phone restarts if one of them needs it); verified
   /// like configure. Emits dut.reset {changed, settings}. Not put back at the end of a scenario.
@@ -137,6 +142,7 @@ class Dut {
   std::map<std::string, std::string> identity_;
   /// driver: physical: setting name -> its firmware value before this scenario changed it.
   std::map<std::string, std::string> originals_;
+  std::map<std::string, std::string> unrestored_;
   /// driver: physical: settings whose value the phone masked when it was noted (not put back).
   std::vector<std::string> masked_originals_;
 };

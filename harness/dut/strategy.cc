@@ -40,7 +40,18 @@ DutResult DutStrategy::teardown(Dut& dut, Deadline deadline) {
   state_ = State::off;
   if (!lab_.physical()) return {};
   auto r = dut.restoreSettings(deadline);
+  if (!r.ok) {
+    // Left as they are, they would be the next scenario's "before" values, and every later one's.
+    for (const auto& [k, v] : dut.unrestored()) pending_restore_.try_emplace(k, v);
+  }
   if (!dut.address().empty()) phone_ip_ = dut.address();
+  return r;
+}
+
+std::optional<DutResult> DutStrategy::restorePending(Dut& dut, Deadline deadline) {
+  if (pending_restore_.empty()) return std::nullopt;
+  auto r = dut.putBack(pending_restore_, deadline);
+  if (r.ok) pending_restore_.clear();
   return r;
 }
 

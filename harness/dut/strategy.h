@@ -36,8 +36,12 @@ class DutStrategy {
   DutResult configure(Dut& dut, const std::map<std::string, std::string>& settings,
                       Deadline deadline);
   /// -> off: a bench phone outlives the scenario: what the scenario configured is put back and
-  /// where the phone is is remembered for the next one. Nothing to do for a process.
+  /// where the phone is is remembered for the next one (and what could not be put back: the next
+  /// scenario puts it back first, restorePending). Nothing to do for a process.
   DutResult teardown(Dut& dut, Deadline deadline);
+  /// Before a scenario configures the phone: what the scenario before could not put back (its
+  /// restore failed, it timed out), put back now. nullopt when nothing is pending.
+  std::optional<DutResult> restorePending(Dut& dut, Deadline deadline);
 
   State state() const { return state_; }
 
@@ -77,6 +81,7 @@ class DutStrategy {
   State state_ = State::off;
   std::string phone_ip_;
   bool reset_done_ = false;
+  std::map<std::string, std::string> pending_restore_;
   int boots_ = 0;
   std::string booted_by_;
   std::string group_;

@@ -291,6 +291,16 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
       check("setup: factory reset", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
             "precondition not met: could not set the phone back to its factory values: " + r->why);
     }
+    // What the scenario before could not put back (a restore that failed or timed out) is put
+    // back before anything of this one, or every later scenario would start from it.
+    if (auto r = strategy_.restorePending(dut, deadlineIn(lab_.boot_timeout + 10));
+        r && !r->ok && !reset_failed) {
+      reset_failed = true;
+      check("setup: put back settings", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
+            "precondition not met: could not put back the settings the scenario before left on "
+            "the phone: " +
+                r->why);
+    }
     // A scenario with an answered call has the profile's auto-answer setting on.
     std::string answer_setting;
     const auto settings = setupSettings(sc_, lab_.profile, expander(), answer_setting);

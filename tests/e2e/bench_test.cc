@@ -383,6 +383,67 @@ TEST_F(Bench, ResetFactoryGivesAKnownStart) {
   phone->stop();
 }
 
+// A scenario that cannot put back what it configured (here the phone is gone when it ends: the
+// test switches it off mid-scenario, and the scenario runs into its timeout) leaves it on the
+// phone, where a fresh boot does not clear it: the next scenario puts it back before anything
+// else, or it and every later one would start from it.
+TEST_F(Bench, SettingsAScenarioCouldNotPutBackArePutBackBeforeTheNext) {
+  rig("r", "bench-put-back", "198.18.234.0/24");
+  std::string lab_text = readFile(lab_file);
+  lab_text.replace(lab_text.find("boot_timeout: 100s"), 18, "boot_timeout: 20s");
+  writeFile(lab_file, lab_text);
+  auto phone = startPhone(*wire, dir);
+  const std::string cut = dir + "/cut-short.yaml", clean = dir + "/starts-clean.yaml";
+  writeFile(cut,
+            "id: cut-short\ntitle: a setting changed, then the phone is gone\n"
+            "requirements: [WEB-CONFIG]\ntimeout: 5s\nfakes: {dhcp: {}}\n"
+            "dut: {settings: {station_name: left-behind}}\n"
+            "steps:\n  - name: outlive\n    expect_none: {event: hostile.sent, within: 60s}\n");
+  writeFile(clean,
+            "id: starts-clean\ntitle: the phone as the run found it\nrequirements: [WEB-CONFIG]\n"
+            "fakes: {dhcp: {}}\nsteps:\n  - name: read\n    act: fetch_config\n"
+            "  - name: original-name\n    expect: {event: dut.config, where: {Station_Name: {ne: "
+            "left-behind}}, since: read, within: 2s}\n");
+  lab::ProcessSpec spec;
+  spec.name = "phonelab";
+  spec.argv = {kBin + "/phonelab", "run", "--lab", lab_file, "--report", report, cut, clean};
+  spec.cwd = kSrc;
+  spec.env["CI"] = "true";
+  spec.log_path = dir + "/phonelab.log";
+  lab::Process run(spec);
+  // The phone is switched off once the setting is on it, and on again once the first scenario
+  // has ended (its report written).
+  bool off = false, on_again = false;
+  const Deadline deadline = Deadline::in(Seconds(240));
+  std::optional<int> status;
+  while (!(status = run.wait(Deadline::in(Seconds(0.1)))) && !deadline.expired()) {
+    if (!off &&
+        readFile(report + "/cut-short/events.jsonl").find("\"dut.verify\"") != std::string::npos) {
+      phone->stop();
+      off = true;
+    }
+    if (off && !on_again &&
+        readFile(report + "/results.json").find("\"cut-short\"") != std::string::npos) {
+      phone = startPhone(*wire, dir);
+      on_again = true;
+    }
+  }
+  ASSERT_TRUE(status) << "phonelab did not finish: " << readFile(spec.log_path);
+  ASSERT_TRUE(off && on_again) << readFile(spec.log_path);
+  std::ifstream in(report + "/results.json");
+  auto results = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(results.is_object()) << readFile(spec.log_path);
+  std::map<std::string, std::string> v;
+  for (const auto& sc : results["scenarios"]) v[sc.value("id", "")] = sc.value("verdict", "");
+  EXPECT_EQ(v["cut-short"], "error") << readFile(spec.log_path);
+  EXPECT_EQ(v["starts-clean"], "pass") << readFile(spec.log_path);
+  EXPECT_NE(readFile(report + "/starts-clean/events.jsonl")
+                .find("settings the scenario before could not put back: station_name="),
+            std::string::npos)
+      << readFile(report + "/starts-clean/events.jsonl");
+  phone->stop();
+}
+
 // power: manual: phonelab prints a prompt on the console and waits for the phone's DHCP DISCOVER.
 // The test plays the operator: each prompt in phonelab's output, it switches the phone off and on
 // (stops phone-emulator and starts it again). A planned run asks once for the two scenarios (they
