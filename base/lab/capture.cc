@@ -97,11 +97,18 @@ struct Capture::Impl {
         break;
       }
       if (fds[1].revents != 0) break;
-      if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+      if (fds[0].revents & (POLLHUP | POLLNVAL)) {
         dispatch();  // collect what is left; reports the error
         break;
       }
       if (!dispatch()) break;
+      if (fds[0].revents & POLLERR) {
+        // A socket error libpcap has read and cleared: ENETDOWN when the interface is taken down
+        // (a planned bench run takes its NIC down for the phone to see its link go). The capture
+        // goes on when it is up again; a short pause keeps a repeated error from spinning.
+        pollfd wake = {wake_fd, POLLIN, 0};
+        if (::poll(&wake, 1, 50) > 0) break;
+      }
     }
     dispatch();  // anything that arrived before the stop request
     pcap_dump_flush(dumper);

@@ -554,7 +554,17 @@ struct RogueDhcpServer::Impl {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 || (p[1].revents & POLLIN)) return;
       if (!(p[0].revents & POLLIN)) {
-        if (p[0].revents & (POLLERR | POLLNVAL)) return;
+        if (p[0].revents & POLLNVAL) return;
+        if (p[0].revents & POLLERR) {
+          // Reading the socket's error clears it. ENETDOWN: the interface went down (a planned
+          // bench run takes its NIC down for the phone to see its link go); the server answers
+          // again once it is up. A short pause keeps a repeated error from spinning.
+          int err = 0;
+          socklen_t elen = sizeof err;
+          if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != ENETDOWN) return;
+          pollfd stop = {thread.stopFd(), POLLIN, 0};
+          if (::poll(&stop, 1, 50) > 0) return;
+        }
         continue;
       }
       sockaddr_ll from{};
