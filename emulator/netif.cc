@@ -70,6 +70,16 @@ void NetIf::setUp(bool up) {
   ioctlOrThrow(SIOCSIFFLAGS, &r, "SIOCSIFFLAGS");
 }
 
+bool NetIf::hasCarrier() const noexcept {
+  try {
+    ifreq r = makeReq(name_);
+    ioctlOrThrow(SIOCGIFFLAGS, &r, "SIOCGIFFLAGS");
+    return (r.ifr_flags & IFF_UP) != 0 && (r.ifr_flags & IFF_RUNNING) != 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 void NetIf::setMac(const Mac& mac) {
   setUp(false);
   ifreq r = makeReq(name_);

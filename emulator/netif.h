@@ -19,6 +19,8 @@ class NetIf {
   int index() const;
 
   void setUp(bool up);
+  /// The link as the PHY reports it: up (IFF_UP) and with carrier (IFF_RUNNING). Never throws.
+  bool hasCarrier() const noexcept;
   /// Link down, set the hardware address, link up.
   void setMac(const Mac& mac);
   Mac mac() const;

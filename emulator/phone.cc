@@ -38,6 +38,11 @@ using std::chrono::steady_clock;
 /// watchdog bites after its timeout has passed without a kick from the firmware, seconds on
 /// embedded boards.
 constexpr double kWatchdogSeconds = 2.0;
+// How often the firmware looks at its link, and how long the link must be gone before the
+// network stops (a PHY's link-change debounce: a blip, an interface moved between namespaces on
+// the lab side, is not a link loss).
+constexpr auto kLinkPoll = std::chrono::milliseconds(200);
+constexpr auto kLinkDebounce = std::chrono::seconds(2);
 
 struct Phone::Impl : PhoneControl {
   PhoneOptions opt;
@@ -46,6 +51,9 @@ struct Phone::Impl : PhoneControl {
   asio::signal_set answer_key{io, SIGUSR1};  // a person presses the answer key (README)
   asio::steady_timer boot_timer{io};
   asio::steady_timer watchdog_timer{io};  // a crash: the hardware watchdog's restart
+  asio::steady_timer link_timer{io};      // the PHY's link state, looked at every kLinkPoll
+  bool link_lost = false;                 // the link went down while the phone was up
+  std::optional<steady_clock::time_point> link_gone;  // no carrier since (not yet a loss)
   NetIf netif;
   ConfigStore cfg;
   int boot_count = 0;
@@ -168,6 +176,41 @@ struct Phone::Impl : PhoneControl {
     // The firmware takes its boot time at power-on as on every restart: nothing is sent or
     // answered before it has booted.
     bootAfterDelay("power on: booting, ready in ", opt.boot_delay);
+    watchLink();
+  }
+
+  /// The link as the phone sees it (cable out, switch port down): when it goes while the phone
+  /// is up (for 2 s: shorter blips are ignored), the network stops (DHCP, web, SIP,
+  /// services; the address is given up); when it comes
+  /// back, the network starts afresh as after a boot (DHCP from INIT, DISCOVER), without a
+  /// reboot: the configuration stays, the uptime goes on. The device profiles state this as the
+  /// phone's behaviour (expect.link_restored, not documented by the vendor).
+  void watchLink() {
+    link_timer.expires_after(kLinkPoll);
+    link_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || shutting_down) return;
+      // Not up: before the first boot, while restarting (its own link is down), crashed.
+      if (boot_count > 0 && !rebooting && !crashed) {
+        const bool carrier = netif.hasCarrier();
+        if (carrier) {
+          link_gone.reset();
+        } else if (!link_gone) {
+          link_gone = steady_clock::now();
+        }
+        if (!carrier && !link_lost && steady_clock::now() - *link_gone >= kLinkDebounce) {
+          link_lost = true;
+          logLine("net: link down on " + opt.iface +
+                  ": the network stops (DHCP, web, SIP, services), the address is given up");
+          teardown();
+        } else if (carrier && link_lost) {
+          link_lost = false;
+          logLine("net: link up again on " + opt.iface +
+                  ": the network starts afresh, DHCP from INIT");
+          startNetwork();
+        }
+      }
+      watchLink();
+    });
   }
 
   /// Waits `delay` (--boot-delay at power-on, --restart-delay at a restart), then boots (unless
@@ -185,11 +228,6 @@ struct Phone::Impl : PhoneControl {
     rebooting = false;
     crashed = false;
     watchdog_timer.cancel();  // a crash's restart that another restart came before
-    cur_lease.reset();
-    ntp_synced = false;
-    prov_source.clear();
-    resync_status.clear();
-    last_resync_reason.clear();
     ++boot_count;
     boot_time = steady_clock::now();
     std::string err;
@@ -209,6 +247,19 @@ struct Phone::Impl : PhoneControl {
     } catch (const Error& e) {
       logLine(std::string("net: ") + e.what());
     }
+    link_lost = false;
+    link_gone.reset();
+    startNetwork();
+  }
+
+  /// The network of a boot, or of a link that came back: what DHCP and the services told the
+  /// phone before is forgotten (status.xml), then a static address or DHCP from INIT.
+  void startNetwork() {
+    cur_lease.reset();
+    ntp_synced = false;
+    prov_source.clear();
+    resync_status.clear();
+    last_resync_reason.clear();
     const std::string& ct = cfg.get("Connection_Type");
     bool use_static = ct == "Static IP";
     if (use_static && opt.faults.has("static-ip-ignored")) {
@@ -386,7 +437,8 @@ struct Phone::Impl : PhoneControl {
     startSip(l.address);
   }
 
-  /// Once per boot, when the phone has an address: the SIP UA on SIP_Port_1_.
+  /// Once per network start (a boot, a link back), when the phone has an address: the SIP UA on
+  /// SIP_Port_1_.
   void startSip(const dhcp::Ip4& ip) {
     if (sip) return;
     SipUaConfig c;
@@ -469,7 +521,7 @@ struct Phone::Impl : PhoneControl {
     sip->start();
   }
 
-  /// Once per boot, at the first ACK: SNTP, provisioning discovery, TR-069 Informs.
+  /// Once per network start, at its first ACK: SNTP, provisioning discovery, TR-069 Informs.
   void startServices(const DhcpLease& l) {
     if (services) return;
     ServicesConfig c;
@@ -657,6 +709,7 @@ struct Phone::Impl : PhoneControl {
     logLine(std::string("shutdown: ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
     boot_timer.cancel();
     watchdog_timer.cancel();
+    link_timer.cancel();
     teardown();
     logLine("shutdown: addresses removed, exiting");
     io.stop();
