@@ -71,23 +71,34 @@ bool isBootEvent(const std::string& pattern) {
   for (const char* kind :
        {"dhcp.discover", "dhcp.offer", "dhcp.request", "dhcp.ack", "dhcp.nak", "tftp.rrq",
         "tftp.done", "acs.inform", "ntp.request", "ntp.reply", "rogue.seen"}) {
-    // "dhcp.*" watches DHCP; "*" and "sip.*" do not count: they watch anything.
-    if (pattern == kind ||
-        (pattern.size() > 2 && pattern.ends_with(".*") &&
-         std::string_view(kind).starts_with(pattern.substr(0, pattern.size() - 1))))
-      return true;
+    // "dhcp.*" watches DHCP; "*" does not count: it watches anything.
+    if (pattern != "*" && globMatch(pattern, kind)) return true;
   }
   return false;
 }
+
+namespace {
+
+/// The event a step waits for, expects or expects not to see; null for an action.
+const EventSpec* specOf(const Step& step) {
+  return std::visit(
+      [](const auto& b) -> const EventSpec* {
+        if constexpr (requires { b.spec; }) {
+          return &b.spec;
+        } else {
+          return nullptr;
+        }
+      },
+      step.body);
+}
+
+}  // namespace
 
 StartNeed derivedStartNeed(const Scenario& sc) {
   bool before_action = true;
   for (const auto& step : sc.steps) {
     if (std::holds_alternative<ActStep>(step.body)) before_action = false;
-    const EventSpec* spec = nullptr;
-    if (auto* w = std::get_if<WaitStep>(&step.body)) spec = &w->spec;
-    if (auto* e = std::get_if<ExpectStep>(&step.body)) spec = &e->spec;
-    if (auto* n = std::get_if<ExpectNoneStep>(&step.body)) spec = &n->spec;
+    const EventSpec* spec = specOf(step);
     if (!spec) continue;
     const bool from_start = spec->since == "scenario" || (spec->since.empty() && before_action);
     if (from_start && isBootEvent(spec->event)) {
@@ -120,11 +131,7 @@ std::vector<std::string> statusFieldsUsed(const Scenario& sc) {
     }
   };
   for (const auto& step : sc.steps) {
-    std::visit(
-        [&add](const auto& b) {
-          if constexpr (requires { b.spec; }) add(b.spec);
-        },
-        step.body);
+    if (const EventSpec* spec = specOf(step)) add(*spec);
   }
   return out;
 }
