@@ -1,5 +1,7 @@
 #include "harness/dut/power.h"
 
+#include "base/core/match.h"
+
 namespace phonelab::dut {
 namespace {
 
@@ -26,8 +28,22 @@ class WebPowerDriver : public BenchPower {
       env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
                      "power: web: could not reboot the phone at " + addr + " (" +
                          (status ? "HTTP " + std::to_string(*status) : why) +
-                         "): waiting for it to ask for an address");
-      return;
+                         "): waiting for it to take an address, to reboot it there");
+      // A phone that lost its address (its lease expired with no server to renew it) looks for
+      // one by itself, but taking one is no boot: once it has one, it is rebooted there.
+      const double since = env_.log->now();
+      if (!env_.log->waitFor(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), since, boot)) {
+        return;
+      }
+      addr = phone_.address();
+      status = phone_.get(reboot, boot.min(Deadline::in(Seconds(10))), why);
+      if (!status || *status != 200) {
+        env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
+                       "power: web: could not reboot the phone at " + addr + " either (" +
+                           (status ? "HTTP " + std::to_string(*status) : why) +
+                           "): taking it as it is");
+        return;
+      }
     }
     env_.log->emit("dut", "dut.power", {{"state", "rebooting"}, {"power", "web"}, {"ip", addr}},
                    "power: web: reboot requested at http://" + addr + reboot);
