@@ -7,9 +7,11 @@
 # The phone is phone-emulator in a namespace of the script's, started with --boot-delay BOOT and
 # --restart-delay RESTART (phonelab never starts it: power: web restarts it through its web UI).
 # A third run, planned, against a phone that boots in 0.3 s measures the protocol waits (its wall
-# time less its boots). Prints per run: boots (fresh boots the harness gave), restarts (the
-# scenarios' own: a setting that needs one, /admin/reboot, the DHCP reset), wall time, and the
-# floor: the boots the plan cannot avoid x BOOT + the restarts x RESTART + the protocol waits.
+# time less its boots and its link bounces' 3 s down). Prints per run: boots (fresh boots the
+# harness gave), bounces (network starts by a link bounce instead: lab NIC down and up),
+# restarts (the scenarios' own: a setting that needs one, /admin/reboot, the DHCP reset), wall
+# time, and the floor: the boots the plan cannot avoid x BOOT + the restarts x RESTART + the
+# protocol waits (a bounce's down time is the planned run's own overhead, not in the floor).
 # Everything it made (namespaces, links, phones) is removed when it ends, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,39 +114,40 @@ for p in "${pids[@]: -3}"; do wait "$p" || true; done
 # first and less the restarts the harness asked for through the web UI), wall time, verdicts.
 figures() {
   local run=$1 dir=$out/$1
-  local boots reboots firmware restarts
+  local boots bounces reboots firmware restarts
   boots=$(jq '[.scenarios[] | select(.boot.fresh == "yes")] | length' "$dir/report/results.json")
+  bounces=$(jq '[.scenarios[] | select(.boot.link == "bounced")] | length' "$dir/report/results.json")
   reboots=$(cat "$dir"/report/*/events.jsonl | grep -c '"power: web: reboot requested' || true)
   firmware=$(grep -c 'phone-emulator: boot [0-9]*:' "$dir/phone-emulator.log" || true)
   restarts=$((firmware - 1 - reboots))
   [ "$restarts" -ge 0 ] || restarts=0
-  echo "$boots $restarts $(cat "$dir/wall") $(cat "$dir/rc")"
+  echo "$boots $bounces $restarts $(cat "$dir/wall") $(cat "$dir/rc")"
 }
-read -r pb pr pw prc <<<"$(figures planned)"
-read -r fb fr fw frc <<<"$(figures fresh)"
-read -r qb qr qw qrc <<<"$(figures fast)"
-# The protocol waits: the 0.3 s phone's run less its boots and restarts.
-waits=$(awk -v w="$qw" -v b="$qb" -v r="$qr" 'BEGIN {printf "%.1f", w - (b + r) * 0.3}')
+read -r pb pn pr pw prc <<<"$(figures planned)"
+read -r fb fn fr fw frc <<<"$(figures fresh)"
+read -r qb qn qr qw qrc <<<"$(figures fast)"
+# The protocol waits: the 0.3 s phone's run less its boots and restarts and its bounces' 3 s down.
+waits=$(awk -v w="$qw" -v b="$qb" -v r="$qr" -v n="$qn" 'BEGIN {printf "%.1f", w - (b + r) * 0.3 - n * 3}')
 # The floor: the boots the plan cannot avoid (the planned run's, on a phone that passes) and the
 # scenarios' own restarts, at the bench's boot and restart times, plus the protocol waits.
 floor=$(awk -v b="$pb" -v r="$pr" -v bt="$boot" -v rt="$restart" -v w="$waits" 'BEGIN {printf "%.1f", b * bt + r * rt + w}')
 echo
-printf '%-26s %6s %9s %10s %10s %8s  %s\n' run boots restarts "wall (s)" "floor (s)" "x floor" verdicts
+printf '%-26s %6s %8s %9s %10s %10s %8s  %s\n' run boots bounces restarts "wall (s)" "floor (s)" "x floor" verdicts
 for run in planned fresh fast; do
   case $run in
-    planned) b=$pb r=$pr w=$pw rc=$prc f=$floor ;;
-    fresh) b=$fb r=$fr w=$fw rc=$frc f=$floor ;;
-    fast) b=$qb r=$qr w=$qw rc=$qrc f=$(awk -v b="$qb" -v r="$qr" -v w="$waits" 'BEGIN {printf "%.1f", (b + r) * 0.3 + w}') ;;
+    planned) b=$pb n=$pn r=$pr w=$pw rc=$prc f=$floor ;;
+    fresh) b=$fb n=$fn r=$fr w=$fw rc=$frc f=$floor ;;
+    fast) b=$qb n=$qn r=$qr w=$qw rc=$qrc f=$(awk -v b="$qb" -v r="$qr" -v w="$waits" 'BEGIN {printf "%.1f", (b + r) * 0.3 + w}') ;;
   esac
   v=$(jq -r '[.scenarios[].verdict] | group_by(.) | map("\(length) \(.[0])") | join(", ")' "$out/$run/report/results.json")
   label=$run
   [ "$run" = fresh ] && label="fresh (--fresh-boot-each)"
   [ "$run" = fast ] && label="planned, 0.3 s boot"
-  printf '%-26s %6s %9s %10s %10s %8s  %s (exit %s)\n' "$label" "$b" "$r" "$w" "$f" \
+  printf '%-26s %6s %8s %9s %10s %10s %8s  %s (exit %s)\n' "$label" "$b" "$n" "$r" "$w" "$f" \
     "$(awk -v w="$w" -v f="$f" 'BEGIN {printf "%.2f", w / f}')" "$v" "$rc"
 done
 echo
-echo "protocol waits: ${waits} s (the 0.3 s run less its boots and restarts)"
+echo "protocol waits: ${waits} s (the 0.3 s run less its boots, restarts and bounces' down time)"
 echo "verdicts that differ between planned and fresh:"
 join -t $'\t' <(jq -r '.scenarios[] | [.id, .verdict] | @tsv' "$out/planned/report/results.json" | sort) \
   <(jq -r '.scenarios[] | [.id, .verdict] | @tsv' "$out/fresh/report/results.json" | sort) |

@@ -436,9 +436,12 @@ std::string scenarioSection(const ScenarioResult& s, const std::set<std::string>
     const auto fresh = s.boot.find("fresh");
     const auto why = s.boot.find(fresh != s.boot.end() && fresh->second == "no" ? "since" : "why");
     const bool kept = fresh != s.boot.end() && fresh->second == "no";
+    const auto link = s.boot.find("link");
+    const bool bounced = kept && link != s.boot.end() && link->second == "bounced";
     out += "<dt>Boot</dt><dd>" + e(n->second) +
            (kept ? ": kept running since " : ": a fresh boot: ") +
-           (why != s.boot.end() ? e(why->second) : std::string("-")) + "</dd>\n";
+           (why != s.boot.end() ? e(why->second) : std::string("-")) +
+           (bounced ? "; its network started afresh after a link bounce" : "") + "</dd>\n";
   }
   out += "</dl>\n";
   if (!s.error.empty()) {

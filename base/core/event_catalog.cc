@@ -283,10 +283,17 @@ const std::vector<EventKindInfo>& eventCatalog() {
        "the bench preflight's findings"},
       {"harness.boot",
        "harness",
-       {"boot", "fresh", "why", "since"},
+       {"boot", "fresh", "why", "since", "link"},
        false,
        "which boot of the phone the scenario runs on: a fresh one (why) or the one it was kept "
-       "running on since an earlier scenario"},
+       "running on since an earlier scenario (link: bounced when the harness made its network "
+       "start afresh by taking the lab NIC down and up)"},
+      {"harness.link",
+       "harness",
+       {"state", "iface", "seconds"},
+       false,
+       "a planned bench run takes the lab NIC down (state: down) and up (state: up, after "
+       "seconds) so that the phone sees its link go and starts its network afresh"},
       {"harness.health",
        "harness",
        {"sip", "to"},

@@ -152,9 +152,10 @@ std::optional<std::map<std::string, std::string>> Dut::readStatus(Deadline deadl
   return fields;
 }
 
-DutResult Dut::waitReady(Deadline deadline, bool booting) {
+DutResult Dut::waitReady(Deadline deadline, bool booting, double since) {
   if (booting && !static_mode_) {
-    auto ack = env_.log->waitFor(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), 0, deadline);
+    auto ack =
+        env_.log->waitFor(EventMatcher("dhcp.ack").whereEq("chaddr", lab_.mac), since, deadline);
     if (!ack) {
       return DutResult::fail("no DHCP ACK for " + lab_.mac + " within the boot timeout");
     }

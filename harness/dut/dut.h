@@ -63,8 +63,9 @@ class Dut {
 
   /// Waits until the phone is addressed (its DHCP ACK seen, or its static address known) and its
   /// admin interface answers. booting false: a phone kept running from an earlier scenario (its
-  /// address known from there): only its admin interface.
-  DutResult waitReady(Deadline deadline, bool booting = true);
+  /// address known from there): only its admin interface. since: the ACK must come at
+  /// or after this time of the log (a network started afresh after the scenario began).
+  DutResult waitReady(Deadline deadline, bool booting = true, double since = 0);
   /// Applies abstract settings through the web UI (Submit All Changes), waits until the phone has
   /// applied them (restarted if the profile says the setting restarts it), then reads cfg.xml
   /// back: fails, naming each element, when it does not show a submitted value (a value the

@@ -124,6 +124,14 @@ bool LabFile::has(const std::string& capability) const {
   return profile.has(capability);
 }
 
+bool LabFile::linkBounce() const {
+  const auto* phys = physical();
+  const auto* nic = bench();
+  if (!phys || !nic || !phys->link_bounce || nic->vlan != 0) return false;
+  auto it = profile.expect.find("link_restored");
+  return it != profile.expect.end() && it->second.value == "rediscover";
+}
+
 std::string powerName(const PowerMethod& power) {
   if (std::holds_alternative<WebPower>(power)) return "web";
   if (std::holds_alternative<SnmpPower>(power)) return "snmp";
@@ -152,6 +160,7 @@ LabFile loadLabFile(const std::string& path) {
   std::string power = "manual";
   std::string model;
   std::string reset = "none";
+  bool link_bounce = true;
   SnmpPower snmp;
   std::vector<std::string> program;
   EmulatorConfig emu;
@@ -214,7 +223,7 @@ LabFile loadLabFile(const std::string& path) {
   } else if (r.isMap(d, "'dut'")) {
     r.onlyKeys(d,
                {"driver", "profile", "mac", "model", "admin", "boot_timeout", "audio_loopback",
-                "emulator", "program", "power", "snmp", "reset"},
+                "emulator", "program", "power", "snmp", "reset", "link_bounce"},
                "'dut'");
     driver = r.required(d, "driver", "'dut'");
     const std::vector<std::string> drivers = {"emulator", "program", "physical"};
@@ -244,8 +253,9 @@ LabFile loadLabFile(const std::string& path) {
       power = r.oneOf(d, "power", {"manual", "web", "snmp"}, "manual");
       model = r.optional(d, "model", "");
       reset = r.oneOf(d, "reset", {"none", "factory"}, "none");
+      link_bounce = r.oneOf(d, "link_bounce", {"true", "false"}, "true") == "true";
     } else {
-      for (const char* key : {"power", "snmp", "model", "reset"}) {
+      for (const char* key : {"power", "snmp", "model", "reset", "link_bounce"}) {
         if (d[key]) {
           r.error(d[key], "'" + std::string(key) + "' is only for driver: physical (driver is " +
                               driver + ")");
@@ -375,7 +385,7 @@ LabFile loadLabFile(const std::string& path) {
   if (driver == "program") {
     lab.device = ProgramDevice{program};
   } else if (driver == "physical") {
-    PhysicalDevice phys{model, reset == "factory", ManualPower{}};
+    PhysicalDevice phys{model, reset == "factory", ManualPower{}, link_bounce};
     if (power == "web") phys.power = WebPower{};
     if (power == "snmp") phys.power = snmp;
     lab.device = phys;

@@ -62,6 +62,12 @@ struct PhysicalDevice {
   /// (false): the phone is taken as found.
   bool factory_reset = false;
   PowerMethod power;
+  /// link_bounce: in a planned run the harness may take its NIC down and up so that the phone
+  /// starts its network afresh (a DHCP DISCOVER) without a boot, where the device profile says
+  /// the phone does (expect.link_restored: rediscover). Needs the phone on the NIC's own link
+  /// (cabled to it, or through a PoE injector), untagged: a switch in between keeps the phone's
+  /// link up. The harness boots the phone when no DISCOVER follows.
+  bool link_bounce = true;
 };
 
 /// The device under test: the lab file's `driver` and what belongs to it.
@@ -103,6 +109,10 @@ struct LabFile {
   /// The lab file's words: "emulator", "program" or "physical"; "namespaces" or "interface".
   std::string driverName() const;
   std::string segmentName() const;
+
+  /// A planned run may make the phone start its network by taking the bench NIC down and up
+  /// (link_bounce, untagged, the profile's expect.link_restored is rediscover).
+  bool linkBounce() const;
 
   /// A capability of the DUT in this lab: the device profile's, plus `audio_loopback` when the
   /// lab loops audio back.

@@ -12,8 +12,8 @@ void DutStrategy::powerOn(Dut& dut) {
   state_ = State::powered;
 }
 
-DutResult DutStrategy::waitReady(Dut& dut, Deadline deadline, bool booting) {
-  auto r = dut.waitReady(deadline, booting);
+DutResult DutStrategy::waitReady(Dut& dut, Deadline deadline, bool booting, double since) {
+  auto r = dut.waitReady(deadline, booting, since);
   if (r.ok) state_ = State::ready;
   return r;
 }

@@ -28,7 +28,7 @@ class DutStrategy {
   /// off -> powered: the lab file's power driver switches the DUT on (a bench phone: restarts it).
   void powerOn(Dut& dut);
   /// powered -> ready: addressed and answering its admin interface.
-  DutResult waitReady(Dut& dut, Deadline deadline, bool booting = true);
+  DutResult waitReady(Dut& dut, Deadline deadline, bool booting = true, double since = 0);
   /// ready -> reset: reset: factory on a bench, once per run, before anything is configured.
   /// nullopt when it is not due (another lab file, or done already).
   std::optional<DutResult> resetIfDue(Dut& dut, Deadline deadline);
@@ -51,7 +51,7 @@ class DutStrategy {
   /// it ran in the same group on this boot and left the phone as it should (it passed, its
   /// settings were put back). The scenario still checks the phone answers before it relies on it.
   bool mayKeep(const std::string& group) const {
-    return !group.empty() && kept_ok_ && group == group_;
+    return !group.empty() && group == group_ && refusal_.empty();
   }
   /// The boot the phone is on (1 = the run's first), and the scenario that booted it.
   int boot() const { return boots_; }
@@ -68,10 +68,20 @@ class DutStrategy {
   /// group may keep the phone as it is, else why not; and its Kea's lease file.
   void finished(const std::string& group, std::string refusal, std::string leases) {
     group_ = group;
-    kept_ok_ = refusal.empty() && !group.empty();
+    ran_ = true;
     refusal_ = std::move(refusal);
     leases_ = std::move(leases);
   }
+  /// May a scenario start the phone's network afresh with a link bounce instead of a boot? Yes
+  /// when the phone has been booted in this run, the scenario before left it as it should and no
+  /// bounce of this run has failed (lab file link_bounce, profile expect.link_restored).
+  bool mayRelink() const {
+    return boots_ > 0 && ran_ && refusal_.empty() && relink_failed_.empty();
+  }
+  /// A bounce the phone did not answer with a DISCOVER: the rest of the run boots instead.
+  void relinkFailed(std::string why) { relink_failed_ = std::move(why); }
+  const std::string& relinkFailure() const { return relink_failed_; }
+
   /// The group of the scenario before, and why it may not keep the phone ("" if it may).
   const std::string& lastGroup() const { return group_; }
   const std::string& refusal() const { return refusal_; }
@@ -85,7 +95,8 @@ class DutStrategy {
   int boots_ = 0;
   std::string booted_by_;
   std::string group_;
-  bool kept_ok_ = false;
+  bool ran_ = false;
+  std::string relink_failed_;
   std::string refusal_;
   std::string leases_;
 };

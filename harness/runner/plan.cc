@@ -25,11 +25,17 @@ double scenarioFloor(const scenario::Scenario& sc, double boot_timeout) {
   return floor;
 }
 
+bool startsNetwork(const RunPlan& plan, size_t i) {
+  const auto& p = plan.order[i];
+  return p.group.empty() || i == 0 || plan.order[i - 1].group != p.group;
+}
+
 RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::LabFile& lab,
                 bool fresh_boot_each) {
   RunPlan plan;
   // Only a phone that outlives a scenario can be kept running for the next one.
   const bool share = !fresh_boot_each && lab.physical() != nullptr;
+  plan.link_bounce = share && lab.linkBounce();
   std::vector<PlannedScenario> boots;
   std::vector<std::string> group_order;
   std::map<std::string, std::vector<PlannedScenario>> groups;
@@ -38,32 +44,33 @@ RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::Lab
     p.index = i;
     p.need = scenario::startNeed(scenarios[i]);
     if (!share || p.need.boot) {
-      plan.order.push_back(p);  // placeholder order, fixed below when sharing
       boots.push_back(p);
       continue;
     }
-    // A running phone keeps what its boot's DHCP offer gave it (address, DNS, NTP, provisioning
-    // server): it shares a boot only with scenarios that offer the same.
+    // A running phone keeps what its network start's DHCP offer gave it (address, DNS, NTP,
+    // provisioning server): it shares it only with scenarios that offer the same.
     p.group = "dhcp: " + dhcpConfigKey(scenarios[i]);
     if (!groups.count(p.group)) group_order.push_back(p.group);
     groups[p.group].push_back(p);
   }
-  if (!share) {
-    plan.boots = plan.order.size();
-    return plan;
-  }
-  // The groups first, each in the suite's order, then the scenarios that watch a boot.
-  plan.order.clear();
+  // Shared: the groups first, each in the suite's order, then the scenarios that watch a network
+  // start. Else the suite's order.
   for (const auto& g : group_order) {
     if (groups[g].size() == 1) groups[g].front().group.clear();  // nothing to share
     for (auto& p : groups[g]) plan.order.push_back(p);
-    ++plan.boots;
     plan.shared = plan.shared || groups[g].size() > 1;
   }
-  for (auto& p : boots) {
-    plan.order.push_back(p);
-    ++plan.boots;
+  for (auto& p : boots) plan.order.push_back(p);
+  // Each network start is a boot; with link bounces only the first is, the others bounce.
+  for (size_t i = 0; i < plan.order.size(); ++i) {
+    if (!startsNetwork(plan, i)) continue;
+    if (plan.link_bounce && i > 0) {
+      ++plan.bounces;
+    } else {
+      ++plan.boots;
+    }
   }
+  plan.shared = plan.shared || (plan.link_bounce && plan.order.size() > 1);
   return plan;
 }
 

@@ -2,7 +2,9 @@
 /// The run's plan: which scenarios watch the phone boot and which share a boot. A bench phone
 /// (driver: physical) outlives a scenario, so the scenarios that need only a running phone in the
 /// same network configuration (the same DHCP offer) run one after the other on one boot; each
-/// scenario that watches the boot gets one of its own. An emulator in a namespace is a new
+/// scenario that watches the boot gets one of its own, or, where the phone starts its network
+/// afresh when its link comes back (lab file link_bounce, profile expect.link_restored), a link
+/// bounce instead: then the whole run needs one boot. An emulator in a namespace is a new
 /// process per scenario (its boot takes the lab's boot_delay): every scenario boots it, as does
 /// every scenario of a run with --fresh-boot-each.
 
@@ -25,8 +27,16 @@ struct PlannedScenario {
 struct RunPlan {
   std::vector<PlannedScenario> order;  // the order the scenarios run in
   bool shared = false;                 // some scenarios share a boot
-  size_t boots = 0;  // boots planned: each boot scenario and the first of each group
+  /// The phone's network can be started afresh by a link bounce (lab file link_bounce, profile
+  /// expect.link_restored: rediscover): every network start but the first is a bounce.
+  bool link_bounce = false;
+  size_t boots = 0;    // boots planned: each network start (each boot scenario, each group's first)
+  size_t bounces = 0;  // network starts planned as link bounces instead of boots
 };
+
+/// Does the plan's i-th scenario start the phone's network (a boot or a link bounce), or does it
+/// run on the network of the scenario before (the same group)?
+bool startsNetwork(const RunPlan& plan, size_t i);
 
 /// `fresh_boot_each`: every scenario boots the phone (the order is the suite's).
 RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::LabFile& lab,

@@ -126,7 +126,8 @@ std::string Runner::bootsAndEta() const {
   double floors = 0;
   for (size_t i = next_; i < plan_.order.size(); ++i) {
     const auto& p = plan_.order[i];
-    if (p.group.empty() || i == 0 || plan_.order[i - 1].group != p.group) ++boots_left;
+    // A link bounce's time is counted with the scenarios' own (overhead_).
+    if (startsNetwork(plan_, i) && !(plan_.link_bounce && i > 0)) ++boots_left;
     floors += scenarioFloor(scenarios_[p.index], lab_.boot_timeout);
   }
   double boot_time = lab_.boot_timeout;
@@ -325,13 +326,13 @@ void Runner::lane(int lane_no) {
     ScenarioResult res = runScenario(*sc, lane_no, strategy, group);
     std::lock_guard lock(mu_);
     running_.erase(sc->id);
-    if (res.boot.count("seconds")) {
+    double boot_seconds = 0;
+    if (auto b = res.boot.find("seconds"); b != res.boot.end()) {
+      boot_seconds = std::atof(b->second.c_str());
       ++boots_done_;
-      boot_seconds_ += std::atof(res.boot.at("seconds").c_str());
+      boot_seconds_ += boot_seconds;
     }
-    overhead_ += std::max(
-        0.0, res.duration - scenarioFloor(*sc, lab_.boot_timeout) -
-                 (res.boot.count("seconds") ? std::atof(res.boot.at("seconds").c_str()) : 0.0));
+    overhead_ += std::max(0.0, res.duration - scenarioFloor(*sc, lab_.boot_timeout) - boot_seconds);
     results_.scenarios.push_back(std::move(res));
     progress(&results_.scenarios.back());
     // The report keeps the suite's order whichever lane finished first.
@@ -350,8 +351,12 @@ int Runner::run() {
   plan_ = planRun(scenarios_, lab_, opts_.fresh_boot_each);
   if (!opts_.quiet && plan_.shared) {
     std::cout << "phonelab: planned run: " << scenarios_.size() << " scenarios on " << plan_.boots
-              << " boots of the phone (the scenarios that need only a running "
-              << "phone share a boot; --fresh-boot-each boots it for each)\n";
+              << (plan_.boots == 1 ? " boot" : " boots") << " of the phone"
+              << (plan_.link_bounce ? " and " + std::to_string(plan_.bounces) +
+                                          " link bounces (its network started afresh)"
+                                    : "")
+              << " (the scenarios that need only a running phone share a boot; "
+              << "--fresh-boot-each boots it for each)\n";
   }
   if (!opts_.quiet) {
     for (const auto& ns : lab::removeStaleNamespaces()) {

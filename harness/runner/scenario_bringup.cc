@@ -101,9 +101,60 @@ std::string ScenarioRun::phoneLeftUsable(dut::Dut& dut, const lab::SegmentAddres
   return why;
 }
 
+bool ScenarioRun::relinkable() const {
+  return lab_.linkBounce() && !opts_.fresh_boot_each;
+}
+
+std::string ScenarioRun::bounceLink(const std::string& ns, const std::string& iface) {
+  // The phone must see its link go (a PHY notices within a second or two), then come back.
+  constexpr double kLinkDown = 3;
+  // A phone that starts its network afresh asks for an address at once.
+  constexpr double kDiscoverWithin = 15;
+  try {
+    lab::ipCommand({"-n", ns, "link", "set", "dev", iface, "down"});
+    log_.emit("harness", "harness.link", {{"state", "down"}, {"iface", iface}},
+              "link bounce: " + iface + " down, so that the phone sees its link go");
+    log_.waitUntil(Deadline::in(Seconds(kLinkDown)));
+    lab::ipCommand({"-n", ns, "link", "set", "dev", iface, "up"});
+  } catch (const std::exception& e) {
+    // Up again whatever happened: the rest of the run needs the NIC.
+    try {
+      lab::ipCommand({"-n", ns, "link", "set", "dev", iface, "up"});
+    } catch (const std::exception&) {
+    }
+    strategy_.relinkFailed(e.what());
+    return std::string("the link bounce failed: ") + e.what();
+  }
+  const double up = log_.now();
+  log_.emit("harness", "harness.link",
+            {{"state", "up"}, {"iface", iface}, {"seconds", formatNumber(kLinkDown)}},
+            "link bounce: " + iface + " up again after " + formatNumber(kLinkDown) + " s");
+  if (log_.waitFor(EventMatcher("dhcp.discover").whereEq("chaddr", lab_.mac), up,
+                   deadlineIn(kDiscoverWithin))) {
+    return "";
+  }
+  if (log_.cancelled()) return "the run was cancelled during the link bounce";
+  // Not what the device profile says the phone does (or a switch between keeps its link up):
+  // the rest of the run boots the phone instead.
+  const std::string why = "no DHCP DISCOVER from " + lab_.mac + " within " +
+                          formatNumber(kDiscoverWithin) + " s of its link coming back (" + iface +
+                          " down for " + formatNumber(kLinkDown) +
+                          " s); expect.link_restored of the device profile says it starts its "
+                          "network afresh. The rest of the run boots it instead";
+  strategy_.relinkFailed(why);
+  return why;
+}
+
 std::string ScenarioRun::freshBootReason() const {
   if (!lab_.physical()) return "the emulator starts with each scenario";
   if (opts_.fresh_boot_each) return "every scenario boots the phone (--fresh-boot-each)";
+  // A run that starts the phone's network by link bounces boots it only when it cannot: why.
+  if (relinkable() && strategy_.boot() > 0) {
+    if (!strategy_.refusal().empty()) return strategy_.refusal();
+    if (!strategy_.relinkFailure().empty()) {
+      return "an earlier link bounce failed: " + strategy_.relinkFailure();
+    }
+  }
   if (group_.empty()) {
     auto need = scenario::startNeed(sc_);
     return need.boot ? "the scenario watches the boot: " + need.why
@@ -241,10 +292,13 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   for (const auto& [name, path] : dut.power().evidence()) {
     res_.evidence[name] = fs::relative(path, fs::path(dir_).parent_path()).string();
   }
-  // Which boot the scenario runs on: the one the phone was kept running on, if it still answers,
-  // or a fresh one (power on; a bench phone: the lab file's power driver restarts it).
+  // Which boot the scenario runs on: the one the phone was kept running on, if it still answers
+  // (with its network started afresh by a link bounce where the scenario needs a network start
+  // or another network configuration), or a fresh one (power on; a bench phone: the lab file's
+  // power driver restarts it).
   std::string fresh_why;
-  if (may_keep) {
+  const bool may_relink = !may_keep && relinkable() && strategy_.mayRelink();
+  if (may_keep || may_relink) {
     // Checked when the scenario before ended (phoneLeftUsable); its admin interface again now.
     auto alive = strategy_.waitReady(dut, deadlineIn(10), /*booting=*/false);
     if (!alive.ok) {
@@ -254,23 +308,46 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
   } else {
     fresh_why = freshBootReason();
   }
-  const bool kept = may_keep && fresh_why.empty();
+  bool kept = (may_keep || may_relink) && fresh_why.empty();
+  double network_start = 0;  // the log time the phone's network (re)started from
+  if (kept && may_relink) {
+    network_start = log_.now();
+    fresh_why = bounceLink(seg.labNs(), seg.labIf());
+    kept = fresh_why.empty();
+  }
   if (!kept) strategy_.countBoot(sc_.id);
   res_.boot = {{"number", std::to_string(strategy_.boot())},
                {"fresh", kept ? "no" : "yes"},
                {kept ? "since" : "why", kept ? strategy_.bootedBy() : fresh_why}};
+  if (kept && may_relink) res_.boot["link"] = "bounced";
   log_.emit("harness", "harness.boot",
             {{"boot", std::to_string(strategy_.boot())},
              {"fresh", kept ? "no" : "yes"},
              {"why", fresh_why},
-             {"since", strategy_.bootedBy()}},
-            kept ? "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
-                       strategy_.bootedBy() + " (same network configuration, it answered)"
-                 : "boot " + std::to_string(strategy_.boot()) + ": a fresh boot: " + fresh_why);
+             {"since", strategy_.bootedBy()},
+             {"link", kept && may_relink ? "bounced" : ""}},
+            !kept ? "boot " + std::to_string(strategy_.boot()) + ": a fresh boot: " + fresh_why
+            : may_relink
+                ? "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
+                      strategy_.bootedBy() +
+                      "; its network started afresh when its link came back (DHCP DISCOVER)"
+                : "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
+                      strategy_.bootedBy() + " (same network configuration, it answered)");
   const double boot_start = log_.now();
-  if (!kept) strategy_.powerOn(dut);
+  if (!kept) {
+    network_start = boot_start;
+    strategy_.powerOn(dut);
+    // A reboot the power method could ask for only later (power: web, once a phone that had
+    // lost its address took one) is where the boot starts.
+    for (const auto& e :
+         log_.matching(EventMatcher("dut.power").whereEq("state", "rebooting"), boot_start)) {
+      network_start = std::max(network_start, e.t);
+    }
+  }
 
-  auto ready = kept ? dut::DutResult{} : strategy_.waitReady(dut, deadlineIn(lab_.boot_timeout));
+  auto ready = kept && !may_relink ? dut::DutResult{}
+                                   : strategy_.waitReady(dut, deadlineIn(lab_.boot_timeout),
+                                                         /*booting=*/true, network_start);
   if (!kept && ready.ok) res_.boot["seconds"] = formatNumber(log_.now() - boot_start);
   if (!ready.ok) {
     check("setup: phone ready", log_.cancelled() ? Verdict::Error : Verdict::Inconclusive,
@@ -349,7 +426,9 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
     if (setup_failed) keep_refusal_ = "the setup of " + sc_.id + " failed";
     if (!r.ok) keep_refusal_ = sc_.id + " could not put back its settings";
     if (log_.cancelled()) keep_refusal_ = sc_.id + " was cut short";
-    if (keep_refusal_.empty() && !group_.empty()) keep_refusal_ = phoneLeftUsable(dut, addr);
+    if (keep_refusal_.empty() && (!group_.empty() || relinkable())) {
+      keep_refusal_ = phoneLeftUsable(dut, addr);
+    }
     if (auto* kea = fakes.kea(); kea && !group_.empty()) {
       std::ifstream in(kea->leasesPath());
       kea_leases_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -128,6 +128,11 @@ class ScenarioRun {
   std::string phoneLeftUsable(dut::Dut& dut, const lab::SegmentAddressing& addr);
   /// Why this scenario boots the phone (a fresh boot) rather than keep it running.
   std::string freshBootReason() const;
+  /// A planned bench run may start the phone's network with a link bounce (lab file and profile).
+  bool relinkable() const;
+  /// The lab NIC down and up; "" when the phone then asked for an address (DISCOVER), else why
+  /// not (the strategy stops bouncing for the rest of the run).
+  std::string bounceLink(const std::string& ns, const std::string& iface);
   dut::DutResult sipFuzz(const scenario::SipFuzzAction& act, dut::Dut& dut);
   std::string nearMisses(const EventMatcher& m, double since) const;
   std::string closestMiss(const EventMatcher& m, double since) const;

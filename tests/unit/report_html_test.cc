@@ -120,6 +120,10 @@ TEST(ReportHtml, EachScenarioSaysWhichBootOfThePhoneItRanOn) {
       << h;
   EXPECT_NE(h.find("<dt>Boot</dt><dd>1: kept running since " + r.scenarios[0].id + "</dd>"),
             std::string::npos);
+  r.scenarios[1].boot["link"] = "bounced";
+  EXPECT_NE(toHtmlText(r).find("<dt>Boot</dt><dd>1: kept running since " + r.scenarios[0].id +
+                               "; its network started afresh after a link bounce</dd>"),
+            std::string::npos);
   // A report from before (no boot recorded) shows none.
   r.scenarios[0].boot.clear();
   r.scenarios[1].boot.clear();

@@ -118,14 +118,19 @@ TEST(StartNeed, TheSuitesDhcpScenariosWatchTheBootAndTheOthersNeedARunningPhone)
   }
 }
 
-dut::LabFile benchLab() {
+/// A bench lab file; `dut_extra` is added to its dut section, `lab_extra` to its lab section.
+dut::LabFile benchLab(const std::string& dut_extra = "  link_bounce: false\n",
+                      const std::string& lab_extra = "") {
   return dut::loadLabFile(writeTemp("bench.yaml",
                                     "lab: {name: b, segment: interface, interface: enp3s0,\n"
-                                    "      subnet: 198.18.7.0/24, isolated: true}\n"
-                                    "dut:\n  driver: physical\n  profile: " +
+                                    "      subnet: 198.18.7.0/24, isolated: true" +
+                                        lab_extra +
+                                        "}\n"
+                                        "dut:\n  driver: physical\n  profile: " +
                                         kSrc +
                                         "/lab/devices/cisco-8832-mpp.yaml\n"
-                                        "  mac: \"02:00:c6:12:00:0a\"\n  power: web\n"));
+                                        "  mac: \"02:00:c6:12:00:0a\"\n  power: web\n" +
+                                        dut_extra));
 }
 
 TEST(RunPlan, ABenchRunGroupsTheRunningPhoneScenariosByTheirDhcpOfferAndBootsTheRestEach) {
@@ -166,6 +171,30 @@ TEST(RunPlan, ABenchRunGroupsTheRunningPhoneScenariosByTheirDhcpOfferAndBootsThe
       EXPECT_EQ(fresh.order[i].group, "");
     }
   }
+}
+
+TEST(RunPlan, WithLinkBouncesTheWholeSuiteNeedsOneBoot) {
+  auto suite = loadWholeSuite();
+  const auto grouped = planRun(suite, benchLab(), false);
+  const auto bounced = planRun(suite, benchLab(""), false);  // link_bounce: true by default
+  ASSERT_TRUE(benchLab("").linkBounce());
+  EXPECT_FALSE(grouped.link_bounce);
+  EXPECT_TRUE(bounced.link_bounce);
+  EXPECT_TRUE(bounced.shared);
+  // The same order; every network start but the first is a bounce instead of a boot.
+  ASSERT_EQ(bounced.order.size(), grouped.order.size());
+  for (size_t i = 0; i < bounced.order.size(); ++i) {
+    EXPECT_EQ(bounced.order[i].index, grouped.order[i].index);
+  }
+  EXPECT_EQ(bounced.boots, 1u);
+  EXPECT_EQ(bounced.bounces, grouped.boots - 1);
+  EXPECT_EQ(grouped.bounces, 0u);
+  // A tagged segment (a switch's VLAN between the NIC and the phone), --fresh-boot-each: no
+  // bounce.
+  EXPECT_FALSE(benchLab("", ", vlan: 7").linkBounce());
+  EXPECT_FALSE(planRun(suite, benchLab("", ", vlan: 7"), false).link_bounce);
+  EXPECT_FALSE(planRun(suite, benchLab(""), true).link_bounce);
+  EXPECT_EQ(planRun(suite, benchLab(""), true).boots, suite.size());
 }
 
 TEST(RunPlan, TheFloorIsTheWindowsOfSilence) {
