@@ -108,13 +108,27 @@ struct RtpLoop::Impl : std::enable_shared_from_this<RtpLoop::Impl> {
         asio::buffer(buf), from,
         [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
           if (ec || !self->running) return;
-          self->onPacket(n);
+          self->onPacket(self->buf.data(), n);
           self->receive();
         });
   }
 
-  void onPacket(size_t n) {
-    const uint8_t* d = buf.data();
+  /// The datagrams waiting in the socket: the network delivered them in time, only this process
+  /// was late to read them (a loaded machine); a phone's DSP has them in its buffer already. Read
+  /// before a frame is played, so that a late read is not taken for a lost packet.
+  void drainPending() {
+    std::array<uint8_t, 2048> pending{};
+    for (;;) {
+      boost::system::error_code ec;
+      if (sock.available(ec) == 0 || ec) return;
+      udp::endpoint sender;
+      const size_t n = sock.receive_from(asio::buffer(pending), sender, 0, ec);
+      if (ec) return;
+      onPacket(pending.data(), n);
+    }
+  }
+
+  void onPacket(const uint8_t* d, size_t n) {
     if (n < 12 || (d[0] >> 6) != 2) return;
     const int pt = d[1] & 0x7f;
     if (pt != 0 && pt != 8) return;
@@ -167,6 +181,7 @@ struct RtpLoop::Impl : std::enable_shared_from_this<RtpLoop::Impl> {
   }
 
   void play() {
+    drainPending();
     auto it = frames.find(tick);
     if (it != frames.end()) {
       send(it->second);
