@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
                  "seconds the firmware takes to boot again at a restart (reboot, a setting that "
                  "needs one, the watchdog's after a crash); default: --boot-delay")
       ->check(CLI::Range(0.0, 600.0));
+  app.add_option("--link-debounce", opt.link_debounce,
+                 "seconds the link must stay gone before the phone stops its network (when it "
+                 "comes back the network starts afresh); shorter blips are ignored")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--tls-refusal", opt.tls_refusal,
                  "how SIP over TLS refuses a bad server certificate: alert (a fatal TLS alert) or "
                  "close (closes the connection without an alert)")

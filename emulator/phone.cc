@@ -38,11 +38,9 @@ using std::chrono::steady_clock;
 /// watchdog bites after its timeout has passed without a kick from the firmware, seconds on
 /// embedded boards.
 constexpr double kWatchdogSeconds = 2.0;
-// How often the firmware looks at its link, and how long the link must be gone before the
-// network stops (a PHY's link-change debounce: a blip, an interface moved between namespaces on
-// the lab side, is not a link loss).
+// How often the firmware looks at its link (how long it must be gone before the network stops:
+// --link-debounce).
 constexpr auto kLinkPoll = std::chrono::milliseconds(200);
-constexpr auto kLinkDebounce = std::chrono::seconds(2);
 
 struct Phone::Impl : PhoneControl {
   PhoneOptions opt;
@@ -180,7 +178,7 @@ struct Phone::Impl : PhoneControl {
   }
 
   /// The link as the phone sees it (cable out, switch port down): when it goes while the phone
-  /// is up (for 2 s: shorter blips are ignored), the network stops (DHCP, web, SIP,
+  /// is up (for --link-debounce: shorter blips are ignored), the network stops (DHCP, web, SIP,
   /// services; the address is given up); when it comes
   /// back, the network starts afresh as after a boot (DHCP from INIT, DISCOVER), without a
   /// reboot: the configuration stays, the uptime goes on. The device profiles state this as the
@@ -197,7 +195,8 @@ struct Phone::Impl : PhoneControl {
         } else if (!link_gone) {
           link_gone = steady_clock::now();
         }
-        if (!carrier && !link_lost && steady_clock::now() - *link_gone >= kLinkDebounce) {
+        if (!carrier && !link_lost &&
+            steady_clock::now() - *link_gone >= std::chrono::duration<double>(opt.link_debounce)) {
           link_lost = true;
           logLine("net: link down on " + opt.iface +
                   ": the network stops (DHCP, web, SIP, services), the address is given up");

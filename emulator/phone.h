@@ -21,6 +21,9 @@ struct PhoneOptions {
   /// Seconds it takes to boot again at a restart (reboot, a setting that needs one, the
   /// watchdog's after a crash); negative: boot_delay.
   double restart_delay = -1;
+  /// Seconds the link must stay gone (no carrier) before the phone stops its network: the
+  /// firmware's link-change debounce; shorter blips are ignored.
+  double link_debounce = 2;
   uint16_t http_port = 80;
   /// How SIP over TLS refuses a server certificate it does not accept: "alert" (a fatal TLS alert,
   /// e.g. unknown CA) or "close" (the connection closed without an alert, as many embedded TLS

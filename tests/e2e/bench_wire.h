@@ -63,7 +63,8 @@ struct BenchWire {
 inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const std::string& dir,
                                                      const std::string& mac,
                                                      const std::string& serial,
-                                                     const std::vector<std::string>& faults = {}) {
+                                                     const std::vector<std::string>& faults = {},
+                                                     const std::vector<std::string>& args = {}) {
   // A phone comes with a certificate of its own from its factory (presented when a TLS server
   // asks for one): here from a manufacturer CA the test makes, which the lab knows nothing of.
   const auto factory = fakes::pki::makePki(dir + "/factory", dir + "/factory-keys", {});
@@ -91,6 +92,7 @@ inline std::unique_ptr<lab::Process> startBenchPhone(const BenchWire& w, const s
     spec.argv.push_back("--fault");
     spec.argv.push_back(f);
   }
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.netns = w.ns;
   spec.log_path = dir + "/phone-emulator.log";
   return std::make_unique<lab::Process>(spec);
