@@ -21,14 +21,18 @@ class WebPowerDriver : public BenchPower {
                      "an address (DHCP)");
       return;
     }
-    std::string why;
     const std::string& reboot = lab_.profile.admin.reboot;
-    auto status = phone_.get(reboot, boot.min(Deadline::in(Seconds(10))), why);
-    if (!status || *status != 200) {
+    // Asks for the reboot at addr: false when the phone took it, else true (an event says why).
+    auto refused = [&](const std::string& then) {
+      std::string why;
+      auto status = phone_.get(reboot, boot.min(Deadline::in(Seconds(10))), why);
+      if (status && *status == 200) return false;
       env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
                      "power: web: could not reboot the phone at " + addr + " (" +
-                         (status ? "HTTP " + std::to_string(*status) : why) +
-                         "): waiting for it to take an address, to reboot it there");
+                         (status ? "HTTP " + std::to_string(*status) : why) + "): " + then);
+      return true;
+    };
+    if (refused("waiting for it to take an address, to reboot it there")) {
       // A phone that lost its address (its lease expired with no server to renew it) looks for
       // one by itself, but taking one is no boot: once it has one, it is rebooted there.
       const double since = env_.log->now();
@@ -36,14 +40,7 @@ class WebPowerDriver : public BenchPower {
         return;
       }
       addr = phone_.address();
-      status = phone_.get(reboot, boot.min(Deadline::in(Seconds(10))), why);
-      if (!status || *status != 200) {
-        env_.log->emit("dut", "dut.power", {{"state", "unreachable"}, {"power", "web"}},
-                       "power: web: could not reboot the phone at " + addr + " either (" +
-                           (status ? "HTTP " + std::to_string(*status) : why) +
-                           "): taking it as it is");
-        return;
-      }
+      if (refused("taking it as it is")) return;
     }
     env_.log->emit("dut", "dut.power", {{"state", "rebooting"}, {"power", "web"}, {"ip", addr}},
                    "power: web: reboot requested at http://" + addr + reboot);

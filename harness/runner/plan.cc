@@ -25,9 +25,11 @@ double scenarioFloor(const scenario::Scenario& sc, double boot_timeout) {
   return floor;
 }
 
-bool startsNetwork(const RunPlan& plan, size_t i) {
+NetworkStart networkStart(const RunPlan& plan, size_t i) {
   const auto& p = plan.order[i];
-  return p.group.empty() || i == 0 || plan.order[i - 1].group != p.group;
+  if (i > 0 && !p.group.empty() && plan.order[i - 1].group == p.group) return NetworkStart::kept;
+  // With link bounces only the first network start is a boot.
+  return plan.link_bounce && i > 0 ? NetworkStart::bounce : NetworkStart::boot;
 }
 
 RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::LabFile& lab,
@@ -61,14 +63,10 @@ RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::Lab
     plan.shared = plan.shared || groups[g].size() > 1;
   }
   for (auto& p : boots) plan.order.push_back(p);
-  // Each network start is a boot; with link bounces only the first is, the others bounce.
   for (size_t i = 0; i < plan.order.size(); ++i) {
-    if (!startsNetwork(plan, i)) continue;
-    if (plan.link_bounce && i > 0) {
-      ++plan.bounces;
-    } else {
-      ++plan.boots;
-    }
+    const NetworkStart start = networkStart(plan, i);
+    plan.boots += start == NetworkStart::boot;
+    plan.bounces += start == NetworkStart::bounce;
   }
   plan.shared = plan.shared || (plan.link_bounce && plan.order.size() > 1);
   return plan;

@@ -34,9 +34,10 @@ struct RunPlan {
   size_t bounces = 0;  // network starts planned as link bounces instead of boots
 };
 
-/// Does the plan's i-th scenario start the phone's network (a boot or a link bounce), or does it
-/// run on the network of the scenario before (the same group)?
-bool startsNetwork(const RunPlan& plan, size_t i);
+/// How the plan's i-th scenario finds the phone's network: started by a boot, started afresh by
+/// a link bounce, or as the scenario before (the same group) left it.
+enum class NetworkStart { boot, bounce, kept };
+NetworkStart networkStart(const RunPlan& plan, size_t i);
 
 /// `fresh_boot_each`: every scenario boots the phone (the order is the suite's).
 RunPlan planRun(const std::vector<scenario::Scenario>& scenarios, const dut::LabFile& lab,

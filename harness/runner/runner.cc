@@ -127,7 +127,7 @@ std::string Runner::bootsAndEta() const {
   for (size_t i = next_; i < plan_.order.size(); ++i) {
     const auto& p = plan_.order[i];
     // A link bounce's time is counted with the scenarios' own (overhead_).
-    if (startsNetwork(plan_, i) && !(plan_.link_bounce && i > 0)) ++boots_left;
+    if (networkStart(plan_, i) == NetworkStart::boot) ++boots_left;
     floors += scenarioFloor(scenarios_[p.index], lab_.boot_timeout);
   }
   double boot_time = lab_.boot_timeout;

@@ -326,13 +326,12 @@ void ScenarioRun::execute(int lane, std::map<std::string, std::string>& identity
              {"why", fresh_why},
              {"since", strategy_.bootedBy()},
              {"link", kept && may_relink ? "bounced" : ""}},
-            !kept ? "boot " + std::to_string(strategy_.boot()) + ": a fresh boot: " + fresh_why
-            : may_relink
-                ? "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
-                      strategy_.bootedBy() +
-                      "; its network started afresh when its link came back (DHCP DISCOVER)"
-                : "boot " + std::to_string(strategy_.boot()) + ": the phone kept running since " +
-                      strategy_.bootedBy() + " (same network configuration, it answered)");
+            "boot " + std::to_string(strategy_.boot()) + ": " +
+                (!kept ? "a fresh boot: " + fresh_why
+                       : "the phone kept running since " + strategy_.bootedBy() +
+                             (may_relink ? "; its network started afresh when its link came "
+                                           "back (DHCP DISCOVER)"
+                                         : " (same network configuration, it answered)")));
   const double boot_start = log_.now();
   if (!kept) {
     network_start = boot_start;
